@@ -1,0 +1,93 @@
+# make            build build/cnn (with the GPU backend when nvcc is found)
+# make CUDA=0     CPU-only build: needs no CUDA header or library
+# make test       build and run the test suite (GPU tests skip without a GPU)
+# make data       fetch MNIST into data/mnist (see data/fetch_mnist.sh)
+# make train      build, fetch the data if missing, train the default net
+# make bench      CPU (and GPU) benchmarks, see bench/
+# make clean
+
+NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+ifeq ($(origin CUDA),undefined)
+CUDA := $(if $(NVCC),1,0)
+endif
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+# A fat binary: Ampere and Hopper machine code plus PTX for newer GPUs.
+CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+             -gencode arch=compute_90,code=compute_90
+
+CC ?= cc
+OPT ?= -O3 -march=native
+CFLAGS ?= $(OPT)
+CFLAGS += -std=c11 -Wall -Wextra -fopenmp -Iinclude -D_POSIX_C_SOURCE=200809L
+LDLIBS = -lopenblas -lz -lm -fopenmp
+NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -Xcompiler -Wall,-Wextra
+
+BUILD := build
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+CU_SRC := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
+CU_OBJ := $(CU_SRC:kernels/%.cu=$(BUILD)/obj/kernels/%.o)
+TEST_SRC := $(filter-out tests/test_gpu%.c,$(wildcard tests/*.c))
+TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/obj/tests/%.o)
+GPU_TEST_SRC := $(wildcard tests/test_gpu*.c)
+GPU_TEST_OBJ := $(GPU_TEST_SRC:tests/%.c=$(BUILD)/obj/tests/%.o)
+
+ifeq ($(CUDA),1)
+CFLAGS += -DCNN_HAVE_CUDA
+LDLIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+endif
+
+# Rebuild everything when the CUDA switch flips.
+CONFIG := $(BUILD)/config-cuda$(CUDA)
+DEPS_OK := $(BUILD)/.deps-ok
+
+.PHONY: all test train data bench clean deps device-check
+all: $(BUILD)/cnn
+
+$(DEPS_OK):
+	@bash scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+deps: ; @bash scripts/deps.sh
+
+$(CONFIG): | $(DEPS_OK)
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/config-cuda* && touch $@
+
+$(BUILD)/libcnn.a: $(LIB_OBJ) $(CU_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/cnn: $(BUILD)/obj/main.o $(BUILD)/libcnn.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/kernels/%.o: kernels/%.cu $(CONFIG)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -MMD -MP -c $< -o $@
+
+$(BUILD)/test-cpu: $(TEST_OBJ) $(BUILD)/libcnn.a
+	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(BUILD)/test-gpu: $(GPU_TEST_OBJ) $(BUILD)/libcnn.a
+	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+TEST_BINS := $(BUILD)/test-cpu $(if $(GPU_TEST_SRC),$(BUILD)/test-gpu)
+test: $(TEST_BINS) $(BUILD)/cnn
+	@for t in $(TEST_BINS); do echo "== $$t"; CNN_BIN=$(BUILD)/cnn $$t $(TEST_FLAGS) || exit 1; done
+
+data:
+	@bash data/fetch_mnist.sh data/mnist
+
+train: $(BUILD)/cnn
+	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
+	$(BUILD)/cnn train --data data/mnist $(TRAIN_FLAGS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d)

@@ -1,0 +1,147 @@
+/* Index arithmetic of im2col, col2im and pooling, written once.
+ *
+ * Every function here compiles as plain C (static inline) and as CUDA
+ * (__host__ __device__), so the CPU tests in CI exercise the very index math
+ * the GPU kernels run. Tensors in the spatial part of a net are stored CNHW:
+ * element (c, n, y, x) of a C x N x H x W tensor sits at ((c*N + n)*H + y)*W + x,
+ * so one im2col over the whole batch gives one Feature Matrix and one gemm. */
+#ifndef CNN_INDEX_H
+#define CNN_INDEX_H
+
+#ifdef __CUDACC__
+#define CNN_HD static __host__ __device__ __forceinline__
+#else
+#define CNN_HD static inline
+#endif
+
+/* A square window (a convolution's kernel or a pooling window) sliding over a
+ * C x N x H x W tensor with a stride and zero padding. */
+typedef struct {
+    int c, n, h, w;     /* input: channels, batch, height, width */
+    int k, stride, pad; /* window side, step, zero padding on every side */
+    int oh, ow;         /* output height and width */
+} cnn_window;
+
+/* Output side for an input side, or 0 when the window does not fit. */
+CNN_HD int cnn_out_side(int in, int k, int stride, int pad)
+{
+    if (in <= 0 || k <= 0 || stride <= 0 || pad < 0 || in + 2 * pad < k)
+        return 0;
+    return (in + 2 * pad - k) / stride + 1;
+}
+
+CNN_HD cnn_window cnn_window_make(int c, int n, int h, int w, int k, int stride, int pad)
+{
+    cnn_window g;
+    g.c = c; g.n = n; g.h = h; g.w = w;
+    g.k = k; g.stride = stride; g.pad = pad;
+    g.oh = cnn_out_side(h, k, stride, pad);
+    g.ow = cnn_out_side(w, k, stride, pad);
+    return g;
+}
+
+/* Feature Matrix shape: one row per (channel, ky, kx), one column per
+ * (sample, oy, ox). */
+CNN_HD int cnn_cols_rows(cnn_window g) { return g.c * g.k * g.k; }
+CNN_HD int cnn_cols_cols(cnn_window g) { return g.n * g.oh * g.ow; }
+
+/* Input coordinate that output coordinate o reads at window offset kk
+ * (may fall in the padding: < 0 or >= the side). */
+CNN_HD int cnn_in_coord(int o, int kk, int stride, int pad) { return o * stride - pad + kk; }
+
+/* Element (row, col) of the Feature Matrix of x: the input value it copies,
+ * or 0 where the window lies over the padding. */
+CNN_HD float cnn_im2col_at(const float *x, cnn_window g, int row, int col)
+{
+    int kx = row % g.k, ky = (row / g.k) % g.k, c = row / (g.k * g.k);
+    int ox = col % g.ow, oy = (col / g.ow) % g.oh, n = col / (g.ow * g.oh);
+    int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
+    int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
+    if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
+        return 0.0f;
+    return x[((long)(c * g.n + n) * g.h + iy) * g.w + ix];
+}
+
+/* The range [*lo, *hi) of output coordinates whose window covers input
+ * coordinate i, and for each such o the offset i - (o*stride - pad) inside it.
+ * Used by every gather (col2im, pooling backward). */
+CNN_HD void cnn_covering(int i, int k, int stride, int pad, int out_side, int *lo, int *hi)
+{
+    int t = i + pad;                 /* position in the padded input */
+    int first = t - k + 1;           /* o*stride >= t - k + 1 */
+    int a = first <= 0 ? 0 : (first + stride - 1) / stride;
+    int b = t / stride + 1;          /* o*stride <= t */
+    if (b > out_side) b = out_side;
+    *lo = a;
+    *hi = b;
+}
+
+/* Element i of col2im(cols): the sum of every Feature Matrix entry that
+ * im2col copied from input element i. A gather, so no atomics are needed and
+ * the result is the same on every run. */
+CNN_HD float cnn_col2im_at(const float *cols, cnn_window g, int i)
+{
+    int ix = i % g.w, iy = (i / g.w) % g.h, n = (i / (g.w * g.h)) % g.n, c = i / (g.w * g.h * g.n);
+    int ylo, yhi, xlo, xhi;
+    cnn_covering(iy, g.k, g.stride, g.pad, g.oh, &ylo, &yhi);
+    cnn_covering(ix, g.k, g.stride, g.pad, g.ow, &xlo, &xhi);
+    long ncols = (long)g.n * g.oh * g.ow;
+    float sum = 0.0f;
+    for (int oy = ylo; oy < yhi; oy++) {
+        int ky = iy + g.pad - oy * g.stride;
+        for (int ox = xlo; ox < xhi; ox++) {
+            int kx = ix + g.pad - ox * g.stride;
+            long row = ((long)c * g.k + ky) * g.k + kx;
+            long col = ((long)n * g.oh + oy) * g.ow + ox;
+            sum += cols[row * ncols + col];
+        }
+    }
+    return sum;
+}
+
+/* Average pooling, padding counted as zeros (the divisor is always k*k).
+ * Output element o of a C x N x OH x OW result. */
+CNN_HD float cnn_pool_fwd_at(const float *x, cnn_window g, int o)
+{
+    int ox = o % g.ow, oy = (o / g.ow) % g.oh, plane = o / (g.ow * g.oh);
+    const float *xp = x + (long)plane * g.h * g.w;
+    float sum = 0.0f;
+    for (int ky = 0; ky < g.k; ky++) {
+        int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
+        if (iy < 0 || iy >= g.h) continue;
+        for (int kx = 0; kx < g.k; kx++) {
+            int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
+            if (ix < 0 || ix >= g.w) continue;
+            sum += xp[iy * g.w + ix];
+        }
+    }
+    return sum / (float)(g.k * g.k);
+}
+
+/* Input gradient element i of average pooling: a gather over the outputs
+ * whose window covers input element i. */
+CNN_HD float cnn_pool_bwd_at(const float *dy, cnn_window g, int i)
+{
+    int ix = i % g.w, iy = (i / g.w) % g.h, plane = i / (g.w * g.h);
+    const float *dyp = dy + (long)plane * g.oh * g.ow;
+    int ylo, yhi, xlo, xhi;
+    cnn_covering(iy, g.k, g.stride, g.pad, g.oh, &ylo, &yhi);
+    cnn_covering(ix, g.k, g.stride, g.pad, g.ow, &xlo, &xhi);
+    float sum = 0.0f;
+    for (int oy = ylo; oy < yhi; oy++)
+        for (int ox = xlo; ox < xhi; ox++)
+            sum += dyp[oy * g.ow + ox];
+    return sum / (float)(g.k * g.k);
+}
+
+/* Swapping the two outer axes of an A x B x inner tensor: the source index of
+ * destination element i of the B x A x inner result. Used to flatten a CNHW
+ * tensor into the N x (C*H*W) rows a fully connected layer multiplies. */
+CNN_HD long cnn_swap_src(long i, int a, int b, int inner)
+{
+    long r = i % inner, t = i / inner;
+    long ai = t % a, bi = t / a;
+    return (ai * b + bi) * inner + r;
+}
+
+#endif

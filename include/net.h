@@ -1,0 +1,48 @@
+/* A network instance: the layers of a net_spec, written once against the ops
+ * table, with every buffer allocated in the backend's memory at creation. */
+#ifndef CNN_NET_H
+#define CNN_NET_H
+
+#include <stdint.h>
+#include "netspec.h"
+#include "ops.h"
+
+typedef struct {
+    const cnn_ops *ops;
+    net_spec spec;
+    int batch;                  /* most samples a pass takes */
+    long n_params;
+    float *params, *grads, *momentum; /* n_params each, layout as in the spec */
+    /* act[0] is the input batch (n x C*H*W), act[i+1] layer i's output:
+     * CNHW while spatial, n x features after an fc. dact likewise holds the
+     * loss's gradients; dact[0] is not kept. */
+    float *act[NET_MAX_LAYERS + 1], *dact[NET_MAX_LAYERS + 1];
+    float *cols[NET_MAX_LAYERS];  /* a conv's Feature Matrix, kept for backward */
+    float *flat[NET_MAX_LAYERS];  /* an fc's input swapped to n x features */
+    float *scratch;               /* Feature Matrix or flat gradients in backward */
+    int *labels;                  /* batch labels */
+    int *pred;                    /* the arg-max of each row */
+    double *stats;                /* STAT_COUNT running sums the loss adds to */
+} net;
+
+/* Allocates everything for batches of up to `batch` samples. Exits with a
+ * message when memory runs out. */
+net *net_create(const cnn_ops *ops, const net_spec *spec, int batch);
+void net_destroy(net *nt);
+
+/* Weights uniform in +-sqrt(6 / fan_in) (He et al., for ReLU nets), biases 0,
+ * drawn from seed; momentum buffers zeroed. */
+void net_init_params(net *nt, uint64_t seed);
+
+/* Forward through every layer and the loss for the first n samples of
+ * act[0] and labels; the loss adds to stats and leaves its gradient. */
+void net_forward(net *nt, int n);
+/* Backward from the loss gradient left by net_forward: fills grads. */
+void net_backward(net *nt, int n);
+/* One SGD step on every parameter (one op over the whole buffer). */
+void net_update(net *nt, float lr, float momentum, float weight_decay);
+
+/* Elements of layer i's output for n samples. */
+long net_out_size(const net *nt, int layer, int n);
+
+#endif

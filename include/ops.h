@@ -1,0 +1,93 @@
+/* The table of primitive operations every layer and the training loop are
+ * written against. The CPU backend (src/cpu_ops.c) and the GPU backend
+ * (kernels/) each fill one; choosing a device is choosing a table, once.
+ *
+ * Every pointer handed to an op lives in that backend's memory (from its
+ * alloc). Matrices are row-major and contiguous. */
+#ifndef CNN_OPS_H
+#define CNN_OPS_H
+
+#include <stddef.h>
+#include "cnn_index.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Index of the two running sums a loss op adds to (in backend memory). */
+enum { STAT_LOSS = 0, STAT_CORRECT = 1, STAT_COUNT = 2 };
+
+typedef struct cnn_ops {
+    const char *name;   /* "cpu" or "gpu" */
+
+    /* Memory. alloc never returns NULL: it exits with a message naming what
+     * was asked for (`what`) and how much. */
+    void *(*alloc)(size_t bytes, const char *what);
+    void (*free)(void *p);
+    void (*upload)(void *dst, const void *host_src, size_t bytes);
+    void (*download)(void *host_dst, const void *src, size_t bytes);
+    void (*zero)(void *p, size_t bytes);
+    void (*sync)(void);
+
+    /* C[m x n] = alpha * op(A) * op(B) + beta * C; op(A) is m x k and is A^T
+     * when ta is set (A then stored k x m); likewise op(B) is k x n. */
+    void (*gemm)(int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                 const float *b, float beta, float *c);
+
+    /* Feature Matrix of x (g.c*g.k*g.k rows, g.n*g.oh*g.ow columns), and its
+     * adjoint: col2im overwrites x with the sums of the columns' entries. */
+    void (*im2col)(const float *x, cnn_window g, float *cols);
+    void (*col2im)(const float *cols, cnn_window g, float *x);
+
+    /* Average pooling over every (channel, sample) plane; padding counts as 0. */
+    void (*pool_fwd)(const float *x, cnn_window g, float *y);
+    void (*pool_bwd)(const float *dy, cnn_window g, float *dx);
+
+    void (*relu_fwd)(const float *x, float *y, long n);
+    /* dx = dy where the forward output y > 0, else 0. */
+    void (*relu_bwd)(const float *y, const float *dy, float *dx, long n);
+
+    /* y is outer x ch x inner: y[o][c][i] += b[c]; db[c] = sum of dy[.][c][.]
+     * (overwritten). A conv output is 1 x C x (N*H*W); a linear one N x O x 1. */
+    void (*bias_add)(float *y, const float *b, int outer, int ch, int inner);
+    void (*bias_grad)(const float *dy, float *db, int outer, int ch, int inner);
+
+    /* y (b x a x inner) = x (a x b x inner) with the two outer axes swapped. */
+    void (*swap_axes)(const float *x, float *y, int a, int b, int inner);
+
+    /* Losses over n rows of k scores and n labels. Each adds the sum of the
+     * rows' losses to stats[STAT_LOSS] and the count of rows whose largest
+     * score is the label to stats[STAT_CORRECT]; writes the gradient of the
+     * MEAN loss to grad (n x k) and each row's arg-max to pred, where those
+     * are not NULL.
+     *   softmax_xent: -log softmax(s)[label], max subtracted before exp.
+     *   euclid: 0.5 * ||s - onehot(label)||^2. */
+    void (*softmax_xent)(const float *scores, const int *labels, int n, int k,
+                         float *grad, double *stats, int *pred);
+    void (*euclid)(const float *scores, const int *labels, int n, int k,
+                   float *grad, double *stats, int *pred);
+
+    /* SGD with momentum and weight decay, Caffe's rule:
+     * v = momentum*v - lr*(g + decay*w); w += v. */
+    void (*sgd)(float *w, const float *g, float *v, long n, float lr, float momentum,
+                float decay);
+
+    /* A batch from a data set kept as bytes: x[i][d] = images[index[i]][d] *
+     * scale + shift, y[i] = labels[index[i]], for i < n and d < dim. */
+    void (*gather)(const unsigned char *images, const unsigned char *labels,
+                   const int *index, int n, int dim, float scale, float shift, float *x,
+                   int *y);
+} cnn_ops;
+
+/* The CPU backend, always present. */
+extern const cnn_ops cpu_ops;
+
+/* Sets the thread count of the CPU backend (OpenMP; OpenBLAS itself runs on one
+ * thread inside each of them); 0 keeps
+ * the default (all cores). */
+void cpu_ops_set_threads(int threads);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

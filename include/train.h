@@ -1,0 +1,59 @@
+/* The training schedule and evaluation, on whichever backend was chosen. */
+#ifndef CNN_TRAIN_H
+#define CNN_TRAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "data.h"
+#include "net.h"
+
+typedef struct {
+    int epochs, batch, lr_step, log_every, threads;
+    float lr, lr_gamma, momentum, weight_decay;
+    uint64_t seed;
+    int train_limit;        /* use only the first N training samples (0: all) */
+    int quiet;              /* no per-interval lines or progress bar */
+} train_config;
+
+/* What a run measured. */
+typedef struct {
+    double train_loss, train_acc;   /* last epoch, mean over its samples */
+    double test_loss, test_acc;     /* after the last epoch; acc in percent */
+    double train_seconds;           /* training steps only, evaluation excluded */
+    int epochs_done;
+    int nonfinite_step;             /* > 0: the loss stopped being finite here */
+} train_result;
+
+/* The learning rate of (zero-based) epoch e: lr * gamma^floor(e / step). */
+float train_lr_at(const train_config *cfg, int epoch);
+
+/* Inputs are standardised: x = byte * scale + shift has mean 0 and standard
+ * deviation 1 over the training images (for MNIST, scale = 1/78.6 and
+ * shift = -0.424). Computed from the data, so any IDX data set works. */
+void input_normalization(const dataset *train, float *scale, float *shift);
+
+/* A data set copied into backend memory once, for the whole run, with the
+ * normalization its batches are gathered with. */
+typedef struct {
+    const cnn_ops *ops;
+    int count, dim;
+    unsigned char *images, *labels;
+    float scale, shift;
+} device_dataset;
+
+/* Copies the first `limit` samples of d (all when 0). */
+void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, float scale,
+                           float shift, device_dataset *out);
+void device_dataset_free(device_dataset *d);
+
+/* Mean loss and accuracy (percent) of the net on a whole data set. */
+void evaluate(net *nt, const device_dataset *d, double *loss, double *acc);
+
+/* Trains nt on train, evaluating on test after every epoch; writes the
+ * per-interval and per-epoch rows to csv (may be NULL) and human-readable
+ * lines to out. Returns 0, or -1 when the loss stopped being finite. */
+int train_run(net *nt, const train_config *cfg, const device_dataset *train,
+              const device_dataset *test, FILE *out, FILE *csv, train_result *res);
+
+#endif

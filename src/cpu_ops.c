@@ -1,0 +1,361 @@
+/* The CPU backend: the ops table on host memory, OpenBLAS for the matrix
+ * products and OpenMP across the cores for the rest. Loops are written
+ * row by row so the inner loops run over contiguous memory; the tests check
+ * them element by element against the shared index functions of
+ * cnn_index.h, which the GPU kernels use directly. */
+#include "ops.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Below this many elements a loop is not worth waking the other threads for. */
+#define PAR_MIN 32768
+
+static void *cpu_alloc(size_t bytes, const char *what)
+{
+    size_t rounded = (bytes + 63) / 64 * 64;
+    void *p = aligned_alloc(64, rounded ? rounded : 64);
+    if (!p) {
+        fprintf(stderr, "cnn: out of memory: %s needs %.1f MiB\n", what,
+                bytes / 1048576.0);
+        exit(1);
+    }
+    return p;
+}
+
+static void cpu_free(void *p) { free(p); }
+static void cpu_copy(void *dst, const void *src, size_t bytes) { memcpy(dst, src, bytes); }
+static void cpu_zero(void *p, size_t bytes) { memset(p, 0, bytes); }
+static void cpu_sync(void) {}
+
+static void sgemm_block(int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                        int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* OpenBLAS runs single-threaded here (its own threads fight OpenMP's for two
+ * cores and spend more time spinning than computing); the product is split
+ * across the OpenMP threads instead: by rows of C or columns of C when either
+ * is wide, otherwise by the inner dimension, with the partial products summed
+ * in a fixed order so the result is the same on every run. */
+static void cpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                     const float *b, float beta, float *c)
+{
+    static int blas_single_threaded;
+    if (!blas_single_threaded) {
+        openblas_set_num_threads(1);
+        blas_single_threaded = 1;
+    }
+    int lda = ta ? m : k, ldb = tb ? k : n;
+    int threads = omp_get_max_threads();
+    if (threads < 2 || (double)m * n * k < 2e5) {
+        sgemm_block(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+        return;
+    }
+    if (n >= 64 * threads || m >= 64 * threads) {
+        int by_cols = n >= m;
+        int len = by_cols ? n : m;
+#pragma omp parallel num_threads(threads)
+        {
+            int t = omp_get_thread_num(), lo = (int)((long)len * t / threads),
+                hi = (int)((long)len * (t + 1) / threads);
+            if (by_cols)
+                sgemm_block(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? (long)lo * k : lo),
+                            ldb, beta, c + lo, n);
+            else
+                sgemm_block(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : (long)lo * k), lda, b,
+                            ldb, beta, c + (long)lo * n, n);
+        }
+        return;
+    }
+    /* C small, inner dimension long (a weight gradient): split k. */
+    float *part = malloc(sizeof(float) * (size_t)m * n * (threads - 1));
+    if (!part) {
+        sgemm_block(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+        return;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), lo = (int)((long)k * t / threads),
+            hi = (int)((long)k * (t + 1) / threads);
+        const float *ab = a + (ta ? (long)lo * m : lo), *bb = b + (tb ? lo : (long)lo * n);
+        if (t == 0)
+            sgemm_block(ta, tb, m, n, hi - lo, alpha, ab, lda, bb, ldb, beta, c, n);
+        else
+            sgemm_block(ta, tb, m, n, hi - lo, alpha, ab, lda, bb, ldb, 0.0f,
+                        part + (size_t)(t - 1) * m * n, n);
+    }
+    for (int t = 1; t < threads; t++)
+        for (long i = 0; i < (long)m * n; i++) c[i] += part[(size_t)(t - 1) * m * n + i];
+    free(part);
+}
+
+/* The output columns ox whose input column ox*stride - pad + kx lies inside
+ * [0, w): [lo, hi). */
+static void valid_range(int kx, int stride, int pad, int w, int ow, int *lo, int *hi)
+{
+    int first = pad - kx;                    /* need ox*stride >= pad - kx */
+    int a = first <= 0 ? 0 : (first + stride - 1) / stride;
+    int last = w - 1 + pad - kx;             /* need ox*stride <= w-1+pad-kx */
+    int b = last < 0 ? 0 : last / stride + 1;
+    *lo = a < ow ? a : ow;
+    *hi = b < ow ? b : ow;
+    if (*hi < *lo) *hi = *lo;
+}
+
+static void cpu_im2col(const float *x, cnn_window g, float *cols)
+{
+    int rows = cnn_cols_rows(g);
+    long ncols = (long)cnn_cols_cols(g);
+#pragma omp parallel for schedule(static) if (rows * ncols > PAR_MIN)
+    for (int r = 0; r < rows; r++) {
+        int kx = r % g.k, ky = (r / g.k) % g.k, c = r / (g.k * g.k);
+        int lo, hi;
+        valid_range(kx, g.stride, g.pad, g.w, g.ow, &lo, &hi);
+        float *dst = cols + r * ncols;
+        for (int n = 0; n < g.n; n++) {
+            const float *plane = x + ((long)c * g.n + n) * g.h * g.w;
+            for (int oy = 0; oy < g.oh; oy++, dst += g.ow) {
+                int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
+                if (iy < 0 || iy >= g.h) {
+                    memset(dst, 0, sizeof(float) * g.ow);
+                    continue;
+                }
+                const float *src = plane + iy * g.w + cnn_in_coord(0, kx, g.stride, g.pad);
+                for (int ox = 0; ox < lo; ox++) dst[ox] = 0.0f;
+                for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * g.stride];
+                for (int ox = hi; ox < g.ow; ox++) dst[ox] = 0.0f;
+            }
+        }
+    }
+}
+
+/* Each channel's rows add into that channel's planes only, so the channels
+ * run in parallel without sharing a write: deterministic, as the GPU gather. */
+static void cpu_col2im(const float *cols, cnn_window g, float *x)
+{
+    long ncols = (long)cnn_cols_cols(g);
+    long plane_size = (long)g.h * g.w;
+#pragma omp parallel for schedule(static) if ((long)g.c * g.k * g.k * ncols > PAR_MIN)
+    for (int c = 0; c < g.c; c++) {
+        float *xc = x + (long)c * g.n * plane_size;
+        memset(xc, 0, sizeof(float) * g.n * plane_size);
+        for (int ky = 0; ky < g.k; ky++)
+            for (int kx = 0; kx < g.k; kx++) {
+                int lo, hi;
+                valid_range(kx, g.stride, g.pad, g.w, g.ow, &lo, &hi);
+                const float *src = cols + ((long)(c * g.k + ky) * g.k + kx) * ncols;
+                for (int n = 0; n < g.n; n++)
+                    for (int oy = 0; oy < g.oh; oy++, src += g.ow) {
+                        int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
+                        if (iy < 0 || iy >= g.h) continue;
+                        float *dst = xc + n * plane_size + iy * g.w +
+                                     cnn_in_coord(0, kx, g.stride, g.pad);
+                        for (int ox = lo; ox < hi; ox++) dst[ox * g.stride] += src[ox];
+                    }
+            }
+    }
+}
+
+static void cpu_pool_fwd(const float *x, cnn_window g, float *y)
+{
+    int planes = g.c * g.n;
+    float inv = 1.0f / (float)(g.k * g.k);
+#pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
+    for (int p = 0; p < planes; p++) {
+        const float *xp = x + (long)p * g.h * g.w;
+        float *yp = y + (long)p * g.oh * g.ow;
+        for (int oy = 0; oy < g.oh; oy++)
+            for (int ox = 0; ox < g.ow; ox++) {
+                float sum = 0.0f;
+                for (int ky = 0; ky < g.k; ky++) {
+                    int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
+                    if (iy < 0 || iy >= g.h) continue;
+                    for (int kx = 0; kx < g.k; kx++) {
+                        int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
+                        if (ix >= 0 && ix < g.w) sum += xp[iy * g.w + ix];
+                    }
+                }
+                yp[oy * g.ow + ox] = sum * inv;
+            }
+    }
+}
+
+static void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
+{
+    int planes = g.c * g.n;
+    float inv = 1.0f / (float)(g.k * g.k);
+#pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
+    for (int p = 0; p < planes; p++) {
+        const float *dyp = dy + (long)p * g.oh * g.ow;
+        float *dxp = dx + (long)p * g.h * g.w;
+        memset(dxp, 0, sizeof(float) * g.h * g.w);
+        for (int oy = 0; oy < g.oh; oy++)
+            for (int ox = 0; ox < g.ow; ox++) {
+                float v = dyp[oy * g.ow + ox] * inv;
+                for (int ky = 0; ky < g.k; ky++) {
+                    int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
+                    if (iy < 0 || iy >= g.h) continue;
+                    for (int kx = 0; kx < g.k; kx++) {
+                        int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
+                        if (ix >= 0 && ix < g.w) dxp[iy * g.w + ix] += v;
+                    }
+                }
+            }
+    }
+}
+
+static void cpu_relu_fwd(const float *x, float *y, long n)
+{
+#pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
+    for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+static void cpu_relu_bwd(const float *y, const float *dy, float *dx, long n)
+{
+#pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
+    for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+static void cpu_bias_add(float *y, const float *b, int outer, int ch, int inner)
+{
+#pragma omp parallel for collapse(2) schedule(static) if ((long)outer * ch * inner > PAR_MIN)
+    for (int o = 0; o < outer; o++)
+        for (int c = 0; c < ch; c++) {
+            float *row = y + ((long)o * ch + c) * inner;
+            float v = b[c];
+            for (int i = 0; i < inner; i++) row[i] += v;
+        }
+}
+
+static void cpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner)
+{
+#pragma omp parallel for schedule(static) if ((long)outer * ch * inner > PAR_MIN)
+    for (int c = 0; c < ch; c++) {
+        double sum = 0.0;
+        for (int o = 0; o < outer; o++) {
+            const float *row = dy + ((long)o * ch + c) * inner;
+            float part = 0.0f;
+            for (int i = 0; i < inner; i++) part += row[i];
+            sum += part;
+        }
+        db[c] = (float)sum;
+    }
+}
+
+static void cpu_swap_axes(const float *x, float *y, int a, int b, int inner)
+{
+#pragma omp parallel for collapse(2) schedule(static) if ((long)a * b * inner > PAR_MIN)
+    for (int bi = 0; bi < b; bi++)
+        for (int ai = 0; ai < a; ai++)
+            memcpy(y + ((long)bi * a + ai) * inner, x + ((long)ai * b + bi) * inner,
+                   sizeof(float) * inner);
+}
+
+static int argmax(const float *s, int k)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++)
+        if (s[j] > s[best]) best = j;
+    return best;
+}
+
+static void cpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
+                             double *stats, int *pred)
+{
+    double loss = 0.0;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        const float *s = scores + (long)i * k;
+        int best = argmax(s, k);
+        double max = s[best], sum = 0.0; /* in double: no overflow for any finite s */
+        for (int j = 0; j < k; j++) sum += exp(s[j] - max);
+        loss += log(sum) - (s[labels[i]] - max);
+        correct += best == labels[i];
+        if (pred) pred[i] = best;
+        if (grad)
+            for (int j = 0; j < k; j++)
+                grad[(long)i * k + j] =
+                    (float)((exp(s[j] - max) / sum - (j == labels[i])) / n);
+    }
+    stats[STAT_LOSS] += loss;
+    stats[STAT_CORRECT] += correct;
+}
+
+static void cpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
+                       double *stats, int *pred)
+{
+    double loss = 0.0;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        const float *s = scores + (long)i * k;
+        int best = argmax(s, k);
+        for (int j = 0; j < k; j++) {
+            float d = s[j] - (j == labels[i] ? 1.0f : 0.0f);
+            loss += 0.5 * (double)d * d;
+            if (grad) grad[(long)i * k + j] = d / (float)n;
+        }
+        correct += best == labels[i];
+        if (pred) pred[i] = best;
+    }
+    stats[STAT_LOSS] += loss;
+    stats[STAT_CORRECT] += correct;
+}
+
+static void cpu_sgd(float *w, const float *g, float *v, long n, float lr, float momentum,
+                    float decay)
+{
+#pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
+    for (long i = 0; i < n; i++) {
+        v[i] = momentum * v[i] - lr * (g[i] + decay * w[i]);
+        w[i] += v[i];
+    }
+}
+
+static void cpu_gather(const unsigned char *images, const unsigned char *labels,
+                       const int *index, int n, int dim, float scale, float shift, float *x,
+                       int *y)
+{
+#pragma omp parallel for schedule(static) if ((long)n * dim > PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        const unsigned char *src = images + (long)index[i] * dim;
+        float *dst = x + (long)i * dim;
+        for (int d = 0; d < dim; d++) dst[d] = src[d] * scale + shift;
+        y[i] = labels[index[i]];
+    }
+}
+
+void cpu_ops_set_threads(int threads)
+{
+    if (threads > 0) omp_set_num_threads(threads);
+}
+
+const cnn_ops cpu_ops = {
+    .name = "cpu",
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .zero = cpu_zero,
+    .sync = cpu_sync,
+    .gemm = cpu_gemm,
+    .im2col = cpu_im2col,
+    .col2im = cpu_col2im,
+    .pool_fwd = cpu_pool_fwd,
+    .pool_bwd = cpu_pool_bwd,
+    .relu_fwd = cpu_relu_fwd,
+    .relu_bwd = cpu_relu_bwd,
+    .bias_add = cpu_bias_add,
+    .bias_grad = cpu_bias_grad,
+    .swap_axes = cpu_swap_axes,
+    .softmax_xent = cpu_softmax_xent,
+    .euclid = cpu_euclid,
+    .sgd = cpu_sgd,
+    .gather = cpu_gather,
+};

@@ -1,0 +1,47 @@
+/* Device choice. The only place host code learns whether CUDA was built in. */
+#include "device.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+static const cnn_ops *cpu_select(char *desc, size_t desclen)
+{
+    snprintf(desc, desclen, "cpu (%d threads, OpenBLAS)", omp_get_max_threads());
+    return &cpu_ops;
+}
+
+const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t desclen, char *err,
+                             size_t errlen)
+{
+    if (strcmp(want, "cpu") == 0)
+        return cpu_select(desc, desclen);
+    if (strcmp(want, "gpu") != 0 && strcmp(want, "auto") != 0) {
+        snprintf(err, errlen, "--device: unknown device \"%s\": use cpu, gpu or auto", want);
+        return NULL;
+    }
+#ifdef CNN_HAVE_CUDA
+    int count = gpu_device_count();
+    if (count > 0) {
+        if (gpu < 0 || gpu >= count) {
+            snprintf(err, errlen, "--gpu %d: no such GPU (this machine has %d: 0..%d)", gpu,
+                     count, count - 1);
+            return NULL;
+        }
+        return gpu_backend_open(gpu, desc, desclen, err, errlen);
+    }
+    if (strcmp(want, "gpu") == 0) {
+        snprintf(err, errlen, "--device gpu: no CUDA GPU found (no device, or no driver): "
+                              "use --device cpu");
+        return NULL;
+    }
+#else
+    (void)gpu;
+    if (strcmp(want, "gpu") == 0) {
+        snprintf(err, errlen, "--device gpu: this build has no CUDA (built with CUDA=0 or "
+                              "without nvcc): rebuild with nvcc on the PATH, or use --device cpu");
+        return NULL;
+    }
+#endif
+    return cpu_select(desc, desclen);
+}

@@ -1,0 +1,265 @@
+/* The double-precision reference (see ref.h): direct loops, written for
+ * obviousness rather than speed. Every backward pass recomputes the same
+ * index arithmetic as its forward pass and scatters into zeroed outputs. */
+#include "ref.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int out_side(int in, int k, int stride, int pad) { return (in + 2 * pad - k) / stride + 1; }
+
+void ref_conv_fwd(const double *x, int n, int c, int h, int w, const double *wt,
+                  const double *b, int oc, int k, int stride, int pad, double *y)
+{
+    int oh = out_side(h, k, stride, pad), ow = out_side(w, k, stride, pad);
+    for (int s = 0; s < n; s++)
+        for (int o = 0; o < oc; o++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++) {
+                    double acc = b[o];
+                    for (int ch = 0; ch < c; ch++)
+                        for (int u = 0; u < k; u++)
+                            for (int v = 0; v < k; v++) {
+                                int yy = i * stride - pad + u, xx = j * stride - pad + v;
+                                if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue; /* zero pad */
+                                acc += wt[((long)(o * c + ch) * k + u) * k + v] *
+                                       x[(((long)s * c + ch) * h + yy) * w + xx];
+                            }
+                    y[(((long)s * oc + o) * oh + i) * ow + j] = acc;
+                }
+}
+
+void ref_conv_bwd(const double *x, int n, int c, int h, int w, const double *wt, int oc,
+                  int k, int stride, int pad, const double *dy, double *dx, double *dwt,
+                  double *db)
+{
+    int oh = out_side(h, k, stride, pad), ow = out_side(w, k, stride, pad);
+    if (dx) memset(dx, 0, sizeof *dx * (size_t)n * c * h * w);
+    memset(dwt, 0, sizeof *dwt * (size_t)oc * c * k * k);
+    memset(db, 0, sizeof *db * (size_t)oc);
+    for (int s = 0; s < n; s++)
+        for (int o = 0; o < oc; o++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++) {
+                    double g = dy[(((long)s * oc + o) * oh + i) * ow + j];
+                    db[o] += g;
+                    for (int ch = 0; ch < c; ch++)
+                        for (int u = 0; u < k; u++)
+                            for (int v = 0; v < k; v++) {
+                                int yy = i * stride - pad + u, xx = j * stride - pad + v;
+                                if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                                long wi = ((long)(o * c + ch) * k + u) * k + v;
+                                long xi = (((long)s * c + ch) * h + yy) * w + xx;
+                                dwt[wi] += g * x[xi];
+                                if (dx) dx[xi] += g * wt[wi];
+                            }
+                }
+}
+
+void ref_pool_fwd(const double *x, int n, int c, int h, int w, int k, int stride, int pad,
+                  double *y)
+{
+    int oh = out_side(h, k, stride, pad), ow = out_side(w, k, stride, pad);
+    for (long p = 0; p < (long)n * c; p++) /* each (sample, channel) plane */
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                double acc = 0;
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++) {
+                        int yy = i * stride - pad + u, xx = j * stride - pad + v;
+                        if (yy >= 0 && yy < h && xx >= 0 && xx < w) acc += x[(p * h + yy) * w + xx];
+                    }
+                y[(p * oh + i) * ow + j] = acc / (k * k); /* padding counts in the divisor */
+            }
+}
+
+void ref_pool_bwd(const double *dy, int n, int c, int h, int w, int k, int stride, int pad,
+                  double *dx)
+{
+    int oh = out_side(h, k, stride, pad), ow = out_side(w, k, stride, pad);
+    memset(dx, 0, sizeof *dx * (size_t)n * c * h * w);
+    for (long p = 0; p < (long)n * c; p++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                double g = dy[(p * oh + i) * ow + j] / (k * k);
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++) {
+                        int yy = i * stride - pad + u, xx = j * stride - pad + v;
+                        if (yy >= 0 && yy < h && xx >= 0 && xx < w) dx[(p * h + yy) * w + xx] += g;
+                    }
+            }
+}
+
+void ref_relu_fwd(const double *x, long len, double *y)
+{
+    for (long i = 0; i < len; i++) y[i] = x[i] > 0 ? x[i] : 0;
+}
+
+void ref_relu_bwd(const double *x, const double *dy, long len, double *dx)
+{
+    for (long i = 0; i < len; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+}
+
+void ref_fc_fwd(const double *x, int n, int f, const double *wt, const double *b, int o,
+                double *y)
+{
+    for (int s = 0; s < n; s++)
+        for (int r = 0; r < o; r++) {
+            double acc = b[r];
+            for (int i = 0; i < f; i++) acc += x[(long)s * f + i] * wt[(long)r * f + i];
+            y[(long)s * o + r] = acc;
+        }
+}
+
+void ref_fc_bwd(const double *x, int n, int f, const double *wt, int o, const double *dy,
+                double *dx, double *dwt, double *db)
+{
+    if (dx) memset(dx, 0, sizeof *dx * (size_t)n * f);
+    memset(dwt, 0, sizeof *dwt * (size_t)o * f);
+    memset(db, 0, sizeof *db * (size_t)o);
+    for (int s = 0; s < n; s++)
+        for (int r = 0; r < o; r++) {
+            double g = dy[(long)s * o + r];
+            db[r] += g;
+            for (int i = 0; i < f; i++) {
+                dwt[(long)r * f + i] += g * x[(long)s * f + i];
+                if (dx) dx[(long)s * f + i] += g * wt[(long)r * f + i];
+            }
+        }
+}
+
+double ref_softmax_xent(const double *scores, const int *labels, int n, int k, double *grad)
+{
+    double loss = 0;
+    for (int s = 0; s < n; s++) {
+        const double *z = scores + (long)s * k;
+        double m = z[0], sum = 0;
+        for (int j = 1; j < k; j++)
+            if (z[j] > m) m = z[j];
+        for (int j = 0; j < k; j++) sum += exp(z[j] - m); /* >= 1: log is finite */
+        /* Everything relative to m: m + log(sum) would round log(sum) away
+         * when |m| is huge (1e30 + log 2 == 1e30). */
+        loss += log(sum) - (z[labels[s]] - m);
+        if (grad)
+            for (int j = 0; j < k; j++)
+                grad[(long)s * k + j] = (exp(z[j] - m) / sum - (j == labels[s])) / n;
+    }
+    return loss / n;
+}
+
+double ref_euclid(const double *scores, const int *labels, int n, int k, double *grad)
+{
+    double loss = 0;
+    for (int s = 0; s < n; s++)
+        for (int j = 0; j < k; j++) {
+            double d = scores[(long)s * k + j] - (j == labels[s]);
+            loss += 0.5 * d * d;
+            if (grad) grad[(long)s * k + j] = d / n;
+        }
+    return loss / n;
+}
+
+static long shape_len(shape3 s) { return (long)s.c * s.h * s.w; }
+
+/* Forward through layers [0, upto), keeping every activation: act[0] is x
+ * (borrowed), act[i + 1] the output of layer i (malloc'd). */
+static void forward(const net_spec *spec, const double *params, const double *x, int n,
+                    int upto, double **act)
+{
+    act[0] = (double *)x;
+    for (int i = 0; i < upto; i++) {
+        const layer_spec *L = &spec->layer[i];
+        const double *in = act[i];
+        double *out = malloc(sizeof *out * (size_t)n * shape_len(L->out_shape));
+        const double *wt = params + L->param_offset, *b = wt + L->weights;
+        switch (L->kind) {
+        case LAYER_CONV:
+            ref_conv_fwd(in, n, L->in.c, L->in.h, L->in.w, wt, b, L->out, L->k, L->stride,
+                         L->pad, out);
+            break;
+        case LAYER_RELU: ref_relu_fwd(in, n * shape_len(L->in), out); break;
+        case LAYER_POOL:
+            ref_pool_fwd(in, n, L->in.c, L->in.h, L->in.w, L->k, L->stride, L->pad, out);
+            break;
+        case LAYER_FC: ref_fc_fwd(in, n, (int)shape_len(L->in), wt, b, L->out, out); break;
+        default: /* the loss is handled by the caller */
+            memcpy(out, in, sizeof *out * (size_t)n * shape_len(L->in));
+            break;
+        }
+        act[i + 1] = out;
+    }
+}
+
+static void free_acts(double **act, int count)
+{
+    for (int i = 1; i <= count; i++) free(act[i]);
+}
+
+/* The index of the loss layer (the last one). */
+static int loss_layer(const net_spec *spec) { return spec->n_layers - 1; }
+
+double ref_net_loss(const net_spec *spec, const double *params, const double *x,
+                    const int *labels, int n, double *dparams, double *dx)
+{
+    int nl = loss_layer(spec);
+    double *act[NET_MAX_LAYERS + 1];
+    forward(spec, params, x, n, nl, act);
+
+    const layer_spec *LL = &spec->layer[nl];
+    int k = (int)shape_len(LL->in);
+    int want_grad = dparams || dx;
+    double *g = want_grad ? malloc(sizeof *g * (size_t)n * k) : NULL;
+    double loss = LL->kind == LAYER_EUCLID ? ref_euclid(act[nl], labels, n, k, g)
+                                           : ref_softmax_xent(act[nl], labels, n, k, g);
+    if (!want_grad) {
+        free_acts(act, nl);
+        return loss;
+    }
+
+    /* g holds d loss / d act[i + 1]; step back through layer i. */
+    double *scratch = dparams ? NULL : malloc(sizeof(double) * (size_t)spec->n_params);
+    double *dp = dparams ? dparams : scratch;
+    memset(dp, 0, sizeof *dp * (size_t)spec->n_params); /* relu/pool have none */
+    for (int i = nl - 1; i >= 0; i--) {
+        const layer_spec *L = &spec->layer[i];
+        long in_len = (long)n * shape_len(L->in);
+        /* layer 0 writes straight into dx (may be NULL for conv/fc) */
+        double *gin = i == 0 ? dx : malloc(sizeof *gin * (size_t)in_len);
+        const double *wt = params + L->param_offset;
+        double *dwt = dp + L->param_offset, *db = dwt + L->weights;
+        switch (L->kind) {
+        case LAYER_CONV:
+            ref_conv_bwd(act[i], n, L->in.c, L->in.h, L->in.w, wt, L->out, L->k, L->stride,
+                         L->pad, g, gin, dwt, db);
+            break;
+        case LAYER_FC:
+            ref_fc_bwd(act[i], n, (int)shape_len(L->in), wt, L->out, g, gin, dwt, db);
+            break;
+        case LAYER_RELU:
+            if (gin) ref_relu_bwd(act[i], g, in_len, gin);
+            break;
+        case LAYER_POOL:
+            if (gin) ref_pool_bwd(g, n, L->in.c, L->in.h, L->in.w, L->k, L->stride, L->pad, gin);
+            break;
+        default: break;
+        }
+        free(g);
+        g = i == 0 ? NULL : gin;
+    }
+    free(scratch);
+    free_acts(act, nl);
+    return loss;
+}
+
+void ref_net_scores(const net_spec *spec, const double *params, const double *x, int n,
+                    double *scores)
+{
+    /* The scores are the output of the last fc, i.e. the loss layer's input. */
+    int last = loss_layer(spec);
+    while (last > 0 && spec->layer[last - 1].kind != LAYER_FC) last--;
+    double *act[NET_MAX_LAYERS + 1];
+    forward(spec, params, x, n, last, act);
+    memcpy(scores, act[last], sizeof *scores * (size_t)n * spec->classes);
+    free_acts(act, last);
+}

@@ -1,0 +1,208 @@
+/* The training schedule: shuffle, gather, forward, backward, update, with
+ * the loss and correct counts summed in backend memory and read back only at
+ * a log line. */
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rng.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+float train_lr_at(const train_config *cfg, int epoch)
+{
+    int drops = cfg->lr_step > 0 ? epoch / cfg->lr_step : 0;
+    return cfg->lr * powf(cfg->lr_gamma, (float)drops);
+}
+
+void input_normalization(const dataset *d, float *scale, float *shift)
+{
+    double sum = 0.0, sq = 0.0;
+    size_t n = (size_t)d->count * d->rows * d->cols;
+    for (size_t i = 0; i < n; i++) {
+        sum += d->images[i];
+        sq += (double)d->images[i] * d->images[i];
+    }
+    double mean = n ? sum / n : 0.0, var = n ? sq / n - mean * mean : 0.0;
+    double sd = var > 1e-12 ? sqrt(var) : 1.0;
+    *scale = (float)(1.0 / sd);
+    *shift = (float)(-mean / sd);
+}
+
+void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, float scale,
+                           float shift, device_dataset *out)
+{
+    out->ops = ops;
+    out->scale = scale;
+    out->shift = shift;
+    out->count = limit > 0 && limit < d->count ? limit : d->count;
+    out->dim = d->rows * d->cols;
+    size_t bytes = (size_t)out->count * out->dim;
+    out->images = ops->alloc(bytes, "data set images");
+    out->labels = ops->alloc(out->count, "data set labels");
+    ops->upload(out->images, d->images, bytes);
+    ops->upload(out->labels, d->labels, out->count);
+}
+
+void device_dataset_free(device_dataset *d)
+{
+    if (d->images) d->ops->free(d->images);
+    if (d->labels) d->ops->free(d->labels);
+    memset(d, 0, sizeof *d);
+}
+
+/* An index list 0..count-1 in backend memory, optionally shuffled. */
+static int *upload_index(const cnn_ops *ops, int *host, int count, int *dev, rng *shuffle)
+{
+    for (int i = 0; i < count; i++) host[i] = i;
+    if (shuffle) rng_shuffle(shuffle, host, count);
+    ops->upload(dev, host, sizeof(int) * count);
+    return dev;
+}
+
+static void read_stats(net *nt, double *sums)
+{
+    double s[STAT_COUNT];
+    nt->ops->download(s, nt->stats, sizeof s);
+    nt->ops->zero(nt->stats, sizeof s);
+    for (int i = 0; i < STAT_COUNT; i++) sums[i] += s[i];
+}
+
+void evaluate(net *nt, const device_dataset *d, double *loss, double *acc)
+{
+    const cnn_ops *ops = nt->ops;
+    int *host = malloc(sizeof(int) * d->count);
+    int *index = ops->alloc(sizeof(int) * d->count, "evaluation index");
+    upload_index(ops, host, d->count, index, NULL);
+    double sums[STAT_COUNT] = {0};
+    read_stats(nt, (double[STAT_COUNT]){0}); /* start from zero sums */
+    for (int start = 0; start < d->count; start += nt->batch) {
+        int n = d->count - start < nt->batch ? d->count - start : nt->batch;
+        ops->gather(d->images, d->labels, index + start, n, d->dim, d->scale, d->shift,
+                    nt->act[0], nt->labels);
+        net_forward(nt, n);
+    }
+    read_stats(nt, sums);
+    *loss = sums[STAT_LOSS] / d->count;
+    *acc = 100.0 * sums[STAT_CORRECT] / d->count;
+    ops->free(index);
+    free(host);
+}
+
+static void progress_bar(FILE *tty, int epoch, int step, int steps)
+{
+    int width = 30, done = (int)((long)width * step / steps);
+    fprintf(tty, "\r  epoch %d [", epoch);
+    for (int i = 0; i < width; i++) fputc(i < done ? '=' : (i == done ? '>' : ' '), tty);
+    fprintf(tty, "] %3d%%", (int)(100L * step / steps));
+    fflush(tty);
+}
+
+int train_run(net *nt, const train_config *cfg, const device_dataset *train,
+              const device_dataset *test, FILE *out, FILE *csv, train_result *res)
+{
+    const cnn_ops *ops = nt->ops;
+    int steps = (train->count + cfg->batch - 1) / cfg->batch;
+    int *host_index = malloc(sizeof(int) * train->count);
+    int *index = ops->alloc(sizeof(int) * train->count, "shuffle index");
+    rng shuffle = {cfg->seed ^ 0x5eedf00dull};
+    FILE *tty = !cfg->quiet && isatty(fileno(stderr)) ? stderr : NULL;
+    double start = now_seconds();
+    long global_step = 0;
+    memset(res, 0, sizeof *res);
+    read_stats(nt, (double[STAT_COUNT]){0});
+
+    for (int epoch = 0; epoch < cfg->epochs; epoch++) {
+        float lr = train_lr_at(cfg, epoch);
+        double epoch_start = now_seconds(), interval_start = epoch_start;
+        double epoch_sums[STAT_COUNT] = {0}, interval[STAT_COUNT] = {0};
+        int interval_samples = 0, epoch_samples = 0;
+        upload_index(ops, host_index, train->count, index, &shuffle);
+
+        for (int step = 0; step < steps; step++) {
+            int n = train->count - step * cfg->batch;
+            if (n > cfg->batch) n = cfg->batch;
+            ops->gather(train->images, train->labels, index + step * cfg->batch, n, train->dim,
+                        train->scale, train->shift, nt->act[0], nt->labels);
+            net_forward(nt, n);
+            net_backward(nt, n);
+            net_update(nt, lr, cfg->momentum, cfg->weight_decay);
+            global_step++;
+            interval_samples += n;
+            epoch_samples += n;
+
+            int last = step == steps - 1;
+            if (cfg->log_every > 0 && (global_step % cfg->log_every == 0 || last)) {
+                double now = now_seconds();
+                memset(interval, 0, sizeof interval);
+                read_stats(nt, interval);
+                for (int i = 0; i < STAT_COUNT; i++) epoch_sums[i] += interval[i];
+                double loss = interval[STAT_LOSS] / interval_samples;
+                double acc = 100.0 * interval[STAT_CORRECT] / interval_samples;
+                if (!isfinite(loss)) {
+                    if (tty) fputc('\n', tty);
+                    fprintf(stderr, "cnn: the training loss is %g at epoch %d, step %ld: "
+                                    "stopping (try a smaller --lr)\n", loss, epoch + 1,
+                            global_step);
+                    res->nonfinite_step = (int)global_step;
+                    ops->free(index);
+                    free(host_index);
+                    return -1;
+                }
+                double elapsed = now - start;
+                if (csv)
+                    fprintf(csv, "train,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
+                            loss, acc, lr, elapsed);
+                if (!cfg->quiet) {
+                    if (tty) fputs("\r\033[K", tty);
+                    fprintf(out, "epoch %3d  step %7ld  loss %.4f  acc %6.2f%%  lr %.5g  "
+                                 "%6.0f img/s\n", epoch + 1, global_step, loss, acc, lr,
+                            interval_samples / (now - interval_start));
+                    fflush(out);
+                }
+                interval_samples = 0;
+                interval_start = now_seconds();
+            } else if (tty && step % 20 == 0) {
+                progress_bar(tty, epoch + 1, step, steps);
+            }
+        }
+        if (cfg->log_every <= 0) read_stats(nt, epoch_sums);
+        ops->sync();
+        res->train_seconds += now_seconds() - epoch_start;
+        if (tty) fputs("\r\033[K", tty);
+
+        res->train_loss = epoch_sums[STAT_LOSS] / epoch_samples;
+        res->train_acc = 100.0 * epoch_sums[STAT_CORRECT] / epoch_samples;
+        if (!isfinite(res->train_loss)) {
+            fprintf(stderr, "cnn: the training loss is %g in epoch %d: stopping (try a smaller "
+                            "--lr)\n", res->train_loss, epoch + 1);
+            res->nonfinite_step = (int)global_step;
+            ops->free(index);
+            free(host_index);
+            return -1;
+        }
+        evaluate(nt, test, &res->test_loss, &res->test_acc);
+        res->epochs_done = epoch + 1;
+        if (csv) {
+            fprintf(csv, "test,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
+                    res->test_loss, res->test_acc, lr, now_seconds() - start);
+            fflush(csv);
+        }
+        fprintf(out, "epoch %3d  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  "
+                     "%.2f s/epoch\n", epoch + 1, res->train_loss, res->train_acc,
+                res->test_loss, res->test_acc, res->train_seconds / (epoch + 1));
+        fflush(out);
+    }
+    ops->free(index);
+    free(host_index);
+    return 0;
+}

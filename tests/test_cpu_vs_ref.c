@@ -1,0 +1,244 @@
+/* The float CPU backend against the double-precision reference: whole small
+ * nets that isolate each layer (forward scores, loss, every parameter
+ * gradient), and the ops that nets do not reach on their own. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "net.h"
+#include "ref.h"
+#include "testutil.h"
+
+/* NCHW (the reference's layout) to CNHW (the backends'). */
+static void nchw_to_cnhw(const float *x, float *y, int n, int c, int hw)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+            memcpy(y + ((long)j * n + i) * hw, x + ((long)i * c + j) * hw, sizeof(float) * hw);
+}
+
+static double *to_double(const float *p, long n)
+{
+    double *d = malloc(sizeof(double) * (n ? n : 1));
+    for (long i = 0; i < n; i++) d[i] = p[i];
+    return d;
+}
+
+/* Runs `text` on the CPU backend and on the reference with the same random
+ * parameters, input and labels, and compares scores, loss, correct count and
+ * every parameter gradient. */
+static void check_net(const char *text, shape3 in, int n, uint64_t seed)
+{
+    net_spec spec;
+    char err[512];
+    cr_assert_eq(net_spec_parse(text, in, 10, &spec, err, sizeof err), 0, "%s", err);
+    net *nt = net_create(&cpu_ops, &spec, n);
+    rng r = {seed};
+    long np = spec.n_params, in_size = (long)in.c * in.h * in.w;
+    float *params = rand_floats(&r, np, -0.5f, 0.5f);
+    float *x = rand_floats(&r, n * in_size, -1, 1);
+    int labels[64];
+    for (int i = 0; i < n; i++) labels[i] = (int)rng_below(&r, 10);
+    memcpy(nt->params, params, sizeof(float) * np);
+    nchw_to_cnhw(x, nt->act[0], n, in.c, in.h * in.w);
+    memcpy(nt->labels, labels, sizeof(int) * n);
+    for (long i = 0; i < np; i++) nt->grads[i] = NAN; /* every gradient must be written */
+
+    net_forward(nt, n);
+    net_backward(nt, n);
+
+    double *pd = to_double(params, np), *xd = to_double(x, n * in_size);
+    double *dp = calloc(np ? np : 1, sizeof(double)), scores[64 * 10];
+    double loss = ref_net_loss(&spec, pd, xd, labels, n, dp, NULL);
+    ref_net_scores(&spec, pd, xd, n, scores);
+
+    const float *fscores = nt->act[spec.n_layers - 1];
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        int best = 0;
+        for (int j = 0; j < 10; j++) {
+            cr_assert(close_enough(fscores[i * 10 + j], scores[i * 10 + j], 1e-5, 1e-4),
+                      "%s: score (%d,%d): cpu %g, reference %g", text, i, j,
+                      fscores[i * 10 + j], scores[i * 10 + j]);
+            if (scores[i * 10 + j] > scores[i * 10 + best]) best = j;
+        }
+        correct += best == labels[i];
+    }
+    cr_assert(close_enough(nt->stats[STAT_LOSS] / n, loss, 1e-6, 1e-5),
+              "%s: loss: cpu %.9g, reference %.9g", text, nt->stats[STAT_LOSS] / n, loss);
+    cr_assert_eq((int)nt->stats[STAT_CORRECT], correct, "%s: correct count", text);
+
+    double gmax = 0;
+    for (long i = 0; i < np; i++) gmax = fmax(gmax, fabs(dp[i]));
+    for (long i = 0; i < np; i++)
+        cr_assert(close_enough(nt->grads[i], dp[i], 1e-5 * gmax + 1e-7, 1e-3),
+                  "%s: gradient of parameter %ld: cpu %.9g, reference %.9g", text, i,
+                  nt->grads[i], dp[i]);
+    net_destroy(nt);
+    free(params); free(x); free(pd); free(xd); free(dp);
+}
+
+Test(cpu_vs_ref, conv_k3) { check_net("conv3k3,fc10,softmax", (shape3){1, 6, 5}, 2, 1); }
+Test(cpu_vs_ref, conv_k5_pad2_multichannel_input)
+{
+    check_net("conv4k5p2,fc10,softmax", (shape3){2, 7, 9}, 3, 2);
+}
+Test(cpu_vs_ref, conv_k1_batch1_euclid) { check_net("conv2k1,fc10,euclid", (shape3){3, 4, 4}, 1, 3); }
+Test(cpu_vs_ref, conv_stride2_pad1_relu)
+{
+    check_net("conv3k3p1s2,relu,fc10,softmax", (shape3){1, 9, 7}, 2, 4);
+}
+Test(cpu_vs_ref, two_convs_pad0_and_pad2)
+{
+    check_net("conv3k3,relu,conv5k5p2,fc10,softmax", (shape3){2, 8, 6}, 3, 5);
+}
+Test(cpu_vs_ref, pool_k2) { check_net("conv2k3,avgpool2,fc10,softmax", (shape3){1, 8, 8}, 2, 6); }
+Test(cpu_vs_ref, pool_k3_stride2_pad1)
+{
+    check_net("conv2k1,avgpool3p1s2,fc10,softmax", (shape3){2, 7, 5}, 3, 7);
+}
+Test(cpu_vs_ref, relu_then_fc) { check_net("relu,fc10,softmax", (shape3){1, 4, 4}, 5, 8); }
+Test(cpu_vs_ref, mlp_euclid) { check_net("fc7,relu,fc10,euclid", (shape3){1, 5, 5}, 4, 9); }
+Test(cpu_vs_ref, seed_cnn)
+{
+    check_net("conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
+              (shape3){1, 28, 28}, 4, 10);
+}
+Test(cpu_vs_ref, seed_cnn_batch1)
+{
+    check_net("conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
+              (shape3){1, 28, 28}, 1, 11);
+}
+Test(cpu_vs_ref, mlp2_shape) { check_net("fc392,relu,fc196,relu,fc10,euclid", (shape3){1, 28, 28}, 3, 12); }
+
+/* Naive double gemm over the same stored operands. */
+static void naive_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                       const float *b, float beta, const float *c0, double *c)
+{
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int p = 0; p < k; p++)
+                s += (double)(ta ? a[(long)p * m + i] : a[(long)i * k + p]) *
+                     (tb ? b[(long)j * k + p] : b[(long)p * n + j]);
+            c[(long)i * n + j] = alpha * s + beta * c0[(long)i * n + j];
+        }
+}
+
+/* All four transpose cases, at sizes that take each path of the CPU gemm:
+ * one call, split by columns, by rows, and by the inner dimension. */
+Test(cpu_vs_ref, gemm_all_transposes_and_splits)
+{
+    const int sizes[][3] = {{3, 5, 7}, {8, 300, 40}, {300, 8, 40}, {4, 25, 9000}, {1, 1, 1}};
+    const float ab[][2] = {{1, 0}, {0.5f, 2}};
+    rng r = {20};
+    for (int s = 0; s < 5; s++)
+        for (int t = 0; t < 4; t++)
+            for (int v = 0; v < 2; v++) {
+                int m = sizes[s][0], n = sizes[s][1], k = sizes[s][2], ta = t & 1, tb = t >> 1;
+                float *a = rand_floats(&r, (long)m * k, -1, 1), *b = rand_floats(&r, (long)k * n, -1, 1);
+                float *c0 = rand_floats(&r, (long)m * n, -1, 1), *c = malloc(sizeof(float) * m * n);
+                double *want = malloc(sizeof(double) * m * n);
+                memcpy(c, c0, sizeof(float) * m * n);
+                cpu_ops.gemm(ta, tb, m, n, k, ab[v][0], a, b, ab[v][1], c);
+                naive_gemm(ta, tb, m, n, k, ab[v][0], a, b, ab[v][1], c0, want);
+                for (long i = 0; i < (long)m * n; i++)
+                    cr_assert(close_enough(c[i], want[i], 1e-4 * sqrt(k), 1e-4),
+                              "m%d n%d k%d ta%d tb%d alpha %g beta %g: element %ld: %g vs %g",
+                              m, n, k, ta, tb, ab[v][0], ab[v][1], i, c[i], want[i]);
+                free(a); free(b); free(c0); free(c); free(want);
+            }
+}
+
+/* No NaN for any finite scores; the loss op adds to the sums, never resets. */
+Test(cpu_vs_ref, softmax_huge_scores_finite)
+{
+    float s[3 * 10], grad[30];
+    int labels[3] = {0, 1, 2}, pred[3];
+    for (int i = 0; i < 30; i++) s[i] = -3e38f;
+    s[0] = 3e38f;          /* row 0: the label holds the max */
+    s[10] = 1e30f;         /* row 1: the label is far below the max */
+    s[11] = -1e30f;
+    s[20] = 5; s[22] = 5;  /* row 2: a tie */
+    double stats[2] = {1, 1};
+    cpu_ops.softmax_xent(s, labels, 3, 10, grad, stats, pred);
+    for (int i = 0; i < 30; i++) cr_assert(isfinite(grad[i]), "grad %d = %g", i, grad[i]);
+    cr_assert(!isnan(stats[0]));
+    cr_assert_eq(pred[0], 0);
+    cr_assert_eq(pred[1], 0);
+    cr_assert_float_eq(grad[0], 0.0f, 1e-7);
+    cr_assert_float_eq(grad[20], 0.5f / 3, 1e-6);
+    cr_assert_float_eq(grad[22], (0.5f - 1) / 3, 1e-6);
+    cr_assert_eq(stats[1], 1 + 1 + 0, "row 0 right; row 1 wrong; row 2 a tie that the first score (not the label) wins");
+    double ref[30];
+    for (int i = 0; i < 30; i++) ref[i] = s[i];
+    double want = ref_softmax_xent(ref, labels, 3, 10, NULL) * 3 + 1;
+    cr_assert(close_enough(stats[0], want, 1e-6, 1e-6), "%g vs %g", stats[0], want);
+}
+
+Test(cpu_vs_ref, euclid_by_hand)
+{
+    float s[2 * 3] = {1, 0, 0, 0.5f, 0.5f, 2};
+    int labels[2] = {0, 2}, pred[2];
+    float grad[6];
+    double stats[2] = {0, 0};
+    cpu_ops.euclid(s, labels, 2, 3, grad, stats, pred);
+    /* row 0: exact, loss 0; row 1: 0.5*(0.25 + 0.25 + 1) = 0.75 */
+    cr_assert_float_eq(stats[0], 0.75, 1e-7);
+    cr_assert_float_eq(stats[1], 2, 0);
+    const float want[6] = {0, 0, 0, 0.25f, 0.25f, 0.5f};
+    for (int i = 0; i < 6; i++) cr_assert_float_eq(grad[i], want[i], 1e-7);
+    cr_assert(pred[0] == 0 && pred[1] == 2);
+}
+
+Test(cpu_vs_ref, sgd_rule)
+{
+    float w[3] = {1, -2, 0.5f}, g[3] = {0.1f, 0.2f, -0.3f}, v[3] = {0.01f, 0, -0.02f};
+    float w0[3], v0[3];
+    memcpy(w0, w, sizeof w);
+    memcpy(v0, v, sizeof v);
+    cpu_ops.sgd(w, g, v, 3, 0.1f, 0.9f, 0.01f);
+    for (int i = 0; i < 3; i++) {
+        float vv = 0.9f * v0[i] - 0.1f * (g[i] + 0.01f * w0[i]);
+        cr_assert_float_eq(v[i], vv, 1e-7);
+        cr_assert_float_eq(w[i], w0[i] + vv, 1e-7);
+    }
+}
+
+Test(cpu_vs_ref, gather_scales_and_shifts)
+{
+    unsigned char images[3 * 4] = {0, 255, 10, 20, 1, 2, 3, 4, 50, 60, 70, 80};
+    unsigned char labels[3] = {7, 8, 9};
+    int index[2] = {2, 0}, y[2];
+    float x[8];
+    cpu_ops.gather(images, labels, index, 2, 4, 0.5f, -1.0f, x, y);
+    cr_assert(y[0] == 9 && y[1] == 7);
+    cr_assert_float_eq(x[0], 24.0f, 0);
+    cr_assert_float_eq(x[5], 126.5f, 0);
+}
+
+Test(cpu_vs_ref, bias_add_and_grad_both_shapes)
+{
+    float y[2 * 3 * 4], b[3] = {1, 2, 3}, db[3];
+    for (int i = 0; i < 24; i++) y[i] = (float)i;
+    cpu_ops.bias_add(y, b, 2, 3, 4);
+    for (int i = 0; i < 24; i++) cr_assert_float_eq(y[i], i + b[(i / 4) % 3], 0);
+    cpu_ops.bias_grad(y, db, 2, 3, 4);
+    for (int c = 0; c < 3; c++) {
+        double want = 0;
+        for (int i = 0; i < 24; i++)
+            if ((i / 4) % 3 == c) want += y[i];
+        cr_assert_float_eq(db[c], want, 1e-4);
+    }
+}
+
+Test(cpu_vs_ref, relu_forward_backward)
+{
+    float x[5] = {-1, 0, 2, -0.5f, 3}, y[5], dy[5] = {1, 1, 1, 1, 1}, dx[5];
+    cpu_ops.relu_fwd(x, y, 5);
+    cpu_ops.relu_bwd(y, dy, dx, 5);
+    const float wy[5] = {0, 0, 2, 0, 3}, wdx[5] = {0, 0, 1, 0, 1};
+    for (int i = 0; i < 5; i++) {
+        cr_assert_float_eq(y[i], wy[i], 0);
+        cr_assert_float_eq(dx[i], wdx[i], 0);
+    }
+}

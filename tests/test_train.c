@@ -1,0 +1,155 @@
+/* The training loop end to end on generated data: the seed net overfits 100
+ * samples, the same seed gives the same weights, the schedule steps. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "train.h"
+#include "testutil.h"
+
+#define SEED_CNN "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax"
+
+/* count 28x28 images of random blobs with random labels: nothing to learn
+ * but the samples themselves. */
+static dataset random_dataset(int count, uint64_t seed)
+{
+    rng r = {seed};
+    dataset d = {count, 28, 28, malloc((size_t)count * 784), malloc(count), 10};
+    for (long i = 0; i < (long)count * 784; i++) d.images[i] = (unsigned char)rng_below(&r, 256);
+    for (int i = 0; i < count; i++) d.labels[i] = (unsigned char)rng_below(&r, 10);
+    return d;
+}
+
+static net *make_net(const char *text, int batch, uint64_t seed)
+{
+    net_spec spec;
+    char err[512];
+    cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0, "%s", err);
+    net *nt = net_create(&cpu_ops, &spec, batch);
+    net_init_params(nt, seed);
+    return nt;
+}
+
+static train_config config(int epochs, int batch, float lr)
+{
+    train_config c = {0};
+    c.epochs = epochs;
+    c.batch = batch;
+    c.lr = lr;
+    c.lr_gamma = 0.5f;
+    c.lr_step = 1000;
+    c.momentum = 0.9f;
+    c.weight_decay = 0;
+    c.seed = 3;
+    c.log_every = 0;
+    c.quiet = 1;
+    return c;
+}
+
+Test(train, seed_net_overfits_100_samples, .timeout = 120)
+{
+    dataset d = random_dataset(100, 1);
+    float scale, shift;
+    input_normalization(&d, &scale, &shift);
+    device_dataset dd;
+    device_dataset_upload(&cpu_ops, &d, 0, scale, shift, &dd);
+    net *nt = make_net(SEED_CNN, 10, 1);
+    train_config c = config(60, 10, 0.05f);
+    train_result res;
+    FILE *devnull = fopen("/dev/null", "w");
+    cr_assert_eq(train_run(nt, &c, &dd, &dd, devnull, NULL, &res), 0);
+    fclose(devnull);
+    cr_assert_lt(res.test_loss, 0.01, "loss on the 100 samples after training: %g", res.test_loss);
+    cr_assert_eq(res.test_acc, 100.0, "accuracy %g%%", res.test_acc);
+    net_destroy(nt);
+    device_dataset_free(&dd);
+    dataset_free(&d);
+}
+
+/* The loss must actually fall: a net that learns nothing stays near ln 10. */
+Test(train, untrained_loss_is_high)
+{
+    dataset d = random_dataset(100, 1);
+    device_dataset dd;
+    device_dataset_upload(&cpu_ops, &d, 0, 1.0f / 255, 0, &dd);
+    net *nt = make_net(SEED_CNN, 10, 1);
+    double loss, acc;
+    evaluate(nt, &dd, &loss, &acc);
+    cr_assert_gt(loss, 1.0, "an untrained net scores %g", loss);
+    net_destroy(nt);
+    device_dataset_free(&dd);
+    dataset_free(&d);
+}
+
+static float *train_and_copy(uint64_t seed, int batch)
+{
+    dataset d = random_dataset(230, 2); /* 230 = not a multiple of the batch */
+    device_dataset dd;
+    device_dataset_upload(&cpu_ops, &d, 0, 1.0f / 255, 0, &dd);
+    net *nt = make_net(SEED_CNN, batch, seed);
+    train_config c = config(2, batch, 0.05f);
+    c.seed = seed;
+    train_result res;
+    FILE *devnull = fopen("/dev/null", "w");
+    cr_assert_eq(train_run(nt, &c, &dd, &dd, devnull, NULL, &res), 0);
+    fclose(devnull);
+    float *w = malloc(sizeof(float) * nt->n_params);
+    memcpy(w, nt->params, sizeof(float) * nt->n_params);
+    cr_assert_eq(res.epochs_done, 2);
+    net_destroy(nt);
+    device_dataset_free(&dd);
+    dataset_free(&d);
+    return w;
+}
+
+Test(train, same_seed_same_weights)
+{
+    float *a = train_and_copy(5, 50), *b = train_and_copy(5, 50), *c = train_and_copy(6, 50);
+    cr_assert_eq(memcmp(a, b, sizeof(float) * 4842), 0, "two runs with seed 5 differ");
+    cr_assert_neq(memcmp(a, c, sizeof(float) * 4842), 0, "seeds 5 and 6 gave the same weights");
+    free(a); free(b); free(c);
+}
+
+Test(train, lr_schedule_steps)
+{
+    train_config c = config(30, 50, 0.1f);
+    c.lr_step = 5;
+    c.lr_gamma = 0.5f;
+    cr_assert_float_eq(train_lr_at(&c, 0), 0.1f, 1e-9);
+    cr_assert_float_eq(train_lr_at(&c, 4), 0.1f, 1e-9);
+    cr_assert_float_eq(train_lr_at(&c, 5), 0.05f, 1e-9);
+    cr_assert_float_eq(train_lr_at(&c, 29), 0.1f / 32, 1e-9);
+    c.lr_step = 0;
+    cr_assert_float_eq(train_lr_at(&c, 29), 0.1f, 1e-9, "step 0: a constant rate");
+}
+
+Test(train, init_is_seeded_and_bounded)
+{
+    net *a = make_net(SEED_CNN, 4, 7), *b = make_net(SEED_CNN, 4, 7);
+    cr_assert_eq(memcmp(a->params, b->params, sizeof(float) * a->n_params), 0);
+    for (int i = 0; i < a->spec.n_layers; i++) {
+        const layer_spec *l = &a->spec.layer[i];
+        if (!l->weights) continue;
+        float bound = sqrtf(6.0f / (l->weights / l->out)), max = 0;
+        for (long j = 0; j < l->weights; j++) max = fmaxf(max, fabsf(a->params[l->param_offset + j]));
+        cr_assert(max <= bound && max > 0.5f * bound, "layer %d: max |w| %g, bound %g", i, max, bound);
+        for (long j = 0; j < l->bias; j++) cr_assert_eq(a->params[l->param_offset + l->weights + j], 0);
+    }
+    net_destroy(a);
+    net_destroy(b);
+}
+
+Test(train, normalization_standardises)
+{
+    dataset d = random_dataset(50, 4);
+    float scale, shift;
+    input_normalization(&d, &scale, &shift);
+    double sum = 0, sq = 0;
+    for (long i = 0; i < 50L * 784; i++) {
+        double v = d.images[i] * scale + shift;
+        sum += v;
+        sq += v * v;
+    }
+    cr_assert(fabs(sum / (50 * 784)) < 1e-4);
+    cr_assert(fabs(sq / (50 * 784) - 1) < 1e-3);
+    dataset_free(&d);
+}
