@@ -14,6 +14,15 @@ typedef struct {
     uint64_t seed;
     int train_limit;        /* use only the first N training samples (0: all) */
     int quiet;              /* no per-interval lines or progress bar */
+    /* Resuming: the first epoch to run (0-based), the steps already done and
+     * the shuffle generator's state then (0: start from the seed). */
+    int start_epoch;
+    long start_step;
+    uint64_t shuffle_state;
+    /* Called after every epoch (may be NULL), e.g. to write a checkpoint;
+     * a non-zero return stops training with an error. */
+    int (*on_epoch)(void *ctx, int epochs_done, long steps_done, uint64_t shuffle_state);
+    void *on_epoch_ctx;
 } train_config;
 
 /* What a run measured. */
@@ -22,10 +31,13 @@ typedef struct {
     double test_loss, test_acc;     /* after the last epoch; acc in percent */
     double train_seconds;           /* training steps only, evaluation excluded */
     int epochs_done;
+    long steps_done;
+    uint64_t shuffle_state;         /* to resume from */
     int nonfinite_step;             /* > 0: the loss stopped being finite here */
 } train_result;
 
-/* The learning rate of (zero-based) epoch e: lr * gamma^floor(e / step). */
+/* The learning rate of (zero-based) epoch e: lr * gamma^floor(e / step);
+ * constant when step is 0. */
 float train_lr_at(const train_config *cfg, int epoch);
 
 /* Inputs are standardised: x = byte * scale + shift has mean 0 and standard
@@ -47,8 +59,10 @@ void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, floa
                            float shift, device_dataset *out);
 void device_dataset_free(device_dataset *d);
 
-/* Mean loss and accuracy (percent) of the net on a whole data set. */
-void evaluate(net *nt, const device_dataset *d, double *loss, double *acc);
+/* Mean loss and accuracy (percent) of the net on a whole data set; where
+ * confusion is not NULL it gets the classes x classes counts (row: label,
+ * column: prediction), which costs a read-back per batch. */
+void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long *confusion);
 
 /* Trains nt on train, evaluating on test after every epoch; writes the
  * per-interval and per-epoch rows to csv (may be NULL) and human-readable

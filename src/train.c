@@ -77,25 +77,34 @@ static void read_stats(net *nt, double *sums)
     for (int i = 0; i < STAT_COUNT; i++) sums[i] += s[i];
 }
 
-void evaluate(net *nt, const device_dataset *d, double *loss, double *acc)
+void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long *confusion)
 {
     const cnn_ops *ops = nt->ops;
     int *host = malloc(sizeof(int) * d->count);
     int *index = ops->alloc(sizeof(int) * d->count, "evaluation index");
     upload_index(ops, host, d->count, index, NULL);
     double sums[STAT_COUNT] = {0};
+    int *pred = confusion ? malloc(sizeof(int) * nt->batch) : NULL;
+    int *label = confusion ? malloc(sizeof(int) * nt->batch) : NULL;
     read_stats(nt, (double[STAT_COUNT]){0}); /* start from zero sums */
     for (int start = 0; start < d->count; start += nt->batch) {
         int n = d->count - start < nt->batch ? d->count - start : nt->batch;
         ops->gather(d->images, d->labels, index + start, n, d->dim, d->scale, d->shift,
                     nt->act[0], nt->labels);
         net_forward(nt, n);
+        if (confusion) {
+            ops->download(pred, nt->pred, sizeof(int) * n);
+            ops->download(label, nt->labels, sizeof(int) * n);
+            for (int i = 0; i < n; i++) confusion[label[i] * nt->spec.classes + pred[i]]++;
+        }
     }
     read_stats(nt, sums);
     *loss = sums[STAT_LOSS] / d->count;
     *acc = 100.0 * sums[STAT_CORRECT] / d->count;
     ops->free(index);
     free(host);
+    free(pred);
+    free(label);
 }
 
 static void progress_bar(FILE *tty, int epoch, int step, int steps)
@@ -114,14 +123,17 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     int steps = (train->count + cfg->batch - 1) / cfg->batch;
     int *host_index = malloc(sizeof(int) * train->count);
     int *index = ops->alloc(sizeof(int) * train->count, "shuffle index");
-    rng shuffle = {cfg->seed ^ 0x5eedf00dull};
+    rng shuffle = {cfg->shuffle_state ? cfg->shuffle_state : cfg->seed ^ 0x5eedf00dull};
     FILE *tty = !cfg->quiet && isatty(fileno(stderr)) ? stderr : NULL;
     double start = now_seconds();
-    long global_step = 0;
+    long global_step = cfg->start_step;
     memset(res, 0, sizeof *res);
+    res->epochs_done = cfg->start_epoch;
+    res->steps_done = global_step;
+    res->shuffle_state = shuffle.state;
     read_stats(nt, (double[STAT_COUNT]){0});
 
-    for (int epoch = 0; epoch < cfg->epochs; epoch++) {
+    for (int epoch = cfg->start_epoch; epoch < cfg->epochs; epoch++) {
         float lr = train_lr_at(cfg, epoch);
         double epoch_start = now_seconds(), interval_start = epoch_start;
         double epoch_sums[STAT_COUNT] = {0}, interval[STAT_COUNT] = {0};
@@ -190,8 +202,10 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
             free(host_index);
             return -1;
         }
-        evaluate(nt, test, &res->test_loss, &res->test_acc);
+        evaluate(nt, test, &res->test_loss, &res->test_acc, NULL);
         res->epochs_done = epoch + 1;
+        res->steps_done = global_step;
+        res->shuffle_state = shuffle.state;
         if (csv) {
             fprintf(csv, "test,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
                     res->test_loss, res->test_acc, lr, now_seconds() - start);
@@ -199,8 +213,15 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         }
         fprintf(out, "epoch %3d  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  "
                      "%.2f s/epoch\n", epoch + 1, res->train_loss, res->train_acc,
-                res->test_loss, res->test_acc, res->train_seconds / (epoch + 1));
+                res->test_loss, res->test_acc,
+                res->train_seconds / (epoch + 1 - cfg->start_epoch));
         fflush(out);
+        if (cfg->on_epoch &&
+            cfg->on_epoch(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state)) {
+            ops->free(index);
+            free(host_index);
+            return -1;
+        }
     }
     ops->free(index);
     free(host_index);

@@ -73,7 +73,7 @@ Test(train, untrained_loss_is_high)
     device_dataset_upload(&cpu_ops, &d, 0, 1.0f / 255, 0, &dd);
     net *nt = make_net(SEED_CNN, 10, 1);
     double loss, acc;
-    evaluate(nt, &dd, &loss, &acc);
+    evaluate(nt, &dd, &loss, &acc, NULL);
     cr_assert_gt(loss, 1.0, "an untrained net scores %g", loss);
     net_destroy(nt);
     device_dataset_free(&dd);

@@ -1,0 +1,32 @@
+/* The subcommands of build/cnn, and what they share. Each returns the exit
+ * status: 0, 1 for a runtime error, 2 for a usage error. */
+#ifndef CNN_COMMANDS_H
+#define CNN_COMMANDS_H
+
+#include "data.h"
+#include "netspec.h"
+#include "ops.h"
+
+#define CNN_CLASSES 10
+extern const shape3 CNN_INPUT_SHAPE; /* 1 x 28 x 28 */
+
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+
+/* --net: a preset name or a layer spec. Fills *preset with the preset (or
+ * seed-cnn's hyperparameters for a custom spec). Prints the error. */
+int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset);
+
+/* Loads --data and checks the images are 28x28. Prints the error. */
+int load_data(const char *cmd, const char *dir, dataset *train, dataset *test);
+
+/* --device and --gpu; prints the error. */
+const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *desc,
+                           size_t desclen);
+
+/* Fails, with a message, when a file cannot be created at path (its folder
+ * missing or read-only); checked before training, not after it. */
+int check_writable(const char *cmd, const char *flag, const char *path);
+
+#endif

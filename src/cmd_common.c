@@ -1,0 +1,82 @@
+/* What the subcommands share: resolving --net, loading --data, opening the
+ * device, checking output paths early. */
+#include "commands.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "device.h"
+
+const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
+
+int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset)
+{
+    const net_preset *found = net_preset_find(name);
+    char err[768];
+    if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
+                       sizeof err)) {
+        if (!found && !strpbrk(name, ",0123456789"))
+            fprintf(stderr, "cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2 "
+                            "or a layer spec such as fc392,relu,fc10,softmax\n", cmd, name);
+        else
+            fprintf(stderr, "cnn %s: --net: %s\n", cmd, err);
+        return -1;
+    }
+    *preset = found ? found : net_preset_find("seed-cnn");
+    return 0;
+}
+
+int load_data(const char *cmd, const char *dir, dataset *train, dataset *test)
+{
+    char err[512];
+    if (dataset_load_dir(dir, CNN_CLASSES, train, test, err, sizeof err)) {
+        fprintf(stderr, "cnn %s: %s\n", cmd, err);
+        return -1;
+    }
+    if (train->rows != CNN_INPUT_SHAPE.h || train->cols != CNN_INPUT_SHAPE.w) {
+        fprintf(stderr, "cnn %s: %s: images are %dx%d; the nets take %dx%d\n", cmd, dir,
+                train->rows, train->cols, CNN_INPUT_SHAPE.h, CNN_INPUT_SHAPE.w);
+        dataset_free(train);
+        dataset_free(test);
+        return -1;
+    }
+    return 0;
+}
+
+const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *desc,
+                           size_t desclen)
+{
+    char err[512];
+    const cnn_ops *ops = device_select(device, gpu, desc, desclen, err, sizeof err);
+    if (!ops) fprintf(stderr, "cnn %s: %s\n", cmd, err);
+    return ops;
+}
+
+int check_writable(const char *cmd, const char *flag, const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "cnn %s: %s %s: the folder %s does not exist\n", cmd, flag, path, dir);
+        return -1;
+    }
+    if (access(dir, W_OK) != 0) {
+        fprintf(stderr, "cnn %s: %s %s: cannot write in %s: %s\n", cmd, flag, path, dir,
+                strerror(errno));
+        return -1;
+    }
+    if (stat(path, &st) == 0 && (S_ISDIR(st.st_mode) || access(path, W_OK) != 0)) {
+        fprintf(stderr, "cnn %s: %s %s: %s\n", cmd, flag, path,
+                S_ISDIR(st.st_mode) ? "is a folder" : "is not writable");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,83 @@
+/* cnn eval: a checkpoint's test loss, accuracy and confusion matrix. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "commands.h"
+#include "train.h"
+
+int cmd_eval(int argc, char **argv)
+{
+    const char *model, *data_dir, *device;
+    int gpu, batch, threads;
+    cli_opt opts[] = {
+        {"model", OPT_STR, &model, "", "checkpoint to evaluate (from train --save)", 0, 0},
+        {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
+        {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
+        {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
+        {"batch", OPT_INT, &batch, "500", "samples per forward pass", 0, 0},
+        {"threads", OPT_INT, &threads, "0", "CPU threads (0: all cores)", 1, 0},
+    };
+    int r = cli_parse("eval", "--model FILE [flags]", opts, sizeof opts / sizeof opts[0], argc,
+                      argv, 2);
+    if (r) return r < 0 ? 2 : 0;
+    if (!*model) {
+        fprintf(stderr, "cnn eval: --model FILE is required (a checkpoint from train --save)\n");
+        return 2;
+    }
+
+    checkpoint_meta meta;
+    float *params, *mom;
+    long n;
+    char err[4400];
+    if (checkpoint_load(model, &meta, &params, &mom, &n, err, sizeof err)) {
+        fprintf(stderr, "cnn eval: %s\n", err);
+        return 1;
+    }
+    net_spec spec;
+    if (net_spec_parse(meta.spec, CNN_INPUT_SHAPE, CNN_CLASSES, &spec, err, sizeof err) ||
+        spec.n_params != n) {
+        fprintf(stderr, "cnn eval: %s: the checkpoint's network does not fit this data (%s)\n",
+                model, meta.spec);
+        free(params);
+        free(mom);
+        return 1;
+    }
+    cpu_ops_set_threads(threads);
+    char desc[256];
+    dataset train, test;
+    const cnn_ops *ops = open_device("eval", device, gpu, desc, sizeof desc);
+    if (!ops || load_data("eval", data_dir, &train, &test)) {
+        free(params);
+        free(mom);
+        return 1;
+    }
+    device_dataset dtest;
+    device_dataset_upload(ops, &test, 0, meta.input_scale, meta.input_shift, &dtest);
+    net *nt = net_create(ops, &spec, batch);
+    ops->upload(nt->params, params, sizeof(float) * n);
+
+    long confusion[CNN_CLASSES * CNN_CLASSES] = {0};
+    double loss, acc;
+    evaluate(nt, &dtest, &loss, &acc, confusion);
+    printf("model %s: %s, %d epochs\ndevice %s\ntest loss %.6f  accuracy %.2f%% (%d images)\n\n",
+           model, spec.text, meta.epochs_done, desc, loss, acc, test.count);
+    printf("confusion matrix (rows: label, columns: prediction)\n     ");
+    for (int j = 0; j < CNN_CLASSES; j++) printf("%6d", j);
+    printf("\n");
+    for (int i = 0; i < CNN_CLASSES; i++) {
+        printf("%5d", i);
+        for (int j = 0; j < CNN_CLASSES; j++) printf("%6ld", confusion[i * CNN_CLASSES + j]);
+        printf("\n");
+    }
+    printf("{\"model\":\"%s\",\"spec\":\"%s\",\"device\":\"%s\",\"test_loss\":%.6f,"
+           "\"test_acc\":%.4f}\n", model, spec.text, ops->name, loss, acc);
+    net_destroy(nt);
+    device_dataset_free(&dtest);
+    dataset_free(&train);
+    dataset_free(&test);
+    free(params);
+    free(mom);
+    return 0;
+}

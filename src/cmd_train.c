@@ -1,0 +1,244 @@
+/* cnn train: the flags, the start banner, checkpoints, the closing JSON line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "commands.h"
+#include "train.h"
+
+#define DEFAULT_LOG "build/train.csv"
+
+typedef struct {
+    net *nt;
+    const char *save;
+    int save_every;
+    checkpoint_meta meta;
+} saver;
+
+static int save_checkpoint(saver *s, int epochs_done, long steps, uint64_t state)
+{
+    const cnn_ops *ops = s->nt->ops;
+    long n = s->nt->n_params;
+    float *params = malloc(sizeof(float) * (n ? n : 1)), *mom = malloc(sizeof(float) * (n ? n : 1));
+    char err[4400];
+    int rc = -1;
+    if (params && mom) {
+        ops->download(params, s->nt->params, sizeof(float) * n);
+        ops->download(mom, s->nt->momentum, sizeof(float) * n);
+        s->meta.epochs_done = epochs_done;
+        s->meta.steps_done = (uint64_t)steps;
+        s->meta.rng_state = state;
+        rc = checkpoint_save(s->save, &s->meta, params, mom, n, err, sizeof err);
+        if (rc) fprintf(stderr, "cnn train: %s\n", err);
+    } else {
+        fprintf(stderr, "cnn train: out of memory writing the checkpoint\n");
+    }
+    free(params);
+    free(mom);
+    return rc;
+}
+
+static int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
+{
+    saver *s = ctx;
+    if (s->save && s->save_every > 0 && epochs_done % s->save_every == 0)
+        return save_checkpoint(s, epochs_done, steps, state);
+    return 0;
+}
+
+static FILE *open_log(const char *path)
+{
+    if (!strcmp(path, DEFAULT_LOG)) mkdir("build", 0777); /* the default's folder */
+    if (check_writable("train", "--log", path)) return NULL;
+    struct stat st;
+    int fresh = stat(path, &st) != 0 || st.st_size == 0;
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        fprintf(stderr, "cnn train: --log %s: cannot write: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    if (fresh) fprintf(f, "kind,epoch,step,loss,acc,lr,seconds\n");
+    fflush(f);
+    return f;
+}
+
+/* Takes the run's state from a checkpoint: the network, the schedule, the
+ * weights and momentum, the position in it; epochs_flag > 0 extends the run. */
+static int resume_from(const char *path, const char *net_flag, int net_given, net_spec *spec,
+                       train_config *c, int epochs_flag, checkpoint_meta *meta, float **params,
+                       float **mom)
+{
+    char err[4400];
+    long n;
+    if (checkpoint_load(path, meta, params, mom, &n, err, sizeof err)) {
+        fprintf(stderr, "cnn train: --resume: %s\n", err);
+        return -1;
+    }
+    const net_preset *preset;
+    net_spec want;
+    if (net_given && resolve_net("train", net_flag, &want, &preset)) return -1;
+    if (net_spec_parse(meta->spec, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err, sizeof err) ||
+        spec->n_params != n) {
+        fprintf(stderr, "cnn train: --resume %s: the checkpoint's network does not fit this "
+                        "data (%s)\n", path, meta->spec);
+        return -1;
+    }
+    if (net_given && strcmp(want.text, spec->text) != 0) {
+        fprintf(stderr, "cnn train: --resume %s: wrong network: the checkpoint holds %s, "
+                        "--net asks for %s\n", path, spec->text, want.text);
+        return -1;
+    }
+    c->lr = meta->lr;
+    c->lr_gamma = meta->lr_gamma;
+    c->lr_step = meta->lr_step;
+    c->momentum = meta->momentum;
+    c->weight_decay = meta->weight_decay;
+    c->batch = meta->batch;
+    c->seed = meta->seed;
+    c->epochs = epochs_flag > 0 ? epochs_flag : meta->epochs;
+    c->start_epoch = meta->epochs_done;
+    c->start_step = (long)meta->steps_done;
+    c->shuffle_state = meta->rng_state;
+    if (c->start_epoch >= c->epochs) {
+        fprintf(stderr, "cnn train: --resume %s: %d of %d epochs are already done: pass "
+                        "--epochs N with N > %d to train on\n", path, c->start_epoch,
+                c->epochs, c->start_epoch);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
+    int gpu, threads, epochs = 0, batch = 0, lr_step = 0, save_every = 0;
+    float lr = 0, gamma = 0, momentum = 0, decay = 0;
+    train_config c = {0};
+    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY };
+    cli_opt opts[] = {
+        [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2) or layer spec", 0, 0},
+        [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's; 30)", 0, 0},
+        [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's; seed-cnn 50, mlps 100)", 0, 0},
+        [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's; 0.1)", 0, 0},
+        [LR_STEP] = {"lr-step", OPT_INT, &lr_step, NULL, "multiply the lr by --lr-gamma every N epochs, 0 never (default: 5)", 1, 0},
+        [LR_GAMMA] = {"lr-gamma", OPT_FLOAT, &gamma, NULL, "the lr's factor every --lr-step epochs (default: 0.5)", 0, 0},
+        [MOMENTUM] = {"momentum", OPT_FLOAT, &momentum, NULL, "SGD momentum (default: the preset's; 1e-4)", 1, 0},
+        [DECAY] = {"weight-decay", OPT_FLOAT, &decay, NULL, "L2 weight decay (default: the preset's; seed-cnn 2e-4, mlp1 1e-4)", 1, 0},
+        {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
+        {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
+        {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
+        {"seed", OPT_U64, &c.seed, "1", "random seed: weights and shuffling", 1, 0},
+        {"log", OPT_STR, &log_path, DEFAULT_LOG, "CSV log, appended to (\"\" for none)", 0, 0},
+        {"log-every", OPT_INT, &c.log_every, "200", "steps between log lines (0: once an epoch)", 1, 0},
+        {"save", OPT_STR, &save, "", "write a checkpoint here at the end", 0, 0},
+        {"save-every", OPT_INT, &save_every, "0", "also write it every N epochs (0: only at the end)", 1, 0},
+        {"resume", OPT_STR, &resume, "", "continue the run a checkpoint holds", 0, 0},
+        {"threads", OPT_INT, &threads, "0", "CPU threads (0: all cores)", 1, 0},
+        {"train-limit", OPT_INT, &c.train_limit, "0", "train on the first N samples only (0: all)", 1, 0},
+        {"quiet", OPT_BOOL, &c.quiet, "false", "only the per-epoch lines and the JSON result", 0, 0},
+    };
+    int r = cli_parse("train", "[flags]", opts, sizeof opts / sizeof opts[0], argc, argv, 2);
+    if (r) return r < 0 ? 2 : 0;
+
+    net_spec spec;
+    const net_preset *preset;
+    checkpoint_meta meta = {0};
+    float *ck_params = NULL, *ck_mom = NULL;
+    if (*resume) {
+        if (resume_from(resume, net_name, opts[NET].given, &spec, &c,
+                        opts[EPOCHS].given ? epochs : 0, &meta, &ck_params, &ck_mom))
+            return 1;
+    } else {
+        if (resolve_net("train", net_name, &spec, &preset)) return 2;
+        c.epochs = opts[EPOCHS].given ? epochs : preset->epochs;
+        c.batch = opts[BATCH].given ? batch : preset->batch;
+        c.lr = opts[LR].given ? lr : preset->lr;
+        c.lr_step = opts[LR_STEP].given ? lr_step : preset->lr_step;
+        c.lr_gamma = opts[LR_GAMMA].given ? gamma : preset->lr_gamma;
+        c.momentum = opts[MOMENTUM].given ? momentum : preset->momentum;
+        c.weight_decay = opts[DECAY].given ? decay : preset->weight_decay;
+    }
+    c.threads = threads;
+
+    int status = 1;
+    FILE *csv = NULL;
+    dataset train = {0}, test = {0};
+    device_dataset dtrain = {0}, dtest = {0};
+    net *nt = NULL;
+    char desc[256];
+    const cnn_ops *ops;
+    if ((*save && check_writable("train", "--save", save)) || (*log_path && !(csv = open_log(log_path))))
+        goto done;
+    cpu_ops_set_threads(threads);
+    if (!(ops = open_device("train", device, gpu, desc, sizeof desc)) ||
+        load_data("train", data_dir, &train, &test))
+        goto done;
+
+    float scale, shift;
+    if (*resume) {
+        scale = meta.input_scale;
+        shift = meta.input_shift;
+    } else {
+        input_normalization(&train, &scale, &shift);
+    }
+    printf("cnn train\n");
+    printf("  %-13s %s\n  %-13s %s\n", "net", *resume ? meta.spec : net_name, "spec", spec.text);
+    printf("  %-13s %ld\n", "parameters", spec.n_params);
+    printf("  %-13s %s (%d train, %d test)\n", "data", data_dir,
+           c.train_limit && c.train_limit < train.count ? c.train_limit : train.count, test.count);
+    printf("  %-13s %s\n", "device", desc);
+    printf("  %-13s %d%s\n  %-13s %d\n", "epochs", c.epochs,
+           *resume ? " (resumed)" : "", "batch", c.batch);
+    printf("  %-13s %g, x%g every %d epochs\n", "lr", c.lr, c.lr_gamma, c.lr_step);
+    printf("  %-13s %g\n  %-13s %g\n", "momentum", c.momentum, "weight decay", c.weight_decay);
+    printf("  %-13s %llu\n", "seed", (unsigned long long)c.seed);
+    printf("  %-13s x * %.6g %+.6g\n", "input", scale, shift);
+    printf("  %-13s %s\n", "log", *log_path ? log_path : "(none)");
+    if (*resume) printf("  %-13s %s, after epoch %d\n", "resumed from", resume, c.start_epoch);
+    if (*save) printf("  %-13s %s\n", "checkpoint", save);
+    fflush(stdout);
+
+    device_dataset_upload(ops, &train, c.train_limit, scale, shift, &dtrain);
+    device_dataset_upload(ops, &test, 0, scale, shift, &dtest);
+    nt = net_create(ops, &spec, c.batch);
+    net_init_params(nt, c.seed);
+    if (*resume) {
+        ops->upload(nt->params, ck_params, sizeof(float) * spec.n_params);
+        ops->upload(nt->momentum, ck_mom, sizeof(float) * spec.n_params);
+    }
+    saver sv = {nt, *save ? save : NULL, save_every, {{0}, 1, 28, 28, CNN_CLASSES, c.lr,
+                c.lr_gamma, c.momentum, c.weight_decay, c.lr_step, c.batch, c.epochs, 0, 0,
+                c.seed, 0, scale, shift}};
+    snprintf(sv.meta.spec, sizeof sv.meta.spec, "%s", spec.text);
+    c.on_epoch = on_epoch;
+    c.on_epoch_ctx = &sv;
+
+    train_result res;
+    if (train_run(nt, &c, &dtrain, &dtest, stdout, csv, &res) == 0 &&
+        (!sv.save || save_checkpoint(&sv, res.epochs_done, res.steps_done, res.shuffle_state) == 0)) {
+        int run = res.epochs_done - c.start_epoch;
+        printf("{\"net\":\"%s\",\"spec\":\"%s\",\"params\":%ld,\"device\":\"%s\",\"epochs\":%d,"
+               "\"batch\":%d,\"seed\":%llu,\"train_loss\":%.6f,\"train_acc\":%.4f,"
+               "\"test_loss\":%.6f,\"test_acc\":%.4f,\"train_seconds\":%.3f,"
+               "\"seconds_per_epoch\":%.4f,\"images_per_second\":%.1f}\n",
+               *resume ? meta.spec : net_name, spec.text, spec.n_params, ops->name,
+               res.epochs_done, c.batch, (unsigned long long)c.seed, res.train_loss,
+               res.train_acc, res.test_loss, res.test_acc, res.train_seconds,
+               res.train_seconds / run, (double)dtrain.count * run / res.train_seconds);
+        status = 0;
+    }
+done:
+    if (nt) net_destroy(nt);
+    if (dtrain.images) device_dataset_free(&dtrain);
+    if (dtest.images) device_dataset_free(&dtest);
+    dataset_free(&train);
+    dataset_free(&test);
+    if (csv) fclose(csv);
+    free(ck_params);
+    free(ck_mom);
+    return status;
+}
