@@ -21,6 +21,9 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
 /* Loads --data and checks the images are 28x28. Prints the error. */
 int load_data(const char *cmd, const char *dir, dataset *train, dataset *test);
 
+/* Whether --device names a device (cpu, gpu, auto); prints the error. */
+int device_name_ok(const char *cmd, const char *device);
+
 /* --device and --gpu; prints the error. */
 const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *desc,
                            size_t desclen);

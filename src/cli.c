@@ -80,7 +80,8 @@ int cli_parse(const char *cmd, const char *usage, cli_opt *opts, int n_opts, int
     char err[256];
     for (int i = 0; i < n_opts; i++) {
         opts[i].given = 0;
-        if (opts[i].def && *opts[i].def && cli_parse_value(&opts[i], opts[i].def, err, sizeof err)) {
+        if (opts[i].def && (*opts[i].def || opts[i].kind == OPT_STR) &&
+            cli_parse_value(&opts[i], opts[i].def, err, sizeof err)) {
             fprintf(stderr, "cnn %s: internal error: bad default: %s\n", cmd, err);
             return -1;
         }

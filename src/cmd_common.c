@@ -12,13 +12,22 @@
 
 const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
 
+/* Whether a --net value that is no preset was meant as a spec. */
+static int looks_like_layer(const char *name)
+{
+    static const char *kinds[] = {"conv", "avgpool", "fc", "relu", "softmax", "euclid"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strncmp(name, kinds[i], strlen(kinds[i]))) return 1;
+    return 0;
+}
+
 int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset)
 {
     const net_preset *found = net_preset_find(name);
     char err[768];
     if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
                        sizeof err)) {
-        if (!found && !strpbrk(name, ",0123456789"))
+        if (!found && !strchr(name, ',') && !looks_like_layer(name))
             fprintf(stderr, "cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2 "
                             "or a layer spec such as fc392,relu,fc10,softmax\n", cmd, name);
         else
@@ -43,6 +52,14 @@ int load_data(const char *cmd, const char *dir, dataset *train, dataset *test)
         dataset_free(test);
         return -1;
     }
+    return 0;
+}
+
+int device_name_ok(const char *cmd, const char *device)
+{
+    if (!strcmp(device, "cpu") || !strcmp(device, "gpu") || !strcmp(device, "auto")) return 1;
+    fprintf(stderr, "cnn %s: --device: unknown device \"%s\": use cpu, gpu or auto\n", cmd,
+            device);
     return 0;
 }
 

@@ -22,6 +22,7 @@ int cmd_eval(int argc, char **argv)
     int r = cli_parse("eval", "--model FILE [flags]", opts, sizeof opts / sizeof opts[0], argc,
                       argv, 2);
     if (r) return r < 0 ? 2 : 0;
+    if (!device_name_ok("eval", device)) return 2;
     if (!*model) {
         fprintf(stderr, "cnn eval: --model FILE is required (a checkpoint from train --save)\n");
         return 2;

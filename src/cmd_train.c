@@ -143,6 +143,7 @@ int cmd_train(int argc, char **argv)
     };
     int r = cli_parse("train", "[flags]", opts, sizeof opts / sizeof opts[0], argc, argv, 2);
     if (r) return r < 0 ? 2 : 0;
+    if (!device_name_ok("train", device)) return 2;
 
     net_spec spec;
     const net_preset *preset;

@@ -1,0 +1,703 @@
+/* The cnn command line, run as a separate process: summaries, --help, every
+ * kind of bad flag and value (exit 2, one line on stderr), runtime failures
+ * (exit 1, one line), and a tiny training run on synthetic IDX data.
+ * The binary is $CNN_BIN, or build/cnn when that is unset. */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define RUN_TIMEOUT_S 60
+
+typedef struct {
+    int exited;      /* exited normally; status is the exit status */
+    int status;
+    int signaled;    /* killed by a signal; sig is which */
+    int sig;
+    int timed_out;
+    char *out, *err; /* everything written to stdout and stderr, NUL-terminated */
+    size_t out_len, err_len;
+} result;
+
+static const char *cnn_bin(void)
+{
+    const char *b = getenv("CNN_BIN");
+    return b && *b ? b : "build/cnn";
+}
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 4096;
+        while (c < *len + n + 1) c *= 2;
+        char *b = realloc(*buf, c);
+        cr_assert_not_null(b, "out of memory");
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    (*buf)[*len] = 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Runs cnn with argv (argv[0] is ignored and replaced by the binary's path;
+ * NULL-terminated), capturing stdout, stderr and how it ended; kills it after
+ * RUN_TIMEOUT_S seconds. Skips the test when the binary does not exist. */
+static void run_cnn(const char *const argv[], result *r)
+{
+    const char *bin = cnn_bin();
+    memset(r, 0, sizeof *r);
+    if (access(bin, X_OK) != 0)
+        cr_skip_test("no cnn binary at \"%s\" (%s): build it with make, or set CNN_BIN", bin,
+                     strerror(errno));
+
+    int argc = 0;
+    while (argv[argc]) argc++;
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    cr_assert_not_null(args);
+    args[0] = (char *)bin;
+    for (int i = 1; i < argc; i++) args[i] = (char *)argv[i];
+
+    int po[2], pe[2];
+    cr_assert_eq(pipe(po), 0, "pipe: %s", strerror(errno));
+    cr_assert_eq(pipe(pe), 0, "pipe: %s", strerror(errno));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    posix_spawn_file_actions_addclose(&fa, po[0]);
+    posix_spawn_file_actions_addclose(&fa, pe[0]);
+    posix_spawn_file_actions_addclose(&fa, po[1]);
+    posix_spawn_file_actions_addclose(&fa, pe[1]);
+    pid_t pid;
+    int rc = posix_spawn(&pid, bin, &fa, NULL, args, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    free(args);
+    close(po[1]);
+    close(pe[1]);
+    cr_assert_eq(rc, 0, "posix_spawn %s: %s", bin, strerror(rc));
+
+    size_t out_cap = 0, err_cap = 0;
+    append(&r->out, &r->out_len, &out_cap, "", 0);
+    append(&r->err, &r->err_len, &err_cap, "", 0);
+    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_fds = 2;
+    double deadline = now_s() + RUN_TIMEOUT_S;
+    while (open_fds > 0) {
+        int left_ms = (int)((deadline - now_s()) * 1000);
+        if (left_ms <= 0) {
+            r->timed_out = 1;
+            kill(pid, SIGKILL);
+            break;
+        }
+        int n = poll(fds, 2, left_ms);
+        if (n < 0 && errno == EINTR) continue;
+        cr_assert_geq(n, 0, "poll: %s", strerror(errno));
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char buf[4096];
+            ssize_t got = read(fds[i].fd, buf, sizeof buf);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+                continue;
+            }
+            if (i == 0) append(&r->out, &r->out_len, &out_cap, buf, (size_t)got);
+            else append(&r->err, &r->err_len, &err_cap, buf, (size_t)got);
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (fds[i].fd >= 0) close(fds[i].fd);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
+    r->exited = WIFEXITED(st);
+    r->status = r->exited ? WEXITSTATUS(st) : -1;
+    r->signaled = WIFSIGNALED(st);
+    r->sig = r->signaled ? WTERMSIG(st) : 0;
+}
+
+#define RUN(r, ...) run_cnn((const char *const[]){"cnn", __VA_ARGS__, NULL}, (r))
+
+static void expect_not_crashed(const result *r)
+{
+    cr_assert_not(r->timed_out, "cnn ran for more than %d s and was killed", RUN_TIMEOUT_S);
+    cr_assert_not(r->signaled, "cnn was killed by signal %d (%s); stderr: %s", r->sig,
+                  strsignal(r->sig), r->err);
+    cr_assert(r->exited, "cnn did not exit normally");
+}
+
+/* An error: the exact exit status, exactly one line on stderr that contains
+ * every one of the NULL-terminated fragments. */
+static void expect_error(const result *r, int status, const char *const *want)
+{
+    expect_not_crashed(r);
+    cr_assert_eq(r->status, status, "exit status %d, want %d; stderr: %s", r->status, status,
+                 r->err);
+    cr_assert_gt(r->err_len, 0, "nothing on stderr");
+    cr_assert_eq(strlen(r->err), r->err_len, "stderr holds a NUL byte");
+    cr_assert_eq(r->err[r->err_len - 1], '\n', "stderr does not end in a newline: \"%s\"",
+                 r->err);
+    cr_assert_eq(strchr(r->err, '\n'), r->err + r->err_len - 1,
+                 "stderr should be exactly one line, got:\n%s", r->err);
+    for (const char *const *w = want; *w; w++)
+        cr_assert_not_null(strstr(r->err, *w), "stderr should contain '%s', got: %s", *w,
+                           r->err);
+}
+
+/* A usage error (exit 2) whose one stderr line contains all of want. */
+static void usage_error(const char *const argv[], const char *const *want)
+{
+    result r;
+    run_cnn(argv, &r);
+    expect_error(&r, 2, want);
+    result_free(&r);
+}
+
+#define USAGE_ERROR(want, ...) \
+    usage_error((const char *const[]){"cnn", __VA_ARGS__, NULL}, (const char *const[])want)
+
+/* `cnn train SAFE... ARGS`: SAFE points --data and --log nowhere, so that a
+ * flag wrongly accepted makes a quick runtime error (exit 1, a failed test),
+ * never a real training run on data/mnist. */
+#define TRAIN_USAGE_ERROR(want, ...)                                                          \
+    usage_error((const char *const[]){"cnn", "train", "--data", "/nonexistent-data", "--log", \
+                                      "", __VA_ARGS__, NULL},                                 \
+                (const char *const[])want)
+
+/* A runtime error (exit 1) whose one stderr line contains all of want. */
+static void runtime_error(const char *const argv[], const char *const *want)
+{
+    result r;
+    run_cnn(argv, &r);
+    expect_error(&r, 1, want);
+    result_free(&r);
+}
+
+#define RUNTIME_ERROR(want, ...) \
+    runtime_error((const char *const[]){"cnn", __VA_ARGS__, NULL}, (const char *const[])want)
+#define W(...) {__VA_ARGS__, NULL}
+
+/* ---- temporary folders and synthetic data ---- */
+
+static void remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            char sub[4096];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            remove_tree(sub);
+        }
+        if (d) closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* The temporary folder of the running test, removed by its .fini even when
+ * an assertion fails. */
+static char temp_dir[256];
+
+static void make_temp_dir(char *dir, size_t len)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(dir, len, "%s/test_cli_XXXXXX", t && *t ? t : "/tmp");
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp %s: %s", dir, strerror(errno));
+    snprintf(temp_dir, sizeof temp_dir, "%s", dir);
+}
+
+static void remove_temp_dir(void)
+{
+    if (temp_dir[0]) remove_tree(temp_dir);
+    temp_dir[0] = 0;
+}
+
+static void put_be32(FILE *f, unsigned v)
+{
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    cr_assert_eq(fwrite(b, 1, 4, f), 4u);
+}
+
+/* Writes <dir>/<prefix>-images-idx3-ubyte and -labels-idx1-ubyte: n 28x28
+ * images of two classes, label 0 bright on the left half and label 1 on the
+ * right half, with a little deterministic noise. */
+static void write_split(const char *dir, const char *prefix, int n, unsigned seed)
+{
+    char path[4096];
+    unsigned s = seed;
+    unsigned char *labels = malloc((size_t)n);
+    cr_assert_not_null(labels);
+    for (int i = 0; i < n; i++) labels[i] = (unsigned char)(i % 2);
+
+    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, prefix);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    put_be32(f, 0x803);
+    put_be32(f, (unsigned)n);
+    put_be32(f, 28);
+    put_be32(f, 28);
+    for (int i = 0; i < n; i++) {
+        unsigned char img[28 * 28];
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++) {
+                s = s * 1103515245u + 12345u;
+                int noise = (int)((s >> 16) % 40);
+                int bright = labels[i] == 0 ? x < 14 : x >= 14;
+                img[y * 28 + x] = (unsigned char)(bright ? 215 + noise : noise);
+            }
+        cr_assert_eq(fwrite(img, 1, sizeof img, f), sizeof img);
+    }
+    cr_assert_eq(fclose(f), 0);
+
+    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, prefix);
+    f = fopen(path, "wb");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    put_be32(f, 0x801);
+    put_be32(f, (unsigned)n);
+    cr_assert_eq(fwrite(labels, 1, (size_t)n, f), (size_t)n);
+    cr_assert_eq(fclose(f), 0);
+    free(labels);
+}
+
+static void write_synthetic_mnist(const char *dir)
+{
+    write_split(dir, "train", 200, 1);
+    write_split(dir, "t10k", 100, 2);
+}
+
+/* The last line of s (without its newline), copied into line. */
+static void last_line(const char *s, char *line, size_t len)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '\n') n--;
+    size_t start = n;
+    while (start > 0 && s[start - 1] != '\n') start--;
+    snprintf(line, len, "%.*s", (int)(n - start), s + start);
+}
+
+/* The raw text of a JSON field's value ("key":VALUE): a string with its quotes
+ * (no escapes expected), else up to the next , or }. */
+static int json_field(const char *json, const char *key, char *value, size_t len)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(json, pat);
+    if (!p) return -1;
+    p += strlen(pat);
+    size_t n = *p == '"' ? strcspn(p + 1, "\"") + 2 : strcspn(p, ",}");
+    snprintf(value, len, "%.*s", (int)n, p);
+    return 0;
+}
+
+static const char *const JSON_KEYS[] = {"test_acc", "train_seconds", "seconds_per_epoch", "net",
+                                        "device", "epochs", "batch", "test_loss"};
+
+/* Trains fc16,relu,fc10,softmax for one epoch on the synthetic data in dir;
+ * returns the JSON line in json. */
+static void train_tiny(const char *dir, const char *seed, const char *log, char *json,
+                       size_t len)
+{
+    result r;
+    RUN(&r, "train", "--data", dir, "--device", "cpu", "--epochs", "1", "--batch", "20",
+        "--log", log, "--net", "fc16,relu,fc10,softmax", "--seed", seed);
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0, "training failed with %d; stderr:\n%s\nstdout:\n%s", r.status,
+                 r.err, r.out);
+    cr_assert_eq(r.err_len, 0, "a successful run wrote to stderr:\n%s", r.err);
+    last_line(r.out, json, len);
+    result_free(&r);
+    size_t n = strlen(json);
+    cr_assert(n >= 2 && json[0] == '{' && json[n - 1] == '}',
+              "the last stdout line is not a JSON object: %s", json);
+}
+
+/* ---- summary ---- */
+
+static void expect_summary(const char *net, const char *total)
+{
+    result r;
+    RUN(&r, "summary", "--net", net);
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0, "summary --net %s: exit %d; stderr: %s", net, r.status, r.err);
+    cr_assert_not_null(strstr(r.out, total), "summary --net %s should print '%s', got:\n%s", net,
+                       total, r.out);
+    cr_assert_eq(r.err_len, 0, "summary wrote to stderr: %s", r.err);
+    result_free(&r);
+}
+
+Test(cli, summary_presets)
+{
+    expect_summary("seed-cnn", "total parameters: 4842\n");
+    expect_summary("mlp1", "total parameters: 311650\n");
+    expect_summary("mlp2", "total parameters: 386718\n");
+}
+
+Test(cli, summary_default_and_spec)
+{
+    result r;
+    RUN(&r, "summary");
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "total parameters: 4842\n"), "%s", r.out);
+    cr_assert_not_null(
+        strstr(r.out, "spec conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax\n"),
+        "%s", r.out);
+    result_free(&r);
+
+    RUN(&r, "summary", "--net=fc16 , relu,fc10,softmax");
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_not_null(strstr(r.out, "spec fc16,relu,fc10,softmax\n"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "total parameters: 12730\n"), "%s", r.out);
+    result_free(&r);
+}
+
+Test(cli, summary_bad_net)
+{
+    USAGE_ERROR(W("unknown network", "\"nope\""), "summary", "--net", "nope");
+    USAGE_ERROR(W("\"rleu\"", "unknown layer"), "summary", "--net", "fc16,rleu,fc10,softmax");
+}
+
+/* ---- help ---- */
+
+/* The help text lists every flag in names, each on a line that says "default",
+ * and every flag line (but --help's) says "default". */
+static void expect_help(const char *cmd, const char *const *names)
+{
+    result r;
+    RUN(&r, cmd, "--help");
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0, "%s --help: exit %d; stderr: %s", cmd, r.status, r.err);
+    cr_assert_eq(r.err_len, 0, "%s --help wrote to stderr: %s", cmd, r.err);
+    cr_assert_not_null(strstr(r.out, "usage: cnn"), "%s", r.out);
+    for (const char *const *n = names; *n; n++) {
+        char pat[64];
+        snprintf(pat, sizeof pat, "\n  --%s ", *n);
+        const char *line = strstr(r.out, pat);
+        cr_assert_not_null(line, "%s --help does not list --%s:\n%s", cmd, *n, r.out);
+        line++;
+        size_t len = strcspn(line, "\n");
+        char buf[512];
+        snprintf(buf, sizeof buf, "%.*s", (int)len, line);
+        cr_assert_not_null(strstr(buf, "default"), "%s --help: --%s has no default: %s", cmd,
+                           *n, buf);
+    }
+    for (const char *p = strstr(r.out, "\n  --"); p; p = strstr(p + 1, "\n  --")) {
+        size_t len = strcspn(p + 1, "\n");
+        char buf[512];
+        snprintf(buf, sizeof buf, "%.*s", (int)len, p + 1);
+        if (strncmp(buf, "  --help ", 9) == 0) continue;
+        cr_assert_not_null(strstr(buf, "default"), "%s --help: a flag without a default: %s",
+                           cmd, buf);
+    }
+    result_free(&r);
+}
+
+Test(cli, help_train)
+{
+    expect_help("train", (const char *const[]){"net", "data", "device", "gpu", "epochs", "batch",
+                                               "lr", "lr-step", "lr-gamma", "momentum",
+                                               "weight-decay", "seed", "log", "log-every",
+                                               "threads", "train-limit", "quiet", "save",
+                                               "save-every", "resume", NULL});
+}
+
+Test(cli, help_summary)
+{
+    expect_help("summary", (const char *const[]){"net", NULL});
+}
+
+Test(cli, help_eval)
+{
+    expect_help("eval", (const char *const[]){"model", "data", "device", "gpu", "batch",
+                                              "threads", NULL});
+}
+
+Test(cli, help_top_level)
+{
+    result r;
+    RUN(&r, "--help");
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "train"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "summary"), "%s", r.out);
+    result_free(&r);
+
+    /* no command at all: usage on stderr, exit 2 */
+    run_cnn((const char *const[]){"cnn", NULL}, &r);
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "usage"), "%s", r.err);
+    result_free(&r);
+}
+
+/* ---- usage errors: exit 2, one line ---- */
+
+Test(cli, unknown_command)
+{
+    USAGE_ERROR(W("unknown command", "\"frobnicate\""), "frobnicate");
+    USAGE_ERROR(W("unknown command", "\"--batch\""), "--batch", "5");
+}
+
+Test(cli, unknown_flag)
+{
+    TRAIN_USAGE_ERROR(W("unknown flag --bogus"), "--bogus", "1");
+    USAGE_ERROR(W("unknown flag --bogus"), "summary", "--bogus");
+    TRAIN_USAGE_ERROR(W("unknown flag --batc"), "--batc=5");
+    TRAIN_USAGE_ERROR(W("unexpected argument", "\"stray\""), "stray");
+}
+
+Test(cli, flag_without_value)
+{
+    TRAIN_USAGE_ERROR(W("--batch needs a value"), "--batch");
+    USAGE_ERROR(W("--net needs a value"), "summary", "--net");
+    TRAIN_USAGE_ERROR(W("--lr needs a value"), "--epochs", "1", "--lr");
+}
+
+Test(cli, bad_batch)
+{
+    TRAIN_USAGE_ERROR(W("--batch", "\"0\""), "--batch", "0");
+    TRAIN_USAGE_ERROR(W("--batch", "\"-5\""), "--batch", "-5");
+    TRAIN_USAGE_ERROR(W("--batch", "\"abc\""), "--batch", "abc");
+    TRAIN_USAGE_ERROR(W("--batch", "\"99999999999\""), "--batch", "99999999999");
+    TRAIN_USAGE_ERROR(W("--batch", "\"2147483648\""), "--batch", "2147483648");
+    TRAIN_USAGE_ERROR(W("--batch", "\"5x\""), "--batch=5x");
+    TRAIN_USAGE_ERROR(W("--batch", "\"\""), "--batch", "");
+}
+
+Test(cli, bad_epochs)
+{
+    TRAIN_USAGE_ERROR(W("--epochs", "\"0\""), "--epochs", "0");
+    TRAIN_USAGE_ERROR(W("--epochs", "\"1.5\""), "--epochs", "1.5");
+}
+
+Test(cli, bad_lr)
+{
+    TRAIN_USAGE_ERROR(W("--lr", "\"0\""), "--lr", "0");
+    TRAIN_USAGE_ERROR(W("--lr", "\"-1\""), "--lr", "-1");
+    TRAIN_USAGE_ERROR(W("--lr", "\"nan\""), "--lr", "nan");
+    TRAIN_USAGE_ERROR(W("--lr", "\"inf\""), "--lr", "inf");
+    TRAIN_USAGE_ERROR(W("--lr", "\"abc\""), "--lr", "abc");
+    TRAIN_USAGE_ERROR(W("--lr", "\"1e99\""), "--lr", "1e99");
+}
+
+Test(cli, bad_net)
+{
+    TRAIN_USAGE_ERROR(W("unknown network", "\"unknown-net\""), "--net", "unknown-net");
+    TRAIN_USAGE_ERROR(W("\"rleu\"", "unknown layer"), "--net", "fc16,rleu,fc10,softmax");
+    TRAIN_USAGE_ERROR(W("\"fc16\"", "must end with a loss"), "--net", "fc16");
+    TRAIN_USAGE_ERROR(W("5 outputs", "10 classes"), "--net", "fc5,softmax");
+}
+
+Test(cli, bad_device)
+{
+    TRAIN_USAGE_ERROR(W("tpu", "--device"), "--device", "tpu");
+}
+
+Test(cli, bad_seed)
+{
+    TRAIN_USAGE_ERROR(W("--seed", "\"-1\""), "--seed", "-1");
+    TRAIN_USAGE_ERROR(W("--seed", "\"abc\""), "--seed", "abc");
+    TRAIN_USAGE_ERROR(W("--seed", "\"99999999999999999999999\""), "--seed",
+                "99999999999999999999999");
+}
+
+Test(cli, bad_other_numbers)
+{
+    TRAIN_USAGE_ERROR(W("--momentum", "\"-0.5\""), "--momentum", "-0.5");
+    TRAIN_USAGE_ERROR(W("--threads", "\"-1\""), "--threads", "-1");
+    TRAIN_USAGE_ERROR(W("--quiet", "\"maybe\""), "--quiet=maybe");
+    TRAIN_USAGE_ERROR(W("--lr-step", "\"-1\""), "--lr-step", "-1");
+}
+
+/* ---- runtime errors: exit 1, one line ---- */
+
+Test(cli, missing_data_folder)
+{
+    RUNTIME_ERROR(W("/nonexistent", "make data"), "train", "--data", "/nonexistent", "--device",
+                  "cpu", "--log", "");
+}
+
+Test(cli, empty_data_folder, .fini = remove_temp_dir)
+{
+    char dir[256];
+    make_temp_dir(dir, sizeof dir);
+    RUNTIME_ERROR(W(dir, "train-images-idx3-ubyte", "make data"), "train", "--data", dir,
+                  "--device", "cpu", "--log", "");
+}
+
+Test(cli, data_is_a_file, .fini = remove_temp_dir)
+{
+    char dir[256], file[300];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/plain", dir);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    RUNTIME_ERROR(W(file, "not a folder"), "train", "--data", file, "--device", "cpu", "--log",
+                  "");
+}
+
+Test(cli, unwritable_log_fails_before_data)
+{
+    /* the data folder is missing too: the log must be the one complained about */
+    const char *const want[] = {"/nonexistent-dir/x.csv", NULL};
+    result r;
+    RUN(&r, "train", "--log", "/nonexistent-dir/x.csv", "--data", "/nonexistent-data",
+        "--device", "cpu");
+    expect_error(&r, 1, want);
+    cr_assert_null(strstr(r.err, "nonexistent-data"), "the data was looked at before the log: %s",
+                   r.err);
+    cr_assert_eq(r.out_len, 0, "printed before failing: %s", r.out);
+    result_free(&r);
+}
+
+Test(cli, unwritable_save_fails_before_data)
+{
+    const char *const want[] = {"--save", "/nonexistent-dir/ck", NULL};
+    result r;
+    RUN(&r, "train", "--save", "/nonexistent-dir/ck", "--log", "", "--data", "/nonexistent-data",
+        "--device", "cpu", "--epochs", "1");
+    expect_error(&r, 1, want);
+    cr_assert_null(strstr(r.err, "nonexistent-data"), "the data was looked at first: %s", r.err);
+    result_free(&r);
+}
+
+Test(cli, resume_missing_checkpoint)
+{
+    RUNTIME_ERROR(W("/nonexistent-dir/ck"), "train", "--resume", "/nonexistent-dir/ck", "--log",
+                  "", "--data", "/nonexistent-data", "--device", "cpu");
+}
+
+Test(cli, eval_errors)
+{
+    USAGE_ERROR(W("--model"), "eval", "--data", "/nonexistent-data");
+    USAGE_ERROR(W("unknown flag --bogus"), "eval", "--bogus");
+    TRAIN_USAGE_ERROR(W("--save-every", "\"-1\""), "--save-every", "-1");
+    RUNTIME_ERROR(W("/nonexistent-dir/ck"), "eval", "--model", "/nonexistent-dir/ck", "--data",
+                  "/nonexistent-data", "--device", "cpu");
+}
+
+Test(cli, device_gpu_without_gpu)
+{
+    if (access("/dev/nvidia0", F_OK) == 0 || access("/dev/nvidiactl", F_OK) == 0)
+        cr_skip_test("this machine has an NVIDIA device; the test needs one without a GPU");
+    result r;
+    RUN(&r, "train", "--device", "gpu", "--log", "", "--data", "/nonexistent");
+    expect_not_crashed(&r);
+    cr_assert_neq(r.status, 0, "--device gpu succeeded on a machine without a GPU");
+    cr_assert_eq(r.status, 1, "exit %d; stderr: %s", r.status, r.err);
+    expect_error(&r, 1, (const char *const[]){NULL});
+    cr_assert(strstr(r.err, "gpu") || strstr(r.err, "GPU"), "stderr does not mention the GPU: %s",
+              r.err);
+    cr_assert_null(strstr(r.err, "/nonexistent"), "data was loaded before the device check: %s",
+                   r.err);
+    result_free(&r);
+}
+
+/* ---- a real (tiny) training run ---- */
+
+Test(cli, train_tiny_synthetic, .fini = remove_temp_dir)
+{
+    char dir[256], log[320], json[4096];
+    make_temp_dir(dir, sizeof dir);
+    write_synthetic_mnist(dir);
+    snprintf(log, sizeof log, "%s/log.csv", dir);
+    train_tiny(dir, "1", log, json, sizeof json);
+
+    for (size_t i = 0; i < sizeof JSON_KEYS / sizeof JSON_KEYS[0]; i++) {
+        char pat[64];
+        snprintf(pat, sizeof pat, "\"%s\":", JSON_KEYS[i]);
+        cr_assert_not_null(strstr(json, pat), "JSON has no %s: %s", JSON_KEYS[i], json);
+    }
+    char v[256];
+    cr_assert_eq(json_field(json, "net", v, sizeof v), 0);
+    cr_assert_str_eq(v, "\"fc16,relu,fc10,softmax\"");
+    cr_assert_eq(json_field(json, "device", v, sizeof v), 0);
+    cr_assert_str_eq(v, "\"cpu\"");
+    cr_assert_eq(json_field(json, "epochs", v, sizeof v), 0);
+    cr_assert_str_eq(v, "1");
+    cr_assert_eq(json_field(json, "batch", v, sizeof v), 0);
+    cr_assert_str_eq(v, "20");
+    cr_assert_eq(json_field(json, "test_acc", v, sizeof v), 0);
+    double acc = strtod(v, NULL);
+    cr_assert(acc >= 90.0 && acc <= 100.0,
+              "two trivially separable classes: test_acc %s after an epoch", v);
+    cr_assert_eq(json_field(json, "test_loss", v, sizeof v), 0);
+    double loss = strtod(v, NULL);
+    cr_assert(loss >= 0 && loss < 1.0, "test_loss %s", v);
+    cr_assert_eq(json_field(json, "train_seconds", v, sizeof v), 0);
+    cr_assert(strtod(v, NULL) >= 0, "train_seconds %s", v);
+    cr_assert_eq(json_field(json, "images_per_second", v, sizeof v), 0);
+    cr_assert_null(strstr(v, "inf"), "images_per_second %s", v);
+    cr_assert_null(strstr(json, "nan"), "JSON has a nan: %s", json);
+
+    FILE *f = fopen(log, "r");
+    cr_assert_not_null(f, "no CSV log at %s", log);
+    char line[512];
+    cr_assert_not_null(fgets(line, sizeof line, f), "the log is empty");
+    cr_assert_str_eq(line, "kind,epoch,step,loss,acc,lr,seconds\n");
+    int test_rows = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "test,1,", 7) == 0) test_rows++;
+    fclose(f);
+    cr_assert_eq(test_rows, 1, "the log should have one \"test,1,\" row");
+}
+
+Test(cli, train_is_deterministic, .fini = remove_temp_dir)
+{
+    char dir[256], json1[4096], json2[4096], json3[4096], l1[64], l2[64], l3[64];
+    make_temp_dir(dir, sizeof dir);
+    write_synthetic_mnist(dir);
+    train_tiny(dir, "7", "", json1, sizeof json1);
+    train_tiny(dir, "7", "", json2, sizeof json2);
+    train_tiny(dir, "8", "", json3, sizeof json3);
+    cr_assert_eq(json_field(json1, "test_loss", l1, sizeof l1), 0, "%s", json1);
+    cr_assert_eq(json_field(json2, "test_loss", l2, sizeof l2), 0, "%s", json2);
+    cr_assert_eq(json_field(json3, "test_loss", l3, sizeof l3), 0, "%s", json3);
+    cr_assert_str_eq(l1, l2, "same seed, different test_loss: %s vs %s", l1, l2);
+    cr_assert_eq(json_field(json1, "train_loss", l1, sizeof l1), 0);
+    cr_assert_eq(json_field(json2, "train_loss", l2, sizeof l2), 0);
+    cr_assert_str_eq(l1, l2, "same seed, different train_loss: %s vs %s", l1, l2);
+    char l4[64];
+    cr_assert_eq(json_field(json3, "train_loss", l4, sizeof l4), 0);
+    cr_assert_str_neq(l1, l4, "seeds 7 and 8 gave the same train_loss %s", l1);
+}

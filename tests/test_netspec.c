@@ -1,0 +1,378 @@
+/* The layer-spec language: the presets' shapes and parameter counts, canonical
+ * text, and every kind of bad spec, each of which must fail with a message that
+ * quotes the bad token and says what is wrong. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "netspec.h"
+
+static const shape3 MNIST = {1, 28, 28};
+
+static net_spec spec;
+static char err[1024];
+
+static void parse_ok(const char *text, shape3 in, int classes)
+{
+    err[0] = 0;
+    int r = net_spec_parse(text, in, classes, &spec, err, sizeof err);
+    cr_assert_eq(r, 0, "\"%s\" should parse, got: %s", text, err);
+}
+
+/* Asserts that text fails, that err is non-empty, one line, and contains every
+ * one of the (NULL-terminated) fragments. */
+static void parse_fails(const char *text, shape3 in, int classes, const char *const *want)
+{
+    memset(err, 0, sizeof err);
+    int r = net_spec_parse(text, in, classes, &spec, err, sizeof err);
+    cr_assert_eq(r, -1, "\"%s\" should fail (returned %d)", text, r);
+    cr_assert_neq(err[0], 0, "\"%s\": no message", text);
+    cr_assert_null(strchr(err, '\n'), "\"%s\": message has a newline: %s", text, err);
+    for (const char *const *w = want; *w; w++)
+        cr_assert_not_null(strstr(err, *w), "\"%s\": message should contain '%s', got: %s",
+                           text, *w, err);
+}
+
+#define FAILS(text, ...) parse_fails((text), MNIST, 10, (const char *const[]){__VA_ARGS__, NULL})
+
+static void expect_layer(int i, layer_kind kind, int c, int h, int w, long weights, long bias,
+                         long offset)
+{
+    const layer_spec *l = &spec.layer[i];
+    cr_assert_eq(l->kind, kind, "layer %d: kind %s, want %s", i, layer_kind_name(l->kind),
+                 layer_kind_name(kind));
+    cr_assert(l->out_shape.c == c && l->out_shape.h == h && l->out_shape.w == w,
+              "layer %d (%s): out %dx%dx%d, want %dx%dx%d", i, layer_kind_name(kind),
+              l->out_shape.c, l->out_shape.h, l->out_shape.w, c, h, w);
+    cr_assert_eq(l->weights, weights, "layer %d: weights %ld, want %ld", i, l->weights, weights);
+    cr_assert_eq(l->bias, bias, "layer %d: bias %ld, want %ld", i, l->bias, bias);
+    cr_assert_eq(l->param_offset, offset, "layer %d: param_offset %ld, want %ld", i,
+                 l->param_offset, offset);
+}
+
+/* Every layer's input is the previous one's output, and the offsets are
+ * contiguous: each layer's weights then its bias, in order. */
+static void expect_chain(void)
+{
+    shape3 cur = spec.in;
+    long offset = 0;
+    for (int i = 0; i < spec.n_layers; i++) {
+        const layer_spec *l = &spec.layer[i];
+        cr_assert(l->in.c == cur.c && l->in.h == cur.h && l->in.w == cur.w,
+                  "layer %d: input %dx%dx%d, previous output %dx%dx%d", i, l->in.c, l->in.h,
+                  l->in.w, cur.c, cur.h, cur.w);
+        cr_assert_eq(l->param_offset, offset, "layer %d: offset %ld, want %ld", i,
+                     l->param_offset, offset);
+        offset += l->weights + l->bias;
+        cur = l->out_shape;
+    }
+    cr_assert_eq(spec.n_params, offset, "n_params %ld, sum of layers %ld", spec.n_params,
+                 offset);
+}
+
+Test(netspec, preset_table)
+{
+    cr_assert_eq(net_presets_count, 3);
+    const char *names[] = {"seed-cnn", "mlp1", "mlp2"};
+    for (int i = 0; i < 3; i++) {
+        const net_preset *p = net_preset_find(names[i]);
+        cr_assert_not_null(p, "preset %s missing", names[i]);
+        cr_assert_str_eq(p->name, names[i]);
+        cr_assert(p->lr > 0 && p->batch > 0 && p->epochs > 0 && p->lr_step > 0,
+                  "preset %s has a non-positive hyperparameter", names[i]);
+    }
+    cr_assert_null(net_preset_find("seed"));
+    cr_assert_null(net_preset_find(""));
+    cr_assert_null(net_preset_find("SEED-CNN"));
+    cr_assert_str_eq(layer_kind_name(LAYER_POOL), "avgpool");
+    cr_assert_str_eq(layer_kind_name(LAYER_EUCLID), "euclid");
+}
+
+Test(netspec, seed_cnn_shapes_and_params)
+{
+    parse_ok(net_preset_find("seed-cnn")->spec, MNIST, 10);
+    cr_assert_eq(spec.n_layers, 8);
+    cr_assert_eq(spec.classes, 10);
+    cr_assert(spec.in.c == 1 && spec.in.h == 28 && spec.in.w == 28);
+    expect_layer(0, LAYER_CONV, 4, 28, 28, 100, 4, 0);
+    expect_layer(1, LAYER_RELU, 4, 28, 28, 0, 0, 104);
+    expect_layer(2, LAYER_POOL, 4, 14, 14, 0, 0, 104);
+    expect_layer(3, LAYER_CONV, 8, 14, 14, 800, 8, 104);
+    expect_layer(4, LAYER_RELU, 8, 14, 14, 0, 0, 912);
+    expect_layer(5, LAYER_POOL, 8, 7, 7, 0, 0, 912);
+    expect_layer(6, LAYER_FC, 10, 1, 1, 3920, 10, 912);
+    expect_layer(7, LAYER_SOFTMAX, 10, 1, 1, 0, 0, 4842);
+    cr_assert_eq(spec.layer[0].k, 5);
+    cr_assert_eq(spec.layer[0].pad, 2);
+    cr_assert_eq(spec.layer[0].stride, 1);
+    cr_assert_eq(spec.layer[2].k, 2);
+    cr_assert_eq(spec.layer[2].stride, 2);
+    cr_assert_eq(spec.layer[2].pad, 0);
+    cr_assert_eq(spec.n_params, 4842);
+    expect_chain();
+}
+
+Test(netspec, mlp1_shapes_and_params)
+{
+    parse_ok(net_preset_find("mlp1")->spec, MNIST, 10);
+    cr_assert_eq(spec.n_layers, 4);
+    expect_layer(0, LAYER_FC, 392, 1, 1, 392L * 784, 392, 0);
+    expect_layer(1, LAYER_RELU, 392, 1, 1, 0, 0, 307720);
+    expect_layer(2, LAYER_FC, 10, 1, 1, 3920, 10, 307720);
+    expect_layer(3, LAYER_SOFTMAX, 10, 1, 1, 0, 0, 311650);
+    cr_assert_eq(spec.n_params, 311650);
+    expect_chain();
+}
+
+Test(netspec, mlp2_shapes_and_params)
+{
+    parse_ok(net_preset_find("mlp2")->spec, MNIST, 10);
+    cr_assert_eq(spec.n_layers, 6);
+    expect_layer(0, LAYER_FC, 392, 1, 1, 307328, 392, 0);
+    expect_layer(1, LAYER_RELU, 392, 1, 1, 0, 0, 307720);
+    expect_layer(2, LAYER_FC, 196, 1, 1, 76832, 196, 307720);
+    expect_layer(3, LAYER_RELU, 196, 1, 1, 0, 0, 384748);
+    expect_layer(4, LAYER_FC, 10, 1, 1, 1960, 10, 384748);
+    expect_layer(5, LAYER_EUCLID, 10, 1, 1, 0, 0, 386718);
+    cr_assert_eq(spec.n_params, 386718);
+    expect_chain();
+}
+
+Test(netspec, non_square_input_stride_and_padding)
+{
+    shape3 in = {2, 9, 13};
+    parse_ok("conv3k3p1s2,relu,avgpool3p1s2,fc5,softmax", in, 5);
+    cr_assert_eq(spec.n_layers, 5);
+    /* conv: (9+2-3)/2+1 = 5, (13+2-3)/2+1 = 7; 3*2*3*3 weights */
+    expect_layer(0, LAYER_CONV, 3, 5, 7, 54, 3, 0);
+    expect_layer(1, LAYER_RELU, 3, 5, 7, 0, 0, 57);
+    /* pool: (5+2-3)/2+1 = 3, (7+2-3)/2+1 = 4 */
+    expect_layer(2, LAYER_POOL, 3, 3, 4, 0, 0, 57);
+    expect_layer(3, LAYER_FC, 5, 1, 1, 5 * 36, 5, 57);
+    expect_layer(4, LAYER_SOFTMAX, 5, 1, 1, 0, 0, 242);
+    cr_assert_eq(spec.n_params, 242);
+    cr_assert_str_eq(spec.text, "conv3k3p1s2,relu,avgpool3p1s2,fc5,softmax");
+    expect_chain();
+
+    /* no padding, a stride that does not divide: conv rounds down */
+    parse_ok("conv4k4s2,fc5,euclid", in, 5);
+    expect_layer(0, LAYER_CONV, 4, 3, 5, 4 * 2 * 16, 4, 0);
+    expect_layer(1, LAYER_FC, 5, 1, 1, 5 * 60, 5, 132);
+    cr_assert_eq(spec.n_params, 132 + 305);
+    expect_chain();
+}
+
+Test(netspec, canonical_round_trip)
+{
+    const char *texts[] = {
+        "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
+        "fc392,relu,fc10,softmax",
+        "fc392,relu,fc196,relu,fc10,euclid",
+        "conv6k3p1s2,relu,avgpool2p1s1,fc10,euclid",
+        "avgpool4s2,conv2k3,fc10,softmax",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        parse_ok(texts[i], MNIST, 10);
+        cr_assert_str_eq(spec.text, texts[i], "canonical form of \"%s\" is \"%s\"", texts[i],
+                         spec.text);
+        char copy[NET_SPEC_MAX];
+        snprintf(copy, sizeof copy, "%s", spec.text);
+        parse_ok(copy, MNIST, 10);
+        cr_assert_str_eq(spec.text, copy);
+    }
+}
+
+Test(netspec, canonicalises_defaults)
+{
+    static const struct { const char *in, *out; } cases[] = {
+        {"conv4k5p2s1,fc10,softmax", "conv4k5p2,fc10,softmax"},
+        {"avgpool2s2,fc10,softmax", "avgpool2,fc10,softmax"},
+        {"conv4k5p0s1,avgpool2p0s2,fc10,softmax", "conv4k5,avgpool2,fc10,softmax"},
+        {"conv4k5s1,fc10,softmax", "conv4k5,fc10,softmax"},
+        {"fc010,softmax", "fc10,softmax"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        parse_ok(cases[i].in, MNIST, 10);
+        cr_assert_str_eq(spec.text, cases[i].out, "\"%s\" -> \"%s\", want \"%s\"", cases[i].in,
+                         spec.text, cases[i].out);
+    }
+}
+
+Test(netspec, spaces_around_commas)
+{
+    parse_ok("conv4k5p2 , relu,  avgpool2 ,fc10,   softmax", MNIST, 10);
+    cr_assert_str_eq(spec.text, "conv4k5p2,relu,avgpool2,fc10,softmax");
+    cr_assert_eq(spec.n_layers, 5);
+    parse_ok("  fc392 ,relu , fc10 , softmax  ", MNIST, 10);
+    cr_assert_str_eq(spec.text, "fc392,relu,fc10,softmax");
+    cr_assert_eq(spec.n_params, 311650);
+}
+
+Test(netspec, unknown_layer)
+{
+    FAILS("conv4k5p2,rleu,fc10,softmax", "\"rleu\"", "unknown layer");
+    FAILS("fc10,Softmax", "\"Softmax\"", "unknown layer");
+    FAILS("relux,fc10,softmax", "\"relux\"", "unknown layer");
+    FAILS("maxpool2,fc10,softmax", "\"maxpool2\"", "unknown layer");
+}
+
+Test(netspec, missing_number)
+{
+    FAILS("conv,fc10,softmax", "\"conv\"", "expected a number");
+    FAILS("fc,softmax", "\"fc\"", "expected a number");
+    FAILS("avgpool,fc10,softmax", "\"avgpool\"", "expected a number");
+    FAILS("conv4k,fc10,softmax", "\"conv4k\"", "expected a number", "kernel");
+    FAILS("conv4k5p,fc10,softmax", "\"conv4k5p\"", "expected a number", "padding");
+    FAILS("conv4k5s,fc10,softmax", "\"conv4k5s\"", "expected a number", "stride");
+    FAILS("conv4,fc10,softmax", "\"conv4\"", "expected k");
+}
+
+Test(netspec, zero)
+{
+    FAILS("fc0,softmax", "\"fc0\"", "at least 1");
+    FAILS("conv0k5,fc10,softmax", "\"conv0k5\"", "at least 1");
+    FAILS("conv4k0,fc10,softmax", "\"conv4k0\"", "at least 1");
+    FAILS("avgpool0,fc10,softmax", "\"avgpool0\"", "at least 1");
+    FAILS("conv4k5s0,fc10,softmax", "\"conv4k5s0\"", "at least 1");
+    FAILS("avgpool2s0,fc10,softmax", "\"avgpool2s0\"", "at least 1");
+}
+
+Test(netspec, number_too_big)
+{
+    FAILS("fc999999,fc10,softmax", "\"fc999999\"", "larger than");
+    FAILS("fc99999999999999999999999,fc10,softmax", "\"fc99999999999999999999999\"",
+          "larger than");
+    FAILS("conv4k999999,fc10,softmax", "\"conv4k999999\"", "larger than");
+}
+
+Test(netspec, garbage_suffix)
+{
+    FAILS("fc10x,softmax", "\"fc10x\"", "unexpected \"x\"");
+    FAILS("conv4k5q2,fc10,softmax", "\"conv4k5q2\"", "unexpected \"q2\"");
+    FAILS("avgpool2x,fc10,softmax", "\"avgpool2x\"", "unexpected \"x\"");
+    FAILS("fc10,softmax2", "\"softmax2\"", "unknown layer");
+    FAILS("fc 10,softmax", "\"fc 10\"", "expected a number");
+}
+
+Test(netspec, wrong_order)
+{
+    FAILS("conv4p2k5,fc10,softmax", "\"conv4p2k5\"", "expected k");
+    FAILS("conv4k5s1p2,fc10,softmax", "\"conv4k5s1p2\"", "order");
+    FAILS("avgpool2s2p1,fc10,softmax", "\"avgpool2s2p1\"", "order");
+}
+
+Test(netspec, empty_spec_and_empty_layers)
+{
+    FAILS("", "empty");
+    FAILS("fc10,,softmax", "layer 2 \"\"", "empty layer");
+    FAILS("fc10,softmax,", "layer 3 \"\"", "empty layer");
+    FAILS(",fc10,softmax", "layer 1 \"\"", "empty layer");
+    FAILS("fc10, ,softmax", "layer 2 \"\"", "empty layer");
+    FAILS("   ", "empty");
+}
+
+Test(netspec, window_does_not_fit)
+{
+    /* 28 -> 14 -> 2: a 5x5 window does not fit a 2x2 map */
+    FAILS("avgpool2,avgpool7,conv8k5,fc10,softmax", "\"conv8k5\"", "does not fit", "2x2");
+    shape3 tiny = {1, 2, 2};
+    parse_fails("conv8k5,fc10,softmax", tiny, 10,
+                (const char *const[]){"\"conv8k5\"", "does not fit", NULL});
+    /* with padding it does fit */
+    parse_ok("conv8k5p2,fc10,softmax", tiny, 10);
+    cr_assert(spec.layer[0].out_shape.h == 2 && spec.layer[0].out_shape.w == 2);
+    FAILS("avgpool29,fc10,softmax", "\"avgpool29\"", "does not fit");
+}
+
+Test(netspec, pooling_must_tile)
+{
+    FAILS("avgpool3,fc10,softmax", "\"avgpool3\"", "tile", "28x28");
+    FAILS("conv4k5p2,avgpool2,avgpool4,fc10,softmax", "\"avgpool4\"", "tile", "14x14");
+    /* a stride that tiles is fine */
+    parse_ok("avgpool4s3,fc10,softmax", MNIST, 10);
+    cr_assert(spec.layer[0].out_shape.h == 9 && spec.layer[0].out_shape.w == 9);
+}
+
+Test(netspec, padding_not_smaller_than_window)
+{
+    FAILS("conv4k3p3,fc10,softmax", "\"conv4k3p3\"", "padding 3 must be smaller");
+    FAILS("conv4k3p5,fc10,softmax", "\"conv4k3p5\"", "padding");
+    FAILS("avgpool2p2,fc10,softmax", "\"avgpool2p2\"", "padding");
+}
+
+Test(netspec, window_after_fc)
+{
+    FAILS("fc100,conv4k5,fc10,softmax", "\"conv4k5\"", "after fc");
+    FAILS("fc100,relu,avgpool2,fc10,softmax", "\"avgpool2\"", "after fc");
+}
+
+Test(netspec, loss_placement)
+{
+    FAILS("fc10,softmax,relu", "\"relu\"", "after the loss");
+    FAILS("fc10,euclid,fc10,softmax", "\"fc10\"", "after the loss");
+    FAILS("fc10,softmax,softmax", "after the loss");
+    FAILS("fc10", "\"fc10\"", "must end with a loss");
+    FAILS("fc392,relu,fc10,relu", "\"relu\"", "must end with a loss");
+    FAILS("fc10,relu,softmax", "\"softmax\"", "must follow an fc");
+    FAILS("softmax", "\"softmax\"", "must follow an fc");
+    FAILS("conv10k28,euclid", "\"euclid\"", "must follow an fc");
+}
+
+Test(netspec, last_fc_must_match_classes)
+{
+    FAILS("fc392,relu,fc5,softmax", "\"softmax\"", "5 outputs", "10 classes");
+    FAILS("fc11,euclid", "11 outputs", "10 classes");
+    shape3 in = {3, 4, 4};
+    parse_ok("fc7,softmax", in, 7);
+    cr_assert_eq(spec.classes, 7);
+    cr_assert_eq(spec.n_params, 7 * 48 + 7);
+}
+
+Test(netspec, layer_count_limit)
+{
+    char text[NET_SPEC_MAX];
+    text[0] = 0;
+    /* exactly NET_MAX_LAYERS layers parse */
+    for (int i = 0; i < NET_MAX_LAYERS - 2; i++)
+        strcat(text, "relu,");
+    strcat(text, "fc10,softmax");
+    parse_ok(text, MNIST, 10);
+    cr_assert_eq(spec.n_layers, NET_MAX_LAYERS);
+    cr_assert_eq(spec.n_params, 7850);
+
+    /* one more fails */
+    text[0] = 0;
+    for (int i = 0; i < NET_MAX_LAYERS - 1; i++)
+        strcat(text, "relu,");
+    strcat(text, "fc10,softmax");
+    char want[32];
+    snprintf(want, sizeof want, "more than %d layers", NET_MAX_LAYERS);
+    FAILS(text, want);
+}
+
+Test(netspec, spec_length_limit)
+{
+    char text[NET_SPEC_MAX + 16];
+    /* NET_SPEC_MAX characters: too long */
+    memset(text, ' ', NET_SPEC_MAX);
+    memcpy(text, "fc10,softmax", 12);
+    text[NET_SPEC_MAX] = 0;
+    char want[64];
+    snprintf(want, sizeof want, "longer than %d characters", NET_SPEC_MAX - 1);
+    FAILS(text, want);
+
+    /* NET_SPEC_MAX - 1 characters (trailing spaces) are accepted */
+    text[NET_SPEC_MAX - 1] = 0;
+    parse_ok(text, MNIST, 10);
+    cr_assert_str_eq(spec.text, "fc10,softmax");
+}
+
+Test(netspec, message_fits_small_buffer)
+{
+    char small[16];
+    memset(small, 'x', sizeof small);
+    int r = net_spec_parse("conv4k5p2,rleu,fc10,softmax", MNIST, 10, &spec, small, sizeof small);
+    cr_assert_eq(r, -1);
+    cr_assert_not_null(memchr(small, 0, sizeof small), "message not terminated in its buffer");
+}
