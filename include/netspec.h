@@ -57,6 +57,7 @@ typedef struct {
     const char *name, *spec, *about;
     float lr, lr_gamma, momentum, weight_decay;
     int lr_step, batch, epochs;
+    const char *normalize; /* "std" or "unit", see train.h */
 } net_preset;
 
 /* The preset called name, or NULL. */

@@ -40,10 +40,11 @@ typedef struct {
  * constant when step is 0. */
 float train_lr_at(const train_config *cfg, int epoch);
 
-/* Inputs are standardised: x = byte * scale + shift has mean 0 and standard
- * deviation 1 over the training images (for MNIST, scale = 1/78.6 and
- * shift = -0.424). Computed from the data, so any IDX data set works. */
-void input_normalization(const dataset *train, float *scale, float *shift);
+/* The input a net sees is x = byte * scale + shift. Mode "std" standardises:
+ * mean 0 and standard deviation 1 over the training images (for MNIST scale
+ * = 1/78.6, shift = -0.424), computed from the data so any IDX data set
+ * works; "unit" maps bytes to [0, 1]. Returns -1 for another mode. */
+int input_normalization(const char *mode, const dataset *train, float *scale, float *shift);
 
 /* A data set copied into backend memory once, for the whole run, with the
  * normalization its batches are gathered with. */

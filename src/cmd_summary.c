@@ -35,5 +35,10 @@ int cmd_summary(int argc, char **argv)
                l->out_shape.w, l->weights + l->bias);
     }
     printf("\ntotal parameters: %ld\n", spec.n_params);
+    if (net_preset_find(net_name))
+        printf("preset defaults: lr %g (x%g every %d epochs), momentum %g, weight decay %g, "
+               "batch %d, %d epochs, inputs %s\n", preset->lr, preset->lr_gamma,
+               preset->lr_step, preset->momentum, preset->weight_decay, preset->batch,
+               preset->epochs, preset->normalize);
     return 0;
 }

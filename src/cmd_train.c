@@ -118,16 +118,18 @@ int cmd_train(int argc, char **argv)
     int gpu, threads, epochs = 0, batch = 0, lr_step = 0, save_every = 0;
     float lr = 0, gamma = 0, momentum = 0, decay = 0;
     train_config c = {0};
-    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY };
+    const char *normalize = "";
+    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE };
     cli_opt opts[] = {
         [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2) or layer spec", 0, 0},
-        [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's; 30)", 0, 0},
-        [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's; seed-cnn 50, mlps 100)", 0, 0},
-        [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's; 0.1)", 0, 0},
+        [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's, 30)", 0, 0},
+        [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's: seed-cnn 50, mlp1 100, mlp2 50)", 0, 0},
+        [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's: 0.1, mlp2 0.05)", 0, 0},
         [LR_STEP] = {"lr-step", OPT_INT, &lr_step, NULL, "multiply the lr by --lr-gamma every N epochs, 0 never (default: 5)", 1, 0},
         [LR_GAMMA] = {"lr-gamma", OPT_FLOAT, &gamma, NULL, "the lr's factor every --lr-step epochs (default: 0.5)", 0, 0},
-        [MOMENTUM] = {"momentum", OPT_FLOAT, &momentum, NULL, "SGD momentum (default: the preset's; 1e-4)", 1, 0},
-        [DECAY] = {"weight-decay", OPT_FLOAT, &decay, NULL, "L2 weight decay (default: the preset's; seed-cnn 2e-4, mlp1 1e-4)", 1, 0},
+        [MOMENTUM] = {"momentum", OPT_FLOAT, &momentum, NULL, "SGD momentum (default: the preset's: 1e-4, mlp2 0.9)", 1, 0},
+        [DECAY] = {"weight-decay", OPT_FLOAT, &decay, NULL, "L2 weight decay (default: the preset's: 2e-4, mlp1 1e-4)", 1, 0},
+        [NORMALIZE] = {"normalize", OPT_STR, &normalize, NULL, "inputs: std (mean 0, deviation 1) or unit ([0,1]) (default: the preset's: std, mlp2 unit)", 0, 0},
         {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
@@ -162,6 +164,12 @@ int cmd_train(int argc, char **argv)
         c.lr_gamma = opts[LR_GAMMA].given ? gamma : preset->lr_gamma;
         c.momentum = opts[MOMENTUM].given ? momentum : preset->momentum;
         c.weight_decay = opts[DECAY].given ? decay : preset->weight_decay;
+        if (!opts[NORMALIZE].given) normalize = preset->normalize;
+        if (strcmp(normalize, "std") && strcmp(normalize, "unit")) {
+            fprintf(stderr, "cnn train: --normalize: expected std or unit, got \"%s\"\n",
+                    normalize);
+            return 2;
+        }
     }
     c.threads = threads;
 
@@ -184,7 +192,7 @@ int cmd_train(int argc, char **argv)
         scale = meta.input_scale;
         shift = meta.input_shift;
     } else {
-        input_normalization(&train, &scale, &shift);
+        input_normalization(normalize, &train, &scale, &shift);
     }
     printf("cnn train\n");
     printf("  %-13s %s\n  %-13s %s\n", "net", *resume ? meta.spec : net_name, "spec", spec.text);

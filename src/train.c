@@ -24,8 +24,14 @@ float train_lr_at(const train_config *cfg, int epoch)
     return cfg->lr * powf(cfg->lr_gamma, (float)drops);
 }
 
-void input_normalization(const dataset *d, float *scale, float *shift)
+int input_normalization(const char *mode, const dataset *d, float *scale, float *shift)
 {
+    if (!strcmp(mode, "unit")) {
+        *scale = 1.0f / 255.0f;
+        *shift = 0.0f;
+        return 0;
+    }
+    if (strcmp(mode, "std")) return -1;
     double sum = 0.0, sq = 0.0;
     size_t n = (size_t)d->count * d->rows * d->cols;
     for (size_t i = 0; i < n; i++) {
@@ -36,6 +42,7 @@ void input_normalization(const dataset *d, float *scale, float *shift)
     double sd = var > 1e-12 ? sqrt(var) : 1.0;
     *scale = (float)(1.0 / sd);
     *shift = (float)(-mean / sd);
+    return 0;
 }
 
 void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, float scale,

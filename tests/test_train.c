@@ -49,7 +49,7 @@ Test(train, seed_net_overfits_100_samples, .timeout = 120)
 {
     dataset d = random_dataset(100, 1);
     float scale, shift;
-    input_normalization(&d, &scale, &shift);
+    input_normalization("std", &d, &scale, &shift);
     device_dataset dd;
     device_dataset_upload(&cpu_ops, &d, 0, scale, shift, &dd);
     net *nt = make_net(SEED_CNN, 10, 1);
@@ -142,7 +142,7 @@ Test(train, normalization_standardises)
 {
     dataset d = random_dataset(50, 4);
     float scale, shift;
-    input_normalization(&d, &scale, &shift);
+    input_normalization("std", &d, &scale, &shift);
     double sum = 0, sq = 0;
     for (long i = 0; i < 50L * 784; i++) {
         double v = d.images[i] * scale + shift;
