@@ -23,6 +23,8 @@ typedef struct {
     int *labels;                  /* batch labels */
     int *pred;                    /* the arg-max of each row */
     double *stats;                /* STAT_COUNT running sums the loss adds to */
+    float *lr;                    /* the learning rate SGD reads (one float) */
+    int *cursor;                  /* where in the index list the next batch starts */
 } net;
 
 /* Allocates everything for batches of up to `batch` samples. Exits with a
@@ -39,8 +41,10 @@ void net_init_params(net *nt, uint64_t seed);
 void net_forward(net *nt, int n);
 /* Backward from the loss gradient left by net_forward: fills grads. */
 void net_backward(net *nt, int n);
-/* One SGD step on every parameter (one op over the whole buffer). */
-void net_update(net *nt, float lr, float momentum, float weight_decay);
+/* One SGD step on every parameter (one op over the whole buffer) at the
+ * learning rate last set by net_set_lr. */
+void net_update(net *nt, float momentum, float weight_decay);
+void net_set_lr(net *nt, float lr);
 
 /* Elements of layer i's output for n samples. */
 long net_out_size(const net *nt, int layer, int n);

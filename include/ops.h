@@ -68,15 +68,27 @@ typedef struct cnn_ops {
                    float *grad, double *stats, int *pred);
 
     /* SGD with momentum and weight decay, Caffe's rule:
-     * v = momentum*v - lr*(g + decay*w); w += v. */
-    void (*sgd)(float *w, const float *g, float *v, long n, float lr, float momentum,
+     * v = momentum*v - lr*(g + decay*w); w += v. lr is read from backend
+     * memory, so a captured step stays valid when the schedule changes it. */
+    void (*sgd)(float *w, const float *g, float *v, long n, const float *lr, float momentum,
                 float decay);
 
-    /* A batch from a data set kept as bytes: x[i][d] = images[index[i]][d] *
-     * scale + shift, y[i] = labels[index[i]], for i < n and d < dim. */
+    /* A batch from a data set kept as bytes: with c = *cursor (in backend
+     * memory), x[i][d] = images[index[c+i]][d] * scale + shift and
+     * y[i] = labels[index[c+i]], for i < n and d < dim. advance adds n to
+     * *cursor. A step reads its position from memory, not from an argument,
+     * so the same captured step serves every batch of an epoch. */
     void (*gather)(const unsigned char *images, const unsigned char *labels,
-                   const int *index, int n, int dim, float scale, float shift, float *x,
-                   int *y);
+                   const int *index, const int *cursor, int n, int dim, float scale,
+                   float shift, float *x, int *y);
+    void (*advance)(int *cursor, int n);
+
+    /* Optional (NULL on the CPU): the ops issued between capture_begin and
+     * capture_end are recorded, not run, as one graph that replay runs. */
+    void (*capture_begin)(void);
+    void *(*capture_end)(void);
+    void (*replay)(void *graph);
+    void (*graph_free)(void *graph);
 } cnn_ops;
 
 /* The CPU backend, always present. */

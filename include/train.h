@@ -14,6 +14,7 @@ typedef struct {
     uint64_t seed;
     int train_limit;        /* use only the first N training samples (0: all) */
     int quiet;              /* no per-interval lines or progress bar */
+    int graph;              /* replay a captured step where the backend can */
     /* Resuming: the first epoch to run (0-based), the steps already done and
      * the shuffle generator's state then (0: start from the seed). */
     int start_epoch;
@@ -52,6 +53,7 @@ typedef struct {
     const cnn_ops *ops;
     int count, dim;
     unsigned char *images, *labels;
+    int *in_order;          /* 0, 1, ..., count-1: evaluation reads in order */
     float scale, shift;
 } device_dataset;
 

@@ -142,6 +142,7 @@ int cmd_train(int argc, char **argv)
         {"threads", OPT_INT, &threads, "0", "CPU threads (0: all cores)", 1, 0},
         {"train-limit", OPT_INT, &c.train_limit, "0", "train on the first N samples only (0: all)", 1, 0},
         {"quiet", OPT_BOOL, &c.quiet, "false", "only the per-epoch lines and the JSON result", 0, 0},
+        {"graph", OPT_BOOL, &c.graph, "true", "GPU: replay one captured CUDA graph per step (false: launch each op, for debugging)", 0, 0},
     };
     int r = cli_parse("train", "[flags]", opts, sizeof opts / sizeof opts[0], argc, argv, 2);
     if (r) return r < 0 ? 2 : 0;

@@ -129,7 +129,10 @@ static void cpu_im2col(const float *x, cnn_window g, float *cols)
                 }
                 const float *src = plane + iy * g.w + cnn_in_coord(0, kx, g.stride, g.pad);
                 for (int ox = 0; ox < lo; ox++) dst[ox] = 0.0f;
-                for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * g.stride];
+                if (g.stride == 1) /* the common case: a contiguous run */
+                    memcpy(dst + lo, src + lo, sizeof(float) * (hi - lo));
+                else
+                    for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * g.stride];
                 for (int ox = hi; ox < g.ow; ox++) dst[ox] = 0.0f;
             }
         }
@@ -157,7 +160,10 @@ static void cpu_col2im(const float *cols, cnn_window g, float *x)
                         if (iy < 0 || iy >= g.h) continue;
                         float *dst = xc + n * plane_size + iy * g.w +
                                      cnn_in_coord(0, kx, g.stride, g.pad);
-                        for (int ox = lo; ox < hi; ox++) dst[ox * g.stride] += src[ox];
+                        if (g.stride == 1)
+                            for (int ox = lo; ox < hi; ox++) dst[ox] += src[ox];
+                        else
+                            for (int ox = lo; ox < hi; ox++) dst[ox * g.stride] += src[ox];
                     }
             }
     }
@@ -308,9 +314,10 @@ static void cpu_euclid(const float *scores, const int *labels, int n, int k, flo
     stats[STAT_CORRECT] += correct;
 }
 
-static void cpu_sgd(float *w, const float *g, float *v, long n, float lr, float momentum,
-                    float decay)
+static void cpu_sgd(float *w, const float *g, float *v, long n, const float *lr_ptr,
+                    float momentum, float decay)
 {
+    float lr = *lr_ptr;
 #pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
     for (long i = 0; i < n; i++) {
         v[i] = momentum * v[i] - lr * (g[i] + decay * w[i]);
@@ -319,9 +326,10 @@ static void cpu_sgd(float *w, const float *g, float *v, long n, float lr, float 
 }
 
 static void cpu_gather(const unsigned char *images, const unsigned char *labels,
-                       const int *index, int n, int dim, float scale, float shift, float *x,
-                       int *y)
+                       const int *index, const int *cursor, int n, int dim, float scale,
+                       float shift, float *x, int *y)
 {
+    index += *cursor;
 #pragma omp parallel for schedule(static) if ((long)n * dim > PAR_MIN)
     for (int i = 0; i < n; i++) {
         const unsigned char *src = images + (long)index[i] * dim;
@@ -330,6 +338,8 @@ static void cpu_gather(const unsigned char *images, const unsigned char *labels,
         y[i] = labels[index[i]];
     }
 }
+
+static void cpu_advance(int *cursor, int n) { *cursor += n; }
 
 void cpu_ops_set_threads(int threads)
 {
@@ -358,4 +368,5 @@ const cnn_ops cpu_ops = {
     .euclid = cpu_euclid,
     .sgd = cpu_sgd,
     .gather = cpu_gather,
+    .advance = cpu_advance,
 };

@@ -72,6 +72,10 @@ net *net_create(const cnn_ops *ops, const net_spec *spec, int batch)
     nt->pred = ops->alloc(sizeof(int) * batch, "predictions");
     nt->stats = ops->alloc(sizeof(double) * STAT_COUNT, "loss sums");
     ops->zero(nt->stats, sizeof(double) * STAT_COUNT);
+    nt->lr = ops->alloc(sizeof(float), "learning rate");
+    nt->cursor = ops->alloc(sizeof(int), "batch cursor");
+    ops->zero(nt->lr, sizeof(float));
+    ops->zero(nt->cursor, sizeof(int));
     return nt;
 }
 
@@ -95,6 +99,8 @@ void net_destroy(net *nt)
     ops->free(nt->labels);
     ops->free(nt->pred);
     ops->free(nt->stats);
+    ops->free(nt->lr);
+    ops->free(nt->cursor);
     free(nt);
 }
 
@@ -211,8 +217,10 @@ void net_backward(net *nt, int n)
     }
 }
 
-void net_update(net *nt, float lr, float momentum, float weight_decay)
+void net_update(net *nt, float momentum, float weight_decay)
 {
-    nt->ops->sgd(nt->params, nt->grads, nt->momentum, nt->n_params, lr, momentum,
+    nt->ops->sgd(nt->params, nt->grads, nt->momentum, nt->n_params, nt->lr, momentum,
                  weight_decay);
 }
+
+void net_set_lr(net *nt, float lr) { nt->ops->upload(nt->lr, &lr, sizeof lr); }

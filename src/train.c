@@ -45,6 +45,15 @@ int input_normalization(const char *mode, const dataset *d, float *scale, float 
     return 0;
 }
 
+/* An index list 0..count-1 in backend memory, optionally shuffled. */
+static int *upload_index(const cnn_ops *ops, int *host, int count, int *dev, rng *shuffle)
+{
+    for (int i = 0; i < count; i++) host[i] = i;
+    if (shuffle) rng_shuffle(shuffle, host, count);
+    ops->upload(dev, host, sizeof(int) * count);
+    return dev;
+}
+
 void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, float scale,
                            float shift, device_dataset *out)
 {
@@ -58,22 +67,22 @@ void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, floa
     out->labels = ops->alloc(out->count, "data set labels");
     ops->upload(out->images, d->images, bytes);
     ops->upload(out->labels, d->labels, out->count);
+    int *order = malloc(sizeof(int) * (out->count ? out->count : 1));
+    if (!order) {
+        fprintf(stderr, "cnn: out of memory\n");
+        exit(1);
+    }
+    out->in_order = ops->alloc(sizeof(int) * (out->count ? out->count : 1), "data set order");
+    upload_index(ops, order, out->count, out->in_order, NULL);
+    free(order);
 }
 
 void device_dataset_free(device_dataset *d)
 {
     if (d->images) d->ops->free(d->images);
     if (d->labels) d->ops->free(d->labels);
+    if (d->in_order) d->ops->free(d->in_order);
     memset(d, 0, sizeof *d);
-}
-
-/* An index list 0..count-1 in backend memory, optionally shuffled. */
-static int *upload_index(const cnn_ops *ops, int *host, int count, int *dev, rng *shuffle)
-{
-    for (int i = 0; i < count; i++) host[i] = i;
-    if (shuffle) rng_shuffle(shuffle, host, count);
-    ops->upload(dev, host, sizeof(int) * count);
-    return dev;
 }
 
 static void read_stats(net *nt, double *sums)
@@ -84,20 +93,35 @@ static void read_stats(net *nt, double *sums)
     for (int i = 0; i < STAT_COUNT; i++) sums[i] += s[i];
 }
 
+/* The next n samples of index into the net's input. */
+static void gather_batch(net *nt, const device_dataset *d, const int *index, int n)
+{
+    nt->ops->gather(d->images, d->labels, index, nt->cursor, n, d->dim, d->scale, d->shift,
+                    nt->act[0], nt->labels);
+    nt->ops->advance(nt->cursor, n);
+}
+
+/* One training step on the next n samples. */
+static void train_step(net *nt, const train_config *cfg, const device_dataset *d,
+                       const int *index, int n)
+{
+    gather_batch(nt, d, index, n);
+    net_forward(nt, n);
+    net_backward(nt, n);
+    net_update(nt, cfg->momentum, cfg->weight_decay);
+}
+
 void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long *confusion)
 {
     const cnn_ops *ops = nt->ops;
-    int *host = malloc(sizeof(int) * d->count);
-    int *index = ops->alloc(sizeof(int) * d->count, "evaluation index");
-    upload_index(ops, host, d->count, index, NULL);
     double sums[STAT_COUNT] = {0};
     int *pred = confusion ? malloc(sizeof(int) * nt->batch) : NULL;
     int *label = confusion ? malloc(sizeof(int) * nt->batch) : NULL;
     read_stats(nt, (double[STAT_COUNT]){0}); /* start from zero sums */
+    ops->zero(nt->cursor, sizeof(int));
     for (int start = 0; start < d->count; start += nt->batch) {
         int n = d->count - start < nt->batch ? d->count - start : nt->batch;
-        ops->gather(d->images, d->labels, index + start, n, d->dim, d->scale, d->shift,
-                    nt->act[0], nt->labels);
+        gather_batch(nt, d, d->in_order, n);
         net_forward(nt, n);
         if (confusion) {
             ops->download(pred, nt->pred, sizeof(int) * n);
@@ -108,8 +132,6 @@ void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long 
     read_stats(nt, sums);
     *loss = sums[STAT_LOSS] / d->count;
     *acc = 100.0 * sums[STAT_CORRECT] / d->count;
-    ops->free(index);
-    free(host);
     free(pred);
     free(label);
 }
@@ -123,6 +145,13 @@ static void progress_bar(FILE *tty, int epoch, int step, int steps)
     fflush(tty);
 }
 
+static void release(const cnn_ops *ops, int *index, int *host_index, void *graph)
+{
+    if (graph) ops->graph_free(graph);
+    ops->free(index);
+    free(host_index);
+}
+
 int train_run(net *nt, const train_config *cfg, const device_dataset *train,
               const device_dataset *test, FILE *out, FILE *csv, train_result *res)
 {
@@ -132,6 +161,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     int *index = ops->alloc(sizeof(int) * train->count, "shuffle index");
     rng shuffle = {cfg->shuffle_state ? cfg->shuffle_state : cfg->seed ^ 0x5eedf00dull};
     FILE *tty = !cfg->quiet && isatty(fileno(stderr)) ? stderr : NULL;
+    void *graph = NULL;
     double start = now_seconds();
     long global_step = cfg->start_step;
     memset(res, 0, sizeof *res);
@@ -146,15 +176,23 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         double epoch_sums[STAT_COUNT] = {0}, interval[STAT_COUNT] = {0};
         int interval_samples = 0, epoch_samples = 0;
         upload_index(ops, host_index, train->count, index, &shuffle);
+        ops->zero(nt->cursor, sizeof(int));
+        net_set_lr(nt, lr);
 
         for (int step = 0; step < steps; step++) {
             int n = train->count - step * cfg->batch;
             if (n > cfg->batch) n = cfg->batch;
-            ops->gather(train->images, train->labels, index + step * cfg->batch, n, train->dim,
-                        train->scale, train->shift, nt->act[0], nt->labels);
-            net_forward(nt, n);
-            net_backward(nt, n);
-            net_update(nt, lr, cfg->momentum, cfg->weight_decay);
+            if (n == cfg->batch && ops->capture_begin && cfg->graph) {
+                /* every full step is the same work: record it once, replay it */
+                if (!graph) {
+                    ops->capture_begin();
+                    train_step(nt, cfg, train, index, n);
+                    graph = ops->capture_end();
+                }
+                ops->replay(graph);
+            } else {
+                train_step(nt, cfg, train, index, n);
+            }
             global_step++;
             interval_samples += n;
             epoch_samples += n;
@@ -173,8 +211,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                                     "stopping (try a smaller --lr)\n", loss, epoch + 1,
                             global_step);
                     res->nonfinite_step = (int)global_step;
-                    ops->free(index);
-                    free(host_index);
+                    release(ops, index, host_index, graph);
                     return -1;
                 }
                 double elapsed = now - start;
@@ -205,8 +242,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
             fprintf(stderr, "cnn: the training loss is %g in epoch %d: stopping (try a smaller "
                             "--lr)\n", res->train_loss, epoch + 1);
             res->nonfinite_step = (int)global_step;
-            ops->free(index);
-            free(host_index);
+            release(ops, index, host_index, graph);
             return -1;
         }
         evaluate(nt, test, &res->test_loss, &res->test_acc, NULL);
@@ -225,12 +261,10 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         fflush(out);
         if (cfg->on_epoch &&
             cfg->on_epoch(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state)) {
-            ops->free(index);
-            free(host_index);
+            release(ops, index, host_index, graph);
             return -1;
         }
     }
-    ops->free(index);
-    free(host_index);
+    release(ops, index, host_index, graph);
     return 0;
 }

@@ -196,7 +196,8 @@ Test(cpu_vs_ref, sgd_rule)
     float w0[3], v0[3];
     memcpy(w0, w, sizeof w);
     memcpy(v0, v, sizeof v);
-    cpu_ops.sgd(w, g, v, 3, 0.1f, 0.9f, 0.01f);
+    float lr = 0.1f;
+    cpu_ops.sgd(w, g, v, 3, &lr, 0.9f, 0.01f);
     for (int i = 0; i < 3; i++) {
         float vv = 0.9f * v0[i] - 0.1f * (g[i] + 0.01f * w0[i]);
         cr_assert_float_eq(v[i], vv, 1e-7);
@@ -208,12 +209,14 @@ Test(cpu_vs_ref, gather_scales_and_shifts)
 {
     unsigned char images[3 * 4] = {0, 255, 10, 20, 1, 2, 3, 4, 50, 60, 70, 80};
     unsigned char labels[3] = {7, 8, 9};
-    int index[2] = {2, 0}, y[2];
+    int index[3] = {1, 2, 0}, y[2], cursor = 1;
     float x[8];
-    cpu_ops.gather(images, labels, index, 2, 4, 0.5f, -1.0f, x, y);
-    cr_assert(y[0] == 9 && y[1] == 7);
+    cpu_ops.gather(images, labels, index, &cursor, 2, 4, 0.5f, -1.0f, x, y);
+    cr_assert(y[0] == 9 && y[1] == 7, "reads from the cursor on");
     cr_assert_float_eq(x[0], 24.0f, 0);
     cr_assert_float_eq(x[5], 126.5f, 0);
+    cpu_ops.advance(&cursor, 2);
+    cr_assert_eq(cursor, 3);
 }
 
 Test(cpu_vs_ref, bias_add_and_grad_both_shapes)
