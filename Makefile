@@ -3,7 +3,7 @@
 # make test       build and run the test suite (GPU tests skip without a GPU)
 # make data       fetch MNIST into data/mnist (see data/fetch_mnist.sh)
 # make train      build, fetch the data if missing, train the default net
-# make bench      CPU (and GPU) benchmarks, see bench/
+# make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
 # make clean
 
 NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
@@ -20,7 +20,7 @@ OPT ?= -O3 -march=native
 CFLAGS ?= $(OPT)
 CFLAGS += -std=c11 -Wall -Wextra -fopenmp -Iinclude -D_POSIX_C_SOURCE=200809L
 LDLIBS = -lopenblas -lz -lm -fopenmp
-NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -Xcompiler -Wall,-Wextra
+NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -DCNN_HAVE_CUDA -Xcompiler -Wall,-Wextra
 
 BUILD := build
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
@@ -53,6 +53,7 @@ $(CONFIG): | $(DEPS_OK)
 	@mkdir -p $(BUILD) && rm -f $(BUILD)/config-cuda* && touch $@
 
 $(BUILD)/libcnn.a: $(LIB_OBJ) $(CU_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/cnn: $(BUILD)/obj/main.o $(BUILD)/libcnn.a
@@ -76,8 +77,10 @@ $(BUILD)/test-cpu: $(TEST_OBJ) $(BUILD)/libcnn.a
 $(BUILD)/test-gpu: $(GPU_TEST_OBJ) $(BUILD)/libcnn.a
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
-TEST_BINS := $(BUILD)/test-cpu $(if $(GPU_TEST_SRC),$(BUILD)/test-gpu)
+# The GPU suite first: it prints one line and passes where there is no GPU.
+TEST_BINS := $(if $(filter 1,$(CUDA)),$(BUILD)/test-gpu) $(BUILD)/test-cpu
 test: $(TEST_BINS) $(BUILD)/cnn
+	@$(if $(filter 1,$(CUDA)),true,echo "test-gpu: not built (CUDA=0 or no nvcc): the GPU tests are skipped")
 	@for t in $(TEST_BINS); do echo "== $$t"; CNN_BIN=$(BUILD)/cnn $$t $(TEST_FLAGS) || exit 1; done
 
 data:
@@ -86,6 +89,10 @@ data:
 train: $(BUILD)/cnn
 	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
 	$(BUILD)/cnn train --data data/mnist $(TRAIN_FLAGS)
+
+# The one command for a machine with an NVIDIA GPU; logs go to OUT_DIR.
+device-check:
+	@OUT_DIR=$(or $(OUT_DIR),$(BUILD)/device-check) bash scripts/device-check.sh
 
 clean:
 	rm -rf $(BUILD)

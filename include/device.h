@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include "ops.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Returns the ops table for `want` ("cpu", "gpu" or "auto": a GPU when one is
  * present, else the CPU) and GPU number gpu, with a one-line description of
  * the device in desc; or NULL with err set (no GPU, a build without CUDA). */
@@ -19,4 +23,7 @@ const cnn_ops *gpu_backend_open(int index, char *desc, size_t desclen, char *err
                                 size_t errlen);
 #endif
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const cnn_ops *cpu_select(char *desc, size_t desclen)
+static const cnn_ops *cpu_select(char *desc, size_t desclen, const char *note)
 {
-    snprintf(desc, desclen, "cpu (%d threads, OpenBLAS)", omp_get_max_threads());
+    snprintf(desc, desclen, "cpu (%d threads, OpenBLAS)%s", omp_get_max_threads(), note);
     return &cpu_ops;
 }
 
@@ -15,7 +15,7 @@ const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t descl
                              size_t errlen)
 {
     if (strcmp(want, "cpu") == 0)
-        return cpu_select(desc, desclen);
+        return cpu_select(desc, desclen, "");
     if (strcmp(want, "gpu") != 0 && strcmp(want, "auto") != 0) {
         snprintf(err, errlen, "--device: unknown device \"%s\": use cpu, gpu or auto", want);
         return NULL;
@@ -35,6 +35,7 @@ const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t descl
                               "use --device cpu");
         return NULL;
     }
+    return cpu_select(desc, desclen, ", no GPU found");
 #else
     (void)gpu;
     if (strcmp(want, "gpu") == 0) {
@@ -42,6 +43,6 @@ const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t descl
                               "without nvcc): rebuild with nvcc on the PATH, or use --device cpu");
         return NULL;
     }
+    return cpu_select(desc, desclen, ", built without CUDA");
 #endif
-    return cpu_select(desc, desclen);
 }

@@ -1,0 +1,59 @@
+/* What the GPU backend's files share: the stream every op runs on, and the
+ * checks around every CUDA and cuBLAS call and every launch. */
+#ifndef CNN_GPU_H
+#define CNN_GPU_H
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include "ops.h"
+
+/* All work goes to one stream, so it runs in order and can be captured. */
+extern cudaStream_t gpu_stream;
+
+void gpu_fail(const char *what, const char *detail, const char *file, int line);
+
+#define CUDA_CHECK(call)                                                              \
+    do {                                                                              \
+        cudaError_t err_ = (call);                                                    \
+        if (err_ != cudaSuccess) gpu_fail(#call, cudaGetErrorString(err_), __FILE__, __LINE__); \
+    } while (0)
+
+#define CUBLAS_CHECK(call)                                                            \
+    do {                                                                              \
+        cublasStatus_t st_ = (call);                                                  \
+        if (st_ != CUBLAS_STATUS_SUCCESS)                                             \
+            gpu_fail(#call, cublasGetStatusString(st_), __FILE__, __LINE__);          \
+    } while (0)
+
+/* After every launch: a bad configuration shows here, not later. */
+#define LAUNCH_CHECK(kernel) CUDA_CHECK(cudaGetLastError())
+
+/* Blocks for a grid-stride loop over n elements. */
+static inline int gpu_blocks(long n, int threads)
+{
+    long b = (n + threads - 1) / threads;
+    return (int)(b < 1 ? 1 : b > 65535 ? 65535 : b);
+}
+
+/* The kernel launchers (gpu_kernels.cu) that fill the ops table. */
+void gpu_im2col(const float *x, cnn_window g, float *cols);
+void gpu_col2im(const float *cols, cnn_window g, float *x);
+void gpu_pool_fwd(const float *x, cnn_window g, float *y);
+void gpu_pool_bwd(const float *dy, cnn_window g, float *dx);
+void gpu_relu_fwd(const float *x, float *y, long n);
+void gpu_relu_bwd(const float *y, const float *dy, float *dx, long n);
+void gpu_bias_add(float *y, const float *b, int outer, int ch, int inner);
+void gpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner);
+void gpu_swap_axes(const float *x, float *y, int a, int b, int inner);
+void gpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
+                      double *stats, int *pred);
+void gpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
+                double *stats, int *pred);
+void gpu_sgd(float *w, const float *g, float *v, long n, const float *lr, float momentum,
+             float decay);
+void gpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
+                const int *cursor, int n, int dim, float scale, float shift, float *x, int *y);
+void gpu_advance(int *cursor, int n);
+
+#endif

@@ -1,0 +1,162 @@
+// The GPU backend: device choice, memory, cuBLAS, graph capture, and the ops
+// table that gpu_kernels.cu's launchers fill.
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "device.h"
+#include "gpu.h"
+
+cudaStream_t gpu_stream;
+static cublasHandle_t blas;
+static int device_index = -1;
+
+void gpu_fail(const char *what, const char *detail, const char *file, int line)
+{
+    fprintf(stderr, "cnn: GPU error in %s (%s:%d): %s\n", what, file, line, detail);
+    exit(1);
+}
+
+static void *gpu_alloc(size_t bytes, const char *what)
+{
+    void *p = NULL;
+    cudaError_t err = cudaMalloc(&p, bytes ? bytes : 1);
+    if (err == cudaErrorMemoryAllocation) {
+        size_t free_b = 0, total_b = 0;
+        cudaGetLastError(); /* clear it */
+        cudaMemGetInfo(&free_b, &total_b);
+        fprintf(stderr, "cnn: out of GPU memory: %s needs %.1f MiB, %.1f MiB of %.1f MiB are "
+                        "free: try a smaller --batch\n", what, bytes / 1048576.0,
+                free_b / 1048576.0, total_b / 1048576.0);
+        exit(1);
+    }
+    CUDA_CHECK(err);
+    return p;
+}
+
+static void gpu_free(void *p) { CUDA_CHECK(cudaFree(p)); }
+
+static void gpu_upload(void *dst, const void *src, size_t bytes)
+{
+    /* from pageable memory this returns once src is staged: src may be reused */
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, gpu_stream));
+}
+
+static void gpu_download(void *dst, const void *src, size_t bytes)
+{
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, gpu_stream));
+    CUDA_CHECK(cudaStreamSynchronize(gpu_stream));
+}
+
+static void gpu_zero(void *p, size_t bytes) { CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, gpu_stream)); }
+
+static void gpu_sync(void) { CUDA_CHECK(cudaStreamSynchronize(gpu_stream)); }
+
+// cuBLAS is column-major: the row-major C = op(A) op(B) is the column-major
+// C^T = op(B)^T op(A)^T, so the operands swap places and keep their flags.
+static void gpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                     const float *b, float beta, float *c)
+{
+    if (m <= 0 || n <= 0) return;
+    CUBLAS_CHECK(cublasSgemm(blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                             n, m, k, &alpha, b, tb ? k : n, a, ta ? m : k, &beta, c, n));
+}
+
+static void gpu_capture_begin(void)
+{
+    CUDA_CHECK(cudaStreamBeginCapture(gpu_stream, cudaStreamCaptureModeThreadLocal));
+}
+
+static void *gpu_capture_end(void)
+{
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    CUDA_CHECK(cudaStreamEndCapture(gpu_stream, &graph));
+    CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+    CUDA_CHECK(cudaGraphDestroy(graph));
+    return (void *)exec;
+}
+
+static void gpu_replay(void *graph)
+{
+    CUDA_CHECK(cudaGraphLaunch((cudaGraphExec_t)graph, gpu_stream));
+}
+
+static void gpu_graph_free(void *graph)
+{
+    CUDA_CHECK(cudaGraphExecDestroy((cudaGraphExec_t)graph));
+}
+
+static cnn_ops make_table(void)
+{
+    cnn_ops t = {};
+    t.name = "gpu";
+    t.alloc = gpu_alloc;
+    t.free = gpu_free;
+    t.upload = gpu_upload;
+    t.download = gpu_download;
+    t.zero = gpu_zero;
+    t.sync = gpu_sync;
+    t.gemm = gpu_gemm;
+    t.im2col = gpu_im2col;
+    t.col2im = gpu_col2im;
+    t.pool_fwd = gpu_pool_fwd;
+    t.pool_bwd = gpu_pool_bwd;
+    t.relu_fwd = gpu_relu_fwd;
+    t.relu_bwd = gpu_relu_bwd;
+    t.bias_add = gpu_bias_add;
+    t.bias_grad = gpu_bias_grad;
+    t.swap_axes = gpu_swap_axes;
+    t.softmax_xent = gpu_softmax_xent;
+    t.euclid = gpu_euclid;
+    t.sgd = gpu_sgd;
+    t.gather = gpu_gather;
+    t.advance = gpu_advance;
+    t.capture_begin = gpu_capture_begin;
+    t.capture_end = gpu_capture_end;
+    t.replay = gpu_replay;
+    t.graph_free = gpu_graph_free;
+    return t;
+}
+
+static const cnn_ops gpu_ops = make_table();
+
+int gpu_device_count(void)
+{
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+        cudaGetLastError(); /* no driver or no device: not an error here */
+        return 0;
+    }
+    return count;
+}
+
+const cnn_ops *gpu_backend_open(int index, char *desc, size_t desclen, char *err, size_t errlen)
+{
+    cudaDeviceProp prop;
+    cudaError_t e = cudaSetDevice(index);
+    if (e == cudaSuccess) e = cudaGetDeviceProperties(&prop, index);
+    if (e != cudaSuccess) {
+        snprintf(err, errlen, "--gpu %d: cannot use this GPU: %s", index, cudaGetErrorString(e));
+        return NULL;
+    }
+    snprintf(desc, desclen, "gpu %d: %s (sm_%d%d, %d SMs, %.1f GiB)", index, prop.name,
+             prop.major, prop.minor, prop.multiProcessorCount,
+             prop.totalGlobalMem / 1073741824.0);
+    if (device_index == index) return &gpu_ops;
+    if (device_index >= 0) {
+        snprintf(err, errlen, "--gpu %d: GPU %d is already in use by this process", index,
+                 device_index);
+        return NULL;
+    }
+    CUDA_CHECK(cudaStreamCreateWithFlags(&gpu_stream, cudaStreamNonBlocking));
+    CUBLAS_CHECK(cublasCreate(&blas));
+    CUBLAS_CHECK(cublasSetStream(blas, gpu_stream));
+    // A workspace of our own, so cuBLAS allocates nothing while a step is captured.
+    size_t workspace_bytes = 32u << 20;
+    CUBLAS_CHECK(cublasSetWorkspace(blas, gpu_alloc(workspace_bytes, "cuBLAS workspace"),
+                                    workspace_bytes));
+    // Exact float32 products (no TF32), so the GPU agrees with the CPU.
+    CUBLAS_CHECK(cublasSetMathMode(blas, CUBLAS_PEDANTIC_MATH));
+    device_index = index;
+    return &gpu_ops;
+}

@@ -1,0 +1,257 @@
+// The GPU backend's kernels. Each is a thin loop around the per-element
+// functions of cnn_index.h (the same index math the CPU tests check) or a
+// few lines of elementwise work. Reductions (bias gradient, loss sums) run in
+// one block per output with a fixed tree: no atomics, the same result on
+// every run.
+#include "gpu.h"
+
+#define THREADS 256
+
+#define GRID_STRIDE(i, n) \
+    for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < (n); i += (long)gridDim.x * blockDim.x)
+
+#define LAUNCH(kernel, n, ...)                                                         \
+    do {                                                                               \
+        if ((n) > 0) {                                                                 \
+            kernel<<<gpu_blocks((n), THREADS), THREADS, 0, gpu_stream>>>(__VA_ARGS__); \
+            LAUNCH_CHECK(kernel);                                                      \
+        }                                                                              \
+    } while (0)
+
+__global__ void im2col_kernel(const float *x, cnn_window g, float *cols, long total)
+{
+    int ncols = cnn_cols_cols(g);
+    GRID_STRIDE(i, total) cols[i] = cnn_im2col_at(x, g, (int)(i / ncols), (int)(i % ncols));
+}
+
+__global__ void col2im_kernel(const float *cols, cnn_window g, float *x, long total)
+{
+    GRID_STRIDE(i, total) x[i] = cnn_col2im_at(cols, g, (int)i);
+}
+
+__global__ void pool_fwd_kernel(const float *x, cnn_window g, float *y, long total)
+{
+    GRID_STRIDE(i, total) y[i] = cnn_pool_fwd_at(x, g, (int)i);
+}
+
+__global__ void pool_bwd_kernel(const float *dy, cnn_window g, float *dx, long total)
+{
+    GRID_STRIDE(i, total) dx[i] = cnn_pool_bwd_at(dy, g, (int)i);
+}
+
+__global__ void relu_fwd_kernel(const float *x, float *y, long n)
+{
+    GRID_STRIDE(i, n) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+__global__ void relu_bwd_kernel(const float *y, const float *dy, float *dx, long n)
+{
+    GRID_STRIDE(i, n) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+__global__ void bias_add_kernel(float *y, const float *b, int ch, int inner, long n)
+{
+    GRID_STRIDE(i, n) y[i] += b[(i / inner) % ch];
+}
+
+// One block per channel sums that channel's outer x inner entries.
+__global__ void bias_grad_kernel(const float *dy, float *db, int outer, int ch, int inner)
+{
+    __shared__ float part[THREADS];
+    int c = blockIdx.x;
+    long count = (long)outer * inner;
+    float sum = 0.0f;
+    for (long j = threadIdx.x; j < count; j += blockDim.x)
+        sum += dy[((j / inner) * ch + c) * inner + j % inner];
+    part[threadIdx.x] = sum;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s /= 2) {
+        if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) db[c] = part[0];
+}
+
+__global__ void swap_axes_kernel(const float *x, float *y, int a, int b, int inner, long n)
+{
+    GRID_STRIDE(i, n) y[i] = x[cnn_swap_src(i, a, b, inner)];
+}
+
+// Adds this block's loss and correct count to stats, in a fixed order.
+__device__ void add_stats(double loss, int correct, double *stats)
+{
+    __shared__ double loss_part[THREADS];
+    __shared__ int correct_part[THREADS];
+    loss_part[threadIdx.x] = loss;
+    correct_part[threadIdx.x] = correct;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s /= 2) {
+        if (threadIdx.x < s) {
+            loss_part[threadIdx.x] += loss_part[threadIdx.x + s];
+            correct_part[threadIdx.x] += correct_part[threadIdx.x + s];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        stats[STAT_LOSS] += loss_part[0];
+        stats[STAT_CORRECT] += correct_part[0];
+    }
+}
+
+__device__ int row_argmax(const float *s, int k)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++)
+        if (s[j] > s[best]) best = j;
+    return best;
+}
+
+// One block; a thread per row. In double, so no finite score overflows.
+__global__ void softmax_xent_kernel(const float *scores, const int *labels, int n, int k,
+                                    float *grad, double *stats, int *pred)
+{
+    double loss = 0.0;
+    int correct = 0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        const float *s = scores + (long)i * k;
+        int best = row_argmax(s, k), y = labels[i];
+        double max = s[best], sum = 0.0;
+        for (int j = 0; j < k; j++) sum += exp(s[j] - max);
+        loss += log(sum) - (s[y] - max);
+        correct += best == y;
+        if (pred) pred[i] = best;
+        if (grad)
+            for (int j = 0; j < k; j++)
+                grad[(long)i * k + j] = (float)((exp(s[j] - max) / sum - (j == y)) / n);
+    }
+    add_stats(loss, correct, stats);
+}
+
+__global__ void euclid_kernel(const float *scores, const int *labels, int n, int k,
+                              float *grad, double *stats, int *pred)
+{
+    double loss = 0.0;
+    int correct = 0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        const float *s = scores + (long)i * k;
+        int best = row_argmax(s, k), y = labels[i];
+        for (int j = 0; j < k; j++) {
+            float d = s[j] - (j == y ? 1.0f : 0.0f);
+            loss += 0.5 * (double)d * d;
+            if (grad) grad[(long)i * k + j] = d / (float)n;
+        }
+        correct += best == y;
+        if (pred) pred[i] = best;
+    }
+    add_stats(loss, correct, stats);
+}
+
+__global__ void sgd_kernel(float *w, const float *g, float *v, long n, const float *lr_ptr,
+                           float momentum, float decay)
+{
+    float lr = *lr_ptr;
+    GRID_STRIDE(i, n) {
+        float vi = momentum * v[i] - lr * (g[i] + decay * w[i]);
+        v[i] = vi;
+        w[i] += vi;
+    }
+}
+
+__global__ void gather_kernel(const unsigned char *images, const unsigned char *labels,
+                              const int *index, const int *cursor, int dim, float scale,
+                              float shift, float *x, int *y, long total)
+{
+    const int *batch = index + *cursor;
+    GRID_STRIDE(i, total) {
+        long row = i / dim, d = i % dim;
+        int src = batch[row];
+        x[i] = images[(long)src * dim + d] * scale + shift;
+        if (d == 0) y[row] = labels[src];
+    }
+}
+
+__global__ void advance_kernel(int *cursor, int n) { *cursor += n; }
+
+void gpu_im2col(const float *x, cnn_window g, float *cols)
+{
+    long total = (long)cnn_cols_rows(g) * cnn_cols_cols(g);
+    LAUNCH(im2col_kernel, total, x, g, cols, total);
+}
+
+void gpu_col2im(const float *cols, cnn_window g, float *x)
+{
+    long total = (long)g.c * g.n * g.h * g.w;
+    LAUNCH(col2im_kernel, total, cols, g, x, total);
+}
+
+void gpu_pool_fwd(const float *x, cnn_window g, float *y)
+{
+    long total = (long)g.c * g.n * g.oh * g.ow;
+    LAUNCH(pool_fwd_kernel, total, x, g, y, total);
+}
+
+void gpu_pool_bwd(const float *dy, cnn_window g, float *dx)
+{
+    long total = (long)g.c * g.n * g.h * g.w;
+    LAUNCH(pool_bwd_kernel, total, dy, g, dx, total);
+}
+
+void gpu_relu_fwd(const float *x, float *y, long n) { LAUNCH(relu_fwd_kernel, n, x, y, n); }
+
+void gpu_relu_bwd(const float *y, const float *dy, float *dx, long n)
+{
+    LAUNCH(relu_bwd_kernel, n, y, dy, dx, n);
+}
+
+void gpu_bias_add(float *y, const float *b, int outer, int ch, int inner)
+{
+    long n = (long)outer * ch * inner;
+    LAUNCH(bias_add_kernel, n, y, b, ch, inner, n);
+}
+
+void gpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner)
+{
+    if (ch <= 0) return;
+    bias_grad_kernel<<<ch, THREADS, 0, gpu_stream>>>(dy, db, outer, ch, inner);
+    LAUNCH_CHECK(bias_grad_kernel);
+}
+
+void gpu_swap_axes(const float *x, float *y, int a, int b, int inner)
+{
+    long n = (long)a * b * inner;
+    LAUNCH(swap_axes_kernel, n, x, y, a, b, inner, n);
+}
+
+void gpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
+                      double *stats, int *pred)
+{
+    softmax_xent_kernel<<<1, THREADS, 0, gpu_stream>>>(scores, labels, n, k, grad, stats, pred);
+    LAUNCH_CHECK(softmax_xent_kernel);
+}
+
+void gpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
+                double *stats, int *pred)
+{
+    euclid_kernel<<<1, THREADS, 0, gpu_stream>>>(scores, labels, n, k, grad, stats, pred);
+    LAUNCH_CHECK(euclid_kernel);
+}
+
+void gpu_sgd(float *w, const float *g, float *v, long n, const float *lr, float momentum,
+             float decay)
+{
+    LAUNCH(sgd_kernel, n, w, g, v, n, lr, momentum, decay);
+}
+
+void gpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
+                const int *cursor, int n, int dim, float scale, float shift, float *x, int *y)
+{
+    long total = (long)n * dim;
+    LAUNCH(gather_kernel, total, images, labels, index, cursor, dim, scale, shift, x, y, total);
+}
+
+void gpu_advance(int *cursor, int n)
+{
+    advance_kernel<<<1, 1, 0, gpu_stream>>>(cursor, n);
+    LAUNCH_CHECK(advance_kernel);
+}
+

@@ -1,0 +1,402 @@
+/* The GPU backend against the CPU backend and the double reference: every op
+ * on random shapes (GPU outputs poisoned with NaN first, so an element left
+ * unwritten fails), gemm in all four transpose cases, whole nets forward and
+ * backward, and 200 training steps on GPU and CPU whose losses agree.
+ * Without a GPU the binary prints one line and passes. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "net.h"
+#include "ref.h"
+#include "testutil.h"
+#include "train.h"
+
+static const cnn_ops *gpu(void)
+{
+    char desc[256], err[256];
+    const cnn_ops *g = gpu_backend_open(0, desc, sizeof desc, err, sizeof err);
+    cr_assert_not_null(g, "%s", err);
+    return g;
+}
+
+static float *to_gpu(const cnn_ops *g, const float *h, long n)
+{
+    float *d = g->alloc(sizeof(float) * (n ? n : 1), "test buffer");
+    g->upload(d, h, sizeof(float) * n);
+    return d;
+}
+
+/* A device buffer of n NaNs. */
+static float *gpu_nan(const cnn_ops *g, long n)
+{
+    float *h = nan_floats(n), *d = to_gpu(g, h, n);
+    free(h);
+    return d;
+}
+
+static float *to_host(const cnn_ops *g, const float *d, long n)
+{
+    float *h = malloc(sizeof(float) * (n ? n : 1));
+    g->download(h, d, sizeof(float) * n);
+    return h;
+}
+
+/* Downloads got (device) and compares it with want (host), freeing got's copy. */
+static void expect_close(const cnn_ops *g, const float *got_dev, const float *want, long n,
+                         double abs_tol, double rel_tol, const char *what)
+{
+    float *got = to_host(g, got_dev, n);
+    for (long i = 0; i < n; i++)
+        cr_assert(close_enough(got[i], want[i], abs_tol, rel_tol),
+                  "%s: element %ld: gpu %.9g, cpu %.9g", what, i, got[i], want[i]);
+    free(got);
+}
+
+Test(gpu, gemm_all_transposes)
+{
+    const cnn_ops *g = gpu();
+    const int sizes[][3] = {{3, 5, 7}, {8, 300, 40}, {300, 8, 40}, {4, 25, 9000}, {1, 1, 1},
+                            {50, 10, 392}};
+    const float ab[][2] = {{1, 0}, {0.5f, 2}};
+    rng r = {31};
+    for (int s = 0; s < 6; s++)
+        for (int t = 0; t < 4; t++)
+            for (int v = 0; v < 2; v++) {
+                int m = sizes[s][0], n = sizes[s][1], k = sizes[s][2], ta = t & 1, tb = t >> 1;
+                float *a = rand_floats(&r, (long)m * k, -1, 1), *b = rand_floats(&r, (long)k * n, -1, 1);
+                float *c = rand_floats(&r, (long)m * n, -1, 1);
+                float *da = to_gpu(g, a, (long)m * k), *db = to_gpu(g, b, (long)k * n);
+                float *dc = to_gpu(g, c, (long)m * n);
+                if (ab[v][1] == 0) { /* beta 0 must ignore what C held */
+                    g->free(dc);
+                    dc = gpu_nan(g, (long)m * n);
+                }
+                cpu_ops.gemm(ta, tb, m, n, k, ab[v][0], a, b, ab[v][1], c);
+                g->gemm(ta, tb, m, n, k, ab[v][0], da, db, ab[v][1], dc);
+                char what[96];
+                snprintf(what, sizeof what, "gemm m%d n%d k%d ta%d tb%d beta %g", m, n, k, ta, tb,
+                         ab[v][1]);
+                expect_close(g, dc, c, (long)m * n, 1e-4 * sqrt(k), 1e-4, what);
+                g->free(da); g->free(db); g->free(dc);
+                free(a); free(b); free(c);
+            }
+}
+
+static const int GEOMS[][7] = {
+    {1, 1, 5, 5, 1, 1, 0}, {1, 2, 7, 5, 3, 1, 1}, {3, 2, 6, 9, 3, 2, 0}, {2, 3, 8, 8, 5, 1, 2},
+    {4, 1, 5, 7, 5, 2, 2}, {1, 50, 28, 28, 5, 1, 2}, {4, 50, 14, 14, 5, 1, 2},
+    {4, 50, 28, 28, 2, 2, 0}, {2, 2, 9, 6, 2, 2, 0}, {3, 1, 10, 7, 3, 3, 1},
+};
+
+Test(gpu, im2col_col2im_pool)
+{
+    const cnn_ops *g = gpu();
+    rng r = {32};
+    for (size_t gi = 0; gi < sizeof GEOMS / sizeof GEOMS[0]; gi++) {
+        const int *p = GEOMS[gi];
+        cnn_window w = cnn_window_make(p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+        long xn = (long)w.c * w.n * w.h * w.w, cn = (long)cnn_cols_rows(w) * cnn_cols_cols(w);
+        long pn = (long)w.c * w.n * w.oh * w.ow;
+        float *x = rand_floats(&r, xn, -1, 1), *y = rand_floats(&r, cn, -1, 1);
+        float *dy = rand_floats(&r, pn, -1, 1);
+        float *cols = malloc(sizeof(float) * cn), *back = malloc(sizeof(float) * xn);
+        float *pool = malloc(sizeof(float) * pn), *dpool = malloc(sizeof(float) * xn);
+        cpu_ops.im2col(x, w, cols);
+        cpu_ops.col2im(y, w, back);
+        cpu_ops.pool_fwd(x, w, pool);
+        cpu_ops.pool_bwd(dy, w, dpool);
+        float *gx = to_gpu(g, x, xn), *gy = to_gpu(g, y, cn), *gdy = to_gpu(g, dy, pn);
+        float *gcols = gpu_nan(g, cn), *gback = gpu_nan(g, xn), *gpool = gpu_nan(g, pn);
+        float *gdpool = gpu_nan(g, xn);
+        g->im2col(gx, w, gcols);
+        g->col2im(gy, w, gback);
+        g->pool_fwd(gx, w, gpool);
+        g->pool_bwd(gdy, w, gdpool);
+        char what[64];
+        snprintf(what, sizeof what, "im2col, geometry %zu", gi);
+        expect_close(g, gcols, cols, cn, 0, 0, what);
+        snprintf(what, sizeof what, "col2im, geometry %zu", gi);
+        expect_close(g, gback, back, xn, 1e-6, 1e-5, what);
+        snprintf(what, sizeof what, "pool forward, geometry %zu", gi);
+        expect_close(g, gpool, pool, pn, 1e-6, 1e-5, what);
+        snprintf(what, sizeof what, "pool backward, geometry %zu", gi);
+        expect_close(g, gdpool, dpool, xn, 1e-6, 1e-5, what);
+        g->free(gx); g->free(gy); g->free(gdy); g->free(gcols); g->free(gback);
+        g->free(gpool); g->free(gdpool);
+        free(x); free(y); free(dy); free(cols); free(back); free(pool); free(dpool);
+    }
+}
+
+Test(gpu, elementwise_bias_swap)
+{
+    const cnn_ops *g = gpu();
+    rng r = {33};
+    long n = 50 * 4 * 28 * 28;
+    float *x = rand_floats(&r, n, -1, 1), *dy = rand_floats(&r, n, -1, 1);
+    float *y = malloc(sizeof(float) * n), *dx = malloc(sizeof(float) * n);
+    float *gx = to_gpu(g, x, n), *gdy = to_gpu(g, dy, n), *gyv = gpu_nan(g, n), *gdx = gpu_nan(g, n);
+    cpu_ops.relu_fwd(x, y, n);
+    cpu_ops.relu_bwd(y, dy, dx, n);
+    g->relu_fwd(gx, gyv, n);
+    g->relu_bwd(gyv, gdy, gdx, n);
+    expect_close(g, gyv, y, n, 0, 0, "relu forward");
+    expect_close(g, gdx, dx, n, 0, 0, "relu backward");
+
+    /* bias as a conv has it (1 x C x N*H*W) and as an fc has it (N x O x 1) */
+    const int shapes[][3] = {{1, 4, 50 * 784}, {50, 10, 1}, {3, 5, 7}};
+    for (int s = 0; s < 3; s++) {
+        int outer = shapes[s][0], ch = shapes[s][1], inner = shapes[s][2];
+        long m = (long)outer * ch * inner;
+        float *b = rand_floats(&r, ch, -1, 1), *db = malloc(sizeof(float) * ch);
+        float *yy = rand_floats(&r, m, -1, 1);
+        float *gb = to_gpu(g, b, ch), *gyy = to_gpu(g, yy, m), *gdb = gpu_nan(g, ch);
+        cpu_ops.bias_add(yy, b, outer, ch, inner);
+        cpu_ops.bias_grad(yy, db, outer, ch, inner);
+        g->bias_add(gyy, gb, outer, ch, inner);
+        g->bias_grad(gyy, gdb, outer, ch, inner);
+        expect_close(g, gyy, yy, m, 0, 0, "bias add");
+        expect_close(g, gdb, db, ch, 1e-4, 1e-4, "bias gradient");
+        g->free(gb); g->free(gyy); g->free(gdb);
+        free(b); free(db); free(yy);
+    }
+
+    int a = 8, bb = 50, inner = 49;
+    float *sw = malloc(sizeof(float) * a * bb * inner), *gsw = gpu_nan(g, (long)a * bb * inner);
+    cpu_ops.swap_axes(x, sw, a, bb, inner);
+    g->swap_axes(gx, gsw, a, bb, inner);
+    expect_close(g, gsw, sw, (long)a * bb * inner, 0, 0, "swap axes");
+    g->free(gx); g->free(gdy); g->free(gyv); g->free(gdx); g->free(gsw);
+    free(x); free(dy); free(y); free(dx); free(sw);
+}
+
+static void check_loss(int euclid, float lo, float hi, int n)
+{
+    const cnn_ops *g = gpu();
+    rng r = {34 + euclid};
+    int k = 10;
+    float *s = rand_floats(&r, (long)n * k, lo, hi), *grad = malloc(sizeof(float) * n * k);
+    int *labels = malloc(sizeof(int) * n), *pred = malloc(sizeof(int) * n);
+    for (int i = 0; i < n; i++) labels[i] = (int)rng_below(&r, 10);
+    double stats[2] = {0.5, 1};
+    (euclid ? cpu_ops.euclid : cpu_ops.softmax_xent)(s, labels, n, k, grad, stats, pred);
+
+    float *gs = to_gpu(g, s, (long)n * k), *ggrad = gpu_nan(g, (long)n * k);
+    int *glabels = g->alloc(sizeof(int) * n, "labels"), *gpred = g->alloc(sizeof(int) * n, "pred");
+    double *gstats = g->alloc(sizeof stats, "stats"), init[2] = {0.5, 1}, got[2];
+    g->upload(glabels, labels, sizeof(int) * n);
+    g->upload(gstats, init, sizeof init);
+    (euclid ? g->euclid : g->softmax_xent)(gs, glabels, n, k, ggrad, gstats, gpred);
+    g->download(got, gstats, sizeof got);
+    cr_assert(close_enough(got[0], stats[0], 1e-6, 1e-9), "loss sum: gpu %.12g, cpu %.12g",
+              got[0], stats[0]);
+    cr_assert_eq(got[1], stats[1], "correct count");
+    expect_close(g, ggrad, grad, (long)n * k, 1e-7, 1e-5, euclid ? "euclid grad" : "softmax grad");
+    int *gp = malloc(sizeof(int) * n);
+    g->download(gp, gpred, sizeof(int) * n);
+    cr_assert_eq(memcmp(gp, pred, sizeof(int) * n), 0, "predictions differ");
+    g->free(gs); g->free(ggrad); g->free(glabels); g->free(gpred); g->free(gstats);
+    free(s); free(grad); free(labels); free(pred); free(gp);
+}
+
+Test(gpu, softmax_xent) { check_loss(0, -5, 5, 50); }
+Test(gpu, softmax_xent_huge_scores) { check_loss(0, -1e30f, 1e30f, 7); }
+Test(gpu, softmax_xent_large_batch) { check_loss(0, -5, 5, 2048); }
+Test(gpu, euclid) { check_loss(1, -2, 2, 100); }
+
+Test(gpu, sgd_gather_advance)
+{
+    const cnn_ops *g = gpu();
+    rng r = {35};
+    long n = 4842;
+    float *w = rand_floats(&r, n, -1, 1), *gr = rand_floats(&r, n, -1, 1), *v = rand_floats(&r, n, -1, 1);
+    float *gw = to_gpu(g, w, n), *ggr = to_gpu(g, gr, n), *gv = to_gpu(g, v, n), lr = 0.05f;
+    float *glr = to_gpu(g, &lr, 1);
+    cpu_ops.sgd(w, gr, v, n, &lr, 0.9f, 2e-4f);
+    g->sgd(gw, ggr, gv, n, glr, 0.9f, 2e-4f);
+    expect_close(g, gw, w, n, 1e-7, 1e-6, "sgd weights");
+    expect_close(g, gv, v, n, 1e-7, 1e-6, "sgd momentum");
+
+    int count = 100, dim = 784, batch = 50;
+    unsigned char *images = malloc((size_t)count * dim), labels[100];
+    for (long i = 0; i < (long)count * dim; i++) images[i] = (unsigned char)rng_below(&r, 256);
+    for (int i = 0; i < count; i++) labels[i] = (unsigned char)rng_below(&r, 10);
+    int index[100], cursor = 30, got_cursor, y[50], gy_host[50];
+    for (int i = 0; i < count; i++) index[i] = (i * 37) % count;
+    float *x = malloc(sizeof(float) * batch * dim);
+    cpu_ops.gather(images, labels, index, &cursor, batch, dim, 0.0127f, -0.42f, x, y);
+    unsigned char *gimages = g->alloc((size_t)count * dim, "images"), *glabels = g->alloc(count, "labels");
+    int *gindex = g->alloc(sizeof index, "index"), *gcursor = g->alloc(sizeof(int), "cursor");
+    int *gy = g->alloc(sizeof(int) * batch, "y");
+    float *gx = gpu_nan(g, (long)batch * dim);
+    g->upload(gimages, images, (size_t)count * dim);
+    g->upload(glabels, labels, count);
+    g->upload(gindex, index, sizeof index);
+    g->upload(gcursor, &cursor, sizeof cursor);
+    g->gather(gimages, glabels, gindex, gcursor, batch, dim, 0.0127f, -0.42f, gx, gy);
+    g->advance(gcursor, batch);
+    expect_close(g, gx, x, (long)batch * dim, 0, 1e-7, "gather");
+    g->download(gy_host, gy, sizeof gy_host);
+    g->download(&got_cursor, gcursor, sizeof got_cursor);
+    cr_assert_eq(memcmp(gy_host, y, sizeof y), 0, "gathered labels");
+    cr_assert_eq(got_cursor, cursor + batch);
+    g->free(gw); g->free(ggr); g->free(gv); g->free(glr); g->free(gimages); g->free(glabels);
+    g->free(gindex); g->free(gcursor); g->free(gy); g->free(gx);
+    free(w); free(gr); free(v); free(images); free(x);
+}
+
+/* A whole net on the GPU against the double reference: scores, loss and
+ * every parameter gradient. */
+static void check_net(const char *text, shape3 in, int n, uint64_t seed)
+{
+    const cnn_ops *g = gpu();
+    net_spec spec;
+    char err[512];
+    cr_assert_eq(net_spec_parse(text, in, 10, &spec, err, sizeof err), 0, "%s", err);
+    net *nt = net_create(g, &spec, n);
+    rng r = {seed};
+    long np = spec.n_params, in_size = (long)in.c * in.h * in.w;
+    float *params = rand_floats(&r, np, -0.5f, 0.5f), *x = rand_floats(&r, n * in_size, -1, 1);
+    float *x_cnhw = malloc(sizeof(float) * n * in_size);
+    int labels[64];
+    for (int i = 0; i < n; i++) labels[i] = (int)rng_below(&r, 10);
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < in.c; c++)
+            memcpy(x_cnhw + ((long)c * n + i) * in.h * in.w, x + ((long)i * in.c + c) * in.h * in.w,
+                   sizeof(float) * in.h * in.w);
+    g->upload(nt->params, params, sizeof(float) * np);
+    g->upload(nt->act[0], x_cnhw, sizeof(float) * n * in_size);
+    g->upload(nt->labels, labels, sizeof(int) * n);
+    float *poison = nan_floats(np);
+    g->upload(nt->grads, poison, sizeof(float) * np);
+    net_forward(nt, n);
+    net_backward(nt, n);
+
+    double *pd = malloc(sizeof(double) * np), *xd = malloc(sizeof(double) * n * in_size);
+    for (long i = 0; i < np; i++) pd[i] = params[i];
+    for (long i = 0; i < n * in_size; i++) xd[i] = x[i];
+    double *dp = calloc(np, sizeof(double)), stats[2];
+    double loss = ref_net_loss(&spec, pd, xd, labels, n, dp, NULL);
+    g->download(stats, nt->stats, sizeof stats);
+    cr_assert(close_enough(stats[0] / n, loss, 1e-6, 1e-5), "%s: loss gpu %.9g, reference %.9g",
+              text, stats[0] / n, loss);
+    float *grads = to_host(g, nt->grads, np);
+    double gmax = 0;
+    for (long i = 0; i < np; i++) gmax = fmax(gmax, fabs(dp[i]));
+    for (long i = 0; i < np; i++)
+        cr_assert(close_enough(grads[i], dp[i], 1e-5 * gmax + 1e-7, 1e-3),
+                  "%s: gradient %ld: gpu %.9g, reference %.9g", text, i, grads[i], dp[i]);
+    net_destroy(nt);
+    free(params); free(x); free(x_cnhw); free(poison); free(pd); free(xd); free(dp); free(grads);
+}
+
+Test(gpu, net_seed_cnn)
+{
+    check_net("conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax", (shape3){1, 28, 28}, 4, 41);
+}
+Test(gpu, net_strided_padded) { check_net("conv3k3p1s2,relu,avgpool3p1s2,fc10,softmax", (shape3){2, 9, 9}, 3, 42); }
+Test(gpu, net_mlp_euclid) { check_net("fc7,relu,fc10,euclid", (shape3){1, 5, 5}, 4, 43); }
+Test(gpu, net_pad0_k1) { check_net("conv2k1,relu,conv3k5,fc10,softmax", (shape3){3, 8, 6}, 2, 44); }
+
+/* 10,000 generated 28x28 images: class c is a bright square at a place of its
+ * own, plus noise. Learnable, and needs no data files. */
+static dataset blobs(int count, uint64_t seed)
+{
+    rng r = {seed};
+    dataset d = {count, 28, 28, malloc((size_t)count * 784), malloc(count), 10};
+    for (int i = 0; i < count; i++) {
+        int c = (int)rng_below(&r, 10), y0 = 3 + (c / 5) * 12, x0 = 1 + (c % 5) * 5;
+        d.labels[i] = (unsigned char)c;
+        for (int p = 0; p < 784; p++) {
+            int y = p / 28, x = p % 28, in = y >= y0 && y < y0 + 8 && x >= x0 && x < x0 + 5;
+            d.images[(long)i * 784 + p] = (unsigned char)(rng_below(&r, 90) + (in ? 150 : 0));
+        }
+    }
+    return d;
+}
+
+static void train_on(const cnn_ops *ops, int graph, train_result *res, float *params_out)
+{
+    dataset d = blobs(10000, 5);
+    float scale, shift;
+    input_normalization("std", &d, &scale, &shift);
+    device_dataset dd;
+    device_dataset_upload(ops, &d, 0, scale, shift, &dd);
+    net_spec spec;
+    char err[256];
+    cr_assert_eq(net_spec_parse("conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
+                                (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
+    net *nt = net_create(ops, &spec, 50);
+    net_init_params(nt, 7);
+    train_config c = {0};
+    c.epochs = 1; /* 200 steps of 50 */
+    c.batch = 50;
+    c.lr = 0.1f;
+    c.lr_gamma = 0.5f;
+    c.lr_step = 5;
+    c.momentum = 1e-4f;
+    c.weight_decay = 2e-4f;
+    c.seed = 7;
+    c.log_every = 50;
+    c.quiet = 1;
+    c.graph = graph;
+    FILE *devnull = fopen("/dev/null", "w");
+    cr_assert_eq(train_run(nt, &c, &dd, &dd, devnull, NULL, res), 0);
+    fclose(devnull);
+    ops->download(params_out, nt->params, sizeof(float) * spec.n_params);
+    net_destroy(nt);
+    device_dataset_free(&dd);
+    dataset_free(&d);
+}
+
+Test(gpu, training_200_steps_matches_cpu, .timeout = 300)
+{
+    train_result cpu_res, gpu_res, nograph_res;
+    float cpu_w[4842], gpu_w[4842], nograph_w[4842];
+    train_on(&cpu_ops, 0, &cpu_res, cpu_w);
+    train_on(gpu(), 1, &gpu_res, gpu_w);
+    train_on(gpu(), 0, &nograph_res, nograph_w);
+    cr_assert(close_enough(gpu_res.train_loss, cpu_res.train_loss, 0, 1e-3),
+              "train loss: gpu %.6g, cpu %.6g", gpu_res.train_loss, cpu_res.train_loss);
+    cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-3),
+              "loss after 200 steps: gpu %.6g, cpu %.6g", gpu_res.test_loss, cpu_res.test_loss);
+    cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
+    for (int i = 0; i < 4842; i++)
+        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
+                  "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
+                  nograph_w[i]);
+}
+
+/* Out of memory: a clear message naming what and how much, and exit 1. */
+Test(gpu, out_of_memory_message, .exit_code = 1)
+{
+    const cnn_ops *g = gpu();
+    g->alloc((size_t)1 << 50, "a test buffer of a petabyte");
+}
+
+/* Whether a GPU is usable, asked in a child process: CUDA must not be
+ * initialised in this one, whose tests run in forked children. */
+static int gpu_present(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) _exit(gpu_device_count() > 0 ? 0 : 1);
+    int status;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0;
+}
+
+int main(int argc, char *argv[])
+{
+    if (!gpu_present()) {
+        printf("test-gpu: no CUDA GPU on this machine: the GPU tests are skipped\n");
+        return 0;
+    }
+    struct criterion_test_set *tests = criterion_initialize();
+    int result = 0;
+    if (criterion_handle_args(argc, argv, true)) result = !criterion_run_all_tests(tests);
+    criterion_finalize(tests);
+    return result;
+}
