@@ -19,6 +19,8 @@ const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t descl
 /* The GPU backend (kernels/): the number of usable devices (0 when there is
  * no driver or no device), and opening device `index`. */
 int gpu_device_count(void);
+/* Why gpu_device_count found none (the CUDA error), or NULL. */
+const char *gpu_unavailable_reason(void);
 const cnn_ops *gpu_backend_open(int index, char *desc, size_t desclen, char *err,
                                 size_t errlen);
 #endif

@@ -46,6 +46,11 @@ void net_backward(net *nt, int n);
 void net_update(net *nt, float momentum, float weight_decay);
 void net_set_lr(net *nt, float lr);
 
+/* One layer of the above (for timing it): forward of layer i, and backward
+ * of layer i from its output's gradient (the loss's is left by forward). */
+void net_forward_layer(net *nt, int i, int n);
+void net_backward_layer(net *nt, int i, int n);
+
 /* Elements of layer i's output for n samples. */
 long net_out_size(const net *nt, int layer, int n);
 

@@ -26,8 +26,15 @@ void gpu_fail(const char *what, const char *detail, const char *file, int line);
             gpu_fail(#call, cublasGetStatusString(st_), __FILE__, __LINE__);          \
     } while (0)
 
-/* After every launch: a bad configuration shows here, not later. */
-#define LAUNCH_CHECK(kernel) CUDA_CHECK(cudaGetLastError())
+/* After every launch: a bad configuration shows here, not later. With
+ * CNN_SYNC_LAUNCHES=1 in the environment (and --graph false) it also waits
+ * for the kernel, so a fault inside one is reported at its own launch. */
+void gpu_after_launch(const char *kernel, const char *file, int line);
+#define LAUNCH_CHECK(kernel) gpu_after_launch(#kernel, __FILE__, __LINE__)
+
+/* Device scratch of at least `bytes` for the kernels' two-pass reductions;
+ * grows only outside graph capture (the first, eager step sizes it). */
+float *gpu_scratch(size_t bytes);
 
 /* Blocks for a grid-stride loop over n elements. */
 static inline int gpu_blocks(long n, int threads)

@@ -9,11 +9,29 @@
 cudaStream_t gpu_stream;
 static cublasHandle_t blas;
 static int device_index = -1;
+static int sync_launches; /* CNN_SYNC_LAUNCHES=1: wait after every launch */
+static float *scratch;
+static size_t scratch_bytes;
+static const char *count_error; /* why cudaGetDeviceCount failed, if it did */
 
 void gpu_fail(const char *what, const char *detail, const char *file, int line)
 {
     fprintf(stderr, "cnn: GPU error in %s (%s:%d): %s\n", what, file, line, detail);
     exit(1);
+}
+
+static int capturing(void)
+{
+    cudaStreamCaptureStatus status;
+    CUDA_CHECK(cudaStreamIsCapturing(gpu_stream, &status));
+    return status != cudaStreamCaptureStatusNone;
+}
+
+void gpu_after_launch(const char *kernel, const char *file, int line)
+{
+    cudaError_t err = cudaGetLastError();
+    if (err == cudaSuccess && sync_launches && !capturing()) err = cudaStreamSynchronize(gpu_stream);
+    if (err != cudaSuccess) gpu_fail(kernel, cudaGetErrorString(err), file, line);
 }
 
 static void *gpu_alloc(size_t bytes, const char *what)
@@ -35,10 +53,24 @@ static void *gpu_alloc(size_t bytes, const char *what)
 
 static void gpu_free(void *p) { CUDA_CHECK(cudaFree(p)); }
 
+float *gpu_scratch(size_t bytes)
+{
+    if (bytes <= scratch_bytes) return scratch;
+    if (capturing())
+        gpu_fail("gpu_scratch", "the reduction scratch must grow during graph capture (run "
+                 "one step eagerly first)", __FILE__, __LINE__);
+    if (scratch) gpu_free(scratch);
+    scratch = (float *)gpu_alloc(bytes, "reduction scratch");
+    scratch_bytes = bytes;
+    return scratch;
+}
+
 static void gpu_upload(void *dst, const void *src, size_t bytes)
 {
-    /* from pageable memory this returns once src is staged: src may be reused */
+    /* waits, so the caller may reuse or free src at once (uploads happen at
+     * most once an epoch, never inside a step) */
     CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, gpu_stream));
+    CUDA_CHECK(cudaStreamSynchronize(gpu_stream));
 }
 
 static void gpu_download(void *dst, const void *src, size_t bytes)
@@ -57,8 +89,10 @@ static void gpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const flo
                      const float *b, float beta, float *c)
 {
     if (m <= 0 || n <= 0) return;
+    int ldb = tb ? k : n, lda = ta ? m : k;
     CUBLAS_CHECK(cublasSgemm(blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
-                             n, m, k, &alpha, b, tb ? k : n, a, ta ? m : k, &beta, c, n));
+                             n, m, k, &alpha, b, ldb > 1 ? ldb : 1, a, lda > 1 ? lda : 1, &beta,
+                             c, n));
 }
 
 static void gpu_capture_begin(void)
@@ -123,15 +157,24 @@ static const cnn_ops gpu_ops = make_table();
 int gpu_device_count(void)
 {
     int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess) {
-        cudaGetLastError(); /* no driver or no device: not an error here */
+    cudaError_t err = cudaGetDeviceCount(&count);
+    if (err != cudaSuccess) {
+        cudaGetLastError(); /* no driver or no device: not an error here, but say why */
+        count_error = cudaGetErrorString(err);
         return 0;
     }
     return count;
 }
 
+const char *gpu_unavailable_reason(void) { return count_error; }
+
 const cnn_ops *gpu_backend_open(int index, char *desc, size_t desclen, char *err, size_t errlen)
 {
+    if (device_index >= 0 && device_index != index) {
+        snprintf(err, errlen, "--gpu %d: GPU %d is already in use by this process", index,
+                 device_index);
+        return NULL;
+    }
     cudaDeviceProp prop;
     cudaError_t e = cudaSetDevice(index);
     if (e == cudaSuccess) e = cudaGetDeviceProperties(&prop, index);
@@ -143,11 +186,6 @@ const cnn_ops *gpu_backend_open(int index, char *desc, size_t desclen, char *err
              prop.major, prop.minor, prop.multiProcessorCount,
              prop.totalGlobalMem / 1073741824.0);
     if (device_index == index) return &gpu_ops;
-    if (device_index >= 0) {
-        snprintf(err, errlen, "--gpu %d: GPU %d is already in use by this process", index,
-                 device_index);
-        return NULL;
-    }
     CUDA_CHECK(cudaStreamCreateWithFlags(&gpu_stream, cudaStreamNonBlocking));
     CUBLAS_CHECK(cublasCreate(&blas));
     CUBLAS_CHECK(cublasSetStream(blas, gpu_stream));
@@ -155,8 +193,11 @@ const cnn_ops *gpu_backend_open(int index, char *desc, size_t desclen, char *err
     size_t workspace_bytes = 32u << 20;
     CUBLAS_CHECK(cublasSetWorkspace(blas, gpu_alloc(workspace_bytes, "cuBLAS workspace"),
                                     workspace_bytes));
-    // Exact float32 products (no TF32), so the GPU agrees with the CPU.
-    CUBLAS_CHECK(cublasSetMathMode(blas, CUBLAS_PEDANTIC_MATH));
+    // Float32 products (cuBLAS's default math uses no TF32 for Sgemm), so the
+    // GPU agrees with the CPU.
+    CUBLAS_CHECK(cublasSetMathMode(blas, CUBLAS_DEFAULT_MATH));
+    const char *sync = getenv("CNN_SYNC_LAUNCHES");
+    sync_launches = sync && *sync && *sync != '0';
     device_index = index;
     return &gpu_ops;
 }

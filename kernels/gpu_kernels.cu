@@ -54,22 +54,44 @@ __global__ void bias_add_kernel(float *y, const float *b, int ch, int inner, lon
     GRID_STRIDE(i, n) y[i] += b[(i / inner) % ch];
 }
 
-// One block per channel sums that channel's outer x inner entries.
-__global__ void bias_grad_kernel(const float *dy, float *db, int outer, int ch, int inner)
+// The bias gradient in two fixed-order passes, so it is deterministic and
+// still spreads over the chip: pass 1 gives each channel BIAS_PARTS blocks,
+// each summing a fixed slice of that channel's outer x inner entries; pass 2
+// adds a channel's parts in order.
+#define BIAS_PARTS 32
+
+__device__ float block_sum(float v)
 {
     __shared__ float part[THREADS];
-    int c = blockIdx.x;
-    long count = (long)outer * inner;
-    float sum = 0.0f;
-    for (long j = threadIdx.x; j < count; j += blockDim.x)
-        sum += dy[((j / inner) * ch + c) * inner + j % inner];
-    part[threadIdx.x] = sum;
+    part[threadIdx.x] = v;
     __syncthreads();
     for (int s = blockDim.x / 2; s > 0; s /= 2) {
         if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
         __syncthreads();
     }
-    if (threadIdx.x == 0) db[c] = part[0];
+    return part[0];
+}
+
+__global__ void bias_grad_parts_kernel(const float *dy, float *parts, int outer, int ch,
+                                       int inner)
+{
+    int c = blockIdx.x, p = blockIdx.y;
+    long count = (long)outer * inner;
+    long lo = count * p / BIAS_PARTS, hi = count * (p + 1) / BIAS_PARTS;
+    float sum = 0.0f;
+    for (long j = lo + threadIdx.x; j < hi; j += blockDim.x)
+        sum += dy[((j / inner) * ch + c) * inner + j % inner];
+    sum = block_sum(sum);
+    if (threadIdx.x == 0) parts[c * BIAS_PARTS + p] = sum;
+}
+
+__global__ void bias_grad_sum_kernel(const float *parts, float *db, int ch)
+{
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= ch) return;
+    float sum = 0.0f;
+    for (int p = 0; p < BIAS_PARTS; p++) sum += parts[c * BIAS_PARTS + p];
+    db[c] = sum;
 }
 
 __global__ void swap_axes_kernel(const float *x, float *y, int a, int b, int inner, long n)
@@ -151,9 +173,11 @@ __global__ void sgd_kernel(float *w, const float *g, float *v, long n, const flo
 {
     float lr = *lr_ptr;
     GRID_STRIDE(i, n) {
-        float vi = momentum * v[i] - lr * (g[i] + decay * w[i]);
+        // the CPU's rounding, step by step (no fused multiply-adds)
+        float step = __fmul_rn(lr, __fadd_rn(g[i], __fmul_rn(decay, w[i])));
+        float vi = __fsub_rn(__fmul_rn(momentum, v[i]), step);
         v[i] = vi;
-        w[i] += vi;
+        w[i] = __fadd_rn(w[i], vi);
     }
 }
 
@@ -165,7 +189,8 @@ __global__ void gather_kernel(const unsigned char *images, const unsigned char *
     GRID_STRIDE(i, total) {
         long row = i / dim, d = i % dim;
         int src = batch[row];
-        x[i] = images[(long)src * dim + d] * scale + shift;
+        // multiply, then add, each rounded: the CPU build (C11) fuses nothing
+        x[i] = __fadd_rn(__fmul_rn((float)images[(long)src * dim + d], scale), shift);
         if (d == 0) y[row] = labels[src];
     }
 }
@@ -212,8 +237,12 @@ void gpu_bias_add(float *y, const float *b, int outer, int ch, int inner)
 void gpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner)
 {
     if (ch <= 0) return;
-    bias_grad_kernel<<<ch, THREADS, 0, gpu_stream>>>(dy, db, outer, ch, inner);
-    LAUNCH_CHECK(bias_grad_kernel);
+    float *parts = gpu_scratch(sizeof(float) * BIAS_PARTS * ch);
+    bias_grad_parts_kernel<<<dim3(ch, BIAS_PARTS), THREADS, 0, gpu_stream>>>(dy, parts, outer,
+                                                                             ch, inner);
+    LAUNCH_CHECK(bias_grad_parts_kernel);
+    bias_grad_sum_kernel<<<gpu_blocks(ch, THREADS), THREADS, 0, gpu_stream>>>(parts, db, ch);
+    LAUNCH_CHECK(bias_grad_sum_kernel);
 }
 
 void gpu_swap_axes(const float *x, float *y, int a, int b, int inner)

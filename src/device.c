@@ -30,9 +30,10 @@ const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t descl
         }
         return gpu_backend_open(gpu, desc, desclen, err, errlen);
     }
+    const char *why = gpu_unavailable_reason();
     if (strcmp(want, "gpu") == 0) {
-        snprintf(err, errlen, "--device gpu: no CUDA GPU found (no device, or no driver): "
-                              "use --device cpu");
+        snprintf(err, errlen, "--device gpu: no CUDA GPU found (%s): use --device cpu",
+                 why ? why : "no device");
         return NULL;
     }
     return cpu_select(desc, desclen, ", no GPU found");

@@ -127,94 +127,101 @@ void net_init_params(net *nt, uint64_t seed)
     free(host);
 }
 
-void net_forward(net *nt, int n)
+void net_forward_layer(net *nt, int i, int n)
 {
     const cnn_ops *ops = nt->ops;
-    for (int i = 0; i < nt->spec.n_layers; i++) {
-        const layer_spec *l = &nt->spec.layer[i];
-        const float *x = nt->act[i];
-        float *y = nt->act[i + 1];
-        const float *w = nt->params + l->param_offset, *b = w + l->weights;
-        switch (l->kind) {
-        case LAYER_CONV: {
-            cnn_window g = layer_window(l, n);
-            int spatial = n * g.oh * g.ow;
-            ops->im2col(x, g, nt->cols[i]);
-            ops->gemm(0, 0, l->out, spatial, cnn_cols_rows(g), 1.0f, w, nt->cols[i], 0.0f, y);
-            ops->bias_add(y, b, 1, l->out, spatial);
-            break;
+    const layer_spec *l = &nt->spec.layer[i];
+    const float *x = nt->act[i];
+    float *y = nt->act[i + 1];
+    const float *w = nt->params + l->param_offset, *b = w + l->weights;
+    switch (l->kind) {
+    case LAYER_CONV: {
+        cnn_window g = layer_window(l, n);
+        int spatial = n * g.oh * g.ow;
+        ops->im2col(x, g, nt->cols[i]);
+        ops->gemm(0, 0, l->out, spatial, cnn_cols_rows(g), 1.0f, w, nt->cols[i], 0.0f, y);
+        ops->bias_add(y, b, 1, l->out, spatial);
+        break;
+    }
+    case LAYER_RELU:
+        ops->relu_fwd(x, y, net_out_size(nt, i, n));
+        break;
+    case LAYER_POOL:
+        ops->pool_fwd(x, layer_window(l, n), y);
+        break;
+    case LAYER_FC: {
+        int features = (int)shape_size(l->in);
+        if (nt->flat[i]) {
+            ops->swap_axes(x, nt->flat[i], l->in.c, n, l->in.h * l->in.w);
+            x = nt->flat[i];
         }
-        case LAYER_RELU:
-            ops->relu_fwd(x, y, net_out_size(nt, i, n));
-            break;
-        case LAYER_POOL:
-            ops->pool_fwd(x, layer_window(l, n), y);
-            break;
-        case LAYER_FC: {
-            int features = (int)shape_size(l->in);
-            if (nt->flat[i]) {
-                ops->swap_axes(x, nt->flat[i], l->in.c, n, l->in.h * l->in.w);
-                x = nt->flat[i];
-            }
-            ops->gemm(0, 1, n, l->out, features, 1.0f, x, w, 0.0f, y);
-            ops->bias_add(y, b, n, l->out, 1);
-            break;
+        ops->gemm(0, 1, n, l->out, features, 1.0f, x, w, 0.0f, y);
+        ops->bias_add(y, b, n, l->out, 1);
+        break;
+    }
+    case LAYER_SOFTMAX:
+        ops->softmax_xent(x, nt->labels, n, nt->spec.classes, nt->dact[i], nt->stats,
+                          nt->pred);
+        break;
+    case LAYER_EUCLID:
+        ops->euclid(x, nt->labels, n, nt->spec.classes, nt->dact[i], nt->stats, nt->pred);
+        break;
+    }
+}
+
+void net_forward(net *nt, int n)
+{
+    for (int i = 0; i < nt->spec.n_layers; i++) net_forward_layer(nt, i, n);
+}
+
+void net_backward_layer(net *nt, int i, int n)
+{
+    const cnn_ops *ops = nt->ops;
+    const layer_spec *l = &nt->spec.layer[i];
+    const float *dy = nt->dact[i + 1];
+    float *dx = i > 0 ? nt->dact[i] : NULL; /* nothing needs the input's gradient */
+    const float *w = nt->params + l->param_offset;
+    float *dw = nt->grads + l->param_offset, *db = dw + l->weights;
+    switch (l->kind) {
+    case LAYER_CONV: {
+        cnn_window g = layer_window(l, n);
+        int spatial = n * g.oh * g.ow, rows = cnn_cols_rows(g);
+        ops->bias_grad(dy, db, 1, l->out, spatial);
+        ops->gemm(0, 1, l->out, rows, spatial, 1.0f, dy, nt->cols[i], 0.0f, dw);
+        if (dx) {
+            ops->gemm(1, 0, rows, spatial, l->out, 1.0f, w, dy, 0.0f, nt->scratch);
+            ops->col2im(nt->scratch, g, dx);
         }
-        case LAYER_SOFTMAX:
-            ops->softmax_xent(x, nt->labels, n, nt->spec.classes, nt->dact[i], nt->stats,
-                              nt->pred);
-            break;
-        case LAYER_EUCLID:
-            ops->euclid(x, nt->labels, n, nt->spec.classes, nt->dact[i], nt->stats, nt->pred);
-            break;
+        break;
+    }
+    case LAYER_RELU:
+        if (dx) ops->relu_bwd(nt->act[i + 1], dy, dx, net_out_size(nt, i, n));
+        break;
+    case LAYER_POOL:
+        if (dx) ops->pool_bwd(dy, layer_window(l, n), dx);
+        break;
+    case LAYER_FC: {
+        int features = (int)shape_size(l->in);
+        const float *x = nt->flat[i] ? nt->flat[i] : nt->act[i];
+        ops->bias_grad(dy, db, n, l->out, 1);
+        ops->gemm(1, 0, l->out, features, n, 1.0f, dy, x, 0.0f, dw);
+        if (dx) {
+            float *dflat = nt->flat[i] ? nt->scratch : dx;
+            ops->gemm(0, 0, n, features, l->out, 1.0f, dy, w, 0.0f, dflat);
+            if (nt->flat[i])
+                ops->swap_axes(dflat, dx, n, l->in.c, l->in.h * l->in.w);
         }
+        break;
+    }
+    default:
+        break;
     }
 }
 
 void net_backward(net *nt, int n)
 {
-    const cnn_ops *ops = nt->ops;
-    for (int i = nt->spec.n_layers - 2; i >= 0; i--) {
-        const layer_spec *l = &nt->spec.layer[i];
-        const float *dy = nt->dact[i + 1];
-        float *dx = i > 0 ? nt->dact[i] : NULL; /* nothing needs the input's gradient */
-        const float *w = nt->params + l->param_offset;
-        float *dw = nt->grads + l->param_offset, *db = dw + l->weights;
-        switch (l->kind) {
-        case LAYER_CONV: {
-            cnn_window g = layer_window(l, n);
-            int spatial = n * g.oh * g.ow, rows = cnn_cols_rows(g);
-            ops->bias_grad(dy, db, 1, l->out, spatial);
-            ops->gemm(0, 1, l->out, rows, spatial, 1.0f, dy, nt->cols[i], 0.0f, dw);
-            if (dx) {
-                ops->gemm(1, 0, rows, spatial, l->out, 1.0f, w, dy, 0.0f, nt->scratch);
-                ops->col2im(nt->scratch, g, dx);
-            }
-            break;
-        }
-        case LAYER_RELU:
-            if (dx) ops->relu_bwd(nt->act[i + 1], dy, dx, net_out_size(nt, i, n));
-            break;
-        case LAYER_POOL:
-            if (dx) ops->pool_bwd(dy, layer_window(l, n), dx);
-            break;
-        case LAYER_FC: {
-            int features = (int)shape_size(l->in);
-            const float *x = nt->flat[i] ? nt->flat[i] : nt->act[i];
-            ops->bias_grad(dy, db, n, l->out, 1);
-            ops->gemm(1, 0, l->out, features, n, 1.0f, dy, x, 0.0f, dw);
-            if (dx) {
-                float *dflat = nt->flat[i] ? nt->scratch : dx;
-                ops->gemm(0, 0, n, features, l->out, 1.0f, dy, w, 0.0f, dflat);
-                if (nt->flat[i])
-                    ops->swap_axes(dflat, dx, n, l->in.c, l->in.h * l->in.w);
-            }
-            break;
-        }
-        default:
-            break;
-        }
-    }
+    /* the loss (last layer) left its gradient in forward */
+    for (int i = nt->spec.n_layers - 2; i >= 0; i--) net_backward_layer(nt, i, n);
 }
 
 void net_update(net *nt, float momentum, float weight_decay)

@@ -162,6 +162,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     rng shuffle = {cfg->shuffle_state ? cfg->shuffle_state : cfg->seed ^ 0x5eedf00dull};
     FILE *tty = !cfg->quiet && isatty(fileno(stderr)) ? stderr : NULL;
     void *graph = NULL;
+    int eager_steps = 0;
     double start = now_seconds();
     long global_step = cfg->start_step;
     memset(res, 0, sizeof *res);
@@ -182,8 +183,9 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         for (int step = 0; step < steps; step++) {
             int n = train->count - step * cfg->batch;
             if (n > cfg->batch) n = cfg->batch;
-            if (n == cfg->batch && ops->capture_begin && cfg->graph) {
-                /* every full step is the same work: record it once, replay it */
+            if (n == cfg->batch && ops->capture_begin && cfg->graph && eager_steps > 0) {
+                /* every full step is the same work: record it once, replay it
+                 * (after one eager step has loaded every kernel and library) */
                 if (!graph) {
                     ops->capture_begin();
                     train_step(nt, cfg, train, index, n);
@@ -192,6 +194,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                 ops->replay(graph);
             } else {
                 train_step(nt, cfg, train, index, n);
+                eager_steps++;
             }
             global_step++;
             interval_samples += n;

@@ -378,11 +378,20 @@ Test(gpu, out_of_memory_message, .exit_code = 1)
 }
 
 /* Whether a GPU is usable, asked in a child process: CUDA must not be
- * initialised in this one, whose tests run in forked children. */
+ * initialised in this one, whose tests run in forked children. The child
+ * says why not when there is none. */
 static int gpu_present(void)
 {
+    fflush(stdout);
     pid_t pid = fork();
-    if (pid == 0) _exit(gpu_device_count() > 0 ? 0 : 1);
+    if (pid == 0) {
+        if (gpu_device_count() > 0) _exit(0);
+        const char *why = gpu_unavailable_reason();
+        printf("test-gpu: no CUDA GPU on this machine (%s): the GPU tests are skipped\n",
+               why ? why : "no device");
+        fflush(stdout);
+        _exit(1);
+    }
     int status;
     return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
            WEXITSTATUS(status) == 0;
@@ -391,8 +400,9 @@ static int gpu_present(void)
 int main(int argc, char *argv[])
 {
     if (!gpu_present()) {
-        printf("test-gpu: no CUDA GPU on this machine: the GPU tests are skipped\n");
-        return 0;
+        /* the device check sets this: there, no GPU is a failure */
+        const char *require = getenv("CNN_REQUIRE_GPU");
+        return require && *require && *require != '0';
     }
     struct criterion_test_set *tests = criterion_initialize();
     int result = 0;
