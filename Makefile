@@ -3,6 +3,7 @@
 # make test       build and run the test suite (GPU tests skip without a GPU)
 # make data       fetch MNIST into data/mnist (see data/fetch_mnist.sh)
 # make train      build, fetch the data if missing, train the default net
+# make bench      this project against the CPU, the GPU and its peers (bench/)
 # make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
 # make clean
 
@@ -71,6 +72,13 @@ $(BUILD)/obj/tests/%.o: tests/%.c $(CONFIG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -MMD -MP -c $< -o $@
 
+$(BUILD)/cnn-bench: $(BUILD)/obj/bench/bench.o $(BUILD)/libcnn.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/bench/%.o: bench/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
 $(BUILD)/test-cpu: $(TEST_OBJ) $(BUILD)/libcnn.a
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
@@ -85,6 +93,11 @@ test: $(TEST_BINS) $(BUILD)/cnn
 
 data:
 	@bash data/fetch_mnist.sh data/mnist
+
+bench: $(BUILD)/cnn-bench
+	@bash scripts/deps.sh bench
+	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
+	@bash bench/run.sh
 
 train: $(BUILD)/cnn
 	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist

@@ -83,6 +83,10 @@ typedef struct cnn_ops {
                    float shift, float *x, int *y);
     void (*advance)(int *cursor, int n);
 
+    /* Milliseconds that body(ctx) takes on this backend, measured in stream
+     * order (CUDA events on the GPU, the host clock on the CPU). */
+    double (*time_ms)(void (*body)(void *ctx), void *ctx);
+
     /* Optional (NULL on the CPU): the ops issued between capture_begin and
      * capture_end are recorded, not run, as one graph that replay runs. */
     void (*capture_begin)(void);

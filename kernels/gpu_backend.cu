@@ -95,6 +95,22 @@ static void gpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const flo
                              c, n));
 }
 
+static double gpu_time_ms(void (*body)(void *ctx), void *ctx)
+{
+    cudaEvent_t a, b;
+    float ms = 0.0f;
+    CUDA_CHECK(cudaEventCreate(&a));
+    CUDA_CHECK(cudaEventCreate(&b));
+    CUDA_CHECK(cudaEventRecord(a, gpu_stream));
+    body(ctx);
+    CUDA_CHECK(cudaEventRecord(b, gpu_stream));
+    CUDA_CHECK(cudaEventSynchronize(b));
+    CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
+    CUDA_CHECK(cudaEventDestroy(a));
+    CUDA_CHECK(cudaEventDestroy(b));
+    return ms;
+}
+
 static void gpu_capture_begin(void)
 {
     CUDA_CHECK(cudaStreamBeginCapture(gpu_stream, cudaStreamCaptureModeThreadLocal));
@@ -145,6 +161,7 @@ static cnn_ops make_table(void)
     t.sgd = gpu_sgd;
     t.gather = gpu_gather;
     t.advance = gpu_advance;
+    t.time_ms = gpu_time_ms;
     t.capture_begin = gpu_capture_begin;
     t.capture_end = gpu_capture_end;
     t.replay = gpu_replay;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Below this many elements a loop is not worth waking the other threads for. */
 #define PAR_MIN 32768
@@ -169,6 +170,10 @@ static void cpu_col2im(const float *cols, cnn_window g, float *x)
     }
 }
 
+/* Pooling without padding whose windows do not overlap (stride k): every
+ * window lies inside the map, so the loops need no bounds checks. */
+static int pool_is_plain(cnn_window g) { return g.pad == 0 && g.stride == g.k; }
+
 static void cpu_pool_fwd(const float *x, cnn_window g, float *y)
 {
     int planes = g.c * g.n;
@@ -177,6 +182,19 @@ static void cpu_pool_fwd(const float *x, cnn_window g, float *y)
     for (int p = 0; p < planes; p++) {
         const float *xp = x + (long)p * g.h * g.w;
         float *yp = y + (long)p * g.oh * g.ow;
+        if (pool_is_plain(g)) {
+            for (int oy = 0; oy < g.oh; oy++) {
+                float *row = yp + oy * g.ow;
+                for (int ox = 0; ox < g.ow; ox++) row[ox] = 0.0f;
+                for (int ky = 0; ky < g.k; ky++) {
+                    const float *src = xp + (oy * g.k + ky) * g.w;
+                    for (int ox = 0; ox < g.ow; ox++)
+                        for (int kx = 0; kx < g.k; kx++) row[ox] += src[ox * g.k + kx];
+                }
+                for (int ox = 0; ox < g.ow; ox++) row[ox] *= inv;
+            }
+            continue;
+        }
         for (int oy = 0; oy < g.oh; oy++)
             for (int ox = 0; ox < g.ow; ox++) {
                 float sum = 0.0f;
@@ -202,6 +220,16 @@ static void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
         const float *dyp = dy + (long)p * g.oh * g.ow;
         float *dxp = dx + (long)p * g.h * g.w;
         memset(dxp, 0, sizeof(float) * g.h * g.w);
+        if (pool_is_plain(g)) {
+            for (int oy = 0; oy < g.oh; oy++)
+                for (int ky = 0; ky < g.k; ky++) {
+                    float *dst = dxp + (oy * g.k + ky) * g.w;
+                    const float *src = dyp + oy * g.ow;
+                    for (int ox = 0; ox < g.ow; ox++)
+                        for (int kx = 0; kx < g.k; kx++) dst[ox * g.k + kx] = src[ox] * inv;
+                }
+            continue;
+        }
         for (int oy = 0; oy < g.oh; oy++)
             for (int ox = 0; ox < g.ow; ox++) {
                 float v = dyp[oy * g.ow + ox] * inv;
@@ -341,6 +369,15 @@ static void cpu_gather(const unsigned char *images, const unsigned char *labels,
 
 static void cpu_advance(int *cursor, int n) { *cursor += n; }
 
+static double cpu_time_ms(void (*body)(void *ctx), void *ctx)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    body(ctx);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6;
+}
+
 void cpu_ops_set_threads(int threads)
 {
     if (threads > 0) omp_set_num_threads(threads);
@@ -369,4 +406,5 @@ const cnn_ops cpu_ops = {
     .sgd = cpu_sgd,
     .gather = cpu_gather,
     .advance = cpu_advance,
+    .time_ms = cpu_time_ms,
 };

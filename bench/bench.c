@@ -1,0 +1,273 @@
+/* cnn-bench: what `make bench` measures of this project, on every backend
+ * at hand, in one run: per-layer forward and backward times (like `caffe
+ * time`), training throughput against batch size, and scaling with batch and
+ * width. Markdown tables on stdout; the same rows as CSV under --out. The
+ * peers (bench/peers/) and the ratios are run by bench/run.sh. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "device.h"
+#include "train.h"
+
+#define SEED_CNN "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax"
+
+typedef struct { const cnn_ops *ops; char desc[256]; } backend;
+
+typedef struct {
+    dataset train, test;
+    float scale, shift;
+    backend be[2];
+    int n_be;
+    FILE *ops_csv, *tput_csv, *scale_csv;
+} bench;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct { net *nt; int layer, n, backward; } layer_call;
+
+static void run_layer(void *ctx)
+{
+    layer_call *c = ctx;
+    if (c->backward) net_backward_layer(c->nt, c->layer, c->n);
+    else net_forward_layer(c->nt, c->layer, c->n);
+}
+
+/* Median of reps timings after warm-up runs. */
+static double median_ms(const cnn_ops *ops, layer_call *c, int reps)
+{
+    double t[64];
+    for (int i = 0; i < 3; i++) ops->time_ms(run_layer, c);
+    for (int i = 0; i < reps; i++) t[i] = ops->time_ms(run_layer, c);
+    qsort(t, reps, sizeof t[0], cmp_double);
+    return t[reps / 2];
+}
+
+/* Floating-point operations (products) or bytes moved (the rest) of layer i
+ * over n samples, forward or backward; *is_flops says which. */
+static double layer_work(const layer_spec *l, int i, int n, int backward, int *is_flops)
+{
+    double in = (double)n * l->in.c * l->in.h * l->in.w;
+    double out = (double)n * l->out_shape.c * l->out_shape.h * l->out_shape.w;
+    *is_flops = l->kind == LAYER_CONV || l->kind == LAYER_FC;
+    if (*is_flops) {
+        double mults = l->kind == LAYER_CONV ? out * l->in.c * l->k * l->k : out * l->in.c * l->in.h * l->in.w;
+        /* backward: the weight gradient, and the input's unless it is the data */
+        return 2 * mults * (backward ? (i > 0 ? 2 : 1) : 1);
+    }
+    if (l->kind == LAYER_RELU) return 4 * (backward ? 3 * out : 2 * out);
+    if (l->kind == LAYER_POOL) return 4 * (in + out);
+    return 4 * (2 * out); /* losses: read scores, write gradients */
+}
+
+static void time_layers(bench *b, const backend *be, const char *name, const char *text,
+                        int batch)
+{
+    net_spec spec;
+    char err[512];
+    if (net_spec_parse(text, CNN_INPUT_SHAPE, CNN_CLASSES, &spec, err, sizeof err)) {
+        fprintf(stderr, "cnn-bench: %s\n", err);
+        exit(1);
+    }
+    const cnn_ops *ops = be->ops;
+    net *nt = net_create(ops, &spec, batch);
+    net_init_params(nt, 1);
+    device_dataset d;
+    device_dataset_upload(ops, &b->train, batch, b->scale, b->shift, &d);
+    ops->zero(nt->cursor, sizeof(int));
+    ops->gather(d.images, d.labels, d.in_order, nt->cursor, batch, d.dim, d.scale, d.shift,
+                nt->act[0], nt->labels);
+    net_forward(nt, batch);
+    net_backward(nt, batch);
+    printf("\n%s, batch %d, %s\n\n", name, batch, be->desc);
+    printf("| layer | forward ms | backward ms | forward | backward |\n|---|---:|---:|---:|---:|\n");
+    double total_f = 0, total_b = 0;
+    int reps = ops == &cpu_ops ? 15 : 51;
+    for (int i = 0; i < spec.n_layers; i++) {
+        const layer_spec *l = &spec.layer[i];
+        layer_call fc = {nt, i, batch, 0}, bc = {nt, i, batch, 1};
+        double f = median_ms(ops, &fc, reps);
+        double bw = i < spec.n_layers - 1 ? median_ms(ops, &bc, reps) : 0.0;
+        int flops;
+        double wf = layer_work(l, i, batch, 0, &flops), wb = layer_work(l, i, batch, 1, &flops);
+        const char *unit = flops ? "GFLOP/s" : "GB/s";
+        char lname[48];
+        snprintf(lname, sizeof lname, "%d %s", i + 1, layer_kind_name(l->kind));
+        printf("| %s | %.4f | %.4f | %.1f %s | ", lname, f, bw, wf / f / 1e6, unit);
+        if (bw > 0) printf("%.1f %s |\n", wb / bw / 1e6, unit);
+        else printf("- |\n");
+        fprintf(b->ops_csv, "%s,%s,%d,%s,%.6f,%.6f,%.3f,%.3f,%s\n", ops->name, name, batch, lname,
+                f, bw, wf / f / 1e6, bw > 0 ? wb / bw / 1e6 : 0.0, unit);
+        total_f += f;
+        total_b += bw;
+    }
+    printf("| total | %.4f | %.4f | | |\n", total_f, total_b);
+    net_destroy(nt);
+    device_dataset_free(&d);
+}
+
+/* Trains one epoch (or `limit` samples, scaled to an epoch) and returns the
+ * seconds per epoch; *acc gets the test accuracy after it. */
+static double epoch_seconds(bench *b, const backend *be, const char *text, int batch, int limit,
+                            double *acc)
+{
+    net_spec spec;
+    char err[512];
+    if (net_spec_parse(text, CNN_INPUT_SHAPE, CNN_CLASSES, &spec, err, sizeof err)) {
+        fprintf(stderr, "cnn-bench: %s\n", err);
+        exit(1);
+    }
+    const cnn_ops *ops = be->ops;
+    device_dataset train, test;
+    device_dataset_upload(ops, &b->train, limit, b->scale, b->shift, &train);
+    device_dataset_upload(ops, &b->test, 0, b->scale, b->shift, &test);
+    net *nt = net_create(ops, &spec, batch);
+    net_init_params(nt, 1);
+    train_config c = {0};
+    c.epochs = 1;
+    c.batch = batch;
+    c.lr = 0.1f;
+    c.lr_gamma = 0.5f;
+    c.lr_step = 5;
+    c.momentum = 1e-4f;
+    c.weight_decay = 2e-4f;
+    c.seed = 1;
+    c.quiet = 1;
+    c.graph = 1;
+    train_result res;
+    FILE *devnull = fopen("/dev/null", "w");
+    if (train_run(nt, &c, &train, &test, devnull, NULL, &res)) {
+        fprintf(stderr, "cnn-bench: training %s diverged\n", text);
+        exit(1);
+    }
+    fclose(devnull);
+    *acc = res.test_acc;
+    double seconds = res.train_seconds * b->train.count / train.count;
+    net_destroy(nt);
+    device_dataset_free(&train);
+    device_dataset_free(&test);
+    return seconds;
+}
+
+static void throughput(bench *b, int quick)
+{
+    static const int batches[] = {50, 128, 512, 2048};
+    static const struct { const char *name, *spec; } nets[] = {
+        {"seed-cnn", SEED_CNN}, {"mlp1", "fc392,relu,fc10,softmax"}};
+    printf("\n## Training throughput (one epoch of %d images)\n\n", b->train.count);
+    printf("| net | batch | backend | s/epoch | images/s | test acc after 1 epoch |%s\n",
+           b->n_be > 1 ? " GPU/CPU |" : "");
+    printf("|---|---:|---|---:|---:|---:|%s\n", b->n_be > 1 ? "---:|" : "");
+    for (int ni = 0; ni < 2; ni++)
+        for (int bi = 0; bi < 4; bi++) {
+            double cpu_s = 0;
+            for (int e = 0; e < b->n_be; e++) {
+                int limit = quick && b->be[e].ops == &cpu_ops ? 12000 : 0;
+                double acc, s = epoch_seconds(b, &b->be[e], nets[ni].spec, batches[bi], limit, &acc);
+                if (b->be[e].ops == &cpu_ops) cpu_s = s;
+                printf("| %s | %d | %s | %.3f | %.0f | %.2f%% |", nets[ni].name, batches[bi],
+                       b->be[e].ops->name, s, b->train.count / s, acc);
+                if (b->n_be > 1) printf(e ? " %.1fx |" : " |", cpu_s / s);
+                printf("\n");
+                fprintf(b->tput_csv, "%s,%d,%s,%.5f,%.1f,%.2f\n", nets[ni].name, batches[bi],
+                        b->be[e].ops->name, s, b->train.count / s, acc);
+                fflush(stdout);
+            }
+        }
+}
+
+static void scaling(bench *b, int quick)
+{
+    static const int widths[][2] = {{4, 8}, {16, 32}, {32, 64}};
+    static const int batches[] = {50, 512};
+    printf("\n## Scaling: seed-cnn's shape with wider convolutions (s/epoch)\n\n");
+    printf("| channels | batch | backend | s/epoch | images/s |\n|---|---:|---|---:|---:|\n");
+    for (int wi = 0; wi < 3; wi++)
+        for (int bi = 0; bi < 2; bi++)
+            for (int e = 0; e < b->n_be; e++) {
+                char spec[128];
+                snprintf(spec, sizeof spec,
+                         "conv%dk5p2,relu,avgpool2,conv%dk5p2,relu,avgpool2,fc10,softmax",
+                         widths[wi][0], widths[wi][1]);
+                /* the CPU trains a slice and scales it: wide nets are slow there */
+                int limit = b->be[e].ops == &cpu_ops ? (quick ? 2000 : 6000) / (1 + wi) : 0;
+                double acc, s = epoch_seconds(b, &b->be[e], spec, batches[bi], limit, &acc);
+                printf("| %d/%d | %d | %s | %.3f | %.0f |\n", widths[wi][0], widths[wi][1],
+                       batches[bi], b->be[e].ops->name, s, b->train.count / s);
+                fprintf(b->scale_csv, "%d/%d,%d,%s,%.5f,%.1f\n", widths[wi][0], widths[wi][1],
+                        batches[bi], b->be[e].ops->name, s, b->train.count / s);
+                fflush(stdout);
+            }
+}
+
+static FILE *open_csv(const char *dir, const char *name, const char *header)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "cnn-bench: cannot write %s\n", path);
+        exit(1);
+    }
+    fprintf(f, "%s\n", header);
+    return f;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data, *device, *out;
+    int quick;
+    cli_opt opts[] = {
+        {"data", OPT_STR, &data, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
+        {"device", OPT_STR, &device, "all", "cpu, gpu, or all (every backend at hand)", 0, 0},
+        {"out", OPT_STR, &out, "build/bench", "folder for the CSV files (must exist)", 0, 0},
+        {"quick", OPT_BOOL, &quick, "false", "train slices on the CPU, scaled to an epoch", 0, 0},
+    };
+    int r = cli_parse("bench", "[flags]", opts, sizeof opts / sizeof opts[0], argc, argv, 1);
+    if (r) return r < 0 ? 2 : 0;
+    bench b = {0};
+    if (load_data("bench", data, &b.train, &b.test)) return 1;
+    input_normalization("std", &b.train, &b.scale, &b.shift);
+    char err[512];
+    if (strcmp(device, "gpu")) {
+        b.be[b.n_be].ops = device_select("cpu", 0, b.be[b.n_be].desc, sizeof b.be[0].desc, err,
+                                         sizeof err);
+        b.n_be++;
+    }
+    if (strcmp(device, "cpu")) {
+        const cnn_ops *g = device_select("gpu", 0, b.be[b.n_be].desc, sizeof b.be[0].desc, err,
+                                         sizeof err);
+        if (g) b.be[b.n_be++].ops = g;
+        else if (!strcmp(device, "gpu")) {
+            fprintf(stderr, "cnn-bench: %s\n", err);
+            return 1;
+        } else {
+            printf("(no GPU: %s)\n", err);
+        }
+    }
+    b.ops_csv = open_csv(out, "ops.csv", "backend,net,batch,layer,forward_ms,backward_ms,forward_rate,backward_rate,unit");
+    b.tput_csv = open_csv(out, "throughput.csv", "net,batch,backend,seconds_per_epoch,images_per_second,test_acc");
+    b.scale_csv = open_csv(out, "scaling.csv", "channels,batch,backend,seconds_per_epoch,images_per_second");
+
+    printf("## Per-layer time (median of repeated runs after warm-up)\n");
+    for (int e = 0; e < b.n_be; e++)
+        for (int bi = 0; bi < 2; bi++) {
+            time_layers(&b, &b.be[e], "seed-cnn", SEED_CNN, bi ? 512 : 50);
+            time_layers(&b, &b.be[e], "mlp1", "fc392,relu,fc10,softmax", bi ? 512 : 50);
+        }
+    throughput(&b, quick);
+    scaling(&b, quick);
+    fclose(b.ops_csv);
+    fclose(b.tput_csv);
+    fclose(b.scale_csv);
+    dataset_free(&b.train);
+    dataset_free(&b.test);
+    return 0;
+}
