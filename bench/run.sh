@@ -42,7 +42,8 @@ fi
 "$py" bench/report.py "$out" | tee -a "$out/bench.md"
 
 if command -v gnuplot >/dev/null; then
-    gnuplot -e "dir='$out'" bench/plot.gp && echo "plots: $out/throughput-seed-cnn.png, $out/throughput-mlp1.png"
+    backends=$(cut -d, -f3 "$out/throughput.csv" | tail -n +2 | sort -u | tr '\n' ' ')
+    gnuplot -e "dir='$out'; backends='$backends'" bench/plot.gp && echo "plots: $out/throughput-seed-cnn.png, $out/throughput-mlp1.png"
 else
     echo "gnuplot not found: no plots (apt-get install gnuplot-nox)"
 fi
