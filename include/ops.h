@@ -83,6 +83,17 @@ typedef struct cnn_ops {
                    float shift, float *x, int *y);
     void (*advance)(int *cursor, int n);
 
+    /* Optional whole convolutions (NULL: the net composes im2col, gemm, bias
+     * and col2im itself, as on the GPU). x is c x n x h x w (g), w is
+     * cout x (c*k*k), y and dy are cout x n x oh x ow.
+     *   conv_fwd: y = w * im2col(x) + b.
+     *   conv_bwd: dw = dy * im2col(x)^T, db = the sums of dy's rows, and, where
+     *   dx is not NULL, dx = col2im(w^T * dy); dw, db, dx are overwritten. */
+    void (*conv_fwd)(const float *x, cnn_window g, const float *w, const float *b, int cout,
+                     float *y);
+    void (*conv_bwd)(const float *x, cnn_window g, const float *w, int cout, const float *dy,
+                     float *dw, float *db, float *dx);
+
     /* Milliseconds that body(ctx) takes on this backend, measured in stream
      * order (CUDA events on the GPU, the host clock on the CPU). */
     double (*time_ms)(void (*body)(void *ctx), void *ctx);

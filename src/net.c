@@ -55,7 +55,7 @@ net *net_create(const cnn_ops *ops, const net_spec *spec, int batch)
         nt->dact[i + 1] = ops->alloc(out, "activation gradients");
         if (l->kind == LAYER_SOFTMAX || l->kind == LAYER_EUCLID)
             nt->dact[i] = nt->dact[i] ? nt->dact[i] : ops->alloc(out, "loss gradient");
-        if (l->kind == LAYER_CONV) {
+        if (l->kind == LAYER_CONV && !ops->conv_fwd) {
             cnn_window g = layer_window(l, batch);
             size_t cols = sizeof(float) * cnn_cols_rows(g) * (size_t)cnn_cols_cols(g);
             nt->cols[i] = ops->alloc(cols, "feature matrix");
@@ -138,6 +138,10 @@ void net_forward_layer(net *nt, int i, int n)
     case LAYER_CONV: {
         cnn_window g = layer_window(l, n);
         int spatial = n * g.oh * g.ow;
+        if (ops->conv_fwd) {
+            ops->conv_fwd(x, g, w, b, l->out, y);
+            break;
+        }
         ops->im2col(x, g, nt->cols[i]);
         ops->gemm(0, 0, l->out, spatial, cnn_cols_rows(g), 1.0f, w, nt->cols[i], 0.0f, y);
         ops->bias_add(y, b, 1, l->out, spatial);
@@ -186,6 +190,10 @@ void net_backward_layer(net *nt, int i, int n)
     case LAYER_CONV: {
         cnn_window g = layer_window(l, n);
         int spatial = n * g.oh * g.ow, rows = cnn_cols_rows(g);
+        if (ops->conv_bwd) {
+            ops->conv_bwd(nt->act[i], g, w, l->out, dy, dw, db, dx);
+            break;
+        }
         ops->bias_grad(dy, db, 1, l->out, spatial);
         ops->gemm(0, 1, l->out, rows, spatial, 1.0f, dy, nt->cols[i], 0.0f, dw);
         if (dx) {

@@ -26,12 +26,12 @@ static double *to_double(const float *p, long n)
 /* Runs `text` on the CPU backend and on the reference with the same random
  * parameters, input and labels, and compares scores, loss, correct count and
  * every parameter gradient. */
-static void check_net(const char *text, shape3 in, int n, uint64_t seed)
+static void check_net_on(const cnn_ops *ops, const char *text, shape3 in, int n, uint64_t seed)
 {
     net_spec spec;
     char err[512];
     cr_assert_eq(net_spec_parse(text, in, 10, &spec, err, sizeof err), 0, "%s", err);
-    net *nt = net_create(&cpu_ops, &spec, n);
+    net *nt = net_create(ops, &spec, n);
     rng r = {seed};
     long np = spec.n_params, in_size = (long)in.c * in.h * in.w;
     float *params = rand_floats(&r, np, -0.5f, 0.5f);
@@ -75,6 +75,18 @@ static void check_net(const char *text, shape3 in, int n, uint64_t seed)
                   nt->grads[i], dp[i]);
     net_destroy(nt);
     free(params); free(x); free(pd); free(xd); free(dp);
+}
+
+/* The CPU backend's whole-convolution ops, and (plain) the CPU table without
+ * them: the net then composes im2col, gemm, bias and col2im itself, the path
+ * the GPU takes. */
+static void check_net(const char *text, shape3 in, int n, uint64_t seed)
+{
+    cnn_ops plain = cpu_ops;
+    plain.conv_fwd = NULL;
+    plain.conv_bwd = NULL;
+    check_net_on(&cpu_ops, text, in, n, seed);
+    check_net_on(&plain, text, in, n, seed);
 }
 
 Test(cpu_vs_ref, conv_k3) { check_net("conv3k3,fc10,softmax", (shape3){1, 6, 5}, 2, 1); }
