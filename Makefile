@@ -3,6 +3,8 @@
 # make test       build and run the test suite (GPU tests skip without a GPU)
 # make data       fetch MNIST into data/mnist (see data/fetch_mnist.sh)
 # make train      build, fetch the data if missing, train the default net
+# make plots RUN="DIR..."  charts of training runs (DIR/train.csv)
+# make report [EPOCHS=N]  the report: seed-cnn, mlp1, mlp2 trained, charted
 # make bench      this project against the CPU, the GPU and its peers (bench/)
 # make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
 # make clean
@@ -42,7 +44,7 @@ endif
 CONFIG := $(BUILD)/config-cuda$(CUDA)
 DEPS_OK := $(BUILD)/.deps-ok
 
-.PHONY: all test train data bench clean deps device-check
+.PHONY: all test train data bench plots report clean deps device-check
 all: $(BUILD)/cnn
 
 $(DEPS_OK):
@@ -93,6 +95,15 @@ test: $(TEST_BINS) $(BUILD)/cnn
 
 data:
 	@bash data/fetch_mnist.sh data/mnist
+
+plots:
+	@bash scripts/deps.sh plots
+	@bash scripts/plots.sh $(RUN)
+
+report: $(BUILD)/cnn
+	@bash scripts/deps.sh plots
+	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
+	@EPOCHS=$(EPOCHS) DEVICE=$(DEVICE) bash scripts/report.sh
 
 bench: $(BUILD)/cnn-bench
 	@bash scripts/deps.sh bench

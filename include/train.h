@@ -9,7 +9,9 @@
 #include "net.h"
 
 typedef struct {
-    int epochs, batch, lr_step, log_every, threads;
+    int epochs, batch, lr_step, threads;
+    int log_every;          /* steps between printed lines (0: none) */
+    int csv_every;          /* steps between the CSV's train rows (0: none) */
     float lr, lr_gamma, momentum, weight_decay;
     uint64_t seed;
     int train_limit;        /* use only the first N training samples (0: all) */

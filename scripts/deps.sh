@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Checks for the Debian packages the build needs ("deps.sh bench": also what
-# the benchmark's peers and plots need) and installs what is missing when it
+# the benchmark's peers and plots need; "deps.sh plots": gnuplot) and installs what is missing when it
 # can (as root, or where sudo works without a password); otherwise it prints
 # the exact apt-get line and fails.
 set -u
 pkgs=()
+if [ "${1:-}" = plots ]; then
+    command -v gnuplot >/dev/null || pkgs+=(gnuplot-nox)
+fi
 if [ "${1:-}" = bench ]; then
     /usr/bin/python3 -c 'import numpy' 2>/dev/null || pkgs+=(python3-numpy)
     /usr/bin/python3 -c 'import torch' 2>/dev/null || pkgs+=(python3-torch)

@@ -145,6 +145,31 @@ static void progress_bar(FILE *tty, int epoch, int step, int steps)
     fflush(tty);
 }
 
+/* Loss and correct sums over some samples since a time. */
+typedef struct {
+    double sums[STAT_COUNT];
+    long samples;
+    double since;
+} tally;
+
+static void tally_reset(tally *t, double now)
+{
+    memset(t, 0, sizeof *t);
+    t->since = now;
+}
+
+static void tally_add(tally *t, const double *sums, int samples)
+{
+    for (int i = 0; i < STAT_COUNT; i++) t->sums[i] += sums[i];
+    t->samples += samples;
+}
+
+static double tally_loss(const tally *t) { return t->samples ? t->sums[STAT_LOSS] / t->samples : 0; }
+static double tally_acc(const tally *t)
+{
+    return t->samples ? 100.0 * t->sums[STAT_CORRECT] / t->samples : 0;
+}
+
 static void release(const cnn_ops *ops, int *index, int *host_index, void *graph)
 {
     if (graph) ops->graph_free(graph);
@@ -173,9 +198,12 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
 
     for (int epoch = cfg->start_epoch; epoch < cfg->epochs; epoch++) {
         float lr = train_lr_at(cfg, epoch);
-        double epoch_start = now_seconds(), interval_start = epoch_start;
-        double epoch_sums[STAT_COUNT] = {0}, interval[STAT_COUNT] = {0};
-        int interval_samples = 0, epoch_samples = 0;
+        double epoch_start = now_seconds();
+        tally epoch_tally, print_tally, csv_tally;
+        tally_reset(&epoch_tally, epoch_start);
+        tally_reset(&print_tally, epoch_start);
+        tally_reset(&csv_tally, epoch_start);
+        int pending = 0, epoch_samples = 0;
         upload_index(ops, host_index, train->count, index, &shuffle);
         ops->zero(nt->cursor, sizeof(int));
         net_set_lr(nt, lr);
@@ -197,50 +225,57 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                 eager_steps++;
             }
             global_step++;
-            interval_samples += n;
+
+            pending += n;
             epoch_samples += n;
 
             int last = step == steps - 1;
-            if (cfg->log_every > 0 && (global_step % cfg->log_every == 0 || last)) {
+            int print_now = cfg->log_every > 0 && (global_step % cfg->log_every == 0 || last);
+            int csv_now = csv && cfg->csv_every > 0 && (global_step % cfg->csv_every == 0 || last);
+            if (print_now || csv_now) {
+                double got[STAT_COUNT] = {0};
+                read_stats(nt, got);
+                tally_add(&epoch_tally, got, 0);
+                tally_add(&print_tally, got, pending);
+                tally_add(&csv_tally, got, pending);
+                pending = 0;
                 double now = now_seconds();
-                memset(interval, 0, sizeof interval);
-                read_stats(nt, interval);
-                for (int i = 0; i < STAT_COUNT; i++) epoch_sums[i] += interval[i];
-                double loss = interval[STAT_LOSS] / interval_samples;
-                double acc = 100.0 * interval[STAT_CORRECT] / interval_samples;
-                if (!isfinite(loss)) {
+                if (!isfinite(got[STAT_LOSS])) {
                     if (tty) fputc('\n', tty);
-                    fprintf(stderr, "cnn: the training loss is %g at epoch %d, step %ld: "
-                                    "stopping (try a smaller --lr)\n", loss, epoch + 1,
-                            global_step);
+                    fprintf(stderr, "cnn: the training loss is not finite at epoch %d, step %ld: "
+                                    "stopping (try a smaller --lr)\n", epoch + 1, global_step);
                     res->nonfinite_step = (int)global_step;
                     release(ops, index, host_index, graph);
                     return -1;
                 }
-                double elapsed = now - start;
-                if (csv)
+                if (csv_now) {
                     fprintf(csv, "train,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
-                            loss, acc, lr, elapsed);
-                if (!cfg->quiet) {
+                            tally_loss(&csv_tally), tally_acc(&csv_tally), lr, now - start);
+                    tally_reset(&csv_tally, now);
+                }
+                if (print_now && !cfg->quiet) {
                     if (tty) fputs("\r\033[K", tty);
                     fprintf(out, "epoch %3d  step %7ld  loss %.4f  acc %6.2f%%  lr %.5g  "
-                                 "%6.0f img/s\n", epoch + 1, global_step, loss, acc, lr,
-                            interval_samples / (now - interval_start));
+                                 "%6.0f img/s\n", epoch + 1, global_step,
+                            tally_loss(&print_tally), tally_acc(&print_tally), lr,
+                            print_tally.samples / (now - print_tally.since));
                     fflush(out);
                 }
-                interval_samples = 0;
-                interval_start = now_seconds();
+                if (print_now) tally_reset(&print_tally, now);
             } else if (tty && step % 20 == 0) {
                 progress_bar(tty, epoch + 1, step, steps);
             }
         }
-        if (cfg->log_every <= 0) read_stats(nt, epoch_sums);
+        double rest[STAT_COUNT] = {0};
+        read_stats(nt, rest); /* what no log line read */
+        tally_add(&epoch_tally, rest, 0);
         ops->sync();
         res->train_seconds += now_seconds() - epoch_start;
         if (tty) fputs("\r\033[K", tty);
 
-        res->train_loss = epoch_sums[STAT_LOSS] / epoch_samples;
-        res->train_acc = 100.0 * epoch_sums[STAT_CORRECT] / epoch_samples;
+        epoch_tally.samples = epoch_samples;
+        res->train_loss = tally_loss(&epoch_tally);
+        res->train_acc = tally_acc(&epoch_tally);
         if (!isfinite(res->train_loss)) {
             fprintf(stderr, "cnn: the training loss is %g in epoch %d: stopping (try a smaller "
                             "--lr)\n", res->train_loss, epoch + 1);
