@@ -17,8 +17,10 @@ typedef struct {
     int train_limit;        /* use only the first N training samples (0: all) */
     int quiet;              /* no per-interval lines or progress bar */
     int graph;              /* replay a captured step where the backend can */
-    /* Resuming: the first epoch to run (0-based), the steps already done and
-     * the shuffle generator's state then (0: start from the seed). */
+    /* Resuming (resume set): the first epoch to run (0-based), the steps
+     * already done and the shuffle generator's state then. Otherwise the
+     * shuffle starts from the seed. */
+    int resume;
     int start_epoch;
     long start_step;
     uint64_t shuffle_state;

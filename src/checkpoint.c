@@ -2,6 +2,7 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,22 @@ static void put_f32(wbuf *b, float f)
     put_u32(b, v);
 }
 
+/* Makes the rename itself durable (best effort: some file systems refuse). */
+static void sync_folder(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 int checkpoint_save(const char *path, const checkpoint_meta *m, const float *params,
                     const float *momentum, long n, char *err, size_t errlen)
 {
@@ -91,6 +108,7 @@ int checkpoint_save(const char *path, const checkpoint_meta *m, const float *par
                               "is unchanged)", path, strerror(saved_errno));
         return -1;
     }
+    sync_folder(path);
     return 0;
 }
 

@@ -50,6 +50,20 @@ static int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
     return 0;
 }
 
+/* A checkpoint is written to "<path>.tmp" and renamed: both must be possible. */
+static int check_checkpoint_path(const char *path)
+{
+    char tmp[4096];
+    struct stat st;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (check_writable("train", "--save", path)) return -1;
+    if (stat(tmp, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "cnn train: --save %s: %s is in the way (not a file)\n", path, tmp);
+        return -1;
+    }
+    return 0;
+}
+
 static FILE *open_log(const char *path)
 {
     if (!strcmp(path, DEFAULT_LOG)) mkdir("build", 0777); /* the default's folder */
@@ -100,6 +114,7 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
     c->batch = meta->batch;
     c->seed = meta->seed;
     c->epochs = epochs_flag > 0 ? epochs_flag : meta->epochs;
+    c->resume = 1;
     c->start_epoch = meta->epochs_done;
     c->start_step = (long)meta->steps_done;
     c->shuffle_state = meta->rng_state;
@@ -154,6 +169,18 @@ int cmd_train(int argc, char **argv)
     checkpoint_meta meta = {0};
     float *ck_params = NULL, *ck_mom = NULL;
     if (*resume) {
+        /* the run's own schedule continues: a flag that would change it is
+         * refused rather than silently ignored */
+        static const char *fixed[] = {"batch", "lr", "lr-step", "lr-gamma", "momentum",
+                                      "weight-decay", "normalize", "seed"};
+        for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+            for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++)
+                if (opts[i].given && !strcmp(opts[i].name, fixed[j])) {
+                    fprintf(stderr, "cnn train: --%s cannot change a resumed run (the "
+                                    "checkpoint keeps its own); drop it, or start a new run\n",
+                            fixed[j]);
+                    return 2;
+                }
         if (resume_from(resume, net_name, opts[NET].given, &spec, &c,
                         opts[EPOCHS].given ? epochs : 0, &meta, &ck_params, &ck_mom))
             return 1;
@@ -182,7 +209,7 @@ int cmd_train(int argc, char **argv)
     net *nt = NULL;
     char desc[256];
     const cnn_ops *ops;
-    if ((*save && check_writable("train", "--save", save)) || (*log_path && !(csv = open_log(log_path))))
+    if ((*save && check_checkpoint_path(save)) || (*log_path && !(csv = open_log(log_path))))
         goto done;
     cpu_ops_set_threads(threads);
     if (!(ops = open_device("train", device, gpu, desc, sizeof desc)) ||

@@ -184,7 +184,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     int steps = (train->count + cfg->batch - 1) / cfg->batch;
     int *host_index = malloc(sizeof(int) * train->count);
     int *index = ops->alloc(sizeof(int) * train->count, "shuffle index");
-    rng shuffle = {cfg->shuffle_state ? cfg->shuffle_state : cfg->seed ^ 0x5eedf00dull};
+    rng shuffle = {cfg->resume ? cfg->shuffle_state : cfg->seed ^ 0x5eedf00dull};
     FILE *tty = !cfg->quiet && isatty(fileno(stderr)) ? stderr : NULL;
     void *graph = NULL;
     int eager_steps = 0;
