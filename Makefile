@@ -22,7 +22,7 @@ CC ?= cc
 OPT ?= -O3 -march=native
 CFLAGS ?= $(OPT)
 CFLAGS += -std=c11 -Wall -Wextra -fopenmp -Iinclude -D_POSIX_C_SOURCE=200809L
-LDLIBS = -lopenblas -lz -lm -fopenmp
+LDLIBS = -lopenblas -lpng -lz -lm -fopenmp
 NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -DCNN_HAVE_CUDA -Xcompiler -Wall,-Wextra
 
 BUILD := build

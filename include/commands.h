@@ -13,6 +13,8 @@ extern const shape3 CNN_INPUT_SHAPE; /* 1 x 28 x 28 */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_visualize(int argc, char **argv);
 
 /* --net: a preset name or a layer spec. Fills *preset with the preset (or
  * seed-cnn's hyperparameters for a custom spec). Prints the error. */

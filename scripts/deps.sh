@@ -17,6 +17,7 @@ have_header() { printf '#include <%s>\n' "$1" | ${CC:-cc} -E -x c - >/dev/null 2
 have_header criterion/criterion.h || pkgs+=(libcriterion-dev)
 have_header zlib.h || pkgs+=(zlib1g-dev)
 have_header cblas.h || pkgs+=(libopenblas-dev)
+have_header png.h || pkgs+=(libpng-dev)
 command -v pkg-config >/dev/null || true
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 

@@ -12,6 +12,8 @@ static void usage(FILE *out)
                  "  train     train a network on MNIST-shaped IDX data\n"
                  "  eval      test loss, accuracy and confusion matrix of a checkpoint\n"
                  "  summary   a network's layers, shapes and parameter counts\n"
+                 "  predict   the digit a checkpoint sees in PNG or PGM pictures\n"
+                 "  visualize PNGs of a checkpoint's kernels and feature maps on test digits\n"
                  "\n'cnn <command> --help' lists a command's flags and their defaults.\n");
 }
 
@@ -28,6 +30,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "train")) return cmd_train(argc, argv);
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc, argv);
     if (!strcmp(argv[1], "summary")) return cmd_summary(argc, argv);
+    if (!strcmp(argv[1], "predict")) return cmd_predict(argc, argv);
+    if (!strcmp(argv[1], "visualize")) return cmd_visualize(argc, argv);
     fprintf(stderr, "cnn: unknown command \"%s\" (try cnn --help)\n", argv[1]);
     return 2;
 }

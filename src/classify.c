@@ -1,0 +1,95 @@
+/* Classifying single images with a checkpoint; see include/classify.h. */
+#include "classify.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+int classifier_open(const char *cmd, const char *path, const char *device, int gpu,
+                    classifier *c)
+{
+    memset(c, 0, sizeof *c);
+    float *params, *mom;
+    long n;
+    char err[4400];
+    if (checkpoint_load(path, &c->meta, &params, &mom, &n, err, sizeof err)) {
+        fprintf(stderr, "cnn %s: %s\n", cmd, err);
+        return -1;
+    }
+    free(mom);
+    if (net_spec_parse(c->meta.spec, CNN_INPUT_SHAPE, CNN_CLASSES, &c->spec, err, sizeof err) ||
+        c->spec.n_params != n) {
+        fprintf(stderr, "cnn %s: %s: the checkpoint's network does not fit 28x28 images of %d "
+                        "classes (%s)\n", cmd, path, CNN_CLASSES, c->meta.spec);
+        free(params);
+        return -1;
+    }
+    c->ops = open_device(cmd, device, gpu, c->desc, sizeof c->desc);
+    if (!c->ops) {
+        free(params);
+        return -1;
+    }
+    c->euclid = c->spec.layer[c->spec.n_layers - 1].kind == LAYER_EUCLID;
+    c->nt = net_create(c->ops, &c->spec, 1);
+    c->ops->upload(c->nt->params, params, sizeof(float) * n);
+    free(params);
+    return 0;
+}
+
+void classifier_close(classifier *c)
+{
+    if (c->nt) net_destroy(c->nt);
+    c->nt = NULL;
+}
+
+int classifier_run(classifier *c, const unsigned char *image, float *scores, float *probs)
+{
+    net *nt = c->nt;
+    const int dim = CNN_INPUT_SHAPE.c * CNN_INPUT_SHAPE.h * CNN_INPUT_SHAPE.w;
+    float x[28 * 28];
+    for (int i = 0; i < dim; i++)
+        x[i] = (float)image[i] * c->meta.input_scale + c->meta.input_shift;
+    c->ops->upload(nt->act[0], x, sizeof(float) * dim);
+    /* every layer but the loss, which would want a label */
+    int last = nt->spec.n_layers - 1;
+    for (int i = 0; i < last; i++) net_forward_layer(nt, i, 1);
+    c->ops->download(scores, nt->act[last], sizeof(float) * CNN_CLASSES);
+    c->ops->sync();
+    int best = 0;
+    for (int k = 1; k < CNN_CLASSES; k++)
+        if (scores[k] > scores[best]) best = k;
+    if (c->euclid) {
+        memcpy(probs, scores, sizeof(float) * CNN_CLASSES);
+    } else {
+        double sum = 0, e[CNN_CLASSES];
+        for (int k = 0; k < CNN_CLASSES; k++) sum += e[k] = exp((double)scores[k] - scores[best]);
+        for (int k = 0; k < CNN_CLASSES; k++) probs[k] = (float)(e[k] / sum);
+    }
+    return best;
+}
+
+float *classifier_layer_output(classifier *c, int layer, long *count)
+{
+    long n = net_out_size(c->nt, layer, 1);
+    float *h = malloc(sizeof(float) * (n ? n : 1));
+    if (!h) return NULL;
+    c->ops->download(h, c->nt->act[layer + 1], sizeof(float) * n);
+    c->ops->sync();
+    *count = n;
+    return h;
+}
+
+void json_print_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p == '\n') fputs("\\n", f);
+        else if (*p == '\t') fputs("\\t", f);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}

@@ -1,0 +1,220 @@
+/* MNIST-style preprocessing of a digit picture; see include/digit_prep.h. */
+#include "digit_prep.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One axis of an area-averaging resample: for output index o, the weights
+ * of input indices [first[o], first[o] + count[o]) (summing to 1). */
+typedef struct {
+    int *first, *count;
+    float *weight; /* count[o] entries per output, packed, at offset[o] */
+    int *offset;
+} axis_weights;
+
+static void axis_free(axis_weights *a)
+{
+    free(a->first);
+    free(a->count);
+    free(a->offset);
+    free(a->weight);
+}
+
+static int axis_make(int in, int out, axis_weights *a)
+{
+    a->first = malloc(sizeof(int) * out);
+    a->count = malloc(sizeof(int) * out);
+    a->offset = malloc(sizeof(int) * out);
+    /* each output spans in/out inputs, touching at most ceil(in/out) + 1 */
+    int per = in / out + 2;
+    a->weight = malloc(sizeof(float) * (size_t)out * per);
+    if (!a->first || !a->count || !a->offset || !a->weight) {
+        axis_free(a);
+        return -1;
+    }
+    double step = (double)in / out;
+    for (int o = 0; o < out; o++) {
+        double lo = o * step, hi = (o + 1) * step;
+        int i0 = (int)floor(lo), i1 = (int)ceil(hi);
+        if (i1 > in) i1 = in;
+        if (i1 <= i0) i1 = i0 + 1;
+        a->first[o] = i0;
+        a->count[o] = i1 - i0;
+        a->offset[o] = o * per;
+        for (int i = i0; i < i1; i++) {
+            double cover = fmin(hi, i + 1.0) - fmax(lo, (double)i);
+            a->weight[o * per + (i - i0)] = (float)(cover > 0 ? cover / step : 0);
+        }
+    }
+    return 0;
+}
+
+int resample_area(const float *src, int sw, int sh, float *dst, int dw, int dh)
+{
+    axis_weights ax = {0}, ay = {0};
+    float *tmp = NULL;
+    if (axis_make(sw, dw, &ax) || axis_make(sh, dh, &ay) ||
+        !(tmp = calloc((size_t)dw * sh, sizeof(float)))) { /* rows resampled first */
+        axis_free(&ax);
+        axis_free(&ay);
+        return -1;
+    }
+    for (int y = 0; y < sh; y++)
+        for (int o = 0; o < dw; o++) {
+            float s = 0;
+            for (int j = 0; j < ax.count[o]; j++)
+                s += ax.weight[ax.offset[o] + j] * src[(size_t)y * sw + ax.first[o] + j];
+            tmp[(size_t)y * dw + o] = s;
+        }
+    for (int o = 0; o < dh; o++)
+        for (int x = 0; x < dw; x++) {
+            float s = 0;
+            for (int j = 0; j < ay.count[o]; j++)
+                s += ay.weight[ay.offset[o] + j] * tmp[(size_t)(ay.first[o] + j) * dw + x];
+            dst[(size_t)o * dw + x] = s;
+        }
+    free(tmp);
+    axis_free(&ax);
+    axis_free(&ay);
+    return 0;
+}
+
+static int cmp_uchar(const void *a, const void *b)
+{
+    return (int)*(const unsigned char *)a - (int)*(const unsigned char *)b;
+}
+
+int digit_to_mnist(const gray_image *in, unsigned char *out, digit_prep_info *info)
+{
+    digit_prep_info dummy;
+    if (!info) info = &dummy;
+    memset(info, 0, sizeof *info);
+    int w = in->w, h = in->h;
+    size_t n = (size_t)w * h;
+    memset(out, 0, DIGIT_SIDE * DIGIT_SIDE);
+
+    /* the outermost ring of pixels */
+    size_t ring = w == 1 || h == 1 ? n : 2 * (size_t)w + 2 * (size_t)h - 4;
+    unsigned char *border = malloc(ring);
+    float *v = malloc(sizeof(float) * n);
+    if (!border || !v) {
+        free(border);
+        free(v);
+        return -1;
+    }
+    size_t nb = 0, bright = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (y == 0 || y == h - 1 || x == 0 || x == w - 1)
+                border[nb++] = in->px[(size_t)y * w + x];
+    for (size_t i = 0; i < nb; i++) bright += border[i] > 127;
+    info->inverted = 2 * bright > nb;
+    if (info->inverted)
+        for (size_t i = 0; i < nb; i++) border[i] = (unsigned char)(255 - border[i]);
+
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(info->inverted ? 255 - in->px[i] : in->px[i]);
+
+    if (w == DIGIT_SIDE && h == DIGIT_SIDE) {
+        for (size_t i = 0; i < n; i++) out[i] = (unsigned char)v[i];
+        info->box_w = w;
+        info->box_h = h;
+        info->scaled_w = w;
+        info->scaled_h = h;
+        free(border);
+        free(v);
+        return 0;
+    }
+    info->resized = 1;
+
+    /* background level: the median of the border, subtracted; then the
+     * brightest pixel is made 255 */
+    qsort(border, nb, 1, cmp_uchar);
+    float bg = border[nb / 2], top = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = v[i] > bg ? v[i] - bg : 0;
+        if (v[i] > top) top = v[i];
+    }
+    free(border);
+    if (top <= 0) {
+        info->blank = 1;
+        free(v);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) v[i] *= 255.0f / top;
+
+    /* bounding box of the clearly-foreground pixels */
+    const float thresh = 0.15f * 255.0f;
+    int x0 = w, y0 = h, x1 = -1, y1 = -1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (v[(size_t)y * w + x] > thresh) {
+                if (x < x0) x0 = x;
+                if (x > x1) x1 = x;
+                if (y < y0) y0 = y;
+                if (y > y1) y1 = y;
+            }
+    int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+    info->box_x = x0;
+    info->box_y = y0;
+    info->box_w = bw;
+    info->box_h = bh;
+
+    float *box = malloc(sizeof(float) * (size_t)bw * bh);
+    if (!box) {
+        free(v);
+        return -1;
+    }
+    for (int y = 0; y < bh; y++)
+        memcpy(box + (size_t)y * bw, v + (size_t)(y0 + y) * w + x0, sizeof(float) * bw);
+    free(v);
+
+    /* the longer side becomes 20, the other keeps the aspect ratio */
+    int longer = bw > bh ? bw : bh;
+    int sw = bw == longer ? DIGIT_BOX : (int)lround((double)bw * DIGIT_BOX / longer);
+    int sh = bh == longer ? DIGIT_BOX : (int)lround((double)bh * DIGIT_BOX / longer);
+    if (sw < 1) sw = 1;
+    if (sh < 1) sh = 1;
+    info->scaled_w = sw;
+    info->scaled_h = sh;
+    float *small = malloc(sizeof(float) * (size_t)sw * sh);
+    if (!small || resample_area(box, bw, bh, small, sw, sh)) {
+        free(small);
+        free(box);
+        return -1;
+    }
+    free(box);
+    /* thin strokes fade when shrunk a lot: MNIST digits always reach 255 */
+    float peak = 0;
+    for (int i = 0; i < sw * sh; i++)
+        if (small[i] > peak) peak = small[i];
+    if (peak > 0)
+        for (int i = 0; i < sw * sh; i++) small[i] *= 255.0f / peak;
+
+    /* centre of mass to (14, 14), the box kept inside the canvas */
+    double m = 0, mx = 0, my = 0;
+    for (int y = 0; y < sh; y++)
+        for (int x = 0; x < sw; x++) {
+            double p = small[(size_t)y * sw + x];
+            m += p;
+            mx += p * x;
+            my += p * y;
+        }
+    double cx = m > 0 ? mx / m : (sw - 1) / 2.0, cy = m > 0 ? my / m : (sh - 1) / 2.0;
+    int ox = (int)lround(14.0 - cx), oy = (int)lround(14.0 - cy);
+    if (ox < 0) ox = 0;
+    if (oy < 0) oy = 0;
+    if (ox > DIGIT_SIDE - sw) ox = DIGIT_SIDE - sw;
+    if (oy > DIGIT_SIDE - sh) oy = DIGIT_SIDE - sh;
+    info->off_x = ox;
+    info->off_y = oy;
+    for (int y = 0; y < sh; y++)
+        for (int x = 0; x < sw; x++) {
+            float p = small[(size_t)y * sw + x];
+            p = p < 0 ? 0 : p > 255 ? 255 : p;
+            out[(oy + y) * DIGIT_SIDE + ox + x] = (unsigned char)lrintf(p);
+        }
+    free(small);
+    return 0;
+}
