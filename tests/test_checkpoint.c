@@ -7,69 +7,25 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "idx_util.h"
 #include "rng.h"
-
-extern char **environ;
+#include "run_util.h"
 
 #define ERRLEN 4400
 #define FC_NET "fc16,relu,fc10,softmax"
 #define TRAIN_COUNT 600
 #define TEST_COUNT 200
+#define TEMP_NAME "test_checkpoint"
 
-/* ---- temporary folders and files ---- */
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-        if (d) closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-/* The temporary folder of the running test, removed by its .fini even when
- * an assertion fails. */
-static char temp_dir[256];
-
-static void make_temp_dir(char *dir, size_t len)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, len, "%s/test_checkpoint_XXXXXX", t && *t ? t : "/tmp");
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp %s: %s", dir, strerror(errno));
-    snprintf(temp_dir, sizeof temp_dir, "%s", dir);
-}
-
-static void remove_temp_dir(void)
-{
-    if (temp_dir[0]) remove_tree(temp_dir);
-    temp_dir[0] = 0;
-}
+/* ---- temporary files ---- */
 
 /* "<temp_dir>/<name>" */
 static void temp_path(char *out, size_t len, const char *name)
@@ -87,37 +43,6 @@ static int is_dir(const char *path)
 {
     struct stat st;
     return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The whole file, malloc'ed, its size in *len; fails the test when unreadable. */
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    unsigned char *p = malloc(cap);
-    cr_assert_not_null(p);
-    size_t got;
-    while ((got = fread(p + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            p = realloc(p, cap);
-            cr_assert_not_null(p);
-        }
-    }
-    cr_assert_not(ferror(f), "reading %s failed", path);
-    fclose(f);
-    *len = n;
-    return p;
-}
-
-static void spit(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, len, f), len, "writing %s failed", path);
-    cr_assert_eq(fclose(f), 0, "closing %s failed", path);
 }
 
 /* No "<dir>/...tmp" file is left anywhere in dir. */
@@ -138,7 +63,7 @@ static void expect_no_tmp_in(const char *dir)
 static void expect_same_file(const char *a, const char *b, const char *why)
 {
     size_t la, lb;
-    unsigned char *pa = slurp(a, &la), *pb = slurp(b, &lb);
+    unsigned char *pa = read_file(a, &la), *pb = read_file(b, &lb);
     size_t i = 0;
     while (i < la && i < lb && pa[i] == pb[i]) i++;
     free(pa);
@@ -319,7 +244,7 @@ static void expect_refusal(const char *path, const char *const *want, const char
 Test(checkpoint, round_trip_exact_bits, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     const long n = 4099;
     checkpoint_meta m = sample_meta();
@@ -358,7 +283,7 @@ Test(checkpoint, round_trip_exact_bits, .fini = remove_temp_dir)
 Test(checkpoint, round_trip_edge_meta, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     checkpoint_meta m = sample_meta();
     memset(m.spec, 'x', NET_SPEC_MAX - 1);
@@ -388,7 +313,7 @@ Test(checkpoint, round_trip_edge_meta, .fini = remove_temp_dir)
 Test(checkpoint, documented_layout, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     const long n = 37;
     checkpoint_meta m = sample_meta();
@@ -396,7 +321,7 @@ Test(checkpoint, documented_layout, .fini = remove_temp_dir)
     char err[ERRLEN] = "";
     cr_assert_eq(checkpoint_save(path, &m, p, mo, n, err, sizeof err), 0, "save: %s", err);
     size_t len;
-    unsigned char *b = slurp(path, &len);
+    unsigned char *b = read_file(path, &len);
     size_t sl = strlen(m.spec);
     size_t want = 8 + 4 + 4 + sl + 16 + 16 + 12 + 4 + 24 + 8 + 8 + 8 * (size_t)n + 4;
     cr_assert_eq(len, want, "the file has %zu bytes, the layout %zu", len, want);
@@ -444,7 +369,7 @@ Test(checkpoint, documented_layout, .fini = remove_temp_dir)
 Test(checkpoint, save_leaves_no_tmp, .fini = remove_temp_dir)
 {
     char dir[256], path[512], tmp[520];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "model.ck");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     checkpoint_meta m = sample_meta();
@@ -482,7 +407,7 @@ static void expect_save_fails(const char *path, const char *why)
 Test(checkpoint, save_into_missing_folder_fails, .fini = remove_temp_dir)
 {
     char dir[256], sub[512], path[600];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(sub, sizeof sub, "no-such-folder");
     snprintf(path, sizeof path, "%s/ck", sub);
     expect_save_fails(path, "a save into a missing folder");
@@ -499,11 +424,11 @@ Test(checkpoint, save_into_missing_folder_fails, .fini = remove_temp_dir)
 Test(checkpoint, save_onto_a_folder_fails, .fini = remove_temp_dir)
 {
     char dir[256], path[512], inner[600], tmp[520];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "a-folder");
     cr_assert_eq(mkdir(path, 0777), 0);
     snprintf(inner, sizeof inner, "%s/keep", path);
-    spit(inner, "keep", 4);
+    write_file(inner, "keep", 4);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     expect_save_fails(path, "a save onto an existing folder");
     cr_assert(is_dir(path), "the folder %s is gone", path);
@@ -514,18 +439,18 @@ Test(checkpoint, save_onto_a_folder_fails, .fini = remove_temp_dir)
 Test(checkpoint, failed_save_keeps_old_file, .fini = remove_temp_dir)
 {
     char dir[256], path[512], tmp[520];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     checkpoint_meta m = sample_meta();
     save_sample(path, &m, 300);
     size_t len0;
-    unsigned char *before = slurp(path, &len0);
+    unsigned char *before = read_file(path, &len0);
     /* "<path>.tmp" is a folder, so it cannot be opened for writing */
     cr_assert_eq(mkdir(tmp, 0777), 0);
     expect_save_fails(path, "a save whose .tmp cannot be created");
     size_t len1;
-    unsigned char *after = slurp(path, &len1);
+    unsigned char *after = read_file(path, &len1);
     cr_assert(len0 == len1 && memcmp(before, after, len0) == 0,
               "a failed save changed the old checkpoint (%zu -> %zu bytes)", len0, len1);
     cr_assert(is_dir(tmp), "the failed save removed the folder %s", tmp);
@@ -547,18 +472,18 @@ Test(checkpoint, save_in_read_only_folder_keeps_old_file, .fini = remove_temp_di
 {
     if (geteuid() == 0) cr_skip_test("running as root: permissions are not enforced");
     char dir[256], sub[512], path[600];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(sub, sizeof sub, "ro");
     cr_assert_eq(mkdir(sub, 0777), 0);
     snprintf(path, sizeof path, "%s/ck", sub);
     checkpoint_meta m = sample_meta();
     save_sample(path, &m, 50);
     size_t len0, len1;
-    unsigned char *before = slurp(path, &len0);
+    unsigned char *before = read_file(path, &len0);
     cr_assert_eq(chmod(sub, 0555), 0);
     expect_save_fails(path, "a save in a read-only folder");
     cr_assert_eq(chmod(sub, 0777), 0);
-    unsigned char *after = slurp(path, &len1);
+    unsigned char *after = read_file(path, &len1);
     cr_assert(len0 == len1 && memcmp(before, after, len0) == 0,
               "a failed save changed the old checkpoint");
     expect_no_tmp_in(sub);
@@ -573,22 +498,22 @@ static unsigned char *valid_file(const char *path, long n, size_t *len)
 {
     checkpoint_meta m = sample_meta();
     save_sample(path, &m, n);
-    return slurp(path, len);
+    return read_file(path, len);
 }
 
 Test(checkpoint, refuses_bad_magic, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     size_t len;
     unsigned char *b = valid_file(path, 20, &len);
     b[0] = 'X';
     fix_crc(b, len);
-    spit(path, b, len);
+    write_file(path, b, len);
     expect_refusal(path, W("not a cnn checkpoint"), "bad magic");
     const char text[] = "kind,epoch,step,loss,acc,lr,seconds\ntrain,1,1,2.3,10,0.1,0.1\n";
-    spit(path, text, sizeof text - 1);
+    write_file(path, text, sizeof text - 1);
     expect_refusal(path, W("not a cnn checkpoint"), "a CSV file");
     free(b);
 }
@@ -596,23 +521,23 @@ Test(checkpoint, refuses_bad_magic, .fini = remove_temp_dir)
 Test(checkpoint, refuses_newer_version, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     size_t len;
     unsigned char *b = valid_file(path, 20, &len);
     cr_assert_eq(le32(b + 8), CHECKPOINT_VERSION);
     set_le32(b + 8, CHECKPOINT_VERSION + 1);
     fix_crc(b, len); /* only the version is wrong */
-    spit(path, b, len);
+    write_file(path, b, len);
     expect_refusal(path, W("newer", "update"), "version + 1");
     set_le32(b + 8, 0xFFFFFFFFu);
     fix_crc(b, len);
-    spit(path, b, len);
+    write_file(path, b, len);
     expect_refusal(path, W("newer", "4294967295"), "version 2^32-1");
     /* an older (unknown) version: refused too, but not as "newer" */
     set_le32(b + 8, 0);
     fix_crc(b, len);
-    spit(path, b, len);
+    write_file(path, b, len);
     expect_refusal(path, W("version"), "version 0");
     checkpoint_meta m;
     float *p, *mo;
@@ -626,17 +551,17 @@ Test(checkpoint, refuses_newer_version, .fini = remove_temp_dir)
 Test(checkpoint, refuses_crc_mismatch, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     size_t len;
     unsigned char *b = valid_file(path, 500, &len);
     size_t params_at = len - 4 - 2 * 500 * 4;
     b[params_at + 123 * 4 + 1] ^= 0x01; /* one bit of one parameter */
-    spit(path, b, len);
+    write_file(path, b, len);
     expect_refusal(path, W("CRC"), "a flipped bit in a parameter");
     b[params_at + 123 * 4 + 1] ^= 0x01;
     b[len - 1] ^= 0x80; /* the CRC itself */
-    spit(path, b, len);
+    write_file(path, b, len);
     expect_refusal(path, W("CRC"), "a flipped bit in the CRC");
     free(b);
 }
@@ -645,7 +570,7 @@ Test(checkpoint, refuses_crc_mismatch, .fini = remove_temp_dir)
 Test(checkpoint, refuses_every_corrupted_byte, .fini = remove_temp_dir)
 {
     char dir[256], path[512], bad[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     temp_path(bad, sizeof bad, "bad");
     size_t len;
@@ -654,7 +579,7 @@ Test(checkpoint, refuses_every_corrupted_byte, .fini = remove_temp_dir)
         char why[64];
         snprintf(why, sizeof why, "byte %zu of %zu flipped", i, len);
         b[i] ^= 0x5A;
-        spit(bad, b, len);
+        write_file(bad, b, len);
         expect_refusal(bad, W(""), why);
         b[i] ^= 0x5A;
     }
@@ -664,31 +589,31 @@ Test(checkpoint, refuses_every_corrupted_byte, .fini = remove_temp_dir)
 Test(checkpoint, refuses_truncation_at_every_length, .fini = remove_temp_dir)
 {
     char dir[256], path[512], cut[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     temp_path(cut, sizeof cut, "cut");
     size_t len;
     unsigned char *b = valid_file(path, 64, &len);
     /* the named lengths first, with the words their messages need */
-    spit(cut, b, 0);
+    write_file(cut, b, 0);
     expect_refusal(cut, W("not a cnn checkpoint"), "0 bytes");
-    spit(cut, b, 5);
+    write_file(cut, b, 5);
     expect_refusal(cut, W("not a cnn checkpoint"), "5 bytes");
-    spit(cut, b, len / 2);
+    write_file(cut, b, len / 2);
     expect_refusal(cut, W("cut short"), "half the file");
-    spit(cut, b, len - 1);
+    write_file(cut, b, len - 1);
     expect_refusal(cut, W("cut short"), "all but one byte");
     for (size_t n = 0; n < len; n++) {
         char why[64];
         snprintf(why, sizeof why, "the first %zu of %zu bytes", n, len);
-        spit(cut, b, n);
+        write_file(cut, b, n);
         expect_refusal(cut, W(""), why);
     }
     /* and one byte too many */
     unsigned char *longer = malloc(len + 1);
     memcpy(longer, b, len);
     longer[len] = 0;
-    spit(cut, longer, len + 1);
+    write_file(cut, longer, len + 1);
     expect_refusal(cut, W(""), "a byte appended");
     free(longer);
     free(b);
@@ -698,7 +623,7 @@ Test(checkpoint, refuses_truncation_at_every_length, .fini = remove_temp_dir)
 Test(checkpoint, refuses_inconsistent_sizes, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
     size_t len;
     unsigned char *orig = valid_file(path, 16, &len);
@@ -713,7 +638,7 @@ Test(checkpoint, refuses_inconsistent_sizes, .fini = remove_temp_dir)
         memcpy(b, orig, len);
         set_le64(b + count_at, counts[i]);
         fix_crc(b, len);
-        spit(path, b, len);
+        write_file(path, b, len);
         expect_refusal(path, W(""), why);
     }
     static const uint32_t spec_lens[] = {NET_SPEC_MAX, 100000, UINT32_MAX, 0xFFFFFFFCu};
@@ -723,7 +648,7 @@ Test(checkpoint, refuses_inconsistent_sizes, .fini = remove_temp_dir)
         memcpy(b, orig, len);
         set_le32(b + 12, spec_lens[i]);
         fix_crc(b, len);
-        spit(path, b, len);
+        write_file(path, b, len);
         expect_refusal(path, W(""), why);
     }
     free(b);
@@ -733,7 +658,7 @@ Test(checkpoint, refuses_inconsistent_sizes, .fini = remove_temp_dir)
 Test(checkpoint, refuses_folder_and_missing_file, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     expect_refusal(dir, W(""), "a folder");
     temp_path(path, sizeof path, "does-not-exist");
     expect_refusal(path, W("No such file"), "a missing file");
@@ -742,140 +667,10 @@ Test(checkpoint, refuses_folder_and_missing_file, .fini = remove_temp_dir)
 /* ---- running the binary ---- */
 
 #define RUN_TIMEOUT_S 120
-
-typedef struct {
-    int exited, status, signaled, sig, timed_out;
-    char *out, *err;
-    size_t out_len, err_len;
-} result;
-
-static const char *cnn_bin(void)
-{
-    const char *b = getenv("CNN_BIN");
-    return b && *b ? b : "build/cnn";
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-    memset(r, 0, sizeof *r);
-}
-
-static void append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
-{
-    if (*len + n + 1 > *cap) {
-        size_t c = *cap ? *cap : 4096;
-        while (c < *len + n + 1) c *= 2;
-        char *b = realloc(*buf, c);
-        cr_assert_not_null(b, "out of memory");
-        *buf = b;
-        *cap = c;
-    }
-    memcpy(*buf + *len, data, n);
-    *len += n;
-    (*buf)[*len] = 0;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Runs cnn with argv (argv[0] is replaced by the binary's path; NULL-
- * terminated), capturing stdout, stderr and how it ended. Skips the test
- * when the binary does not exist. */
-static void run_cnn(const char *const argv[], result *r)
-{
-    const char *bin = cnn_bin();
-    memset(r, 0, sizeof *r);
-    if (access(bin, X_OK) != 0) {
-        remove_temp_dir(); /* a skipped test does not run its .fini */
-        cr_skip_test("no cnn binary at \"%s\" (%s): build it with make, or set CNN_BIN", bin,
-                     strerror(errno));
-    }
-    int argc = 0;
-    while (argv[argc]) argc++;
-    char **args = calloc((size_t)argc + 1, sizeof *args);
-    cr_assert_not_null(args);
-    args[0] = (char *)bin;
-    for (int i = 1; i < argc; i++) args[i] = (char *)argv[i];
-
-    int po[2], pe[2];
-    cr_assert_eq(pipe(po), 0, "pipe: %s", strerror(errno));
-    cr_assert_eq(pipe(pe), 0, "pipe: %s", strerror(errno));
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, po[0]);
-    posix_spawn_file_actions_addclose(&fa, pe[0]);
-    posix_spawn_file_actions_addclose(&fa, po[1]);
-    posix_spawn_file_actions_addclose(&fa, pe[1]);
-    pid_t pid;
-    int rc = posix_spawn(&pid, bin, &fa, NULL, args, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    free(args);
-    close(po[1]);
-    close(pe[1]);
-    cr_assert_eq(rc, 0, "posix_spawn %s: %s", bin, strerror(rc));
-
-    size_t out_cap = 0, err_cap = 0;
-    append(&r->out, &r->out_len, &out_cap, "", 0);
-    append(&r->err, &r->err_len, &err_cap, "", 0);
-    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-    int open_fds = 2;
-    double deadline = now_s() + RUN_TIMEOUT_S;
-    while (open_fds > 0) {
-        int left_ms = (int)((deadline - now_s()) * 1000);
-        if (left_ms <= 0) {
-            r->timed_out = 1;
-            kill(pid, SIGKILL);
-            break;
-        }
-        int n = poll(fds, 2, left_ms);
-        if (n < 0 && errno == EINTR) continue;
-        cr_assert_geq(n, 0, "poll: %s", strerror(errno));
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[4096];
-            ssize_t got = read(fds[i].fd, buf, sizeof buf);
-            if (got < 0 && errno == EINTR) continue;
-            if (got <= 0) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-                continue;
-            }
-            if (i == 0) append(&r->out, &r->out_len, &out_cap, buf, (size_t)got);
-            else append(&r->err, &r->err_len, &err_cap, buf, (size_t)got);
-        }
-    }
-    for (int i = 0; i < 2; i++)
-        if (fds[i].fd >= 0) close(fds[i].fd);
-    int st;
-    while (waitpid(pid, &st, 0) < 0) cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
-    r->exited = WIFEXITED(st);
-    r->status = r->exited ? WEXITSTATUS(st) : -1;
-    r->signaled = WIFSIGNALED(st);
-    r->sig = r->signaled ? WTERMSIG(st) : 0;
-}
-
-#define RUN(r, ...) run_cnn((const char *const[]){"cnn", __VA_ARGS__, NULL}, (r))
+#define RUN(r, ...) run_cnn(CNN_ARGV(__VA_ARGS__), RUN_TIMEOUT_S, (r))
 /* cnn train on the CPU with the synthetic data in dir, no log, quiet. */
 #define TRAIN(r, dir, ...)                                                                   \
     RUN(r, "train", "--data", dir, "--device", "cpu", "--log", "", "--quiet", __VA_ARGS__)
-
-static void expect_not_crashed(const result *r)
-{
-    cr_assert_not(r->timed_out, "cnn ran for more than %d s and was killed", RUN_TIMEOUT_S);
-    cr_assert_not(r->signaled, "cnn was killed by signal %d (%s); stderr: %s", r->sig,
-                  strsignal(r->sig), r->err);
-    cr_assert(r->exited, "cnn did not exit normally");
-}
 
 static void expect_success(const result *r, const char *what)
 {
@@ -885,81 +680,19 @@ static void expect_success(const result *r, const char *what)
     cr_assert_eq(r->err_len, 0, "%s: a successful run wrote to stderr:\n%s", what, r->err);
 }
 
-/* Exit status `status` and exactly one stderr line holding every fragment. */
-static void expect_error(const result *r, int status, const char *const *want, const char *what)
-{
-    expect_not_crashed(r);
-    cr_assert_eq(r->status, status, "%s: exit %d, want %d; stderr: %s", what, r->status, status,
-                 r->err);
-    cr_assert_gt(r->err_len, 0, "%s: nothing on stderr", what);
-    cr_assert_eq(strlen(r->err), r->err_len, "%s: stderr holds a NUL byte", what);
-    cr_assert_eq(strchr(r->err, '\n'), r->err + r->err_len - 1,
-                 "%s: stderr should be exactly one line, got:\n%s", what, r->err);
-    for (const char *const *w = want; *w; w++)
-        cr_assert_not_null(strstr(r->err, *w), "%s: stderr should contain '%s', got: %s", what,
-                           *w, r->err);
-}
-
-/* The last line of s (without its newline). */
-static void last_line(const char *s, char *line, size_t len)
-{
-    size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == '\n') n--;
-    size_t start = n;
-    while (start > 0 && s[start - 1] != '\n') start--;
-    snprintf(line, len, "%.*s", (int)(n - start), s + start);
-}
-
-/* The raw text of a JSON field's value (up to the next , or }); -1 if absent. */
-static int json_field(const char *json, const char *key, char *value, size_t len)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(json, pat);
-    if (!p) return -1;
-    p += strlen(pat);
-    size_t n = *p == '"' ? strcspn(p + 1, "\"") + 2 : strcspn(p, ",}");
-    snprintf(value, len, "%.*s", (int)n, p);
-    return 0;
-}
-
-static void json_of(const result *r, char *json, size_t len)
-{
-    last_line(r->out, json, len);
-    size_t n = strlen(json);
-    cr_assert(n >= 2 && json[0] == '{' && json[n - 1] == '}',
-              "the last stdout line is not a JSON object: %s", json);
-}
-
 /* ---- synthetic MNIST-shaped data ---- */
-
-static void put_be32(FILE *f, unsigned v)
-{
-    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 8), (unsigned char)v};
-    cr_assert_eq(fwrite(b, 1, 4, f), 4u);
-}
 
 /* <dir>/<prefix>-images-idx3-ubyte and -labels-idx1-ubyte: n 28x28 images of
  * ten classes, class k a bright 5x8 block at its own place on a 5x2 grid,
  * over deterministic noise; the labels in a scrambled order. */
 static void write_split(const char *dir, const char *prefix, int n, uint64_t seed)
 {
-    char path[4096];
     rng r = {seed};
-    unsigned char *labels = malloc((size_t)n);
-    cr_assert_not_null(labels);
+    unsigned char *labels = malloc((size_t)n), *images = malloc((size_t)n * 28 * 28);
+    cr_assert(labels && images);
     for (int i = 0; i < n; i++) labels[i] = (unsigned char)rng_below(&r, 10);
-
-    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, prefix);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    put_be32(f, 0x803);
-    put_be32(f, (unsigned)n);
-    put_be32(f, 28);
-    put_be32(f, 28);
     for (int i = 0; i < n; i++) {
-        unsigned char img[28 * 28];
+        unsigned char *img = images + (size_t)i * 28 * 28;
         int k = labels[i], x0 = (k % 5) * 5 + 1, y0 = (k / 5) * 13 + 3;
         for (int y = 0; y < 28; y++)
             for (int x = 0; x < 28; x++) {
@@ -967,24 +700,16 @@ static void write_split(const char *dir, const char *prefix, int n, uint64_t see
                 int on = x >= x0 && x < x0 + 5 && y >= y0 && y < y0 + 8;
                 img[y * 28 + x] = (unsigned char)(on ? 195 + noise : noise);
             }
-        cr_assert_eq(fwrite(img, 1, sizeof img, f), sizeof img);
     }
-    cr_assert_eq(fclose(f), 0);
-
-    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, prefix);
-    f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    put_be32(f, 0x801);
-    put_be32(f, (unsigned)n);
-    cr_assert_eq(fwrite(labels, 1, (size_t)n, f), (size_t)n);
-    cr_assert_eq(fclose(f), 0);
+    write_idx_split(dir, prefix, n, images, labels);
+    free(images);
     free(labels);
 }
 
 /* A temp folder with the data in "<dir>" itself (checkpoints go beside it). */
 static void make_data_dir(char *dir, size_t len)
 {
-    make_temp_dir(dir, len);
+    make_temp_dir(TEMP_NAME, dir, len);
     write_split(dir, "train", TRAIN_COUNT, 101);
     write_split(dir, "t10k", TEST_COUNT, 202);
 }
@@ -1241,7 +966,7 @@ Test(checkpoint, resume_wrong_network, .fini = remove_temp_dir, .timeout = 300)
     expect_success(&r, "train --save A");
     result_free(&r);
     size_t len0;
-    unsigned char *b0 = slurp(a, &len0);
+    unsigned char *b0 = read_file(a, &len0);
     snprintf(before, sizeof before, "%s", a);
     TRAIN(&r, dir, "--resume", a, "--net", "mlp1", "--epochs", "3", "--save", a);
     expect_error(&r, 1, W("wrong network"), "train --resume A --net mlp1");
@@ -1251,7 +976,7 @@ Test(checkpoint, resume_wrong_network, .fini = remove_temp_dir, .timeout = 300)
     expect_error(&r, 1, W("wrong network"), "train --resume A --net fc32,...");
     result_free(&r);
     size_t len1;
-    unsigned char *b1 = slurp(a, &len1);
+    unsigned char *b1 = read_file(a, &len1);
     cr_assert(len0 == len1 && !memcmp(b0, b1, len0), "a refused resume changed %s", before);
     free(b0);
     free(b1);
@@ -1302,23 +1027,23 @@ Test(checkpoint, binary_refuses_bad_checkpoints, .fini = remove_temp_dir, .timeo
     expect_success(&r, "train --save A");
     result_free(&r);
     size_t len;
-    unsigned char *b = slurp(a, &len);
+    unsigned char *b = read_file(a, &len);
 
     b[len / 2] ^= 0x10;
-    spit(bad, b, len);
+    write_file(bad, b, len);
     expect_eval_refuses(bad, dir, W(bad, "CRC"), "a corrupted checkpoint");
     b[len / 2] ^= 0x10;
 
-    spit(bad, b, len - 1);
+    write_file(bad, b, len - 1);
     expect_eval_refuses(bad, dir, W(bad, "cut short"), "a checkpoint missing its last byte");
-    spit(bad, b, len / 3);
+    write_file(bad, b, len / 3);
     expect_eval_refuses(bad, dir, W(bad, "cut short"), "a third of a checkpoint");
-    spit(bad, b, 0);
+    write_file(bad, b, 0);
     expect_eval_refuses(bad, dir, W(bad, "not a cnn checkpoint"), "an empty file");
 
     set_le32(b + 8, CHECKPOINT_VERSION + 1);
     fix_crc(b, len);
-    spit(bad, b, len);
+    write_file(bad, b, len);
     expect_eval_refuses(bad, dir, W(bad, "newer", "update"), "a checkpoint from a newer version");
     set_le32(b + 8, CHECKPOINT_VERSION);
 
@@ -1328,7 +1053,7 @@ Test(checkpoint, binary_refuses_bad_checkpoints, .fini = remove_temp_dir, .timeo
     cr_assert_eq(sl, strlen(spec));
     memcpy(b + 16, "fc16,relu,fc11,softmax", sl);
     fix_crc(b, len);
-    spit(bad, b, len);
+    write_file(bad, b, len);
     expect_eval_refuses(bad, dir, W(bad), "a checkpoint for 11 classes");
 
     expect_eval_refuses(dir, dir, W(dir), "a folder as the checkpoint");
@@ -1384,13 +1109,13 @@ Test(checkpoint, binary_failed_save_keeps_old_checkpoint, .fini = remove_temp_di
     expect_success(&r, "train --save A");
     result_free(&r);
     size_t len0, len1;
-    unsigned char *b0 = slurp(a, &len0);
+    unsigned char *b0 = read_file(a, &len0);
     cr_assert_eq(mkdir(tmp, 0777), 0);
     TRAIN(&r, dir, "--net", FC_NET, "--epochs", "1", "--batch", "20", "--seed", "9", "--save", a);
     expect_error(&r, 1, W(a), "train --save A where A.tmp is a folder");
     cr_assert_null(strstr(r.out, "\"test_loss\""), "a run whose save failed printed its JSON");
     result_free(&r);
-    unsigned char *b1 = slurp(a, &len1);
+    unsigned char *b1 = read_file(a, &len1);
     cr_assert(len0 == len1 && !memcmp(b0, b1, len0), "the failed save changed %s", a);
     free(b0);
     free(b1);

@@ -4,278 +4,62 @@
  * The binary is $CNN_BIN, or build/cnn when that is unset. */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "idx_util.h"
+#include "run_util.h"
 
 #define RUN_TIMEOUT_S 60
+#define TEMP_NAME "test_cli"
 
-typedef struct {
-    int exited;      /* exited normally; status is the exit status */
-    int status;
-    int signaled;    /* killed by a signal; sig is which */
-    int sig;
-    int timed_out;
-    char *out, *err; /* everything written to stdout and stderr, NUL-terminated */
-    size_t out_len, err_len;
-} result;
-
-static const char *cnn_bin(void)
-{
-    const char *b = getenv("CNN_BIN");
-    return b && *b ? b : "build/cnn";
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-    memset(r, 0, sizeof *r);
-}
-
-static void append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
-{
-    if (*len + n + 1 > *cap) {
-        size_t c = *cap ? *cap : 4096;
-        while (c < *len + n + 1) c *= 2;
-        char *b = realloc(*buf, c);
-        cr_assert_not_null(b, "out of memory");
-        *buf = b;
-        *cap = c;
-    }
-    memcpy(*buf + *len, data, n);
-    *len += n;
-    (*buf)[*len] = 0;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Runs cnn with argv (argv[0] is ignored and replaced by the binary's path;
- * NULL-terminated), capturing stdout, stderr and how it ended; kills it after
- * RUN_TIMEOUT_S seconds. Skips the test when the binary does not exist. */
-static void run_cnn(const char *const argv[], result *r)
-{
-    const char *bin = cnn_bin();
-    memset(r, 0, sizeof *r);
-    if (access(bin, X_OK) != 0)
-        cr_skip_test("no cnn binary at \"%s\" (%s): build it with make, or set CNN_BIN", bin,
-                     strerror(errno));
-
-    int argc = 0;
-    while (argv[argc]) argc++;
-    char **args = calloc((size_t)argc + 1, sizeof *args);
-    cr_assert_not_null(args);
-    args[0] = (char *)bin;
-    for (int i = 1; i < argc; i++) args[i] = (char *)argv[i];
-
-    int po[2], pe[2];
-    cr_assert_eq(pipe(po), 0, "pipe: %s", strerror(errno));
-    cr_assert_eq(pipe(pe), 0, "pipe: %s", strerror(errno));
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, po[0]);
-    posix_spawn_file_actions_addclose(&fa, pe[0]);
-    posix_spawn_file_actions_addclose(&fa, po[1]);
-    posix_spawn_file_actions_addclose(&fa, pe[1]);
-    pid_t pid;
-    int rc = posix_spawn(&pid, bin, &fa, NULL, args, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    free(args);
-    close(po[1]);
-    close(pe[1]);
-    cr_assert_eq(rc, 0, "posix_spawn %s: %s", bin, strerror(rc));
-
-    size_t out_cap = 0, err_cap = 0;
-    append(&r->out, &r->out_len, &out_cap, "", 0);
-    append(&r->err, &r->err_len, &err_cap, "", 0);
-    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-    int open_fds = 2;
-    double deadline = now_s() + RUN_TIMEOUT_S;
-    while (open_fds > 0) {
-        int left_ms = (int)((deadline - now_s()) * 1000);
-        if (left_ms <= 0) {
-            r->timed_out = 1;
-            kill(pid, SIGKILL);
-            break;
-        }
-        int n = poll(fds, 2, left_ms);
-        if (n < 0 && errno == EINTR) continue;
-        cr_assert_geq(n, 0, "poll: %s", strerror(errno));
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[4096];
-            ssize_t got = read(fds[i].fd, buf, sizeof buf);
-            if (got < 0 && errno == EINTR) continue;
-            if (got <= 0) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-                continue;
-            }
-            if (i == 0) append(&r->out, &r->out_len, &out_cap, buf, (size_t)got);
-            else append(&r->err, &r->err_len, &err_cap, buf, (size_t)got);
-        }
-    }
-    for (int i = 0; i < 2; i++)
-        if (fds[i].fd >= 0) close(fds[i].fd);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
-    r->exited = WIFEXITED(st);
-    r->status = r->exited ? WEXITSTATUS(st) : -1;
-    r->signaled = WIFSIGNALED(st);
-    r->sig = r->signaled ? WTERMSIG(st) : 0;
-}
-
-#define RUN(r, ...) run_cnn((const char *const[]){"cnn", __VA_ARGS__, NULL}, (r))
-
-static void expect_not_crashed(const result *r)
-{
-    cr_assert_not(r->timed_out, "cnn ran for more than %d s and was killed", RUN_TIMEOUT_S);
-    cr_assert_not(r->signaled, "cnn was killed by signal %d (%s); stderr: %s", r->sig,
-                  strsignal(r->sig), r->err);
-    cr_assert(r->exited, "cnn did not exit normally");
-}
-
-/* An error: the exact exit status, exactly one line on stderr that contains
- * every one of the NULL-terminated fragments. */
-static void expect_error(const result *r, int status, const char *const *want)
-{
-    expect_not_crashed(r);
-    cr_assert_eq(r->status, status, "exit status %d, want %d; stderr: %s", r->status, status,
-                 r->err);
-    cr_assert_gt(r->err_len, 0, "nothing on stderr");
-    cr_assert_eq(strlen(r->err), r->err_len, "stderr holds a NUL byte");
-    cr_assert_eq(r->err[r->err_len - 1], '\n', "stderr does not end in a newline: \"%s\"",
-                 r->err);
-    cr_assert_eq(strchr(r->err, '\n'), r->err + r->err_len - 1,
-                 "stderr should be exactly one line, got:\n%s", r->err);
-    for (const char *const *w = want; *w; w++)
-        cr_assert_not_null(strstr(r->err, *w), "stderr should contain '%s', got: %s", *w,
-                           r->err);
-}
+#define RUN(r, ...) run_cnn(CNN_ARGV(__VA_ARGS__), RUN_TIMEOUT_S, (r))
 
 /* A usage error (exit 2) whose one stderr line contains all of want. */
 static void usage_error(const char *const argv[], const char *const *want)
 {
     result r;
-    run_cnn(argv, &r);
-    expect_error(&r, 2, want);
+    run_cnn(argv, RUN_TIMEOUT_S, &r);
+    expect_error(&r, 2, want, NULL);
     result_free(&r);
 }
 
-#define USAGE_ERROR(want, ...) \
-    usage_error((const char *const[]){"cnn", __VA_ARGS__, NULL}, (const char *const[])want)
+#define USAGE_ERROR(want, ...) usage_error(CNN_ARGV(__VA_ARGS__), (const char *const[])want)
 
 /* `cnn train SAFE... ARGS`: SAFE points --data and --log nowhere, so that a
  * flag wrongly accepted makes a quick runtime error (exit 1, a failed test),
  * never a real training run on data/mnist. */
-#define TRAIN_USAGE_ERROR(want, ...)                                                          \
-    usage_error((const char *const[]){"cnn", "train", "--data", "/nonexistent-data", "--log", \
-                                      "", __VA_ARGS__, NULL},                                 \
+#define TRAIN_USAGE_ERROR(want, ...)                                                        \
+    usage_error(CNN_ARGV("train", "--data", "/nonexistent-data", "--log", "", __VA_ARGS__), \
                 (const char *const[])want)
 
 /* A runtime error (exit 1) whose one stderr line contains all of want. */
 static void runtime_error(const char *const argv[], const char *const *want)
 {
     result r;
-    run_cnn(argv, &r);
-    expect_error(&r, 1, want);
+    run_cnn(argv, RUN_TIMEOUT_S, &r);
+    expect_error(&r, 1, want, NULL);
     result_free(&r);
 }
 
-#define RUNTIME_ERROR(want, ...) \
-    runtime_error((const char *const[]){"cnn", __VA_ARGS__, NULL}, (const char *const[])want)
+#define RUNTIME_ERROR(want, ...) runtime_error(CNN_ARGV(__VA_ARGS__), (const char *const[])want)
 #define W(...) {__VA_ARGS__, NULL}
 
-/* ---- temporary folders and synthetic data ---- */
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-        if (d) closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-/* The temporary folder of the running test, removed by its .fini even when
- * an assertion fails. */
-static char temp_dir[256];
-
-static void make_temp_dir(char *dir, size_t len)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, len, "%s/test_cli_XXXXXX", t && *t ? t : "/tmp");
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp %s: %s", dir, strerror(errno));
-    snprintf(temp_dir, sizeof temp_dir, "%s", dir);
-}
-
-static void remove_temp_dir(void)
-{
-    if (temp_dir[0]) remove_tree(temp_dir);
-    temp_dir[0] = 0;
-}
-
-static void put_be32(FILE *f, unsigned v)
-{
-    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 8), (unsigned char)v};
-    cr_assert_eq(fwrite(b, 1, 4, f), 4u);
-}
+/* ---- synthetic data ---- */
 
 /* Writes <dir>/<prefix>-images-idx3-ubyte and -labels-idx1-ubyte: n 28x28
  * images of two classes, label 0 bright on the left half and label 1 on the
  * right half, with a little deterministic noise. */
 static void write_split(const char *dir, const char *prefix, int n, unsigned seed)
 {
-    char path[4096];
     unsigned s = seed;
-    unsigned char *labels = malloc((size_t)n);
-    cr_assert_not_null(labels);
+    unsigned char *labels = malloc((size_t)n), *images = malloc((size_t)n * 28 * 28);
+    cr_assert(labels && images);
     for (int i = 0; i < n; i++) labels[i] = (unsigned char)(i % 2);
-
-    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, prefix);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    put_be32(f, 0x803);
-    put_be32(f, (unsigned)n);
-    put_be32(f, 28);
-    put_be32(f, 28);
     for (int i = 0; i < n; i++) {
-        unsigned char img[28 * 28];
+        unsigned char *img = images + (size_t)i * 28 * 28;
         for (int y = 0; y < 28; y++)
             for (int x = 0; x < 28; x++) {
                 s = s * 1103515245u + 12345u;
@@ -283,17 +67,9 @@ static void write_split(const char *dir, const char *prefix, int n, unsigned see
                 int bright = labels[i] == 0 ? x < 14 : x >= 14;
                 img[y * 28 + x] = (unsigned char)(bright ? 215 + noise : noise);
             }
-        cr_assert_eq(fwrite(img, 1, sizeof img, f), sizeof img);
     }
-    cr_assert_eq(fclose(f), 0);
-
-    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, prefix);
-    f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    put_be32(f, 0x801);
-    put_be32(f, (unsigned)n);
-    cr_assert_eq(fwrite(labels, 1, (size_t)n, f), (size_t)n);
-    cr_assert_eq(fclose(f), 0);
+    write_idx_split(dir, prefix, n, images, labels);
+    free(images);
     free(labels);
 }
 
@@ -301,30 +77,6 @@ static void write_synthetic_mnist(const char *dir)
 {
     write_split(dir, "train", 200, 1);
     write_split(dir, "t10k", 100, 2);
-}
-
-/* The last line of s (without its newline), copied into line. */
-static void last_line(const char *s, char *line, size_t len)
-{
-    size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == '\n') n--;
-    size_t start = n;
-    while (start > 0 && s[start - 1] != '\n') start--;
-    snprintf(line, len, "%.*s", (int)(n - start), s + start);
-}
-
-/* The raw text of a JSON field's value ("key":VALUE): a string with its quotes
- * (no escapes expected), else up to the next , or }. */
-static int json_field(const char *json, const char *key, char *value, size_t len)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(json, pat);
-    if (!p) return -1;
-    p += strlen(pat);
-    size_t n = *p == '"' ? strcspn(p + 1, "\"") + 2 : strcspn(p, ",}");
-    snprintf(value, len, "%.*s", (int)n, p);
-    return 0;
 }
 
 static const char *const JSON_KEYS[] = {"test_acc", "train_seconds", "seconds_per_epoch", "net",
@@ -342,11 +94,8 @@ static void train_tiny(const char *dir, const char *seed, const char *log, char 
     cr_assert_eq(r.status, 0, "training failed with %d; stderr:\n%s\nstdout:\n%s", r.status,
                  r.err, r.out);
     cr_assert_eq(r.err_len, 0, "a successful run wrote to stderr:\n%s", r.err);
-    last_line(r.out, json, len);
+    json_of(&r, json, len);
     result_free(&r);
-    size_t n = strlen(json);
-    cr_assert(n >= 2 && json[0] == '{' && json[n - 1] == '}',
-              "the last stdout line is not a JSON object: %s", json);
 }
 
 /* ---- summary ---- */
@@ -462,7 +211,7 @@ Test(cli, help_top_level)
     result_free(&r);
 
     /* no command at all: usage on stderr, exit 2 */
-    run_cnn((const char *const[]){"cnn", NULL}, &r);
+    run_cnn((const char *const[]){"cnn", NULL}, RUN_TIMEOUT_S, &r);
     expect_not_crashed(&r);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "usage"), "%s", r.err);
@@ -559,7 +308,7 @@ Test(cli, missing_data_folder)
 Test(cli, empty_data_folder, .fini = remove_temp_dir)
 {
     char dir[256];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     RUNTIME_ERROR(W(dir, "train-images-idx3-ubyte", "make data"), "train", "--data", dir,
                   "--device", "cpu", "--log", "");
 }
@@ -567,7 +316,7 @@ Test(cli, empty_data_folder, .fini = remove_temp_dir)
 Test(cli, data_is_a_file, .fini = remove_temp_dir)
 {
     char dir[256], file[300];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     snprintf(file, sizeof file, "%s/plain", dir);
     FILE *f = fopen(file, "w");
     cr_assert_not_null(f);
@@ -583,7 +332,7 @@ Test(cli, unwritable_log_fails_before_data)
     result r;
     RUN(&r, "train", "--log", "/nonexistent-dir/x.csv", "--data", "/nonexistent-data",
         "--device", "cpu");
-    expect_error(&r, 1, want);
+    expect_error(&r, 1, want, NULL);
     cr_assert_null(strstr(r.err, "nonexistent-data"), "the data was looked at before the log: %s",
                    r.err);
     cr_assert_eq(r.out_len, 0, "printed before failing: %s", r.out);
@@ -596,7 +345,7 @@ Test(cli, unwritable_save_fails_before_data)
     result r;
     RUN(&r, "train", "--save", "/nonexistent-dir/ck", "--log", "", "--data", "/nonexistent-data",
         "--device", "cpu", "--epochs", "1");
-    expect_error(&r, 1, want);
+    expect_error(&r, 1, want, NULL);
     cr_assert_null(strstr(r.err, "nonexistent-data"), "the data was looked at first: %s", r.err);
     result_free(&r);
 }
@@ -625,7 +374,7 @@ Test(cli, device_gpu_without_gpu)
     expect_not_crashed(&r);
     cr_assert_neq(r.status, 0, "--device gpu succeeded on a machine without a GPU");
     cr_assert_eq(r.status, 1, "exit %d; stderr: %s", r.status, r.err);
-    expect_error(&r, 1, (const char *const[]){NULL});
+    expect_error(&r, 1, (const char *const[]){NULL}, NULL);
     cr_assert(strstr(r.err, "gpu") || strstr(r.err, "GPU"), "stderr does not mention the GPU: %s",
               r.err);
     cr_assert_null(strstr(r.err, "/nonexistent"), "data was loaded before the device check: %s",
@@ -638,7 +387,7 @@ Test(cli, device_gpu_without_gpu)
 Test(cli, train_tiny_synthetic, .fini = remove_temp_dir)
 {
     char dir[256], log[320], json[4096];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     write_synthetic_mnist(dir);
     snprintf(log, sizeof log, "%s/log.csv", dir);
     train_tiny(dir, "1", log, json, sizeof json);
@@ -685,7 +434,7 @@ Test(cli, train_tiny_synthetic, .fini = remove_temp_dir)
 Test(cli, train_is_deterministic, .fini = remove_temp_dir)
 {
     char dir[256], json1[4096], json2[4096], json3[4096], l1[64], l2[64], l3[64];
-    make_temp_dir(dir, sizeof dir);
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
     write_synthetic_mnist(dir);
     train_tiny(dir, "7", "", json1, sizeof json1);
     train_tiny(dir, "7", "", json2, sizeof json2);

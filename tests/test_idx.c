@@ -2,7 +2,6 @@
  * Each test writes its own small files into a fresh temporary folder. */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,74 +11,30 @@
 #include <zlib.h>
 
 #include "data.h"
+#include "idx_util.h"
+#include "run_util.h"
 
-static char tmp_dir[] = "/tmp/test_idx_XXXXXX";
 static char err[512];
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[1024];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static void setup(void)
 {
-    cr_assert_not_null(mkdtemp(tmp_dir));
+    make_temp_dir("test_idx", NULL, 0);
     err[0] = 0;
 }
 
-static void teardown(void) { remove_tree(tmp_dir); }
-
-TestSuite(idx, .init = setup, .fini = teardown);
-
-/* A path inside the temporary folder; a few stay valid at once. */
-static const char *tmp_path(const char *name)
-{
-    static char paths[8][1024];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", tmp_dir, name);
-    return p;
-}
+TestSuite(idx, .init = setup, .fini = remove_temp_dir);
 
 /* An IDX image: the header for ndim dims, then n data bytes (i * 7 + 3). Caller frees. */
 static unsigned char *make_idx(int ndim, const unsigned dims[], size_t n, size_t *len)
 {
     *len = 4 + 4 * (size_t)ndim + n;
-    unsigned char *b = malloc(*len), *p = b;
-    *p++ = 0, *p++ = 0, *p++ = 0x08, *p++ = (unsigned char)ndim;
-    for (int i = 0; i < ndim; i++) {
-        *p++ = (unsigned char)(dims[i] >> 24), *p++ = (unsigned char)(dims[i] >> 16);
-        *p++ = (unsigned char)(dims[i] >> 8), *p++ = (unsigned char)dims[i];
-    }
+    unsigned char *b = malloc(*len), *p = b + 4 + 4 * (size_t)ndim;
+    store_be32(b, 0x0800u | (unsigned)ndim); /* magic: unsigned bytes, ndim dimensions */
+    for (int i = 0; i < ndim; i++)
+        store_be32(b + 4 + 4 * (size_t)i, dims[i]);
     for (size_t i = 0; i < n; i++)
         p[i] = (unsigned char)(i * 7 + 3);
     return b;
-}
-
-static void write_raw(const char *path, const void *buf, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot write %s", path);
-    cr_assert_eq(fwrite(buf, 1, len, f), len);
-    fclose(f);
 }
 
 static void write_gz(const char *path, const void *buf, size_t len)
@@ -91,26 +46,13 @@ static void write_gz(const char *path, const void *buf, size_t len)
     cr_assert_eq(gzclose(g), Z_OK);
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    unsigned char *b = malloc(*len);
-    cr_assert_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
-}
-
 /* Writes an IDX file with n data bytes (n may differ from what dims say), raw or gzipped. */
 static const char *write_idx(const char *name, int gz, int ndim, const unsigned dims[], size_t n)
 {
     size_t len;
     unsigned char *b = make_idx(ndim, dims, n, &len);
     const char *path = tmp_path(name);
-    (gz ? write_gz : write_raw)(path, b, len);
+    (gz ? write_gz : write_file)(path, b, len);
     free(b);
     return path;
 }
@@ -199,7 +141,7 @@ Test(idx, gzip_told_by_magic_not_name)
 
 Test(idx, empty_file)
 {
-    write_raw(tmp_path("empty"), "", 0);
+    write_file(tmp_path("empty"), "", 0);
     expect_fail(tmp_path("empty"), 3, "empty: empty file");
     write_gz(tmp_path("empty.gz"), "", 0);
     expect_fail(tmp_path("empty.gz"), 3, "empty file");
@@ -209,7 +151,7 @@ Test(idx, truncated_header)
 {
     size_t len;
     unsigned char *b = make_idx(3, img_dims, 0, &len);
-    write_raw(tmp_path("short"), b, 10);
+    write_file(tmp_path("short"), b, 10);
     free(b);
     expect_fail(tmp_path("short"), 3, "short: truncated header: 10 bytes, need 16");
 }
@@ -217,7 +159,7 @@ Test(idx, truncated_header)
 Test(idx, wrong_magic)
 {
     const unsigned char b[16] = {0x12, 0x34, 0x56, 0x78};
-    write_raw(tmp_path("junk"), b, sizeof b);
+    write_file(tmp_path("junk"), b, sizeof b);
     expect_fail(tmp_path("junk"), 3, "junk: not an IDX file: magic 0x12345678 (want 0x00000803)");
 }
 
@@ -226,7 +168,7 @@ Test(idx, wrong_type_byte)
     size_t len;
     unsigned char *b = make_idx(3, img_dims, 12, &len);
     b[2] = 0x0D; /* float */
-    write_raw(tmp_path("floats"), b, len);
+    write_file(tmp_path("floats"), b, len);
     free(b);
     expect_fail(tmp_path("floats"), 3,
                 "unsupported element type 0x0D, only unsigned bytes (0x08) are read");
@@ -297,11 +239,11 @@ Test(idx, corrupt_gzip_stream)
     const unsigned d[3] = {100, 28, 28};
     const char *p = write_idx("bad.gz", 1, 3, d, 100 * 28 * 28);
     size_t len;
-    unsigned char *b = slurp(p, &len);
+    unsigned char *b = read_file(p, &len);
     cr_assert_gt(len, 200);
     for (size_t i = len / 2; i < len / 2 + 16; i++)
         b[i] ^= 0x5a;
-    write_raw(p, b, len);
+    write_file(p, b, len);
     free(b);
     expect_fail(p, 3, "bad.gz: corrupt gzip stream: ");
 }
@@ -311,10 +253,10 @@ Test(idx, gzip_cut_short)
     const unsigned d[3] = {100, 28, 28};
     const char *p = write_idx("half.gz", 1, 3, d, 100 * 28 * 28);
     size_t len;
-    unsigned char *b = slurp(p, &len);
-    write_raw(p, b, len / 2);
+    unsigned char *b = read_file(p, &len);
+    write_file(p, b, len / 2);
     expect_fail(p, 3, "half.gz: gzip stream cut short");
-    write_raw(p, b, len - 4); /* all data there, the trailer's length field missing */
+    write_file(p, b, len - 4); /* all data there, the trailer's length field missing */
     expect_fail(p, 3, "half.gz: gzip stream cut short");
     free(b);
 }
@@ -338,7 +280,7 @@ static void write_pair(const char *images, const char *labels, int n, int m,
     size_t len;
     unsigned char *b = make_idx(1, dl, (size_t)m, &len);
     memcpy(b + 8, lab, (size_t)m);
-    write_raw(tmp_path(labels), b, len);
+    write_file(tmp_path(labels), b, len);
     free(b);
 }
 
@@ -388,7 +330,7 @@ Test(idx, dataset_passes_idx_errors_on)
     cr_assert_not_null(strstr(err, "lb: expected an idx3 file"), "%s", err);
 }
 
-/* The four MNIST names in tmp_dir/mnist, two gzipped and two raw; `skip` (if >= 0) is left
+/* The four MNIST names in temp_dir/mnist, two gzipped and two raw; `skip` (if >= 0) is left
  * out. Labels follow the make_idx pattern 3, 10, 17, 24, 31: load them with 40 classes. */
 static const char *write_mnist_dir(int skip)
 {
@@ -408,7 +350,7 @@ Test(idx, dir_loads_gz_and_raw)
 {
     const char *dir = write_mnist_dir(-1);
     /* Both names present: the .gz one wins, so a broken raw file must not matter. */
-    write_raw(tmp_path("mnist/train-images-idx3-ubyte"), "junk", 4);
+    write_file(tmp_path("mnist/train-images-idx3-ubyte"), "junk", 4);
     dataset tr, te;
     cr_assert_eq(dataset_load_dir(dir, 40, &tr, &te, err, sizeof err), 0, "%s", err);
     cr_assert_eq(tr.count, 5);

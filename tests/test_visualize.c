@@ -4,117 +4,39 @@
  * tiny net trained on synthetic data. The binary is $CNN_BIN, or build/cnn. */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "digit_prep.h"
+#include "idx_util.h"
 #include "png_io.h"
-
-extern char **environ;
+#include "run_util.h"
 
 /* ---- temporary folder of the running test, removed by .fini ---- */
 
-static char tmp_dir[256];
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-        if (d) closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 static void setup_tmp(void)
 {
-    const char *t = getenv("TMPDIR");
-    snprintf(tmp_dir, sizeof tmp_dir, "%s/test_visualize_XXXXXX", t && *t ? t : "/tmp");
-    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp %s: %s", tmp_dir, strerror(errno));
+    make_temp_dir("test_visualize", NULL, 0);
 }
 
-static void teardown_tmp(void)
-{
-    if (tmp_dir[0]) remove_tree(tmp_dir);
-    tmp_dir[0] = 0;
-}
-
-TestSuite(visualize, .init = setup_tmp, .fini = teardown_tmp, .timeout = 120);
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][4200];
-    static int next;
-    char *p = buf[next++ % 8];
-    snprintf(p, sizeof buf[0], "%s/%s", tmp_dir, name);
-    return p;
-}
-
-static void write_bytes(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
-
-static unsigned char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len + 1);
-    cr_assert_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
+TestSuite(visualize, .init = setup_tmp, .fini = remove_temp_dir, .timeout = 120);
 
 /* ---- a hand-made PNG encoder, to feed the reader every colour type ---- */
-
-static void put32(unsigned char *p, unsigned v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
 
 static void chunk(FILE *f, const char *type, const unsigned char *data, unsigned n)
 {
     unsigned char len[4], crc[4];
-    put32(len, n);
+    store_be32(len, n);
     fwrite(len, 1, 4, f);
     fwrite(type, 1, 4, f);
     if (n) fwrite(data, 1, n, f);
     uLong c = crc32(0L, (const Bytef *)type, 4);
     if (n) c = crc32(c, data, n);
-    put32(crc, (unsigned)c);
+    store_be32(crc, (unsigned)c);
     fwrite(crc, 1, 4, f);
 }
 
@@ -128,8 +50,8 @@ static void write_png_raw(const char *path, int w, int h, int depth, int ctype,
     cr_assert_not_null(f);
     fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
     unsigned char ihdr[13];
-    put32(ihdr, (unsigned)w);
-    put32(ihdr + 4, (unsigned)h);
+    store_be32(ihdr, (unsigned)w);
+    store_be32(ihdr + 4, (unsigned)h);
     ihdr[8] = (unsigned char)depth;
     ihdr[9] = (unsigned char)ctype;
     ihdr[10] = ihdr[11] = ihdr[12] = 0;
@@ -208,10 +130,10 @@ Test(visualize, png_write_failures_leave_nothing)
     cr_assert_neq(png_write_gray(tmp_path("zero.png"), px, 0, 2, NULL, err, sizeof err), 0);
     cr_assert_neq(access(tmp_path("zero.png"), F_OK), 0);
     /* an existing file survives a failed write */
-    write_bytes(tmp_path("keep.png"), "old", 3);
+    write_file(tmp_path("keep.png"), "old", 3);
     cr_assert_neq(png_write_gray(tmp_path("keep.png"), px, 20000, 1, NULL, err, sizeof err), 0);
     size_t n;
-    unsigned char *b = read_all(tmp_path("keep.png"), &n);
+    unsigned char *b = read_file(tmp_path("keep.png"), &n);
     cr_assert(n == 3 && !memcmp(b, "old", 3));
     free(b);
 }
@@ -280,7 +202,7 @@ Test(visualize, pgm_p5_and_p2)
 {
     /* P5 with a comment, maxval 255 */
     const char p5[] = "P5\n# made by a test\n3 2\n255\n\x00\x10\x20\x80\xfe\xff";
-    write_bytes(tmp_path("a.pgm"), p5, sizeof p5 - 1);
+    write_file(tmp_path("a.pgm"), p5, sizeof p5 - 1);
     gray_image img = read_ok(tmp_path("a.pgm"));
     const unsigned char want[] = {0, 0x10, 0x20, 0x80, 0xfe, 0xff};
     cr_assert(img.w == 3 && img.h == 2);
@@ -289,21 +211,21 @@ Test(visualize, pgm_p5_and_p2)
 
     /* P5, 16 bits big-endian, maxval 65535 */
     const char p5w[] = "P5 2 1 65535\n\x00\x00\xff\xff";
-    write_bytes(tmp_path("w.pgm"), p5w, sizeof p5w - 1);
+    write_file(tmp_path("w.pgm"), p5w, sizeof p5w - 1);
     img = read_ok(tmp_path("w.pgm"));
     cr_assert(img.w == 2 && img.h == 1 && img.px[0] == 0 && img.px[1] == 255);
     gray_image_free(&img);
 
     /* P5 at maxval 15: rescaled */
     const char p5s[] = "P5 3 1 15\n\x00\x0f\x05";
-    write_bytes(tmp_path("s.pgm"), p5s, sizeof p5s - 1);
+    write_file(tmp_path("s.pgm"), p5s, sizeof p5s - 1);
     img = read_ok(tmp_path("s.pgm"));
     cr_assert(img.px[0] == 0 && img.px[1] == 255 && img.px[2] == 85, "%d", img.px[2]);
     gray_image_free(&img);
 
     /* P2, free layout and comments, maxval 100 */
     const char p2[] = "P2\n# ascii\n4 2 # size\n100\n0 100 50\n  25\n\t1 2 3 99\n";
-    write_bytes(tmp_path("b.pgm"), p2, sizeof p2 - 1);
+    write_file(tmp_path("b.pgm"), p2, sizeof p2 - 1);
     img = read_ok(tmp_path("b.pgm"));
     cr_assert(img.w == 4 && img.h == 2);
     const unsigned char want2[] = {0, 255, 128, 64, 3, 5, 8, 252};
@@ -320,17 +242,17 @@ Test(visualize, malformed_images_refused)
     char err[600];
     cr_assert_eq(png_write_gray(tmp_path("good.png"), px, 64, 64, NULL, err, sizeof err), 0);
     size_t n;
-    unsigned char *b = read_all(tmp_path("good.png"), &n);
-    write_bytes(tmp_path("cut.png"), b, n / 2);
+    unsigned char *b = read_file(tmp_path("good.png"), &n);
+    write_file(tmp_path("cut.png"), b, n / 2);
     read_fails(tmp_path("cut.png"), "truncated PNG");
-    write_bytes(tmp_path("cut2.png"), b, n - 6);
+    write_file(tmp_path("cut2.png"), b, n - 6);
     read_fails(tmp_path("cut2.png"), "PNG");
     b[29] ^= 0xff; /* inside IHDR's CRC */
-    write_bytes(tmp_path("crc.png"), b, n);
+    write_file(tmp_path("crc.png"), b, n);
     read_fails(tmp_path("crc.png"), "not a valid PNG");
     b[29] ^= 0xff;
     b[2] = 'X';
-    write_bytes(tmp_path("sig.png"), b, n);
+    write_file(tmp_path("sig.png"), b, n);
     read_fails(tmp_path("sig.png"), "damaged signature");
     free(b);
     unsigned char one[1] = {0};
@@ -358,11 +280,11 @@ Test(visualize, malformed_images_refused)
         {"empty.png", "", "empty file"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        write_bytes(tmp_path(bad[i].name), bad[i].text, strlen(bad[i].text));
+        write_file(tmp_path(bad[i].name), bad[i].text, strlen(bad[i].text));
         read_fails(tmp_path(bad[i].name), bad[i].want);
     }
     read_fails(tmp_path("missing.png"), "cannot open");
-    read_fails(tmp_dir, "is a folder");
+    read_fails(temp_dir, "is a folder");
 }
 
 /* ---- MNIST-style preparation ---- */
@@ -474,113 +396,24 @@ Test(visualize, resample_area_keeps_the_mean)
 
 /* ---- the binary ---- */
 
-typedef struct {
-    int status; /* exit status, or -1 when killed */
-    char *out, *err;
-} run_result;
+#define RUN_TIMEOUT_S 90
 
-static void append(char **buf, size_t *len, const char *data, size_t n)
+/* Runs cnn with args (NULL-terminated, args[0] ignored), capturing stdout and
+ * stderr; killed after RUN_TIMEOUT_S. */
+static result run(const char *const args[])
 {
-    *buf = realloc(*buf, *len + n + 1);
-    cr_assert_not_null(*buf);
-    memcpy(*buf + *len, data, n);
-    *len += n;
-    (*buf)[*len] = 0;
-}
-
-/* Runs $CNN_BIN with args (NULL-terminated, args[0] ignored), capturing
- * stdout and stderr; killed after 90 s. */
-static run_result run_cnn(const char *const args[])
-{
-    const char *b = getenv("CNN_BIN");
-    const char *bin = b && *b ? b : "build/cnn";
-    if (access(bin, X_OK) != 0)
-        cr_skip_test("no cnn binary at \"%s\": build it with make, or set CNN_BIN", bin);
-    int argc = 0;
-    while (args[argc]) argc++;
-    char **argv = calloc((size_t)argc + 1, sizeof *argv);
-    argv[0] = (char *)bin;
-    for (int i = 1; i < argc; i++) argv[i] = (char *)args[i];
-    int po[2], pe[2];
-    cr_assert_eq(pipe(po), 0);
-    cr_assert_eq(pipe(pe), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, po[0]);
-    posix_spawn_file_actions_addclose(&fa, pe[0]);
-    posix_spawn_file_actions_addclose(&fa, po[1]);
-    posix_spawn_file_actions_addclose(&fa, pe[1]);
-    pid_t pid;
-    int rc = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    free(argv);
-    close(po[1]);
-    close(pe[1]);
-    cr_assert_eq(rc, 0, "posix_spawn %s: %s", bin, strerror(rc));
-    run_result r = {0, NULL, NULL};
-    size_t out_len = 0, err_len = 0;
-    append(&r.out, &out_len, "", 0);
-    append(&r.err, &err_len, "", 0);
-    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-    int open_fds = 2;
-    time_t deadline = time(NULL) + 90;
-    while (open_fds > 0) {
-        if (time(NULL) > deadline) {
-            kill(pid, SIGKILL);
-            break;
-        }
-        int n = poll(fds, 2, 1000);
-        if (n < 0 && errno == EINTR) continue;
-        for (int i = 0; i < 2 && n > 0; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[4096];
-            ssize_t got = read(fds[i].fd, buf, sizeof buf);
-            if (got < 0 && errno == EINTR) continue;
-            if (got <= 0) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-                continue;
-            }
-            if (i == 0) append(&r.out, &out_len, buf, (size_t)got);
-            else append(&r.err, &err_len, buf, (size_t)got);
-        }
-    }
-    for (int i = 0; i < 2; i++)
-        if (fds[i].fd >= 0) close(fds[i].fd);
-    int st;
-    while (waitpid(pid, &st, 0) < 0) cr_assert_eq(errno, EINTR);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    result r;
+    run_cnn(args, RUN_TIMEOUT_S, &r);
     return r;
 }
 
-#define RUN(...) run_cnn((const char *const[]){"cnn", __VA_ARGS__, NULL})
-
-static void run_free(run_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
+#define RUN(...) run(CNN_ARGV(__VA_ARGS__))
 
 /* Exit status 1 and exactly one stderr line holding want. */
-static void expect_runtime_error(run_result r, const char *want)
+static void expect_runtime_error(result r, const char *want)
 {
-    cr_assert_eq(r.status, 1, "exit %d, want 1; stderr: %s", r.status, r.err);
-    size_t n = strlen(r.err);
-    cr_assert(n > 0 && r.err[n - 1] == '\n' && strchr(r.err, '\n') == r.err + n - 1,
-              "stderr should be one line: \"%s\"", r.err);
-    cr_assert_not_null(strstr(r.err, want), "stderr should contain '%s': %s", want, r.err);
-    run_free(&r);
-}
-
-static void put_be32(FILE *f, unsigned v)
-{
-    unsigned char b[4];
-    put32(b, v);
-    cr_assert_eq(fwrite(b, 1, 4, f), 4u);
+    expect_error(&r, 1, (const char *const[]){want, NULL}, NULL);
+    result_free(&r);
 }
 
 /* Synthetic image i of class c (0: a ring, 1: a vertical bar, 2: a
@@ -605,36 +438,24 @@ static void synth_image(unsigned char *img, int c, unsigned *s)
         }
 }
 
+/* Writes <temp_dir>/<prefix>-images-idx3-ubyte and -labels-idx1-ubyte: n
+ * synth_image pictures of the classes 0, 1, 2 in turn; keep_images and
+ * keep_labels, when not NULL, get copies. */
 static void write_split(const char *prefix, int n, unsigned seed, unsigned char *keep_images,
                         unsigned char *keep_labels)
 {
-    char path[4200];
     unsigned s = seed;
-    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", tmp_dir, prefix);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    put_be32(f, 0x803);
-    put_be32(f, (unsigned)n);
-    put_be32(f, 28);
-    put_be32(f, 28);
+    unsigned char *labels = malloc((size_t)n), *images = malloc((size_t)n * 28 * 28);
+    cr_assert(labels && images);
     for (int i = 0; i < n; i++) {
-        unsigned char img[28 * 28];
-        synth_image(img, i % 3, &s);
-        if (keep_images) memcpy(keep_images + (size_t)i * 784, img, 784);
-        cr_assert_eq(fwrite(img, 1, sizeof img, f), sizeof img);
+        labels[i] = (unsigned char)(i % 3);
+        synth_image(images + (size_t)i * 28 * 28, i % 3, &s);
     }
-    cr_assert_eq(fclose(f), 0);
-    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", tmp_dir, prefix);
-    f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    put_be32(f, 0x801);
-    put_be32(f, (unsigned)n);
-    for (int i = 0; i < n; i++) {
-        unsigned char l = (unsigned char)(i % 3);
-        if (keep_labels) keep_labels[i] = l;
-        cr_assert_eq(fwrite(&l, 1, 1, f), 1u);
-    }
-    cr_assert_eq(fclose(f), 0);
+    if (keep_images) memcpy(keep_images, images, (size_t)n * 28 * 28);
+    if (keep_labels) memcpy(keep_labels, labels, (size_t)n);
+    write_idx_split(temp_dir, prefix, n, images, labels);
+    free(images);
+    free(labels);
 }
 
 #define N_TEST 200
@@ -648,11 +469,11 @@ static const char *train_tiny(void)
     write_split("t10k", N_TEST, 2, test_images, test_labels);
     static char ckpt[4200]; /* tmp_path's buffers are reused */
     snprintf(ckpt, sizeof ckpt, "%s", tmp_path("m.ckpt"));
-    run_result r = RUN("train", "--net", "conv2k3p1,relu,conv3k3p1,relu,fc10,softmax", "--device",
-                       "cpu", "--epochs", "3", "--batch", "20", "--data", tmp_dir, "--save", ckpt,
+    result r = RUN("train", "--net", "conv2k3p1,relu,conv3k3p1,relu,fc10,softmax", "--device",
+                       "cpu", "--epochs", "3", "--batch", "20", "--data", temp_dir, "--save", ckpt,
                        "--log", "", "--quiet", "--threads", "1");
     cr_assert_eq(r.status, 0, "training failed (%d): %s\n%s", r.status, r.err, r.out);
-    run_free(&r);
+    result_free(&r);
     return ckpt;
 }
 
@@ -673,7 +494,7 @@ Test(visualize, visualize_writes_readable_pngs)
 {
     const char *ckpt = train_tiny();
     const char *out = tmp_path("vis"); /* made by visualize, one level */
-    run_result r = RUN("visualize", "--model", ckpt, "--out", out, "--data", tmp_dir,
+    result r = RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir,
                        "--digits", "0,1,2", "--threads", "1");
     cr_assert_eq(r.status, 0, "visualize failed (%d): %s", r.status, r.err);
     cr_assert_eq(strlen(r.err), 0, "stderr: %s", r.err);
@@ -708,22 +529,21 @@ Test(visualize, visualize_writes_readable_pngs)
     /* index.md lists every file and the predictions */
     snprintf(path, sizeof path, "%s/index.md", out);
     size_t n;
-    char *md = (char *)read_all(path, &n);
-    md[n] = 0;
+    char *md = (char *)read_file(path, &n);
     const char *names[] = {"conv1_kernels.png", "conv2_kernels.png", "digit0_input.png",
                            "digit2_conv2_relu.png", "output channels", "input channels",
                            "| 1 | 1 | 1 |", "predicted"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_assert_not_null(strstr(md, names[i]), "index.md lacks \"%s\":\n%s", names[i], md);
     free(md);
-    run_free(&r);
+    result_free(&r);
 
     /* the default digits 3, 6, 9 are not in this data */
-    expect_runtime_error(RUN("visualize", "--model", ckpt, "--out", out, "--data", tmp_dir),
+    expect_runtime_error(RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir),
                          "no test image has the label 3");
     /* --out whose parent is missing */
     expect_runtime_error(RUN("visualize", "--model", ckpt, "--out", tmp_path("a/b"), "--data",
-                             tmp_dir, "--digits", "0"),
+                             temp_dir, "--digits", "0"),
                          "cannot create the folder");
 }
 
@@ -732,16 +552,16 @@ Test(visualize, visualize_without_convs)
     write_split("train", 60, 1, NULL, NULL);
     write_split("t10k", 30, 2, test_images, test_labels);
     const char *ckpt = tmp_path("fc.ckpt");
-    run_result r = RUN("train", "--net", "fc8,relu,fc10,softmax", "--device", "cpu", "--epochs",
-                       "1", "--batch", "10", "--data", tmp_dir, "--save", ckpt, "--log", "",
+    result r = RUN("train", "--net", "fc8,relu,fc10,softmax", "--device", "cpu", "--epochs",
+                       "1", "--batch", "10", "--data", temp_dir, "--save", ckpt, "--log", "",
                        "--quiet");
     cr_assert_eq(r.status, 0, "%s", r.err);
-    run_free(&r);
+    result_free(&r);
     const char *out = tmp_path("vis");
-    r = RUN("visualize", "--model", ckpt, "--out", out, "--data", tmp_dir, "--digits", "2");
+    r = RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir, "--digits", "2");
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "no conv layers"), "%s", r.out);
-    run_free(&r);
+    result_free(&r);
     expect_png(out, "digit2_input.png", 224, 224, 0);
     cr_assert_neq(access(tmp_path("vis/conv1_kernels.png"), F_OK), 0);
     cr_assert_eq(access(tmp_path("vis/index.md"), F_OK), 0);
@@ -763,13 +583,13 @@ Test(visualize, predict_classifies_test_pngs)
     static char names[N][4200];
     char err[600];
     for (int i = 0; i < N; i++) {
-        snprintf(names[i], sizeof names[i], "%s/test%d.png", tmp_dir, i);
+        snprintf(names[i], sizeof names[i], "%s/test%d.png", temp_dir, i);
         cr_assert_eq(png_write_gray(names[i], test_images + i * 784, 28, 28, NULL, err,
                                     sizeof err), 0, "%s", err);
         args[6 + i] = names[i];
     }
     args[6 + N] = NULL;
-    run_result r = run_cnn(args);
+    result r = run(args);
     cr_assert_eq(r.status, 0, "predict failed (%d): %s", r.status, r.err);
     cr_assert_eq(strlen(r.err), 0, "stderr: %s", r.err);
     /* the last N lines are the JSON lines, in order */
@@ -786,7 +606,7 @@ Test(visualize, predict_classifies_test_pngs)
     cr_assert_eq(seen, N, "%d JSON lines, want %d:\n%s", seen, N, r.out);
     cr_assert_geq(right, N - 2, "only %d of %d test pictures classified right:\n%s", right, N,
                   r.out);
-    run_free(&r);
+    result_free(&r);
 
     /* one image, as a PGM, and the same digit drawn 3x larger, dark on
      * light, off-centre in a bigger PNG: prepared like MNIST, it is still
@@ -807,17 +627,17 @@ Test(visualize, predict_classifies_test_pngs)
         char *last = strrchr(r.out, '{');
         cr_assert_eq(json_predicted(last), test_labels[i], "big picture of a %d:\n%s",
                      test_labels[i], r.out);
-        run_free(&r);
+        result_free(&r);
 
         char pgm[64 + 784];
         int hl = snprintf(pgm, 64, "P5\n28 28\n255\n");
         memcpy(pgm + hl, src, 784);
-        write_bytes(tmp_path("d.pgm"), pgm, (size_t)hl + 784);
+        write_file(tmp_path("d.pgm"), pgm, (size_t)hl + 784);
         r = RUN("predict", tmp_path("d.pgm"), "--model", ckpt);
         cr_assert_eq(r.status, 0, "%s", r.err);
         last = strrchr(r.out, '{');
         cr_assert_eq(json_predicted(last), test_labels[i], "%s", r.out);
-        run_free(&r);
+        result_free(&r);
     }
 }
 
@@ -827,7 +647,7 @@ Test(visualize, command_errors)
     char err[600];
     cr_assert_eq(png_write_gray(tmp_path("ok.png"), test_images, 28, 28, NULL, err, sizeof err),
                  0);
-    write_bytes(tmp_path("notes.txt"), "not a picture\n", 14);
+    write_file(tmp_path("notes.txt"), "not a picture\n", 14);
 
     expect_runtime_error(RUN("predict", "--model", tmp_path("nope.ckpt"), tmp_path("ok.png")),
                          "nope.ckpt");
@@ -836,18 +656,18 @@ Test(visualize, command_errors)
     expect_runtime_error(RUN("predict", "--model", ckpt, tmp_path("notes.txt")),
                          "not a PNG or PGM image");
     /* the second picture is bad: nothing is classified */
-    run_result r = RUN("predict", "--model", ckpt, tmp_path("ok.png"), tmp_path("notes.txt"));
+    result r = RUN("predict", "--model", ckpt, tmp_path("ok.png"), tmp_path("notes.txt"));
     cr_assert_eq(strlen(r.out), 0, "%s", r.out);
     expect_runtime_error(r, "notes.txt");
     /* a file that is no checkpoint */
     expect_runtime_error(RUN("predict", "--model", tmp_path("ok.png"), tmp_path("ok.png")),
                          "ok.png");
     expect_runtime_error(RUN("visualize", "--model", tmp_path("nope.ckpt"), "--out",
-                             tmp_path("v"), "--data", tmp_dir),
+                             tmp_path("v"), "--data", temp_dir),
                          "nope.ckpt");
-    write_bytes(tmp_path("file"), "x", 1);
+    write_file(tmp_path("file"), "x", 1);
     expect_runtime_error(RUN("visualize", "--model", ckpt, "--out", tmp_path("file"), "--data",
-                             tmp_dir, "--digits", "0"),
+                             temp_dir, "--digits", "0"),
                          "not a folder");
 
     /* usage errors: exit 2 */
@@ -856,29 +676,29 @@ Test(visualize, command_errors)
         (const char *const[]){"cnn", "predict", tmp_path("ok.png"), NULL},
         (const char *const[]){"cnn", "predict", "--model", ckpt, "--bogus", "1", NULL},
         (const char *const[]){"cnn", "visualize", "--model", ckpt, NULL},
-        (const char *const[]){"cnn", "visualize", "--out", tmp_dir, NULL},
-        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", tmp_dir, "--digits",
+        (const char *const[]){"cnn", "visualize", "--out", temp_dir, NULL},
+        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir, "--digits",
                               "1,x", NULL},
-        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", tmp_dir, "--digits",
+        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir, "--digits",
                               "1,1", NULL},
-        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", tmp_dir, "--digits",
+        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir, "--digits",
                               "12", NULL},
     };
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
-        r = run_cnn(usage[i]);
+        r = run(usage[i]);
         cr_assert_eq(r.status, 2, "case %zu: exit %d; stderr: %s", i, r.status, r.err);
         cr_assert(strlen(r.err) > 0 && strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
                   "case %zu: one stderr line: %s", i, r.err);
-        run_free(&r);
+        result_free(&r);
     }
     /* --help lists the flags with their defaults */
     r = RUN("visualize", "--help");
     cr_assert_eq(r.status, 0);
     cr_assert_not_null(strstr(r.out, "--digits"));
     cr_assert_not_null(strstr(r.out, "0,3,6,9"));
-    run_free(&r);
+    result_free(&r);
     r = RUN("predict", "--help");
     cr_assert_eq(r.status, 0);
     cr_assert_not_null(strstr(r.out, "--model"));
-    run_free(&r);
+    result_free(&r);
 }

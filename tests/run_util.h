@@ -1,0 +1,78 @@
+/* Helpers the test files share: running the cnn binary as a separate
+ * process (posix_spawn, both outputs captured, killed after a timeout),
+ * reading what it printed, and the running test's temporary folder.
+ * The binary is $CNN_BIN, or build/cnn when that is unset. */
+#ifndef CNN_RUN_UTIL_H
+#define CNN_RUN_UTIL_H
+
+#include <stddef.h>
+
+typedef struct {
+    int exited;      /* exited normally; status is the exit status */
+    int status;      /* -1 when it did not exit normally */
+    int signaled;    /* killed by a signal; sig is which */
+    int sig;
+    int timed_out;   /* ran past timeout_s and was killed */
+    int timeout_s;   /* the timeout it ran under */
+    char *out, *err; /* everything written to stdout and stderr, NUL-terminated */
+    size_t out_len, err_len;
+} result;
+
+/* The arguments after "cnn", as run_cnn's NULL-terminated argv. */
+#define CNN_ARGV(...) ((const char *const[]){"cnn", __VA_ARGS__, NULL})
+
+/* $CNN_BIN, or build/cnn when that is unset or empty. */
+const char *cnn_bin(void);
+
+/* Runs cnn with argv (argv[0] is ignored and replaced by the binary's path;
+ * NULL-terminated), capturing stdout, stderr and how it ended; kills it after
+ * timeout_s seconds. Skips the test when the binary does not exist (removing
+ * the test's temporary folder first: a skipped test does not run its .fini). */
+void run_cnn(const char *const argv[], int timeout_s, result *r);
+
+void result_free(result *r);
+
+/* Fails the test if cnn timed out, was killed by a signal or did not exit. */
+void expect_not_crashed(const result *r);
+
+/* An error: the exact exit status, exactly one line on stderr that contains
+ * every one of the NULL-terminated fragments. what, when not NULL, starts
+ * every failure message. */
+void expect_error(const result *r, int status, const char *const *want, const char *what);
+
+/* The last stdout line, which must be a JSON object, copied into json. */
+void json_of(const result *r, char *json, size_t len);
+
+/* The raw text of a JSON field's value ("key":VALUE): a string with its quotes
+ * (no escapes expected), else up to the next , or }; -1 if absent. */
+int json_field(const char *json, const char *key, char *value, size_t len);
+
+/* ---- the running test's temporary folder, whole files ---- */
+
+/* The folder make_temp_dir made, "" when none. */
+extern char temp_dir[256];
+
+/* Makes $TMPDIR/<name>_XXXXXX (under /tmp without TMPDIR) the running test's
+ * temporary folder, temp_dir, and copies its path into dir unless dir is
+ * NULL. Pass remove_temp_dir as the test's .fini: it is removed even when an
+ * assertion fails. */
+void make_temp_dir(const char *name, char *dir, size_t len);
+
+/* Removes temp_dir and all in it, if there is one. */
+void remove_temp_dir(void);
+
+/* Removes path: a file, or a folder with all in it. */
+void remove_tree(const char *path);
+
+/* The whole file, malloc'ed and NUL-terminated, its size (without the NUL)
+ * in *len; fails the test when unreadable. */
+unsigned char *read_file(const char *path, size_t *len);
+
+/* Writes len bytes of data to path, replacing it; fails the test on error. */
+void write_file(const char *path, const void *data, size_t len);
+
+/* "<temp_dir>/<name>", in one of 8 buffers used in turn: a few stay valid at
+ * once. */
+const char *tmp_path(const char *name);
+
+#endif
