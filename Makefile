@@ -7,9 +7,14 @@
 # make report [EPOCHS=N]  the report: seed-cnn, mlp1, mlp2 trained, charted
 # make bench      this project against the CPU, the GPU and its peers (bench/)
 # make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
+# make test SAN=1 the CPU code and tests under ASan and UBSan (in build/san)
 # make clean
 
 NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+# SAN=1: AddressSanitizer and UndefinedBehaviorSanitizer, CPU only, in build/san.
+ifeq ($(SAN),1)
+CUDA := 0
+endif
 ifeq ($(origin CUDA),undefined)
 CUDA := $(if $(NVCC),1,0)
 endif
@@ -26,6 +31,13 @@ LDLIBS = -lopenblas -lpng -lz -lm -fopenmp
 NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -DCNN_HAVE_CUDA -Xcompiler -Wall,-Wextra
 
 BUILD := build
+ifeq ($(SAN),1)
+BUILD := build/san
+OPT := -O1 -g -fno-omit-frame-pointer
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CFLAGS += $(SANITIZE)
+LDLIBS += $(SANITIZE)
+endif
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 CU_SRC := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
