@@ -8,6 +8,7 @@
 # make bench      this project against the CPU, the GPU and its peers (bench/)
 # make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
 # make test SAN=1 the CPU code and tests under ASan and UBSan (in build/san)
+# make fuzz [FUZZ_SECONDS=N]  libFuzzer on the file readers and the spec parser
 # make clean
 
 NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
@@ -56,7 +57,7 @@ endif
 CONFIG := $(BUILD)/config-cuda$(CUDA)
 DEPS_OK := $(BUILD)/.deps-ok
 
-.PHONY: all test train data bench plots report clean deps device-check
+.PHONY: all test train data bench plots report fuzz clean deps device-check
 all: $(BUILD)/cnn
 
 $(DEPS_OK):
@@ -125,6 +126,11 @@ bench: $(BUILD)/cnn-bench
 train: $(BUILD)/cnn
 	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
 	$(BUILD)/cnn train --data data/mnist $(TRAIN_FLAGS)
+
+# libFuzzer (clang) on the IDX, checkpoint and spec readers, FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@bash fuzz/run.sh $(FUZZ_SECONDS)
 
 # The one command for a machine with an NVIDIA GPU; logs go to OUT_DIR.
 device-check:

@@ -22,6 +22,9 @@ extern "C" {
 
 #define NET_MAX_LAYERS 32
 #define NET_SPEC_MAX 512
+/* Most parameters a net, or values one layer's output, may have (2^31):
+ * larger specs are refused instead of overflowing the counts. */
+#define NET_MAX_COUNT 2147483648L
 
 typedef enum { LAYER_CONV, LAYER_RELU, LAYER_POOL, LAYER_FC, LAYER_SOFTMAX, LAYER_EUCLID } layer_kind;
 

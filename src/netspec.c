@@ -153,6 +153,20 @@ static int parse_token(parser *p, layer_spec *l)
 }
 
 /* Fills l's input and output shapes and parameter counts from `in`. */
+/* The product of four factors, or -1 past NET_MAX_COUNT (never overflowing:
+ * each factor is at most 2^31 and the running product at most 2^31 before the
+ * next multiplication). */
+static long capped_product(long a, long b, long c, long d)
+{
+    long f[4] = {a, b, c, d}, r = 1;
+    for (int i = 0; i < 4; i++) {
+        if (f[i] > NET_MAX_COUNT || r > NET_MAX_COUNT / (f[i] ? f[i] : 1)) return -1;
+        r *= f[i];
+    }
+    return r;
+}
+
+/* Fills l's input and output shapes and parameter counts from `in`. */
 static int shape_layer(parser *p, layer_spec *l, shape3 in)
 {
     l->in = in;
@@ -173,19 +187,25 @@ static int shape_layer(parser *p, layer_spec *l, shape3 in)
         l->out_shape.w = cnn_out_side(in.w, l->k, l->stride, l->pad);
         if (l->kind == LAYER_CONV) {
             l->out_shape.c = l->out;
-            l->weights = (long)l->out * in.c * l->k * l->k;
+            l->weights = capped_product(l->out, in.c, l->k, l->k);
             l->bias = l->out;
         }
-        return 0;
+        break;
     }
     case LAYER_FC:
         l->out_shape = (shape3){l->out, 1, 1};
-        l->weights = (long)l->out * in.c * in.h * in.w;
+        l->weights = capped_product(l->out, in.c, in.h, in.w);
         l->bias = l->out;
-        return 0;
+        break;
     default:
-        return 0;
+        break;
     }
+    if (l->weights < 0)
+        return fail(p, "more than %ld weights in one layer", (long)NET_MAX_COUNT);
+    if (capped_product(l->out_shape.c, l->out_shape.h, l->out_shape.w, 1) < 0)
+        return fail(p, "an output of %dx%dx%d values, more than %ld per sample",
+                    l->out_shape.c, l->out_shape.h, l->out_shape.w, (long)NET_MAX_COUNT);
+    return 0;
 }
 
 static void append(char *buf, size_t size, const char *fmt, ...)
@@ -267,6 +287,9 @@ int net_spec_parse(const char *text, shape3 in, int classes, net_spec *spec, cha
         }
         l->param_offset = spec->n_params;
         spec->n_params += l->weights + l->bias;
+        if (spec->n_params > NET_MAX_COUNT)
+            return fail(&p, "the network would have more than %ld parameters",
+                        (long)NET_MAX_COUNT);
         cur = l->out_shape;
         spec->n_layers++;
         if (!*e) break;

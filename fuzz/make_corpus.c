@@ -1,0 +1,302 @@
+/* Writes the fuzzers' seed corpus: fuzz/run.sh corpus runs it as
+ *   make_corpus fuzz/corpus
+ * and fills fuzz/corpus/idx, fuzz/corpus/checkpoint and fuzz/corpus/netspec with
+ * small valid and broken inputs (checkpoints made by checkpoint_save itself).
+ * Deterministic: running it again gives the same bytes. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "checkpoint.h"
+#include "netspec.h"
+
+static char root[1024];
+
+static void die(const char *what)
+{
+    fprintf(stderr, "make_corpus: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static void path_of(char *out, size_t len, const char *sub, const char *name)
+{
+    snprintf(out, len, "%s/%s/%s", root, sub, name);
+}
+
+static void put_file(const char *sub, const char *name, const void *data, size_t size)
+{
+    char path[2048];
+    path_of(path, sizeof path, sub, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+        die(path);
+}
+
+static unsigned char *get_file(const char *sub, const char *name, size_t *size)
+{
+    char path[2048];
+    path_of(path, sizeof path, sub, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die(path);
+    unsigned char *buf = malloc(1 << 20);
+    *size = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+/* gzip with a zero mtime, so the output is the same every time. */
+static size_t gzip_bytes(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        exit(1);
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+        exit(1);
+    size_t len = cap - z.avail_out;
+    deflateEnd(&z);
+    return len;
+}
+
+static size_t idx_header(unsigned char *p, int ndim, const uint32_t *dims, int type)
+{
+    p[0] = 0;
+    p[1] = 0;
+    p[2] = (unsigned char)type;
+    p[3] = (unsigned char)ndim;
+    for (int i = 0; i < ndim; i++)
+        for (int b = 0; b < 4; b++)
+            p[4 + 4 * i + b] = (unsigned char)(dims[i] >> (24 - 8 * b));
+    return 4 + 4 * (size_t)ndim;
+}
+
+/* An idx file: header, then `fill` bytes of a pattern (values below 10 for labels). */
+static size_t idx_make(unsigned char *p, int ndim, const uint32_t *dims, size_t fill, int labels)
+{
+    size_t h = idx_header(p, ndim, dims, 8);
+    for (size_t i = 0; i < fill; i++)
+        p[h + i] = labels ? (unsigned char)(i * 7 % 10) : (unsigned char)(i * 37 + 11);
+    return h + fill;
+}
+
+static void write_idx(void)
+{
+    static unsigned char a[8192], b[8192], g[8192], pair[16384];
+    const char *d = "idx";
+    uint32_t l3[1] = {3}, i3[3] = {3, 4, 5}, m1[3] = {1, 28, 28};
+    size_t n;
+
+    n = idx_make(a, 1, l3, 3, 1);
+    put_file(d, "labels-3.idx1", a, n);
+    put_file(d, "labels-3.idx1.gz", g, gzip_bytes(a, n, g, sizeof g));
+    size_t ln = n;
+    memcpy(b, a, n);
+
+    n = idx_make(a, 3, i3, 60, 0);
+    put_file(d, "images-3x4x5.idx3", a, n);
+    put_file(d, "images-3x4x5.idx3.gz", g, gzip_bytes(a, n, g, sizeof g));
+    /* An image file and its label file, one after the other: the harness splits
+     * them at the label magic and calls dataset_load. */
+    memcpy(pair, a, n);
+    memcpy(pair + n, b, ln);
+    put_file(d, "pair-3.idx3+idx1", pair, n + ln);
+    pair[n + ln - 1] = 10; /* a label out of range */
+    put_file(d, "pair-label-10.idx3+idx1", pair, n + ln);
+    uint32_t l2[1] = {2};
+    size_t l2n = idx_make(pair + n, 1, l2, 2, 1);
+    put_file(d, "pair-count-differs.idx3+idx1", pair, n + l2n);
+
+    n = idx_make(a, 3, m1, 784, 0);
+    put_file(d, "image-1x28x28.idx3.gz", g, gzip_bytes(a, n, g, sizeof g));
+
+    /* Broken ones. */
+    n = idx_make(a, 3, i3, 60, 0);
+    put_file(d, "bad-truncated-header.idx3", a, 10);
+    put_file(d, "bad-truncated-data.idx3", a, n - 7);
+    a[n] = 1;
+    a[n + 1] = 2;
+    put_file(d, "bad-trailing-bytes.idx3", a, n + 2);
+    a[0] = 1;
+    put_file(d, "bad-magic.idx3", a, n);
+    a[0] = 0;
+    a[2] = 9;
+    put_file(d, "bad-type-0x09.idx3", a, n);
+    a[2] = 8;
+    uint32_t zero[3] = {3, 0, 5}, huge_items[3] = {0x7fffffffu, 1, 1},
+             huge_side[3] = {1, 5000, 5000}, big_gz[3] = {1000, 28, 28};
+    n = idx_make(a, 3, zero, 0, 0);
+    put_file(d, "bad-zero-dim.idx3", a, n);
+    n = idx_make(a, 3, huge_items, 16, 0);
+    put_file(d, "bad-huge-count.idx3", a, n);
+    n = idx_make(a, 3, huge_side, 16, 0);
+    put_file(d, "bad-huge-side.idx3", a, n);
+    /* A gzip file whose header claims far more than it holds. */
+    n = idx_make(a, 3, big_gz, 100, 0);
+    put_file(d, "bad-lying-header.idx3.gz", g, gzip_bytes(a, n, g, sizeof g));
+
+    n = idx_make(a, 1, l3, 3, 1);
+    size_t gn = gzip_bytes(a, n, g, sizeof g);
+    put_file(d, "bad-cut-short.idx1.gz", g, gn - 6);
+    g[gn - 6] ^= 0x55; /* the CRC in the gzip trailer */
+    put_file(d, "bad-crc.idx1.gz", g, gn);
+    g[gn - 6] ^= 0x55;
+    put_file(d, "bad-gzipped-twice.idx1.gz", b, gzip_bytes(g, gn, b, sizeof b));
+    uint32_t d2[2] = {3, 4};
+    n = idx_make(a, 2, d2, 12, 0); /* an idx2 file: neither labels nor images */
+    put_file(d, "bad-ndim-2.idx2", a, n);
+    put_file(d, "bad-zip.idx1", "PK\003\004\024\000\000\000", 8);
+}
+
+static void save_ckpt(const char *name, const char *spec, int c, int h, int w, int classes,
+                      long n)
+{
+    checkpoint_meta m;
+    memset(&m, 0, sizeof m);
+    snprintf(m.spec, sizeof m.spec, "%s", spec);
+    m.in_c = c;
+    m.in_h = h;
+    m.in_w = w;
+    m.classes = classes;
+    m.lr = 0.1f;
+    m.lr_gamma = 0.5f;
+    m.momentum = 0.9f;
+    m.weight_decay = 1e-4f;
+    m.lr_step = 5;
+    m.batch = 50;
+    m.epochs = 30;
+    m.epochs_done = 2;
+    m.steps_done = 2400;
+    m.seed = 42;
+    m.rng_state = 0x9e3779b97f4a7c15ull;
+    m.input_scale = 1.0f / 255;
+    m.input_shift = 0;
+    float *p = malloc(sizeof(float) * (n ? n : 1)), *q = malloc(sizeof(float) * (n ? n : 1));
+    for (long i = 0; i < n; i++) {
+        p[i] = (float)(i % 7) * 0.125f - 0.25f;
+        q[i] = (float)(i % 5) * -0.0625f;
+    }
+    char path[2048], err[4400];
+    path_of(path, sizeof path, "checkpoint", name);
+    if (checkpoint_save(path, &m, p, q, n, err, sizeof err) != 0) {
+        fprintf(stderr, "make_corpus: %s\n", err);
+        exit(1);
+    }
+    free(p);
+    free(q);
+}
+
+static void put_with_crc(const char *name, unsigned char *data, size_t size)
+{
+    uint32_t crc = (uint32_t)crc32(0L, data, (uInt)(size - 4));
+    for (int i = 0; i < 4; i++)
+        data[size - 4 + i] = (unsigned char)(crc >> (8 * i));
+    put_file("checkpoint", name, data, size);
+}
+
+static void write_checkpoints(void)
+{
+    const char *d = "checkpoint";
+    save_ckpt("fc2-1x2x2.ckpt", "fc2,softmax", 1, 2, 2, 2, 10);
+    save_ckpt("conv-1x4x4.ckpt", "conv2k3p1,relu,avgpool2,fc3,softmax", 1, 4, 4, 3, 47);
+    save_ckpt("fc10-wrong-count.ckpt", "fc10,euclid", 1, 28, 28, 10, 50); /* fc10 needs 7850 */
+    save_ckpt("empty-spec.ckpt", "", 1, 28, 28, 10, 0);
+
+    size_t n;
+    unsigned char *c = get_file(d, "fc2-1x2x2.ckpt", &n);
+    put_file(d, "bad-empty.ckpt", c, 0);
+    put_file(d, "bad-cut-7.ckpt", c, 7);
+    put_file(d, "bad-cut-14.ckpt", c, 14);
+    put_file(d, "bad-cut-60.ckpt", c, 60);
+    put_file(d, "bad-cut-1.ckpt", c, n - 1);
+    c[n - 10] ^= 0x40;
+    put_file(d, "bad-crc.ckpt", c, n);
+    c[n - 10] ^= 0x40;
+    c[8] = 2; /* version 2, CRC fixed */
+    put_with_crc("bad-version-2.ckpt", c, n);
+    c[8] = 1;
+    c[12] = 0xff; /* spec length 255: runs into the fields after it */
+    put_with_crc("bad-spec-length.ckpt", c, n);
+    c[12] = 11;
+    c[n - 4 - 80 - 8] = 11; /* parameter count 11 instead of 10 */
+    put_with_crc("bad-param-count.ckpt", c, n);
+    c[0] = 'X';
+    put_file(d, "bad-magic.ckpt", c, n);
+    free(c);
+}
+
+static void write_netspecs(void)
+{
+    static const char *specs[][2] = {
+        {"preset-seed-cnn", NULL}, {"preset-mlp1", NULL}, {"preset-mlp2", NULL},
+        {"spaces", " conv4k5p2 , relu ,avgpool2,  fc10 ,softmax "},
+        {"stride-pad", "conv6k3p1s2,relu,avgpool2p1s2,conv3k2s1,fc10,euclid"},
+        {"fc-only", "fc10,softmax"},
+        {"conv1x1", "conv1k1,fc10,softmax"},
+        {"pools", "avgpool2,avgpool7,fc10,softmax"},
+        {"leading-zeros", "conv004k05p002,relu,fc010,softmax"},
+        {"big-numbers", "conv65536k65536p65535,fc10,softmax"},
+        {"bad-empty", ""},
+        {"bad-comma", "fc10,,softmax"},
+        {"bad-trailing-comma", "fc10,softmax,"},
+        {"bad-no-kernel", "conv4,relu,fc10,softmax"},
+        {"bad-pad", "conv4k5p5,fc10,softmax"},
+        {"bad-conv-after-fc", "fc10,conv4k3,softmax"},
+        {"bad-after-loss", "fc10,softmax,relu"},
+        {"bad-no-loss", "conv4k5,relu"},
+        {"bad-classes", "fc9,softmax"},
+        {"bad-number", "conv70000k3,fc10,softmax"},
+        {"bad-untiled", "avgpool3,fc10,softmax"},
+        {"bad-window", "conv4k29,fc10,softmax"},
+        {"bad-space", "fc10 softmax"},
+        {"bad-case", "FC10,softmax"},
+        {"bad-order", "conv4k5s1p2,fc10,softmax"},
+        {"bad-zero", "conv0k3,fc10,softmax"},
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        const char *text = specs[i][1];
+        if (!text)
+            text = net_preset_find(specs[i][0] + 7)->spec;
+        char name[128];
+        snprintf(name, sizeof name, "%s.txt", specs[i][0]);
+        put_file("netspec", name, text, strlen(text));
+    }
+    char many[1024] = "";
+    for (int i = 0; i < NET_MAX_LAYERS; i++)
+        strcat(many, "relu,");
+    strcat(many, "fc10,softmax");
+    put_file("netspec", "bad-33-layers.txt", many, strlen(many));
+    char longer[700];
+    memset(longer, ' ', sizeof longer);
+    memcpy(longer + sizeof longer - 12, "fc10,softmax", 12);
+    put_file("netspec", "bad-too-long.txt", longer, sizeof longer);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: make_corpus DIR (e.g. fuzz/corpus)\n");
+        return 2;
+    }
+    snprintf(root, sizeof root, "%s", argv[1]);
+    const char *subs[3] = {"idx", "checkpoint", "netspec"};
+    mkdir(root, 0777);
+    for (int i = 0; i < 3; i++) {
+        char p[2048];
+        snprintf(p, sizeof p, "%s/%s", root, subs[i]);
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            die(p);
+    }
+    write_idx();
+    write_checkpoints();
+    write_netspecs();
+    return 0;
+}
