@@ -38,6 +38,7 @@ OPT := -O1 -g -fno-omit-frame-pointer
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CFLAGS += $(SANITIZE)
 LDLIBS += $(SANITIZE)
+TEST_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 endif
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -104,7 +105,7 @@ $(BUILD)/test-gpu: $(GPU_TEST_OBJ) $(BUILD)/libcnn.a
 TEST_BINS := $(if $(filter 1,$(CUDA)),$(BUILD)/test-gpu) $(BUILD)/test-cpu
 test: $(TEST_BINS) $(BUILD)/cnn
 	@$(if $(filter 1,$(CUDA)),true,echo "test-gpu: not built (CUDA=0 or no nvcc): the GPU tests are skipped")
-	@for t in $(TEST_BINS); do echo "== $$t"; CNN_BIN=$(BUILD)/cnn $$t $(TEST_FLAGS) || exit 1; done
+	@for t in $(TEST_BINS); do echo "== $$t"; $(TEST_ENV) CNN_BIN=$(BUILD)/cnn $$t $(TEST_FLAGS) || exit 1; done
 
 data:
 	@bash data/fetch_mnist.sh data/mnist

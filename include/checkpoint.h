@@ -10,6 +10,12 @@
  *   parameter count u64, parameters f32[count], momentum buffers f32[count],
  *   CRC-32 (zlib) of every byte before it: u32.
  *
+ * The shuffle state is the generator's at the start of epoch "epochs done"
+ * (0-based), which a resume regenerates that epoch's order from. An
+ * interrupted run's checkpoint may be in the middle of that epoch: steps done
+ * then exceeds the epoch's first step (epochs done x steps per epoch), and a
+ * resume skips the difference.
+ *
  * It is written to "<path>.tmp" and renamed over path, so a crash never
  * leaves half a checkpoint. */
 #ifndef CNN_CHECKPOINT_H

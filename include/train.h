@@ -2,6 +2,7 @@
 #ifndef CNN_TRAIN_H
 #define CNN_TRAIN_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,6 +25,14 @@ typedef struct {
     int start_epoch;
     long start_step;
     uint64_t shuffle_state;
+    /* Stopping early (may be NULL): checked on the host after every step, so
+     * it costs no device sync. When it is set (by a SIGINT handler) training
+     * stops after the current step, or, at an epoch's last step, after that
+     * epoch's evaluation and on_epoch, and train_run returns 1. */
+    volatile sig_atomic_t *stop;
+    /* Test hook (0: off): raise SIGINT after this global step, to interrupt
+     * at an exact place. */
+    long test_sigint_at_step;
     /* Called after every epoch (may be NULL), e.g. to write a checkpoint;
      * a non-zero return stops training with an error. */
     int (*on_epoch)(void *ctx, int epochs_done, long steps_done, uint64_t shuffle_state);
@@ -38,7 +47,19 @@ typedef struct {
     int epochs_done;
     long steps_done;
     uint64_t shuffle_state;         /* to resume from */
-    int nonfinite_step;             /* > 0: the loss stopped being finite here */
+    /* Stopped by cfg->stop: epochs_done is the epoch it was in (0-based),
+     * steps_done the global steps, shuffle_state the generator's state at
+     * that epoch's start and epoch_step the steps done in it (0 when it
+     * stopped between epochs). A checkpoint of this resumes exactly: the
+     * resume regenerates the epoch's order and skips epoch_step steps. */
+    int interrupted;
+    int epoch_step;
+    /* The loss stopped being finite (train_run returned -1): it was NaN
+     * (else infinite) at the read-back after global step nonfinite_step
+     * (> 0) and finite at the one after finite_step (the start when none). */
+    long nonfinite_step, finite_step;
+    int nonfinite_nan;
+    int nonfinite_epoch;            /* 1-based */
 } train_result;
 
 /* The learning rate of (zero-based) epoch e: lr * gamma^floor(e / step);
@@ -73,7 +94,12 @@ void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long 
 
 /* Trains nt on train, evaluating on test after every epoch; writes the
  * per-interval and per-epoch rows to csv (may be NULL) and human-readable
- * lines to out. Returns 0, or -1 when the loss stopped being finite. */
+ * lines to out. A resume (cfg->resume) whose start_step lies inside epoch
+ * start_epoch (steps per epoch: ceil(count / batch)) regenerates that
+ * epoch's order from shuffle_state and skips the steps already done.
+ * Returns 0 when all epochs are done, 1 when cfg->stop stopped it, -1 when
+ * the loss stopped being finite (res->nonfinite_step > 0; nothing is
+ * printed: the caller says so) or on_epoch failed. */
 int train_run(net *nt, const train_config *cfg, const device_dataset *train,
               const device_dataset *test, FILE *out, FILE *csv, train_result *res);
 

@@ -2,6 +2,7 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,25 @@ static float get_f32(rbuf *r)
     return f;
 }
 
+/* What is impossible in a checkpoint's settings (a CRC only proves the file
+ * is as written, not that its writer was sane), or NULL. */
+static const char *settings_problem(const checkpoint_meta *m)
+{
+    if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1 || m->classes < 1 || m->classes > 256)
+        return "the input shape or the class count";
+    if (m->batch < 1) return "a batch below 1";
+    if (m->epochs < 1 || m->epochs_done < 0 || m->epochs_done > m->epochs)
+        return "the epoch counts";
+    if (m->lr_step < 0) return "a negative lr step";
+    if (!isfinite(m->lr) || m->lr <= 0 || !isfinite(m->lr_gamma) || m->lr_gamma <= 0 ||
+        !isfinite(m->momentum) || m->momentum < 0 || !isfinite(m->weight_decay) ||
+        m->weight_decay < 0)
+        return "the learning rate, its factor, the momentum or the weight decay";
+    if (!isfinite(m->input_scale) || !isfinite(m->input_shift))
+        return "the input scaling";
+    return NULL;
+}
+
 int checkpoint_load(const char *path, checkpoint_meta *m, float **params, float **momentum,
                     long *n, char *err, size_t errlen)
 {
@@ -185,7 +205,9 @@ int checkpoint_load(const char *path, checkpoint_meta *m, float **params, float 
                  " (written by a newer cnn: update this one)" : "");
         goto fail;
     }
-    if (size < 4 || crc32(0L, data, (uInt)(size - 4)) !=
+    /* 16 bytes at least: magic, version, CRC (and below that the reader's
+     * bounds would not hold) */
+    if (size < 16 || crc32(0L, data, (uInt)(size - 4)) !=
                         ((uint32_t)data[size - 4] | (uint32_t)data[size - 3] << 8 |
                          (uint32_t)data[size - 2] << 16 | (uint32_t)data[size - 1] << 24)) {
         snprintf(err, errlen, "%s: checkpoint is corrupt or cut short (CRC mismatch)", path);
@@ -208,6 +230,11 @@ int checkpoint_load(const char *path, checkpoint_meta *m, float **params, float 
     m->epochs_done = (int)get_u32(&r);
     m->steps_done = get_u64(&r); m->seed = get_u64(&r); m->rng_state = get_u64(&r);
     m->input_scale = get_f32(&r); m->input_shift = get_f32(&r);
+    const char *bad = settings_problem(m);
+    if (!r.short_read && bad) {
+        snprintf(err, errlen, "%s: checkpoint holds impossible settings: %s", path, bad);
+        goto fail;
+    }
     uint64_t count = get_u64(&r);
     if (r.short_read || count > (r.len - r.at) / 8 || (r.len - r.at) != count * 8) {
         snprintf(err, errlen, "%s: checkpoint sizes do not add up (%llu parameters)", path,

@@ -1,9 +1,12 @@
 /* cnn train: the flags, the start banner, checkpoints, the closing JSON line. */
 #include <errno.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "cli.h"
@@ -11,20 +14,51 @@
 #include "train.h"
 
 #define DEFAULT_LOG "build/train.csv"
+/* where an interrupted run without --save leaves its checkpoint */
+#define INTERRUPTED_CKPT "cnn-interrupted.ckpt"
 
 typedef struct {
     net *nt;
     const char *save;
     int save_every;
     checkpoint_meta meta;
+    int saved;              /* this run wrote a checkpoint to save ... */
+    int saved_epochs;       /* ... after this many epochs */
+    int fail_at_epoch;      /* test hook, CNN_TEST_FAIL_SAVE_AT_EPOCH (0: off) */
 } saver;
 
-static int save_checkpoint(saver *s, int epochs_done, long steps, uint64_t state)
+/* ---- SIGINT: the first stops training after its current step (train_run
+ * checks the flag) and a checkpoint is written; a second one ends the
+ * process at once, removing a checkpoint's half-written .tmp first. ---- */
+
+static volatile sig_atomic_t interrupts;
+static char writing_tmp[4200];             /* the .tmp being written ... */
+static volatile sig_atomic_t writing;      /* ... while this is set */
+
+static void on_sigint(int sig)
+{
+    if (interrupts++ == 0) return;
+    if (writing) unlink(writing_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig); /* delivered when the handler returns: the process ends as killed by it */
+}
+
+/* All parameters and momentum values finite. */
+static int all_finite(const float *p, long n)
+{
+    for (long i = 0; i < n; i++)
+        if (!isfinite(p[i])) return 0;
+    return 1;
+}
+
+/* Writes the net to path; on failure err holds one line (without "cnn
+ * train: ") and any previous file at path is unchanged. */
+static int save_checkpoint(saver *s, const char *path, int epochs_done, long steps,
+                           uint64_t state, char *err, size_t errlen)
 {
     const cnn_ops *ops = s->nt->ops;
     long n = s->nt->n_params;
     float *params = malloc(sizeof(float) * (n ? n : 1)), *mom = malloc(sizeof(float) * (n ? n : 1));
-    char err[4400];
     int rc = -1;
     if (params && mom) {
         ops->download(params, s->nt->params, sizeof(float) * n);
@@ -32,10 +66,25 @@ static int save_checkpoint(saver *s, int epochs_done, long steps, uint64_t state
         s->meta.epochs_done = epochs_done;
         s->meta.steps_done = (uint64_t)steps;
         s->meta.rng_state = state;
-        rc = checkpoint_save(s->save, &s->meta, params, mom, n, err, sizeof err);
-        if (rc) fprintf(stderr, "cnn train: %s\n", err);
+        if (!all_finite(params, n) || !all_finite(mom, n)) {
+            snprintf(err, errlen, "%s: not writing a checkpoint of weights that are not finite "
+                                  "(NaN or infinite); any previous checkpoint there is unchanged",
+                     path);
+        } else {
+            snprintf(writing_tmp, sizeof writing_tmp, "%s.tmp", path);
+            /* Test hook: the .tmp path becomes a folder, so this save fails
+             * the way a full disk or a lost permission would. */
+            if (s->fail_at_epoch > 0 && epochs_done == s->fail_at_epoch) mkdir(writing_tmp, 0700);
+            writing = 1;
+            rc = checkpoint_save(path, &s->meta, params, mom, n, err, errlen);
+            writing = 0;
+            if (rc == 0 && path == s->save) {
+                s->saved = 1;
+                s->saved_epochs = epochs_done;
+            }
+        }
     } else {
-        fprintf(stderr, "cnn train: out of memory writing the checkpoint\n");
+        snprintf(err, errlen, "%s: out of memory writing the checkpoint", path);
     }
     free(params);
     free(mom);
@@ -45,9 +94,20 @@ static int save_checkpoint(saver *s, int epochs_done, long steps, uint64_t state
 static int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
 {
     saver *s = ctx;
-    if (s->save && s->save_every > 0 && epochs_done % s->save_every == 0)
-        return save_checkpoint(s, epochs_done, steps, state);
+    char err[4400];
+    if (s->save && s->save_every > 0 && epochs_done % s->save_every == 0 &&
+        save_checkpoint(s, s->save, epochs_done, steps, state, err, sizeof err)) {
+        fprintf(stderr, "cnn train: %s; training stopped after epoch %d\n", err, epochs_done);
+        return -1;
+    }
     return 0;
+}
+
+/* An environment variable's positive integer value, 0 when unset. */
+static long env_long(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : 0;
 }
 
 /* A checkpoint is written to "<path>.tmp" and renamed: both must be possible. */
@@ -134,7 +194,7 @@ int cmd_train(int argc, char **argv)
     float lr = 0, gamma = 0, momentum = 0, decay = 0;
     train_config c = {0};
     const char *normalize = "";
-    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE };
+    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, DATA };
     cli_opt opts[] = {
         [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2) or layer spec", 0, 0},
         [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's, 30)", 0, 0},
@@ -145,14 +205,14 @@ int cmd_train(int argc, char **argv)
         [MOMENTUM] = {"momentum", OPT_FLOAT, &momentum, NULL, "SGD momentum (default: the preset's: 1e-4, mlp2 0.9)", 1, 0},
         [DECAY] = {"weight-decay", OPT_FLOAT, &decay, NULL, "L2 weight decay (default: the preset's: 2e-4, mlp1 1e-4)", 1, 0},
         [NORMALIZE] = {"normalize", OPT_STR, &normalize, NULL, "inputs: std (mean 0, deviation 1) or unit ([0,1]) (default: the preset's: std, mlp2 unit)", 0, 0},
-        {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
+        [DATA] = {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
         {"seed", OPT_U64, &c.seed, "1", "random seed: weights and shuffling", 1, 0},
         {"log", OPT_STR, &log_path, DEFAULT_LOG, "CSV log, appended to (\"\" for none)", 0, 0},
         {"log-every", OPT_INT, &c.log_every, "200", "steps between printed lines (0: only the epoch's)", 1, 0},
         {"csv-every", OPT_INT, &c.csv_every, "25", "steps between the CSV log's train rows (0: only test rows)", 1, 0},
-        {"save", OPT_STR, &save, "", "write a checkpoint here at the end", 0, 0},
+        {"save", OPT_STR, &save, "", "write a checkpoint here at the end, and on Ctrl-C", 0, 0},
         {"save-every", OPT_INT, &save_every, "0", "also write it every N epochs (0: only at the end)", 1, 0},
         {"resume", OPT_STR, &resume, "", "continue the run a checkpoint holds", 0, 0},
         {"threads", OPT_INT, &threads, "0", "CPU threads (0: all cores)", 1, 0},
@@ -182,8 +242,11 @@ int cmd_train(int argc, char **argv)
                     return 2;
                 }
         if (resume_from(resume, net_name, opts[NET].given, &spec, &c,
-                        opts[EPOCHS].given ? epochs : 0, &meta, &ck_params, &ck_mom))
+                        opts[EPOCHS].given ? epochs : 0, &meta, &ck_params, &ck_mom)) {
+            free(ck_params);
+            free(ck_mom);
             return 1;
+        }
     } else {
         if (resolve_net("train", net_name, &spec, &preset)) return 2;
         c.epochs = opts[EPOCHS].given ? epochs : preset->epochs;
@@ -202,7 +265,8 @@ int cmd_train(int argc, char **argv)
     }
     c.threads = threads;
 
-    int status = 1;
+    int status = 1, handler_set = 0;
+    struct sigaction old_sa;
     FILE *csv = NULL;
     dataset train = {0}, test = {0};
     device_dataset dtrain = {0}, dtest = {0};
@@ -236,7 +300,15 @@ int cmd_train(int argc, char **argv)
     printf("  %-13s %llu\n", "seed", (unsigned long long)c.seed);
     printf("  %-13s x * %.6g %+.6g\n", "input", scale, shift);
     printf("  %-13s %s\n", "log", *log_path ? log_path : "(none)");
-    if (*resume) printf("  %-13s %s, after epoch %d\n", "resumed from", resume, c.start_epoch);
+    if (*resume) {
+        int count = c.train_limit && c.train_limit < train.count ? c.train_limit : train.count;
+        long steps = (count + c.batch - 1) / c.batch, in = c.start_step - c.start_epoch * steps;
+        if (in > 0 && in < steps)
+            printf("  %-13s %s, in epoch %d after %ld of its %ld steps\n", "resumed from", resume,
+                   c.start_epoch + 1, in, steps);
+        else
+            printf("  %-13s %s, after epoch %d\n", "resumed from", resume, c.start_epoch);
+    }
     if (*save) printf("  %-13s %s\n", "checkpoint", save);
     fflush(stdout);
 
@@ -250,14 +322,32 @@ int cmd_train(int argc, char **argv)
     }
     saver sv = {nt, *save ? save : NULL, save_every, {{0}, 1, 28, 28, CNN_CLASSES, c.lr,
                 c.lr_gamma, c.momentum, c.weight_decay, c.lr_step, c.batch, c.epochs, 0, 0,
-                c.seed, 0, scale, shift}};
+                c.seed, 0, scale, shift}, 0, 0, (int)env_long("CNN_TEST_FAIL_SAVE_AT_EPOCH")};
     snprintf(sv.meta.spec, sizeof sv.meta.spec, "%s", spec.text);
     c.on_epoch = on_epoch;
     c.on_epoch_ctx = &sv;
+    c.stop = &interrupts;
+    c.test_sigint_at_step = env_long("CNN_TEST_SIGINT_AT_STEP"); /* test hook */
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    interrupts = 0;
+    sigaction(SIGINT, &sa, &old_sa);
+    handler_set = 1;
 
     train_result res;
-    if (train_run(nt, &c, &dtrain, &dtest, stdout, csv, &res) == 0 &&
-        (!sv.save || save_checkpoint(&sv, res.epochs_done, res.steps_done, res.shuffle_state) == 0)) {
+    char err[4400];
+    int rc = train_run(nt, &c, &dtrain, &dtest, stdout, csv, &res);
+    fflush(stdout);
+    if (rc == 0) {
+        if (sv.save && save_checkpoint(&sv, sv.save, res.epochs_done, res.steps_done,
+                                       res.shuffle_state, err, sizeof err)) {
+            fprintf(stderr, "cnn train: %s\n", err);
+            goto done;
+        }
         int run = res.epochs_done - c.start_epoch;
         printf("{\"net\":\"%s\",\"spec\":\"%s\",\"params\":%ld,\"device\":\"%s\",\"epochs\":%d,"
                "\"batch\":%d,\"seed\":%llu,\"train_loss\":%.6f,\"train_acc\":%.4f,"
@@ -268,8 +358,58 @@ int cmd_train(int argc, char **argv)
                res.train_acc, res.test_loss, res.test_acc, res.train_seconds,
                res.train_seconds / run, (double)dtrain.count * run / res.train_seconds);
         status = 0;
+    } else if (rc == 1) {
+        /* interrupted: the run's state goes to --save, or to a file here */
+        const char *path = sv.save ? sv.save : INTERRUPTED_CKPT;
+        char where[64];
+        if (res.epoch_step > 0)
+            snprintf(where, sizeof where, "at epoch %d, step %ld", res.epochs_done + 1,
+                     res.steps_done);
+        else
+            snprintf(where, sizeof where, "after epoch %d, step %ld", res.epochs_done,
+                     res.steps_done);
+        if (save_checkpoint(&sv, path, res.epochs_done, res.steps_done, res.shuffle_state, err,
+                            sizeof err)) {
+            fprintf(stderr, "cnn train: interrupted %s, but the checkpoint was not written: "
+                            "%s\n", where, err);
+            goto done;
+        }
+        char more[4400] = "";
+        if (opts[DATA].given)
+            snprintf(more, sizeof more, " --data %s", data_dir);
+        if (c.train_limit > 0)
+            snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
+                     c.train_limit);
+        if (sv.save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", path);
+        fprintf(stderr, "cnn train: interrupted %s: checkpoint written to %s%s; continue with: "
+                        "cnn train --resume %s%s\n", where, path,
+                sv.save ? "" : " (no --save was given)", path, more);
+        status = 130;
+    } else if (res.nonfinite_step > 0) {
+        char last[4400];
+        struct stat st;
+        if (sv.saved)
+            snprintf(last, sizeof last, "the last good checkpoint, %s (after epoch %d), is intact",
+                     sv.save, sv.saved_epochs);
+        else if (*resume)
+            snprintf(last, sizeof last, "the last good checkpoint, %s (the one resumed from), "
+                                        "is intact", resume);
+        else if (sv.save && stat(sv.save, &st) == 0)
+            snprintf(last, sizeof last, "no checkpoint was written (%s is unchanged; --save-every "
+                                        "N writes one every N epochs)", sv.save);
+        else if (sv.save)
+            snprintf(last, sizeof last, "no checkpoint was written (--save-every N writes one "
+                                        "every N epochs)");
+        else
+            snprintf(last, sizeof last, "no checkpoint was written (--save FILE --save-every N "
+                                        "writes one every N epochs)");
+        fprintf(stderr, "cnn train: the training loss became %s between steps %ld and %ld (epoch "
+                        "%d): stopping; %s%s\n",
+                res.nonfinite_nan ? "NaN" : "infinite", res.finite_step, res.nonfinite_step,
+                res.nonfinite_epoch, last, *resume ? "" : " (try a smaller --lr)");
     }
 done:
+    if (handler_set) sigaction(SIGINT, &old_sa, NULL);
     if (nt) net_destroy(nt);
     if (dtrain.images) device_dataset_free(&dtrain);
     if (dtest.images) device_dataset_free(&dtest);

@@ -4,6 +4,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -177,6 +178,15 @@ static void release(const cnn_ops *ops, int *index, int *host_index, void *graph
     free(host_index);
 }
 
+/* Fills in where the loss stopped being finite. */
+static void nonfinite(train_result *res, double loss, long step, long last_good, int epoch)
+{
+    res->nonfinite_step = step;
+    res->finite_step = last_good;
+    res->nonfinite_nan = isnan(loss) != 0;
+    res->nonfinite_epoch = epoch;
+}
+
 int train_run(net *nt, const train_config *cfg, const device_dataset *train,
               const device_dataset *test, FILE *out, FILE *csv, train_result *res)
 {
@@ -190,6 +200,14 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     int eager_steps = 0;
     double start = now_seconds();
     long global_step = cfg->start_step;
+    long last_good = global_step; /* the last read-back that was finite */
+    /* a checkpoint written in the middle of an epoch: that epoch's order is
+     * regenerated from the state at its start, and the steps done skipped */
+    int first_step = 0;
+    if (cfg->resume) {
+        long within = cfg->start_step - (long)cfg->start_epoch * steps;
+        if (within > 0 && within < steps) first_step = (int)within;
+    }
     memset(res, 0, sizeof *res);
     res->epochs_done = cfg->start_epoch;
     res->steps_done = global_step;
@@ -204,11 +222,18 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         tally_reset(&print_tally, epoch_start);
         tally_reset(&csv_tally, epoch_start);
         int pending = 0, epoch_samples = 0;
+        uint64_t epoch_state = shuffle.state; /* what a resume regenerates this order from */
+        int skip = epoch == cfg->start_epoch ? first_step : 0;
         upload_index(ops, host_index, train->count, index, &shuffle);
-        ops->zero(nt->cursor, sizeof(int));
+        if (skip) {
+            int at = skip * cfg->batch;
+            ops->upload(nt->cursor, &at, sizeof at);
+        } else {
+            ops->zero(nt->cursor, sizeof(int));
+        }
         net_set_lr(nt, lr);
 
-        for (int step = 0; step < steps; step++) {
+        for (int step = skip; step < steps; step++) {
             int n = train->count - step * cfg->batch;
             if (n > cfg->batch) n = cfg->batch;
             if (n == cfg->batch && ops->capture_begin && cfg->graph && eager_steps > 0) {
@@ -225,14 +250,20 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                 eager_steps++;
             }
             global_step++;
+            if (cfg->test_sigint_at_step > 0 && global_step == cfg->test_sigint_at_step)
+                raise(SIGINT); /* test hook: an interrupt at an exact step */
 
             pending += n;
             epoch_samples += n;
 
             int last = step == steps - 1;
-            int print_now = cfg->log_every > 0 && (global_step % cfg->log_every == 0 || last);
-            int csv_now = csv && cfg->csv_every > 0 && (global_step % cfg->csv_every == 0 || last);
-            if (print_now || csv_now) {
+            /* at an epoch's last step the epoch is finished first */
+            int stopping = cfg->stop && *cfg->stop && !last;
+            int print_now = cfg->log_every > 0 &&
+                            (global_step % cfg->log_every == 0 || last || stopping);
+            int csv_now = csv && cfg->csv_every > 0 &&
+                          (global_step % cfg->csv_every == 0 || last || stopping);
+            if (print_now || csv_now || stopping) {
                 double got[STAT_COUNT] = {0};
                 read_stats(nt, got);
                 tally_add(&epoch_tally, got, 0);
@@ -241,16 +272,17 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                 pending = 0;
                 double now = now_seconds();
                 if (!isfinite(got[STAT_LOSS])) {
-                    if (tty) fputc('\n', tty);
-                    fprintf(stderr, "cnn: the training loss is not finite at epoch %d, step %ld: "
-                                    "stopping (try a smaller --lr)\n", epoch + 1, global_step);
-                    res->nonfinite_step = (int)global_step;
+                    if (tty) fputs("\r\033[K", tty);
+                    nonfinite(res, got[STAT_LOSS], global_step, last_good, epoch + 1);
+                    if (csv) fflush(csv);
                     release(ops, index, host_index, graph);
                     return -1;
                 }
+                last_good = global_step;
                 if (csv_now) {
                     fprintf(csv, "train,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
                             tally_loss(&csv_tally), tally_acc(&csv_tally), lr, now - start);
+                    fflush(csv); /* a live log (tail -f), and whole rows if killed */
                     tally_reset(&csv_tally, now);
                 }
                 if (print_now && !cfg->quiet) {
@@ -265,6 +297,19 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
             } else if (tty && step % 20 == 0) {
                 progress_bar(tty, epoch + 1, step, steps);
             }
+            if (stopping) {
+                ops->sync();
+                res->train_seconds += now_seconds() - epoch_start;
+                if (tty) fputs("\r\033[K", tty);
+                if (csv) fflush(csv);
+                res->interrupted = 1;
+                res->epochs_done = epoch;
+                res->steps_done = global_step;
+                res->shuffle_state = epoch_state;
+                res->epoch_step = step + 1;
+                release(ops, index, host_index, graph);
+                return 1;
+            }
         }
         double rest[STAT_COUNT] = {0};
         read_stats(nt, rest); /* what no log line read */
@@ -277,12 +322,12 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         res->train_loss = tally_loss(&epoch_tally);
         res->train_acc = tally_acc(&epoch_tally);
         if (!isfinite(res->train_loss)) {
-            fprintf(stderr, "cnn: the training loss is %g in epoch %d: stopping (try a smaller "
-                            "--lr)\n", res->train_loss, epoch + 1);
-            res->nonfinite_step = (int)global_step;
+            nonfinite(res, res->train_loss, global_step, last_good, epoch + 1);
+            if (csv) fflush(csv);
             release(ops, index, host_index, graph);
             return -1;
         }
+        last_good = global_step;
         evaluate(nt, test, &res->test_loss, &res->test_acc, NULL);
         res->epochs_done = epoch + 1;
         res->steps_done = global_step;
@@ -301,6 +346,11 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
             cfg->on_epoch(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state)) {
             release(ops, index, host_index, graph);
             return -1;
+        }
+        if (cfg->stop && *cfg->stop && epoch + 1 < cfg->epochs) {
+            res->interrupted = 1; /* between epochs: epochs_done and the rest are set */
+            release(ops, index, host_index, graph);
+            return 1;
         }
     }
     release(ops, index, host_index, graph);

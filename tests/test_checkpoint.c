@@ -289,6 +289,7 @@ Test(checkpoint, round_trip_edge_meta, .fini = remove_temp_dir)
     memset(m.spec, 'x', NET_SPEC_MAX - 1);
     m.spec[NET_SPEC_MAX - 1] = 0;
     m.lr_step = 0;
+    m.epochs = 0x7FFFFFFF;
     m.epochs_done = 0x7FFFFFFF;
     m.batch = 1;
     m.steps_done = 0;

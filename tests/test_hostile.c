@@ -226,6 +226,9 @@ static void ckpt_newer(const char *d) { patch_model(d, 8, 2, 1, -1); }
 static void ckpt_crc(const char *d) { patch_model(d, 200, 0x77, 0, -1); }
 static void ckpt_truncated(const char *d) { patch_model(d, 0, 'C', 0, 100); }
 static void ckpt_empty(const char *d) { patch_model(d, 0, 'C', 0, 0); }
+/* batch (at 52 + the spec's 21 bytes) set to 0, CRC fixed: a division by
+ * zero if trusted */
+static void ckpt_batch0(const char *d) { patch_model(d, 52 + 21, 0, 1, -1); }
 static void ckpt_folder(const char *d)
 {
     good_data(d);
@@ -266,6 +269,7 @@ static const hostile CASES[] = {
     {"checkpoint: empty", ckpt_empty, {"eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"}, 1, {"not a cnn checkpoint"}},
     {"checkpoint: a folder", ckpt_folder, {"eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"}, 1, {"not a regular file"}},
     {"checkpoint: missing", good_data, {"eval", "--data", "@", "--device", "cpu", "--model", "@/none.ckpt"}, 1, {"cannot open checkpoint"}},
+    {"checkpoint: batch 0 under a good CRC", ckpt_batch0, {"train", "--data", "@", "--device", "cpu", "--log", "", "--resume", "@/m.ckpt"}, 1, {"impossible settings", "batch"}},
     {"checkpoint: wrong network", trained, {"train", "--data", "@", "--device", "cpu", "--resume", "@/m.ckpt", "--net", "mlp1", "--epochs", "2"}, 1, {"wrong network"}},
     /* network specs */
     {"spec: unknown layer", good_data, {"train", "--data", "@", "--net", "conv4k5,rleu,fc10,softmax"}, 2, {"\"rleu\"", "unknown layer"}},

@@ -1,0 +1,744 @@
+/* Never losing a run, through the cnn binary on small synthetic data:
+ * SIGINT (Ctrl-C) stops training after the current step with a checkpoint
+ * from which --resume ends exactly where an uninterrupted run ends (exit
+ * 130); a second SIGINT ends it at once without leaving a .tmp behind; a
+ * loss that stops being finite ends training with one line naming the steps
+ * and the last good checkpoint, which stays intact; a checkpoint write that
+ * fails leaves the previous one as it was.
+ *
+ * Some tests use two test hooks of cmd_train (environment variables):
+ * CNN_TEST_SIGINT_AT_STEP=N raises SIGINT after global step N, for an
+ * interrupt at an exact place; CNN_TEST_FAIL_SAVE_AT_EPOCH=N makes the
+ * checkpoint's .tmp path a folder just before the save after epoch N, so
+ * that save fails the way a full disk would. The tests that send SIGINT
+ * from outside use neither. The binary is $CNN_BIN, or build/cnn. */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "idx_util.h"
+#include "rng.h"
+#include "run_util.h"
+
+#define TEMP_NAME "test_reliability"
+#define FC_NET "fc16,relu,fc10,softmax"
+#define RUN_TIMEOUT_S 120
+#define ERRLEN 4400
+#define W(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+extern char **environ;
+
+/* ---- data, files, checkpoints ---- */
+
+/* <dir>/<prefix>-*: n 28x28 images of ten classes, class k a bright 5x8
+ * block at its own place, over deterministic noise. */
+static void write_split(const char *dir, const char *prefix, int n, uint64_t seed)
+{
+    rng r = {seed};
+    unsigned char *labels = malloc((size_t)n), *images = malloc((size_t)n * 784);
+    cr_assert(labels && images);
+    for (int i = 0; i < n; i++) labels[i] = (unsigned char)rng_below(&r, 10);
+    for (int i = 0; i < n; i++) {
+        unsigned char *img = images + (size_t)i * 784;
+        int k = labels[i], x0 = (k % 5) * 5 + 1, y0 = (k / 5) * 13 + 3;
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++) {
+                int noise = (int)rng_below(&r, 60);
+                int on = x >= x0 && x < x0 + 5 && y >= y0 && y < y0 + 8;
+                img[y * 28 + x] = (unsigned char)(on ? 195 + noise : noise);
+            }
+    }
+    write_idx_split(dir, prefix, n, images, labels);
+    free(images);
+    free(labels);
+}
+
+/* A temporary folder holding n training and `tests` test samples. */
+static void make_data_dir_with(char *dir, size_t len, int n, int tests)
+{
+    make_temp_dir(TEMP_NAME, dir, len);
+    write_split(dir, "train", n, 7);
+    write_split(dir, "t10k", tests, 8);
+}
+
+/* n training and 100 test samples. */
+static void make_data_dir(char *dir, size_t len, int n)
+{
+    make_data_dir_with(dir, len, n, 100);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+static void expect_same_file(const char *a, const char *b, const char *why)
+{
+    size_t la, lb;
+    unsigned char *pa = read_file(a, &la), *pb = read_file(b, &lb);
+    size_t i = 0;
+    while (i < la && i < lb && pa[i] == pb[i]) i++;
+    free(pa);
+    free(pb);
+    cr_assert(la == lb && i == la, "%s: %s (%zu bytes) and %s (%zu bytes) differ first at byte %zu",
+              why, a, la, b, lb, i);
+}
+
+/* No "*.tmp" in dir, other than `except` (a name, or NULL). */
+static void expect_no_tmp_in(const char *dir, const char *except)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "opendir %s: %s", dir, strerror(errno));
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (except && !strcmp(e->d_name, except)) continue;
+        cr_assert(n < 4 || strcmp(e->d_name + n - 4, ".tmp") != 0,
+                  "a temporary file was left behind: %s/%s", dir, e->d_name);
+    }
+    closedir(d);
+}
+
+/* Loads path (which must load) and checks every value is finite. */
+static checkpoint_meta load_ok(const char *path)
+{
+    checkpoint_meta m;
+    float *p, *mo;
+    long n;
+    char err[ERRLEN];
+    cr_assert_eq(checkpoint_load(path, &m, &p, &mo, &n, err, sizeof err), 0,
+                 "the checkpoint does not load: %s", err);
+    for (long i = 0; i < n; i++) {
+        cr_assert(isfinite(p[i]), "%s: parameter %ld is %g", path, i, p[i]);
+        cr_assert(isfinite(mo[i]), "%s: momentum %ld is %g", path, i, mo[i]);
+    }
+    free(p);
+    free(mo);
+    return m;
+}
+
+/* ---- running cnn train ---- */
+
+/* cnn train on the CPU with the data in dir, no log, quiet; env, when not
+ * NULL, is "NAME=VALUE" set for this run only. */
+static void train(result *r, const char *env, const char *dir, const char *const *args)
+{
+    const char *argv[64] = {"cnn", "train", "--data", dir, "--device", "cpu", "--log", "",
+                            "--quiet"};
+    int n = 9;
+    for (const char *const *a = args; *a; a++) {
+        cr_assert_lt(n, 63);
+        argv[n++] = *a;
+    }
+    argv[n] = NULL;
+    char name[256] = "";
+    if (env) {
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(env, "="), env);
+        cr_assert_eq(setenv(name, strchr(env, '=') + 1, 1), 0);
+    }
+    run_cnn(argv, RUN_TIMEOUT_S, r);
+    if (env) unsetenv(name);
+}
+
+static void expect_success(const result *r, const char *what)
+{
+    expect_not_crashed(r);
+    cr_assert_eq(r->status, 0, "%s: exit %d; stderr:\n%s\nstdout:\n%s", what, r->status, r->err,
+                 r->out);
+}
+
+#define A(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* ---- a cnn process the test signals (fork and exec: run_cnn waits) ---- */
+
+typedef struct {
+    pid_t pid;
+    char out[4200], err[4200];
+} child;
+
+/* Starts cnn with argv (argv[0] ignored) in folder cwd, stdout and stderr to
+ * files in temp_dir; env (may be NULL) is added to the environment. */
+static void start_cnn(child *ch, const char *cwd, const char *env, const char *const argv[])
+{
+    static int count;
+    char bin[8192], cwd_now[4096];
+    const char *b = cnn_bin();
+    if (access(b, X_OK) != 0) {
+        remove_temp_dir();
+        cr_skip_test("no cnn binary at \"%s\": build it with make, or set CNN_BIN", b);
+    }
+    /* an absolute path: the child may change folder */
+    if (b[0] == '/') {
+        snprintf(bin, sizeof bin, "%s", b);
+    } else {
+        cr_assert_not_null(getcwd(cwd_now, sizeof cwd_now), "getcwd: %s", strerror(errno));
+        snprintf(bin, sizeof bin, "%s/%s", cwd_now, b);
+    }
+    count++;
+    snprintf(ch->out, sizeof ch->out, "%s/child%d.out", temp_dir, count);
+    snprintf(ch->err, sizeof ch->err, "%s/child%d.err", temp_dir, count);
+    /* everything the child needs is built before fork */
+    int argc = 0;
+    while (argv[argc]) argc++;
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    int envc = 0;
+    while (environ[envc]) envc++;
+    char **envp = calloc((size_t)envc + 2, sizeof *envp);
+    cr_assert(args && envp);
+    args[0] = bin;
+    for (int i = 1; i < argc; i++) args[i] = (char *)argv[i];
+    int k = 0;
+    for (int i = 0; i < envc; i++)
+        if (strncmp(environ[i], "CNN_TEST_", 9) != 0) envp[k++] = environ[i];
+    if (env) envp[k++] = (char *)env;
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(ch->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(ch->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    cr_assert(in >= 0 && out >= 0 && err >= 0, "open: %s", strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGINT, SIG_DFL);
+        if ((cwd && chdir(cwd) != 0) || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(126);
+        execve(bin, args, envp);
+        _exit(127);
+    }
+    close(in);
+    close(out);
+    close(err);
+    free(args);
+    free(envp);
+    ch->pid = pid;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Waits for the child (killing it after timeout_s, which fails the test);
+ * returns its wait status. */
+static int wait_child(child *ch, int timeout_s)
+{
+    double deadline = now_s() + timeout_s;
+    int st;
+    for (;;) {
+        pid_t got = waitpid(ch->pid, &st, WNOHANG);
+        if (got == ch->pid) return st;
+        cr_assert(got == 0 || errno == EINTR, "waitpid: %s", strerror(errno));
+        if (now_s() > deadline) {
+            kill(ch->pid, SIGKILL);
+            waitpid(ch->pid, &st, 0);
+            cr_assert_fail("cnn ran for more than %d s after the SIGINT and was killed",
+                           timeout_s);
+        }
+        sleep_ms(5);
+    }
+}
+
+/* The child has exited (0 when it has, and is reaped then). */
+static int child_running(child *ch, int *st)
+{
+    return waitpid(ch->pid, st, WNOHANG) == 0;
+}
+
+/* Rows of the CSV log at path that start with "train,". */
+static int train_rows(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[512];
+    int rows = 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "train,", 6)) rows++;
+    fclose(f);
+    return rows;
+}
+
+/* Waits until the CSV log has `rows` train rows; fails if cnn exits first. */
+static void wait_for_rows(child *ch, const char *csv, int rows)
+{
+    double deadline = now_s() + RUN_TIMEOUT_S;
+    int st;
+    while (train_rows(csv) < rows) {
+        if (!child_running(ch, &st)) {
+            size_t len;
+            char *err = (char *)read_file(ch->err, &len);
+            cr_assert_fail("cnn ended (status 0x%x) before %d rows reached its log; stderr: %s",
+                           st, rows, err);
+        }
+        if (now_s() > deadline) {
+            kill(ch->pid, SIGKILL);
+            waitpid(ch->pid, &st, 0);
+            cr_assert_fail("no progress in the log %s for %d s", csv, RUN_TIMEOUT_S);
+        }
+        sleep_ms(2);
+    }
+}
+
+/* The child's stderr is exactly one line holding every fragment. */
+static void expect_one_line(const char *path, const char *const *want, const char *what)
+{
+    size_t len;
+    char *s = (char *)read_file(path, &len);
+    cr_assert(len > 0 && s[len - 1] == '\n' && strchr(s, '\n') == s + len - 1,
+              "%s: stderr should be one line, got:\n%s", what, s);
+    for (const char *const *w = want; *w; w++)
+        cr_assert_not_null(strstr(s, *w), "%s: stderr should contain '%s', got: %s", what, *w, s);
+    free(s);
+}
+
+/* The child's stderr (or a result's) holds "... checkpoint written to X;
+ * ..." with X = path. */
+static void expect_interrupt_message(const char *err, const char *path, const char *what)
+{
+    char want[4400];
+    cr_assert_not_null(strstr(err, "cnn train: interrupted "), "%s: no interrupt message: %s",
+                       what, err);
+    snprintf(want, sizeof want, "checkpoint written to %s", path);
+    cr_assert_not_null(strstr(err, want), "%s: want '%s' in: %s", what, want, err);
+    snprintf(want, sizeof want, "cnn train --resume %s", path);
+    cr_assert_not_null(strstr(err, want), "%s: want '%s' in: %s", what, want, err);
+}
+
+/* ---- 1. SIGINT from outside, then --resume: the same final weights ---- */
+
+#define SIG_TRAIN 4000 /* 200 steps an epoch at batch 20: a few seconds in all */
+
+Test(reliability, sigint_then_resume_equals_uninterrupted, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], a[512], b[512], c[512], csv[512], json_a[4096], json_c[4096];
+    make_data_dir(dir, sizeof dir, SIG_TRAIN);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(c, sizeof c, "%s/C.ck", dir);
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "3", "--batch", "20", "--momentum", "0.9",
+                           "--seed", "5", "--save", a));
+    expect_success(&r, "the uninterrupted run");
+    json_of(&r, json_a, sizeof json_a);
+    result_free(&r);
+
+    child ch;
+    start_cnn(&ch, NULL, NULL,
+              A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
+                "--csv-every", "5", "--net", FC_NET, "--epochs", "3", "--batch", "20",
+                "--momentum", "0.9", "--seed", "5", "--save", b));
+    wait_for_rows(&ch, csv, 4); /* 20 steps in: well inside the first epoch */
+    cr_assert_eq(kill(ch.pid, SIGINT), 0);
+    int st = wait_child(&ch, 60);
+    size_t len;
+    char *err = (char *)read_file(ch.err, &len);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130,
+              "after SIGINT: wait status 0x%x, want exit 130; stderr: %s", st, err);
+    expect_one_line(ch.err, W("interrupted"), "the interrupted run");
+    expect_interrupt_message(err, b, "the interrupted run");
+    free(err);
+    char *out = (char *)read_file(ch.out, &len);
+    cr_assert_null(strstr(out, "\"test_loss\""), "an interrupted run printed its JSON:\n%s", out);
+    free(out);
+    checkpoint_meta m = load_ok(b);
+    cr_assert_lt(m.epochs_done, 3, "the interrupted checkpoint says %d of 3 epochs are done",
+                 m.epochs_done);
+    cr_assert_geq(m.steps_done, 20u, "the checkpoint has %llu steps, the log showed 20",
+                  (unsigned long long)m.steps_done);
+    cr_assert_lt(m.steps_done, 3u * SIG_TRAIN / 20);
+    cr_assert_eq(m.epochs, 3);
+    expect_no_tmp_in(dir, NULL);
+
+    train(&r, NULL, dir, A("--resume", b, "--save", c));
+    expect_success(&r, "the resumed run");
+    cr_assert_eq(r.err_len, 0, "the resumed run wrote to stderr: %s", r.err);
+    json_of(&r, json_c, sizeof json_c);
+    result_free(&r);
+    expect_same_file(a, c, "uninterrupted vs interrupted by SIGINT and resumed");
+    static const char *const keys[] = {"test_loss", "test_acc", "epochs"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char v1[64], v2[64];
+        cr_assert_eq(json_field(json_a, keys[i], v1, sizeof v1), 0);
+        cr_assert_eq(json_field(json_c, keys[i], v2, sizeof v2), 0);
+        cr_assert_str_eq(v1, v2, "%s: %s uninterrupted, %s resumed", keys[i], v1, v2);
+    }
+    /* the log has the rows up to the interrupt, and the resumed run's test
+     * rows follow it in the same file */
+    cr_assert_geq(train_rows(csv), 4);
+}
+
+/* A second SIGINT ends cnn at once (killed by SIGINT, or exit 130 when the
+ * first one's checkpoint was already written), and leaves no .tmp. */
+Test(reliability, second_sigint_exits_at_once, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], b[512], csv[512];
+    make_data_dir(dir, sizeof dir, SIG_TRAIN);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    for (int round = 0; round < 3; round++) {
+        child ch;
+        remove_tree(csv);
+        start_cnn(&ch, NULL, NULL,
+                  A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
+                    "--csv-every", "5", "--net", "seed-cnn", "--epochs", "50", "--batch", "20",
+                    "--save", b));
+        wait_for_rows(&ch, csv, 2);
+        double t0 = now_s();
+        cr_assert_eq(kill(ch.pid, SIGINT), 0);
+        if (round > 0) sleep_ms(round == 1 ? 1 : 20); /* the second lands at other moments */
+        kill(ch.pid, SIGINT); /* may find it gone already */
+        int st = wait_child(&ch, 30);
+        double took = now_s() - t0;
+        size_t len;
+        char *err = (char *)read_file(ch.err, &len);
+        cr_assert((WIFSIGNALED(st) && WTERMSIG(st) == SIGINT) ||
+                      (WIFEXITED(st) && WEXITSTATUS(st) == 130),
+                  "round %d: wait status 0x%x after two SIGINTs; stderr: %s", round, st, err);
+        cr_assert_lt(took, 20.0, "round %d: it took %.1f s to end", round, took);
+        if (WIFEXITED(st)) {
+            expect_interrupt_message(err, b, "exit 130 after two SIGINTs");
+            load_ok(b);
+        }
+        free(err);
+        expect_no_tmp_in(dir, NULL);
+        /* whatever is at b (if anything) is a whole checkpoint */
+        if (exists(b)) load_ok(b);
+    }
+}
+
+/* An interrupt at an epoch's last step lets the epoch finish: its test set
+ * is evaluated before the checkpoint. A second SIGINT during that (long)
+ * evaluation ends cnn at once, killed by SIGINT, with no checkpoint and no
+ * epoch line. (The first SIGINT comes from the test hook, after step 30, so
+ * the test knows when the evaluation begins: when that step's CSV row is
+ * there.) */
+Test(reliability, second_sigint_during_evaluation_ends_at_once, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], b[512], csv[512];
+    make_data_dir_with(dir, sizeof dir, 600, 20000);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    /* how long the evaluation takes: one whole epoch, timed */
+    double t = now_s();
+    result r;
+    train(&r, NULL, dir, A("--net", "seed-cnn", "--epochs", "1", "--batch", "20"));
+    expect_success(&r, "one epoch");
+    result_free(&r);
+    double epoch_s = now_s() - t;
+
+    child ch;
+    start_cnn(&ch, NULL, "CNN_TEST_SIGINT_AT_STEP=30",
+              A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
+                "--csv-every", "1000", "--net", "seed-cnn", "--epochs", "3", "--batch", "20",
+                "--save", b));
+    wait_for_rows(&ch, csv, 1); /* the epoch's last step: its row is written, then evaluation */
+    double t0 = now_s();
+    cr_assert_eq(kill(ch.pid, SIGINT), 0);
+    int st = wait_child(&ch, 60);
+    double took = now_s() - t0;
+    size_t len;
+    char *out = (char *)read_file(ch.out, &len);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT,
+              "after the second SIGINT: wait status 0x%x, want killed by SIGINT (it took %.2f s, "
+              "a whole epoch %.2f s); stdout:\n%s", st, took, epoch_s, out);
+    cr_assert_null(strstr(out, "epoch   1  train loss"),
+                   "the epoch's evaluation finished after the second SIGINT:\n%s", out);
+    free(out);
+    cr_assert_not(exists(b), "a checkpoint was written after the second SIGINT");
+    expect_no_tmp_in(dir, NULL);
+}
+
+/* ---- 2. interrupts at exact steps (the test hook), resumed exactly ---- */
+
+/* 600 samples at batch 80: 7 full steps and one of 40 an epoch; the rate
+ * drops after every epoch and momentum carries over. */
+#define EXACT_ARGS "--net", FC_NET, "--epochs", "3", "--batch", "80", "--lr-step", "1", \
+                   "--lr-gamma", "0.3", "--momentum", "0.9", "--seed", "11"
+
+Test(reliability, interrupt_at_exact_steps_resumes_exactly, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], a[512], b[512], c[512], env[64], what[128];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(c, sizeof c, "%s/C.ck", dir);
+    result r;
+    train(&r, NULL, dir, A(EXACT_ARGS, "--save", a));
+    expect_success(&r, "the uninterrupted run");
+    result_free(&r);
+    /* the first step, mid-epoch, before and at the short last step of an
+     * epoch (at an epoch's end the epoch is finished first), the first step
+     * of the next epoch, the last epoch */
+    static const struct { int step, epochs_done; const char *where; } at[] = {
+        {1, 0, "at epoch 1, step 1:"},       {5, 0, "at epoch 1, step 5:"},
+        {7, 0, "at epoch 1, step 7:"},       {8, 1, "after epoch 1, step 8:"},
+        {9, 1, "at epoch 2, step 9:"},       {16, 2, "after epoch 2, step 16:"},
+        {23, 2, "at epoch 3, step 23:"},
+    };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        snprintf(env, sizeof env, "CNN_TEST_SIGINT_AT_STEP=%d", at[i].step);
+        snprintf(what, sizeof what, "interrupted after step %d", at[i].step);
+        remove_tree(b);
+        train(&r, env, dir, A(EXACT_ARGS, "--save", b));
+        expect_error(&r, 130, W(at[i].where), what);
+        expect_interrupt_message(r.err, b, what);
+        result_free(&r);
+        checkpoint_meta m = load_ok(b);
+        cr_assert_eq(m.steps_done, (uint64_t)at[i].step, "%s: steps_done %llu", what,
+                     (unsigned long long)m.steps_done);
+        cr_assert_eq(m.epochs_done, at[i].epochs_done, "%s: epochs_done %d", what,
+                     m.epochs_done);
+        train(&r, NULL, dir, A("--resume", b, "--save", c));
+        expect_success(&r, what);
+        result_free(&r);
+        expect_same_file(a, c, what);
+    }
+    /* interrupted twice in the same epoch: after step 3, then after step 5 */
+    remove_tree(b);
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=3", dir, A(EXACT_ARGS, "--save", b));
+    expect_error(&r, 130, W("at epoch 1, step 3:"), "the first interrupt");
+    result_free(&r);
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=5", dir, A("--resume", b, "--save", b));
+    expect_error(&r, 130, W("at epoch 1, step 5:"), "the second interrupt");
+    cr_assert_not_null(strstr(r.out, "in epoch 1 after 3 of its 8 steps"),
+                       "the banner does not say where it resumed:\n%s", r.out);
+    result_free(&r);
+    train(&r, NULL, dir, A("--resume", b, "--save", c));
+    expect_success(&r, "resumed after two interrupts");
+    result_free(&r);
+    expect_same_file(a, c, "interrupted after steps 3 and 5, resumed");
+    expect_no_tmp_in(dir, NULL);
+}
+
+/* Without --save the checkpoint goes to cnn-interrupted.ckpt in the current
+ * folder, and the message says so. */
+Test(reliability, interrupt_without_save_writes_default_file, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], a[512], c[512], def[512];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(c, sizeof c, "%s/C.ck", dir);
+    snprintf(def, sizeof def, "%s/cnn-interrupted.ckpt", dir);
+    result r;
+    train(&r, NULL, dir, A(EXACT_ARGS, "--save", a));
+    expect_success(&r, "the uninterrupted run");
+    result_free(&r);
+    child ch;
+    start_cnn(&ch, dir, "CNN_TEST_SIGINT_AT_STEP=12",
+              A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", "",
+                EXACT_ARGS));
+    int st = wait_child(&ch, RUN_TIMEOUT_S);
+    size_t len;
+    char *err = (char *)read_file(ch.err, &len);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "wait status 0x%x; stderr: %s", st, err);
+    expect_one_line(ch.err, W("at epoch 2, step 12:", "(no --save was given)"), "no --save");
+    expect_interrupt_message(err, "cnn-interrupted.ckpt", "no --save");
+    free(err);
+    checkpoint_meta m = load_ok(def);
+    cr_assert_eq(m.steps_done, 12u);
+    train(&r, NULL, dir, A("--resume", def, "--save", c));
+    expect_success(&r, "resumed from cnn-interrupted.ckpt");
+    result_free(&r);
+    expect_same_file(a, c, "interrupted without --save, resumed");
+}
+
+/* ---- 3. a loss that stops being finite ---- */
+
+Test(reliability, nan_stops_training_without_checkpoint, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], h[512];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(h, sizeof h, "%s/H.ck", dir);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "2", "--batch", "20", "--lr", "1e30"));
+    expect_error(&r, 1, W("the training loss became ", "between steps 0 and 30 (epoch 1)",
+                          "no checkpoint was written", "--save-every"), "--lr 1e30");
+    cr_assert_null(strstr(r.out, "\"test_loss\""), "a diverged run printed its JSON");
+    result_free(&r);
+    /* the read-back every 7 steps names a narrower interval */
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "2", "--batch", "20", "--lr", "1e30",
+                           "--log-every", "7", "--save", h));
+    expect_error(&r, 1, W("between steps 0 and 7 (epoch 1)", "no checkpoint was written"),
+                 "--lr 1e30 --log-every 7");
+    result_free(&r);
+    cr_assert_not(exists(h), "a diverged run wrote %s", h);
+    expect_no_tmp_in(dir, NULL);
+}
+
+/* A good checkpoint from an earlier run is left byte for byte as it was by a
+ * new run with --save at the same path that diverges, with or without
+ * --save-every, and by an interrupt that finds the loss not finite. */
+Test(reliability, nan_leaves_earlier_checkpoint_intact, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], g[512], want[600];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(g, sizeof g, "%s/G.ck", dir);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--batch", "20", "--save", g));
+    expect_success(&r, "the good run");
+    result_free(&r);
+    size_t len0, len1;
+    unsigned char *before = read_file(g, &len0);
+    snprintf(want, sizeof want, "%s is unchanged", g);
+
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "3", "--batch", "20", "--lr", "1e30",
+                           "--save", g, "--save-every", "1"));
+    expect_error(&r, 1, W("the training loss became ", "between steps 0 and 30", want),
+                 "--lr 1e30 --save G --save-every 1");
+    result_free(&r);
+    unsigned char *after = read_file(g, &len1);
+    cr_assert(len0 == len1 && !memcmp(before, after, len0), "a diverged run changed %s", g);
+    free(after);
+
+    /* an interrupt after step 5: the loss read back then is not finite, so
+     * nothing is saved */
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=5", dir,
+          A("--net", FC_NET, "--epochs", "3", "--batch", "20", "--lr", "1e30", "--save", g));
+    expect_error(&r, 1, W("the training loss became ", "between steps 0 and 5", want),
+                 "--lr 1e30, interrupted after step 5");
+    result_free(&r);
+    after = read_file(g, &len1);
+    cr_assert(len0 == len1 && !memcmp(before, after, len0),
+              "an interrupt of a diverged run changed %s", g);
+    free(after);
+    free(before);
+    expect_no_tmp_in(dir, NULL);
+}
+
+/* A rate that grows a trillionfold after the first epoch: the checkpoint of
+ * epoch 1 (--save-every 1) is the last good one, named and intact; a resume
+ * from it diverges again and names it too. */
+Test(reliability, nan_names_last_good_checkpoint, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], g[512], want[600];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(g, sizeof g, "%s/G.ck", dir);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "3", "--batch", "20", "--lr-step", "1",
+                           "--lr-gamma", "1e12", "--save", g, "--save-every", "1"));
+    snprintf(want, sizeof want, "the last good checkpoint, %s (after epoch 1), is intact", g);
+    expect_error(&r, 1, W("the training loss became ", "between steps 30 and 60 (epoch 2)", want),
+                 "lr x 1e12 after epoch 1");
+    cr_assert_not_null(strstr(r.out, "epoch   1  train loss"), "epoch 1 did not finish:\n%s",
+                       r.out);
+    cr_assert_null(strstr(r.out, "\"test_loss\""), "a diverged run printed its JSON");
+    result_free(&r);
+    checkpoint_meta m = load_ok(g);
+    cr_assert_eq(m.epochs_done, 1);
+    cr_assert_eq(m.steps_done, 30u);
+    size_t len0, len1;
+    unsigned char *before = read_file(g, &len0);
+
+    train(&r, NULL, dir, A("--resume", g, "--save", g));
+    snprintf(want, sizeof want, "the last good checkpoint, %s (the one resumed from), is intact",
+             g);
+    expect_error(&r, 1, W("between steps 30 and 60 (epoch 2)", want), "resumed, diverging again");
+    result_free(&r);
+    unsigned char *after = read_file(g, &len1);
+    cr_assert(len0 == len1 && !memcmp(before, after, len0), "the resume changed %s", g);
+    free(before);
+    free(after);
+    expect_no_tmp_in(dir, NULL);
+}
+
+/* ---- 4. a checkpoint write that fails mid-run ---- */
+
+Test(reliability, failed_save_keeps_previous_checkpoint, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], a[512], k[512], ref[512], c[512], tmp[520];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    snprintf(ref, sizeof ref, "%s/R.ck", dir);
+    snprintf(c, sizeof c, "%s/C.ck", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", k);
+    result r;
+    /* the reference: the state after epoch 1, written by an interrupt there */
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=8", dir, A(EXACT_ARGS, "--save", ref));
+    expect_error(&r, 130, W("after epoch 1, step 8:"), "the reference");
+    result_free(&r);
+
+    train(&r, "CNN_TEST_FAIL_SAVE_AT_EPOCH=2", dir, A(EXACT_ARGS, "--save", k, "--save-every", "1"));
+    expect_error(&r, 1, W(k, "cannot write checkpoint", "unchanged", "after epoch 2"),
+                 "the save after epoch 2 fails");
+    cr_assert_null(strstr(r.out, "\"test_loss\""), "a run whose save failed printed its JSON");
+    cr_assert_null(strstr(r.out, "epoch   3"), "training went on after a failed save:\n%s", r.out);
+    result_free(&r);
+    expect_same_file(ref, k, "the checkpoint of epoch 1 after the save of epoch 2 failed");
+    cr_assert_eq(rmdir(tmp), 0, "the hook's folder %s: %s", tmp, strerror(errno));
+    expect_no_tmp_in(dir, NULL);
+
+    /* and it is a good place to go on from */
+    train(&r, NULL, dir, A(EXACT_ARGS, "--save", a));
+    expect_success(&r, "the uninterrupted run");
+    result_free(&r);
+    train(&r, NULL, dir, A("--resume", k, "--save", c));
+    expect_success(&r, "resumed from the checkpoint that survived");
+    result_free(&r);
+    expect_same_file(a, c, "resumed from the surviving checkpoint");
+}
+
+/* The interrupt's own checkpoint write failing is reported on one line
+ * (exit 1), and the previous checkpoint stays as it was. */
+Test(reliability, failed_interrupt_save_keeps_previous_checkpoint, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], k[512], tmp[520];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", k);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--batch", "20", "--save", k));
+    expect_success(&r, "the first run");
+    result_free(&r);
+    size_t len0, len1;
+    unsigned char *before = read_file(k, &len0);
+    /* epochs_done is 1 when interrupted in epoch 2: the hook fires there */
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=40", dir, A("--resume", k, "--epochs", "3", "--save", k));
+    cr_assert_eq(r.status, 130, "the control run: exit %d: %s", r.status, r.err);
+    result_free(&r);
+    remove_tree(k);
+    write_file(k, before, len0);
+    setenv("CNN_TEST_FAIL_SAVE_AT_EPOCH", "1", 1);
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=40", dir, A("--resume", k, "--epochs", "3", "--save", k));
+    unsetenv("CNN_TEST_FAIL_SAVE_AT_EPOCH");
+    expect_error(&r, 1, W("interrupted at epoch 2, step 40", "not written", k, "unchanged"),
+                 "an interrupt whose save fails");
+    result_free(&r);
+    unsigned char *after = read_file(k, &len1);
+    cr_assert(len0 == len1 && !memcmp(before, after, len0), "the failed save changed %s", k);
+    free(before);
+    free(after);
+    cr_assert_eq(rmdir(tmp), 0, "the hook's folder %s: %s", tmp, strerror(errno));
+    expect_no_tmp_in(dir, NULL);
+}
