@@ -1,5 +1,6 @@
 /* Checkpoint files; the format is described in include/checkpoint.h. */
 #include "checkpoint.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <math.h>
@@ -54,11 +55,7 @@ static void put_f32(wbuf *b, float f)
 static void sync_folder(const char *path)
 {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == dir) dir[1] = 0;
-    else *slash = 0;
+    path_folder(path, dir, sizeof dir);
     int fd = open(dir, O_RDONLY);
     if (fd >= 0) {
         fsync(fd);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "paths.h"
 
 const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
 
@@ -75,11 +76,7 @@ const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *d
 int check_writable(const char *cmd, const char *flag, const char *path)
 {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == dir) dir[1] = 0;
-    else *slash = 0;
+    path_folder(path, dir, sizeof dir);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "cnn %s: %s %s: the folder %s does not exist\n", cmd, flag, path, dir);
