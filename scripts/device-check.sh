@@ -5,8 +5,8 @@
 # for 30 epochs at batch 50 and 512, one CPU epoch for the ratio, and ends
 # with a table. Logs go to OUT_DIR (default build/device-check).
 #
-# The GPU machines here have no package registry: where Criterion, OpenBLAS
-# or zlib is missing, build/device-deps.tar.xz (made by scripts/device-deps.sh
+# The GPU machines here have no package registry: where Criterion, OpenBLAS,
+# zlib or libpng is missing, build/device-deps.tar.xz (made by scripts/device-deps.sh
 # on a machine that has them) is unpacked and used instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head 
 arch="-gencode arch=compute_${cap},code=sm_${cap}"
 
 have_deps() {
-    printf '#include <criterion/criterion.h>\n#include <cblas.h>\n#include <zlib.h>\n' |
+    printf '#include <criterion/criterion.h>\n#include <cblas.h>\n#include <zlib.h>\n#include <png.h>\n' |
         ${CC:-cc} -E -x c - >/dev/null 2>&1
 }
 if ! have_deps && [ -f build/device-deps.tar.xz ]; then
