@@ -29,7 +29,7 @@ CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -g -O1 -fno-omit-frame-poin
 sources() {
     case $1 in
     idx) echo src/idx.c ;;
-    checkpoint) echo src/checkpoint.c src/netspec.c ;;
+    checkpoint) echo src/checkpoint.c src/paths.c src/netspec.c ;;
     netspec) echo src/netspec.c ;;
     *) echo "fuzz/run.sh: unknown harness '$1' (idx, checkpoint, netspec)" >&2; exit 2 ;;
     esac
