@@ -5,7 +5,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "rng.h"
 
 void store_be32(unsigned char *p, unsigned v)
 {
@@ -44,4 +47,25 @@ void write_idx_split(const char *dir, const char *prefix, int n, const unsigned 
     put_be32(f, (unsigned)n);
     cr_assert_eq(fwrite(labels, 1, (size_t)n, f), (size_t)n);
     cr_assert_eq(fclose(f), 0);
+}
+
+void write_block_digits(const char *dir, const char *prefix, int n, uint64_t seed)
+{
+    rng r = {seed};
+    unsigned char *labels = malloc((size_t)n), *images = malloc((size_t)n * 28 * 28);
+    cr_assert(labels && images);
+    for (int i = 0; i < n; i++) labels[i] = (unsigned char)rng_below(&r, 10);
+    for (int i = 0; i < n; i++) {
+        unsigned char *img = images + (size_t)i * 28 * 28;
+        int k = labels[i], x0 = (k % 5) * 5 + 1, y0 = (k / 5) * 13 + 3;
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++) {
+                int noise = (int)rng_below(&r, 60);
+                int on = x >= x0 && x < x0 + 5 && y >= y0 && y < y0 + 8;
+                img[y * 28 + x] = (unsigned char)(on ? 195 + noise : noise);
+            }
+    }
+    write_idx_split(dir, prefix, n, images, labels);
+    free(images);
+    free(labels);
 }

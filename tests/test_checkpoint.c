@@ -683,36 +683,12 @@ static void expect_success(const result *r, const char *what)
 
 /* ---- synthetic MNIST-shaped data ---- */
 
-/* <dir>/<prefix>-images-idx3-ubyte and -labels-idx1-ubyte: n 28x28 images of
- * ten classes, class k a bright 5x8 block at its own place on a 5x2 grid,
- * over deterministic noise; the labels in a scrambled order. */
-static void write_split(const char *dir, const char *prefix, int n, uint64_t seed)
-{
-    rng r = {seed};
-    unsigned char *labels = malloc((size_t)n), *images = malloc((size_t)n * 28 * 28);
-    cr_assert(labels && images);
-    for (int i = 0; i < n; i++) labels[i] = (unsigned char)rng_below(&r, 10);
-    for (int i = 0; i < n; i++) {
-        unsigned char *img = images + (size_t)i * 28 * 28;
-        int k = labels[i], x0 = (k % 5) * 5 + 1, y0 = (k / 5) * 13 + 3;
-        for (int y = 0; y < 28; y++)
-            for (int x = 0; x < 28; x++) {
-                int noise = (int)rng_below(&r, 60);
-                int on = x >= x0 && x < x0 + 5 && y >= y0 && y < y0 + 8;
-                img[y * 28 + x] = (unsigned char)(on ? 195 + noise : noise);
-            }
-    }
-    write_idx_split(dir, prefix, n, images, labels);
-    free(images);
-    free(labels);
-}
-
 /* A temp folder with the data in "<dir>" itself (checkpoints go beside it). */
 static void make_data_dir(char *dir, size_t len)
 {
     make_temp_dir(TEMP_NAME, dir, len);
-    write_split(dir, "train", TRAIN_COUNT, 101);
-    write_split(dir, "t10k", TEST_COUNT, 202);
+    write_block_digits(dir, "train", TRAIN_COUNT, 101);
+    write_block_digits(dir, "t10k", TEST_COUNT, 202);
 }
 
 static void load_ok(const char *path, checkpoint_meta *m, long *n)
