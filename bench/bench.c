@@ -67,8 +67,8 @@ static double layer_work(const layer_spec *l, int i, int n, int backward, int *i
     return 4 * (2 * out); /* losses: read scores, write gradients */
 }
 
-static void time_layers(bench *b, const backend *be, const char *name, const char *text,
-                        int batch)
+/* The benchmark's own specs are fixed: a parse error is a bug here. */
+static net_spec parse_spec(const char *text)
 {
     net_spec spec;
     char err[512];
@@ -76,6 +76,13 @@ static void time_layers(bench *b, const backend *be, const char *name, const cha
         fprintf(stderr, "cnn-bench: %s\n", err);
         exit(1);
     }
+    return spec;
+}
+
+static void time_layers(bench *b, const backend *be, const char *name, const char *text,
+                        int batch)
+{
+    net_spec spec = parse_spec(text);
     const cnn_ops *ops = be->ops;
     net *nt = net_create(ops, &spec, batch);
     net_init_params(nt, 1);
@@ -118,12 +125,7 @@ static void time_layers(bench *b, const backend *be, const char *name, const cha
 static double epoch_seconds(bench *b, const backend *be, const char *text, int batch, int limit,
                             double *acc)
 {
-    net_spec spec;
-    char err[512];
-    if (net_spec_parse(text, CNN_INPUT_SHAPE, CNN_CLASSES, &spec, err, sizeof err)) {
-        fprintf(stderr, "cnn-bench: %s\n", err);
-        exit(1);
-    }
+    net_spec spec = parse_spec(text);
     const cnn_ops *ops = be->ops;
     device_dataset train, test;
     device_dataset_upload(ops, &b->train, limit, b->scale, b->shift, &train);
