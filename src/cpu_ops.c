@@ -4,6 +4,7 @@
  * them element by element against the shared index functions of
  * cnn_index.h, which the GPU kernels use directly. */
 #include "ops.h"
+#include "cpu_conv.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -214,6 +215,10 @@ static float *scratch_floats(long n)
 static void cpu_conv_fwd(const float *x, cnn_window g, const float *w, const float *b,
                          int cout, float *y)
 {
+    if (conv_direct_fits(g)) {
+        conv_direct_fwd(x, g, w, b, cout, y);
+        return;
+    }
     int rows = cnn_cols_rows(g), chunk = chunk_samples(g), ohw = g.oh * g.ow;
     int chunks = (g.n + chunk - 1) / chunk;
     long ldy = (long)g.n * ohw;
@@ -239,6 +244,10 @@ static void cpu_conv_fwd(const float *x, cnn_window g, const float *w, const flo
 static void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout,
                          const float *dy, float *dw, float *db, float *dx)
 {
+    if (conv_direct_fits(g)) {
+        conv_direct_bwd(x, g, w, cout, dy, dw, db, dx);
+        return;
+    }
     int rows = cnn_cols_rows(g), chunk = chunk_samples(g), ohw = g.oh * g.ow;
     int chunks = (g.n + chunk - 1) / chunk, threads = omp_get_max_threads();
     long ldy = (long)g.n * ohw, nw = (long)cout * rows;
