@@ -122,6 +122,36 @@ Test(cpu_vs_ref, seed_cnn_batch1)
 }
 Test(cpu_vs_ref, mlp2_shape) { check_net("fc392,relu,fc196,relu,fc10,euclid", (shape3){1, 28, 28}, 3, 12); }
 
+/* Plain pooling (stride k, no padding) on sides k does not divide, which
+ * the spec parser refuses but the op must still get right: the last rows and
+ * columns lie under no window and get no gradient. One sample, so CNHW is
+ * NCHW. */
+Test(cpu_vs_ref, pool_ops_on_sides_the_windows_do_not_tile)
+{
+    const int shapes[][4] = {{2, 2, 7, 5}, {3, 3, 8, 10}, {2, 3, 4, 4}};
+    rng r = {21};
+    for (int s = 0; s < 3; s++) {
+        int k = shapes[s][0], c = shapes[s][1], h = shapes[s][2], w = shapes[s][3];
+        cnn_window g = cnn_window_make(c, 1, h, w, k, k, 0);
+        long nx = (long)c * h * w, ny = (long)c * g.oh * g.ow;
+        float *x = rand_floats(&r, nx, -1, 1), *dy = rand_floats(&r, ny, -1, 1);
+        float *y = nan_floats(ny), *dx = nan_floats(nx);
+        double *xd = to_double(x, nx), *dyd = to_double(dy, ny);
+        double *yr = malloc(sizeof(double) * ny), *dxr = malloc(sizeof(double) * nx);
+        cpu_ops.pool_fwd(x, g, y);
+        cpu_ops.pool_bwd(dy, g, dx);
+        ref_pool_fwd(xd, 1, c, h, w, k, k, 0, yr);
+        ref_pool_bwd(dyd, 1, c, h, w, k, k, 0, dxr);
+        for (long i = 0; i < ny; i++)
+            cr_assert(close_enough(y[i], yr[i], 1e-6, 1e-5), "k%d %dx%d: y[%ld] %g vs %g", k, h,
+                      w, i, y[i], yr[i]);
+        for (long i = 0; i < nx; i++)
+            cr_assert(close_enough(dx[i], dxr[i], 1e-6, 1e-5), "k%d %dx%d: dx[%ld] %g vs %g", k,
+                      h, w, i, dx[i], dxr[i]);
+        free(x); free(dy); free(y); free(dx); free(xd); free(dyd); free(yr); free(dxr);
+    }
+}
+
 /* Naive double gemm over the same stored operands. */
 static void naive_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
                        const float *b, float beta, const float *c0, double *c)
