@@ -15,41 +15,19 @@
  * gradient and a second one the weight gradient. Samples are split across
  * the OpenMP threads; the weight gradients are summed per thread and added
  * in thread order, so a run repeats itself exactly. */
-#include "cpu_conv.h"
+#include "cpu_kernels.h"
+#include "cpu_vec.h"
 
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* GCC's portable vectors: AVX2/AVX-512 registers here, plain SSE (or two of
- * them) on a machine without. The file is compiled with -ffp-contract=fast
- * (see the Makefile) so that acc += a * b becomes one fused multiply-add. */
-/* VL floats a vector; forward tiles of up to TM rows by TV vectors, whose
- * widths divide TN; weight-gradient tiles of WM by WR sums. */
-enum { VL = 8, TM = 8, TV = 4, TN = TV * VL, WM = 4, WR = 4 };
-typedef float vf8 __attribute__((vector_size(VL * sizeof(float))));
-
-static inline vf8 load8(const float *p)
-{
-    vf8 v;
-    memcpy(&v, p, sizeof v); /* one unaligned load */
-    return v;
-}
-
-static inline void store8(float *p, vf8 v) { memcpy(p, &v, sizeof v); }
-
-/* GCC otherwise folds each load into every multiply-add that uses it,
- * loading d and b rb and mb times over: the weight gradient ran at a third
- * of the speed, bound by loads. An empty asm that "changes" v keeps it in a
- * register. */
-#if defined(__GNUC__) && defined(__x86_64__)
-#define IN_REGISTER(v) __asm__("" : "+v"(v))
-#else
-#define IN_REGISTER(v) ((void)0)
-#endif
-
-static inline vf8 splat(float a) { return (vf8){a, a, a, a, a, a, a, a}; }
+/* Forward tiles of up to TM rows by TV vectors, whose widths divide TN;
+ * weight-gradient tiles of WM by WR sums. The file is compiled with
+ * -ffp-contract=fast (see the Makefile) so that acc += a * b becomes one
+ * fused multiply-add. */
+enum { TM = 8, TV = 4, TN = TV * VL, WM = 4, WR = 4 };
 
 int conv_direct_fits(cnn_window g) { return g.stride == 1 && g.pad <= g.k - 1; }
 

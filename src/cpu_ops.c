@@ -4,7 +4,7 @@
  * them element by element against the shared index functions of
  * cnn_index.h, which the GPU kernels use directly. */
 #include "ops.h"
-#include "cpu_conv.h"
+#include "cpu_kernels.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Below this many elements a loop is not worth waking the other threads for. */
-#define PAR_MIN 32768
 
 static void *cpu_alloc(size_t bytes, const char *what)
 {
@@ -294,107 +291,6 @@ static void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout,
         else db[i - nw] = sum;
     }
     free(parts);
-}
-
-/* Pooling without padding whose windows do not overlap (stride k): every
- * window lies inside the map, so the loops need no bounds checks. */
-static int pool_is_plain(cnn_window g) { return g.pad == 0 && g.stride == g.k; }
-
-/* One plane of plain pooling. Inlined with a constant k (2, the common
- * case) the window loops unroll and the loops over ox vectorise; with k
- * read at run time they did not, and pooling took a third of a seed-cnn
- * step once the convolutions were fast. */
-static inline __attribute__((always_inline)) void plain_pool_fwd(const float *xp, float *yp,
-                                                                 int k, int w, int oh, int ow,
-                                                                 float inv)
-{
-    for (int oy = 0; oy < oh; oy++) {
-        const float *src = xp + (long)oy * k * w;
-        float *row = yp + (long)oy * ow;
-        for (int ox = 0; ox < ow; ox++) {
-            float sum = 0.0f;
-            for (int ky = 0; ky < k; ky++)
-                for (int kx = 0; kx < k; kx++) sum += src[ky * w + ox * k + kx];
-            row[ox] = sum * inv;
-        }
-    }
-}
-
-/* Every input element under a window gets its window's share; the rows and
- * columns past the last whole window (when k does not divide the side) get
- * none. */
-static inline __attribute__((always_inline)) void plain_pool_bwd(const float *dyp, float *dxp,
-                                                                 int k, int h, int w, int oh,
-                                                                 int ow, float inv)
-{
-    for (int oy = 0; oy < oh; oy++) {
-        const float *src = dyp + (long)oy * ow;
-        for (int ky = 0; ky < k; ky++) {
-            float *dst = dxp + (long)(oy * k + ky) * w;
-            for (int ox = 0; ox < ow; ox++)
-                for (int kx = 0; kx < k; kx++) dst[ox * k + kx] = src[ox] * inv;
-            for (int x = ow * k; x < w; x++) dst[x] = 0.0f;
-        }
-    }
-    memset(dxp + (long)oh * k * w, 0, sizeof(float) * (h - oh * k) * w);
-}
-
-static void cpu_pool_fwd(const float *x, cnn_window g, float *y)
-{
-    int planes = g.c * g.n;
-    float inv = 1.0f / (float)(g.k * g.k);
-#pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
-    for (int p = 0; p < planes; p++) {
-        const float *xp = x + (long)p * g.h * g.w;
-        float *yp = y + (long)p * g.oh * g.ow;
-        if (pool_is_plain(g)) {
-            if (g.k == 2) plain_pool_fwd(xp, yp, 2, g.w, g.oh, g.ow, inv);
-            else plain_pool_fwd(xp, yp, g.k, g.w, g.oh, g.ow, inv);
-            continue;
-        }
-        for (int oy = 0; oy < g.oh; oy++)
-            for (int ox = 0; ox < g.ow; ox++) {
-                float sum = 0.0f;
-                for (int ky = 0; ky < g.k; ky++) {
-                    int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
-                    if (iy < 0 || iy >= g.h) continue;
-                    for (int kx = 0; kx < g.k; kx++) {
-                        int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
-                        if (ix >= 0 && ix < g.w) sum += xp[iy * g.w + ix];
-                    }
-                }
-                yp[oy * g.ow + ox] = sum * inv;
-            }
-    }
-}
-
-static void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
-{
-    int planes = g.c * g.n;
-    float inv = 1.0f / (float)(g.k * g.k);
-#pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
-    for (int p = 0; p < planes; p++) {
-        const float *dyp = dy + (long)p * g.oh * g.ow;
-        float *dxp = dx + (long)p * g.h * g.w;
-        if (pool_is_plain(g)) {
-            if (g.k == 2) plain_pool_bwd(dyp, dxp, 2, g.h, g.w, g.oh, g.ow, inv);
-            else plain_pool_bwd(dyp, dxp, g.k, g.h, g.w, g.oh, g.ow, inv);
-            continue;
-        }
-        memset(dxp, 0, sizeof(float) * g.h * g.w);
-        for (int oy = 0; oy < g.oh; oy++)
-            for (int ox = 0; ox < g.ow; ox++) {
-                float v = dyp[oy * g.ow + ox] * inv;
-                for (int ky = 0; ky < g.k; ky++) {
-                    int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
-                    if (iy < 0 || iy >= g.h) continue;
-                    for (int kx = 0; kx < g.k; kx++) {
-                        int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
-                        if (ix >= 0 && ix < g.w) dxp[iy * g.w + ix] += v;
-                    }
-                }
-            }
-    }
 }
 
 static void cpu_relu_fwd(const float *x, float *y, long n)

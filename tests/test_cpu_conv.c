@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "cpu_conv.h"
+#include "cpu_kernels.h"
 #include "ops.h"
 #include "ref.h"
 #include "testutil.h"

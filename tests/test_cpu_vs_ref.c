@@ -122,15 +122,16 @@ Test(cpu_vs_ref, seed_cnn_batch1)
 }
 Test(cpu_vs_ref, mlp2_shape) { check_net("fc392,relu,fc196,relu,fc10,euclid", (shape3){1, 28, 28}, 3, 12); }
 
-/* Plain pooling (stride k, no padding) on sides k does not divide, which
+/* Plain pooling (stride k, no padding), also on sides k does not divide, which
  * the spec parser refuses but the op must still get right: the last rows and
  * columns lie under no window and get no gradient. One sample, so CNHW is
  * NCHW. */
 Test(cpu_vs_ref, pool_ops_on_sides_the_windows_do_not_tile)
 {
-    const int shapes[][4] = {{2, 2, 7, 5}, {3, 3, 8, 10}, {2, 3, 4, 4}};
+    /* k, channels, h, w: the last has 2x2 windows eight at a time and a tail */
+    const int shapes[][4] = {{2, 2, 7, 5}, {3, 3, 8, 10}, {2, 3, 4, 4}, {2, 2, 6, 37}};
     rng r = {21};
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < 4; s++) {
         int k = shapes[s][0], c = shapes[s][1], h = shapes[s][2], w = shapes[s][3];
         cnn_window g = cnn_window_make(c, 1, h, w, k, k, 0);
         long nx = (long)c * h * w, ny = (long)c * g.oh * g.ow;

@@ -1,0 +1,26 @@
+/* The CPU backend's hand-written kernels, beside the ops table in
+ * src/cpu_ops.c: stride-1 convolutions that read straight from a
+ * zero-padded copy of each sample, with no Feature Matrix (src/cpu_conv.c),
+ * and average pooling (src/cpu_pool.c). Same contracts as the ops of the
+ * same names in ops.h. */
+#ifndef CNN_CPU_KERNELS_H
+#define CNN_CPU_KERNELS_H
+
+#include "cnn_index.h"
+
+/* Below this many elements a loop is not worth waking the other threads for. */
+#define PAR_MIN 32768
+
+/* Stride 1, and pad <= k - 1 (the input gradient is then a convolution of
+ * dy padded by k - 1 - pad). The CPU backend lowers other convolutions
+ * through im2col. */
+int conv_direct_fits(cnn_window g);
+void conv_direct_fwd(const float *x, cnn_window g, const float *w, const float *b, int cout,
+                     float *y);
+void conv_direct_bwd(const float *x, cnn_window g, const float *w, int cout, const float *dy,
+                     float *dw, float *db, float *dx);
+
+void cpu_pool_fwd(const float *x, cnn_window g, float *y);
+void cpu_pool_bwd(const float *dy, cnn_window g, float *dx);
+
+#endif
