@@ -1,7 +1,7 @@
 /* Average pooling on the CPU. Windows that tile the map (stride k, no
  * padding: every preset's pooling) take plain loops, k = 2 eight outputs at
- * a time; any other window takes the bounds-checked loops. Planes are split
- * across the OpenMP threads. */
+ * a time; any other window takes the bounds-checked index functions. Planes
+ * are split across the OpenMP threads. */
 #include "cpu_kernels.h"
 #include "cpu_vec.h"
 
@@ -98,61 +98,39 @@ static inline __attribute__((always_inline)) void plain_pool_bwd(const float *dy
     memset(dxp + (long)oh * k * w, 0, sizeof(float) * (h - oh * k) * w);
 }
 
+/* Windows that overlap, stride past each other or reach into the padding
+ * (no preset has them) take the shared index functions of cnn_index.h, the
+ * ones the GPU kernels run: backward is then a gather, not a scatter. */
 void cpu_pool_fwd(const float *x, cnn_window g, float *y)
 {
-    int planes = g.c * g.n;
+    int planes = g.c * g.n, ohw = g.oh * g.ow;
     float inv = 1.0f / (float)(g.k * g.k);
 #pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
     for (int p = 0; p < planes; p++) {
         const float *xp = x + (long)p * g.h * g.w;
-        float *yp = y + (long)p * g.oh * g.ow;
-        if (pool_is_plain(g)) {
-            if (g.k == 2) plain_pool_fwd(xp, yp, 2, g.w, g.oh, g.ow, inv);
-            else plain_pool_fwd(xp, yp, g.k, g.w, g.oh, g.ow, inv);
-            continue;
-        }
-        for (int oy = 0; oy < g.oh; oy++)
-            for (int ox = 0; ox < g.ow; ox++) {
-                float sum = 0.0f;
-                for (int ky = 0; ky < g.k; ky++) {
-                    int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
-                    if (iy < 0 || iy >= g.h) continue;
-                    for (int kx = 0; kx < g.k; kx++) {
-                        int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
-                        if (ix >= 0 && ix < g.w) sum += xp[iy * g.w + ix];
-                    }
-                }
-                yp[oy * g.ow + ox] = sum * inv;
-            }
+        float *yp = y + (long)p * ohw;
+        if (!pool_is_plain(g))
+            for (int o = 0; o < ohw; o++) yp[o] = cnn_pool_fwd_at(x, g, p * ohw + o);
+        else if (g.k == 2)
+            plain_pool_fwd(xp, yp, 2, g.w, g.oh, g.ow, inv);
+        else
+            plain_pool_fwd(xp, yp, g.k, g.w, g.oh, g.ow, inv);
     }
 }
 
 void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
 {
-    int planes = g.c * g.n;
+    int planes = g.c * g.n, hw = g.h * g.w;
     float inv = 1.0f / (float)(g.k * g.k);
-#pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
+#pragma omp parallel for schedule(static) if ((long)planes * hw > PAR_MIN)
     for (int p = 0; p < planes; p++) {
         const float *dyp = dy + (long)p * g.oh * g.ow;
-        float *dxp = dx + (long)p * g.h * g.w;
-        if (pool_is_plain(g)) {
-            if (g.k == 2) plain_pool_bwd(dyp, dxp, 2, g.h, g.w, g.oh, g.ow, inv);
-            else plain_pool_bwd(dyp, dxp, g.k, g.h, g.w, g.oh, g.ow, inv);
-            continue;
-        }
-        memset(dxp, 0, sizeof(float) * g.h * g.w);
-        for (int oy = 0; oy < g.oh; oy++)
-            for (int ox = 0; ox < g.ow; ox++) {
-                float v = dyp[oy * g.ow + ox] * inv;
-                for (int ky = 0; ky < g.k; ky++) {
-                    int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
-                    if (iy < 0 || iy >= g.h) continue;
-                    for (int kx = 0; kx < g.k; kx++) {
-                        int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
-                        if (ix >= 0 && ix < g.w) dxp[iy * g.w + ix] += v;
-                    }
-                }
-            }
+        float *dxp = dx + (long)p * hw;
+        if (!pool_is_plain(g))
+            for (int i = 0; i < hw; i++) dxp[i] = cnn_pool_bwd_at(dy, g, p * hw + i);
+        else if (g.k == 2)
+            plain_pool_bwd(dyp, dxp, 2, g.h, g.w, g.oh, g.ow, inv);
+        else
+            plain_pool_bwd(dyp, dxp, g.k, g.h, g.w, g.oh, g.ow, inv);
     }
 }
-
