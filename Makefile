@@ -38,7 +38,8 @@ NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -DCNN_HAVE_CUDA -Xcompiler -W
 BUILD := build
 ifeq ($(SAN),1)
 BUILD := build/san
-OPT := -O1 -g -fno-omit-frame-pointer
+# -march=native: the same vector code paths as the normal build
+OPT := -O1 -g -fno-omit-frame-pointer -march=native
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CFLAGS += $(SANITIZE)
 LDLIBS += $(SANITIZE)

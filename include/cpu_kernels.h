@@ -11,9 +11,9 @@
 /* Below this many elements a loop is not worth waking the other threads for. */
 #define PAR_MIN 32768
 
-/* Stride 1, and pad <= k - 1 (the input gradient is then a convolution of
- * dy padded by k - 1 - pad). The CPU backend lowers other convolutions
- * through im2col. */
+/* Stride 1, pad <= k - 1 (the input gradient is then a convolution of dy
+ * padded by k - 1 - pad), and an output that is not empty. The CPU backend
+ * lowers other convolutions through im2col. */
 int conv_direct_fits(cnn_window g);
 void conv_direct_fwd(const float *x, cnn_window g, const float *w, const float *b, int cout,
                      float *y);

@@ -14,7 +14,8 @@
  * convolution), so one register-tiled kernel serves forward and input
  * gradient and a second one the weight gradient. Samples are split across
  * the OpenMP threads; the weight gradients are summed per thread and added
- * in thread order, so a run repeats itself exactly. */
+ * in thread order, so a run on the same number of threads repeats itself
+ * exactly. */
 #include "cpu_kernels.h"
 #include "cpu_vec.h"
 
@@ -29,7 +30,10 @@
  * fused multiply-add. */
 enum { TM = 8, TV = 4, TN = TV * VL, WM = 4, WR = 4 };
 
-int conv_direct_fits(cnn_window g) { return g.stride == 1 && g.pad <= g.k - 1; }
+int conv_direct_fits(cnn_window g)
+{
+    return g.stride == 1 && g.pad <= g.k - 1 && g.oh > 0 && g.ow > 0;
+}
 
 /* out[m][j] = sum over r of a[m][r] * in[off[r] + j], for m < mb, j < cols
  * (a multiple of TN); a's rows are kdim long, out's ldo apart. A tile of
@@ -85,7 +89,9 @@ static void shifted_gemm(const float *a, int mrows, int kdim, const int *off, co
 
 /* acc[m][r] += (lane-wise) sum over j of dy[m][j] * in[off[r] + j], for
  * m < mb, r < rb, j < cols (a multiple of VL); dy's rows are ldd apart, acc's
- * kdim. The lanes are summed once, after the last sample. */
+ * kdim. The lanes are summed once, after the last sample. dy is zero in the
+ * junk columns, which meet input values of the next row: an infinite input
+ * (a net that has already diverged) makes NaN there, not just Inf. */
 static inline __attribute__((always_inline)) void shifted_dots(int mb, int rb, const float *dy,
                                                                long ldd, const int *off,
                                                                const float *in, long cols,
@@ -183,14 +189,26 @@ static void pad_sample(const float *t, int count, int n, int h, int w, padded p,
     }
 }
 
-static void *scratch(long bytes, const char *what)
+/* Exactly `bytes` (so that the sanitizer build sees a read past the slack)
+ * or, for arrays of vf8, aligned to the vector. */
+static void *scratch_aligned(long bytes, int aligned, const char *what)
 {
-    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    void *p = aligned ? aligned_alloc(64, (bytes + 63) / 64 * 64) : malloc(bytes ? bytes : 1);
     if (!p) {
         fprintf(stderr, "cnn: out of memory: %s needs %.1f MiB\n", what, bytes / 1048576.0);
         exit(1);
     }
     return p;
+}
+
+static float *scratch(long floats, const char *what)
+{
+    return scratch_aligned(sizeof(float) * floats, 0, what);
+}
+
+static vf8 *scratch_vectors(long count, const char *what)
+{
+    return scratch_aligned(sizeof(vf8) * count, 1, what);
 }
 
 void conv_direct_fwd(const float *x, cnn_window g, const float *w, const float *b, int cout,
@@ -199,12 +217,12 @@ void conv_direct_fwd(const float *x, cnn_window g, const float *w, const float *
     int rows = cnn_cols_rows(g);
     long cols, ohw = (long)g.oh * g.ow;
     padded p = padded_make(g.c, g.h, g.w, g.pad, g.k, &cols);
-    int *off = scratch(sizeof(int) * rows, "convolution offsets");
+    int *off = scratch_aligned(sizeof(int) * rows, 0, "convolution offsets");
     shifted_offsets(p, g.k, off);
 #pragma omp parallel if (g.n > 1)
     {
-        float *in = scratch(sizeof(float) * p.size, "convolution input");
-        float *out = scratch(sizeof(float) * cout * cols, "convolution output");
+        float *in = scratch(p.size, "convolution input");
+        float *out = scratch(cout * cols, "convolution output");
         memset(in, 0, sizeof(float) * p.size);
 #pragma omp for schedule(static)
         for (int n = 0; n < g.n; n++) {
@@ -255,14 +273,14 @@ void conv_direct_bwd(const float *x, cnn_window g, const float *w, int cout, con
      * columns and the tail; and as the input gradient reads it: padded by
      * k - 1 - pad */
     padded q = padded_make(cout, g.oh, g.ow, g.k - 1 - g.pad, g.k, &cols_dx);
-    int *off = scratch(sizeof(int) * (rows + cout * g.k * g.k), "convolution offsets");
+    int *off = scratch_aligned(sizeof(int) * (rows + cout * g.k * g.k), 0, "convolution offsets");
     int *off_dx = off + rows;
-    float *wt = dx ? scratch(sizeof(float) * nw, "flipped kernel") : NULL;
+    float *wt = dx ? scratch(nw, "flipped kernel") : NULL;
     shifted_offsets(p, g.k, off);
     shifted_offsets(q, g.k, off_dx);
     if (wt) flipped_kernel(w, cout, g.c, g.k, wt);
-    vf8 *parts = scratch(sizeof(vf8) * nw * threads, "weight gradient sums");
-    vf8 *bias_parts = scratch(sizeof(vf8) * cout * threads, "bias gradient sums");
+    vf8 *parts = scratch_vectors(nw * threads, "weight gradient sums");
+    vf8 *bias_parts = scratch_vectors((long)cout * threads, "bias gradient sums");
     memset(parts, 0, sizeof(vf8) * nw * threads);
     memset(bias_parts, 0, sizeof(vf8) * cout * threads);
 #pragma omp parallel if (g.n > 1)
@@ -270,10 +288,10 @@ void conv_direct_bwd(const float *x, cnn_window g, const float *w, int cout, con
         int t = omp_get_thread_num();
 #pragma omp single
         used = omp_get_num_threads();
-        float *in = scratch(sizeof(float) * p.size, "convolution input");
-        float *grad = scratch(sizeof(float) * cout * cols, "convolution output gradient");
-        float *grad_pad = dx ? scratch(sizeof(float) * q.size, "padded output gradient") : NULL;
-        float *out = dx ? scratch(sizeof(float) * g.c * cols_dx, "input gradient") : NULL;
+        float *in = scratch(p.size, "convolution input");
+        float *grad = scratch(cout * cols, "convolution output gradient");
+        float *grad_pad = dx ? scratch(q.size, "padded output gradient") : NULL;
+        float *out = dx ? scratch(g.c * cols_dx, "input gradient") : NULL;
         memset(in, 0, sizeof(float) * p.size);
         memset(grad, 0, sizeof(float) * cout * cols);
         if (grad_pad) memset(grad_pad, 0, sizeof(float) * q.size);

@@ -105,12 +105,14 @@ void cpu_pool_fwd(const float *x, cnn_window g, float *y)
 {
     int planes = g.c * g.n, ohw = g.oh * g.ow;
     float inv = 1.0f / (float)(g.k * g.k);
+    cnn_window one = g; /* one plane: the index functions' int indices stay small */
+    one.c = one.n = 1;
 #pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
     for (int p = 0; p < planes; p++) {
         const float *xp = x + (long)p * g.h * g.w;
         float *yp = y + (long)p * ohw;
         if (!pool_is_plain(g))
-            for (int o = 0; o < ohw; o++) yp[o] = cnn_pool_fwd_at(x, g, p * ohw + o);
+            for (int o = 0; o < ohw; o++) yp[o] = cnn_pool_fwd_at(xp, one, o);
         else if (g.k == 2)
             plain_pool_fwd(xp, yp, 2, g.w, g.oh, g.ow, inv);
         else
@@ -122,12 +124,14 @@ void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
 {
     int planes = g.c * g.n, hw = g.h * g.w;
     float inv = 1.0f / (float)(g.k * g.k);
+    cnn_window one = g;
+    one.c = one.n = 1;
 #pragma omp parallel for schedule(static) if ((long)planes * hw > PAR_MIN)
     for (int p = 0; p < planes; p++) {
         const float *dyp = dy + (long)p * g.oh * g.ow;
         float *dxp = dx + (long)p * hw;
         if (!pool_is_plain(g))
-            for (int i = 0; i < hw; i++) dxp[i] = cnn_pool_bwd_at(dy, g, p * hw + i);
+            for (int i = 0; i < hw; i++) dxp[i] = cnn_pool_bwd_at(dyp, one, i);
         else if (g.k == 2)
             plain_pool_bwd(dyp, dxp, 2, g.h, g.w, g.oh, g.ow, inv);
         else

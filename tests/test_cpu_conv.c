@@ -47,7 +47,7 @@ static void expect_tensor(const char *what, const conv_case *t, const float *got
 static void check_case(const conv_case *t, int with_dx, rng *r)
 {
     cnn_window g = cnn_window_make(t->c, t->n, t->h, t->w, t->k, t->stride, t->pad);
-    if (g.oh <= 0 || g.ow <= 0) return;
+    if (g.oh <= 0 || g.ow <= 0) return; /* see empty_output_gives_zero_gradients */
     int hw = t->h * t->w, ohw = g.oh * g.ow, rows = cnn_cols_rows(g);
     long nx = (long)t->n * t->c * hw, ny = (long)t->n * t->cout * ohw, nw = (long)t->cout * rows;
     /* the reference's NCHW tensors; the backend gets the same values in CNHW */
@@ -75,13 +75,14 @@ static void check_case(const conv_case *t, int with_dx, rng *r)
                  with_dx ? dxr : NULL, dwr, dbr);
 
     /* sums of up to rows (forward, input gradient) or n*oh*ow (weight
-     * gradient) products of numbers in [-1, 1] */
-    expect_tensor("forward", t, y, yr, t->cout, ohw, 1e-5 * (rows + 1));
+     * gradient) products of numbers in [-1, 1]: float rounding stays far
+     * below 2e-6 per term, one product left out or counted twice does not */
+    expect_tensor("forward", t, y, yr, t->cout, ohw, 2e-6 * (rows + 1));
     conv_case whole = *t; /* dw and db: one "sample", NCHW = CNHW */
     whole.n = 1;
-    expect_tensor("weight gradient", &whole, dw, dwr, t->cout, rows, 1e-5 * t->n * ohw);
-    expect_tensor("bias gradient", &whole, db, dbr, t->cout, 1, 1e-5 * t->n * ohw);
-    if (with_dx) expect_tensor("input gradient", t, dx, dxr, t->c, hw, 1e-5 * t->cout * rows);
+    expect_tensor("weight gradient", &whole, dw, dwr, t->cout, rows, 2e-6 * (t->n * ohw + 1));
+    expect_tensor("bias gradient", &whole, db, dbr, t->cout, 1, 2e-6 * (t->n * ohw + 1));
+    if (with_dx) expect_tensor("input gradient", t, dx, dxr, t->c, hw, 2e-6 * t->cout * rows);
     free(x); free(dy); free(w); free(b); free(xc); free(dyc);
     free(y); free(dw); free(db); free(dx);
     free(xd); free(dyd); free(wd); free(bd); free(yr); free(dwr); free(dbr); free(dxr);
@@ -90,14 +91,16 @@ static void check_case(const conv_case *t, int with_dx, rng *r)
 Test(cpu_conv, both_paths_match_the_reference_over_a_grid_of_shapes)
 {
     const int sides[] = {1, 2, 3, 5};
-    const int channels[][2] = {{1, 1}, {1, 4}, {3, 8}, {2, 9}, {5, 13}, {4, 6}};
+    /* (c, cout): every forward tile height 1 to 8 in cout (8 + 5 for 13),
+     * and 1 to 7 in c (the input gradient's product has c rows) */
+    const int channels[][2] = {{1, 1}, {1, 4}, {3, 8}, {2, 9}, {5, 13}, {4, 6}, {7, 7}};
     const int images[][2] = {{7, 9}, {1, 6}, {12, 5}};
     rng r = {42};
     int direct = 0, lowered = 0;
     for (int ki = 0; ki < 4; ki++)
         for (int pad = 0; pad <= sides[ki]; pad++)
             for (int stride = 1; stride <= 2; stride++)
-                for (int ci = 0; ci < 6; ci++)
+                for (int ci = 0; ci < 7; ci++)
                     for (int ii = 0; ii < 3; ii++)
                         for (int n = 1; n <= 3; n += 2) {
                             conv_case t = {sides[ki], pad, stride, channels[ci][0],
@@ -125,6 +128,50 @@ Test(cpu_conv, seed_cnn_layers_at_batch_50)
     }
 }
 
+/* The tiles read furthest past a padded buffer when its output rows times
+ * the padded width is 1 more than a multiple of 32 (the widest tile): the
+ * last tile then reads 31 floats of slack. Under `make test SAN=1`, where the
+ * buffers are exactly their size, a slack one float short fails here. */
+Test(cpu_conv, widest_reads_past_the_end)
+{
+    /* k, pad, stride, c, cout, h, w, n: oh * (w + 2 pad) = 33 (forward and
+     * weight gradient), h * (w + k - 1) = 33 (input gradient) */
+    const conv_case cases[] = {{1, 0, 1, 2, 3, 3, 11, 2}, {3, 1, 1, 1, 6, 1, 31, 2},
+                               {5, 2, 1, 3, 8, 1, 29, 1}, {5, 2, 1, 2, 5, 3, 7, 3},
+                               {2, 0, 1, 4, 2, 4, 11, 2}, {3, 0, 1, 7, 1, 3, 9, 1}};
+    rng r = {5};
+    for (int i = 0; i < 6; i++) check_case(&cases[i], 1, &r);
+}
+
+/* More threads than samples, and thread counts that split a batch
+ * unevenly: each thread's partial sums, and threads with no sample. */
+Test(cpu_conv, any_thread_count)
+{
+    const conv_case cases[] = {{5, 2, 1, 4, 8, 14, 14, 2}, {3, 1, 1, 3, 5, 9, 11, 7}};
+    const int threads[] = {1, 3, 8};
+    rng r = {9};
+    for (int t = 0; t < 3; t++) {
+        cpu_ops_set_threads(threads[t]);
+        for (int i = 0; i < 2; i++) check_case(&cases[i], 1, &r);
+    }
+}
+
+/* A window larger than the padded input (the spec parser refuses such a
+ * layer; the op still must not fail): no output, and every gradient zero. */
+Test(cpu_conv, empty_output_gives_zero_gradients)
+{
+    cnn_window g = cnn_window_make(2, 3, 1, 8, 3, 1, 0);
+    cr_assert_eq(g.oh, 0);
+    float x[2 * 3 * 8], w[4 * 18], b[4] = {1, 2, 3, 4}, dw[4 * 18], db[4], dx[2 * 3 * 8], dy[1];
+    for (int i = 0; i < 48; i++) x[i] = dx[i] = NAN;
+    for (int i = 0; i < 72; i++) w[i] = 1.0f, dw[i] = NAN;
+    cpu_ops.conv_fwd(x, g, w, b, 4, dy);
+    cpu_ops.conv_bwd(x, g, w, 4, dy, dw, db, dx);
+    for (int i = 0; i < 72; i++) cr_assert_eq(dw[i], 0.0f, "dw[%d] = %g", i, dw[i]);
+    for (int i = 0; i < 4; i++) cr_assert_eq(db[i], 0.0f, "db[%d] = %g", i, db[i]);
+    for (int i = 0; i < 48; i++) cr_assert_eq(dx[i], 0.0f, "dx[%d] = %g", i, dx[i]);
+}
+
 Test(cpu_conv, direct_path_covers_stride_1_with_pad_below_the_side)
 {
     cr_assert(conv_direct_fits(cnn_window_make(1, 1, 8, 8, 5, 1, 2)));
@@ -132,4 +179,5 @@ Test(cpu_conv, direct_path_covers_stride_1_with_pad_below_the_side)
     cr_assert(conv_direct_fits(cnn_window_make(1, 1, 8, 8, 1, 1, 0)));
     cr_assert(!conv_direct_fits(cnn_window_make(1, 1, 8, 8, 5, 1, 5)));
     cr_assert(!conv_direct_fits(cnn_window_make(1, 1, 8, 8, 3, 2, 1)));
+    cr_assert(!conv_direct_fits(cnn_window_make(1, 1, 1, 8, 3, 1, 0)), "an empty output");
 }

@@ -122,33 +122,41 @@ Test(cpu_vs_ref, seed_cnn_batch1)
 }
 Test(cpu_vs_ref, mlp2_shape) { check_net("fc392,relu,fc196,relu,fc10,euclid", (shape3){1, 28, 28}, 3, 12); }
 
-/* Plain pooling (stride k, no padding), also on sides k does not divide, which
- * the spec parser refuses but the op must still get right: the last rows and
- * columns lie under no window and get no gradient. One sample, so CNHW is
- * NCHW. */
-Test(cpu_vs_ref, pool_ops_on_sides_the_windows_do_not_tile)
+/* The pooling ops against the reference, plain windows (stride k, no
+ * padding) and others, one thread and several. Plain windows also on sides
+ * k does not divide, which the spec parser refuses but the op must still get
+ * right: the last rows and columns lie under no window and get no gradient.
+ * Pooling treats every plane alike, so the C x N planes are handed to the
+ * reference as the channels of one sample. */
+Test(cpu_vs_ref, pool_ops_plain_and_general)
 {
-    /* k, channels, h, w: the last has 2x2 windows eight at a time and a tail */
-    const int shapes[][4] = {{2, 2, 7, 5}, {3, 3, 8, 10}, {2, 3, 4, 4}, {2, 2, 6, 37}};
+    /* k, stride, pad, c, n, h, w. Rows 4 and 5: 2x2 windows eight at a time
+     * with a tail; 5 and 7 are big enough to run on several threads */
+    const int shapes[][7] = {{2, 2, 0, 2, 1, 7, 5},  {3, 3, 0, 3, 1, 8, 10},
+                             {2, 2, 0, 3, 1, 4, 4},  {2, 2, 0, 2, 1, 6, 37},
+                             {2, 2, 0, 8, 4, 64, 66}, {3, 2, 1, 4, 3, 9, 8},
+                             {3, 1, 1, 16, 4, 24, 24}};
     rng r = {21};
-    for (int s = 0; s < 4; s++) {
-        int k = shapes[s][0], c = shapes[s][1], h = shapes[s][2], w = shapes[s][3];
-        cnn_window g = cnn_window_make(c, 1, h, w, k, k, 0);
-        long nx = (long)c * h * w, ny = (long)c * g.oh * g.ow;
+    for (int s = 0; s < 7; s++) {
+        int k = shapes[s][0], stride = shapes[s][1], pad = shapes[s][2];
+        int c = shapes[s][3], n = shapes[s][4], h = shapes[s][5], w = shapes[s][6];
+        cnn_window g = cnn_window_make(c, n, h, w, k, stride, pad);
+        long nx = (long)c * n * h * w, ny = (long)c * n * g.oh * g.ow;
         float *x = rand_floats(&r, nx, -1, 1), *dy = rand_floats(&r, ny, -1, 1);
         float *y = nan_floats(ny), *dx = nan_floats(nx);
         double *xd = to_double(x, nx), *dyd = to_double(dy, ny);
         double *yr = malloc(sizeof(double) * ny), *dxr = malloc(sizeof(double) * nx);
         cpu_ops.pool_fwd(x, g, y);
         cpu_ops.pool_bwd(dy, g, dx);
-        ref_pool_fwd(xd, 1, c, h, w, k, k, 0, yr);
-        ref_pool_bwd(dyd, 1, c, h, w, k, k, 0, dxr);
+        ref_pool_fwd(xd, 1, c * n, h, w, k, stride, pad, yr);
+        ref_pool_bwd(dyd, 1, c * n, h, w, k, stride, pad, dxr);
         for (long i = 0; i < ny; i++)
-            cr_assert(close_enough(y[i], yr[i], 1e-6, 1e-5), "k%d %dx%d: y[%ld] %g vs %g", k, h,
-                      w, i, y[i], yr[i]);
+            cr_assert(close_enough(y[i], yr[i], 1e-6, 1e-5), "k%d s%d p%d %dx%d: y[%ld] %g vs %g",
+                      k, stride, pad, h, w, i, y[i], yr[i]);
         for (long i = 0; i < nx; i++)
-            cr_assert(close_enough(dx[i], dxr[i], 1e-6, 1e-5), "k%d %dx%d: dx[%ld] %g vs %g", k,
-                      h, w, i, dx[i], dxr[i]);
+            cr_assert(close_enough(dx[i], dxr[i], 1e-6, 1e-5),
+                      "k%d s%d p%d %dx%d: dx[%ld] %g vs %g", k, stride, pad, h, w, i, dx[i],
+                      dxr[i]);
         free(x); free(dy); free(y); free(dx); free(xd); free(dyd); free(yr); free(dxr);
     }
 }
