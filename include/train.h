@@ -39,6 +39,10 @@ typedef struct {
     void *on_epoch_ctx;
 } train_config;
 
+/* Sets the schedule a preset suggests (epochs, batch, learning rate and its
+ * steps, momentum, weight decay); the other fields are left as they are. */
+void train_config_use_preset(train_config *c, const net_preset *p);
+
 /* What a run measured. */
 typedef struct {
     double train_loss, train_acc;   /* last epoch, mean over its samples */

@@ -249,13 +249,14 @@ int cmd_train(int argc, char **argv)
         }
     } else {
         if (resolve_net("train", net_name, &spec, &preset)) return 2;
-        c.epochs = opts[EPOCHS].given ? epochs : preset->epochs;
-        c.batch = opts[BATCH].given ? batch : preset->batch;
-        c.lr = opts[LR].given ? lr : preset->lr;
-        c.lr_step = opts[LR_STEP].given ? lr_step : preset->lr_step;
-        c.lr_gamma = opts[LR_GAMMA].given ? gamma : preset->lr_gamma;
-        c.momentum = opts[MOMENTUM].given ? momentum : preset->momentum;
-        c.weight_decay = opts[DECAY].given ? decay : preset->weight_decay;
+        train_config_use_preset(&c, preset);
+        if (opts[EPOCHS].given) c.epochs = epochs;
+        if (opts[BATCH].given) c.batch = batch;
+        if (opts[LR].given) c.lr = lr;
+        if (opts[LR_STEP].given) c.lr_step = lr_step;
+        if (opts[LR_GAMMA].given) c.lr_gamma = gamma;
+        if (opts[MOMENTUM].given) c.momentum = momentum;
+        if (opts[DECAY].given) c.weight_decay = decay;
         if (!opts[NORMALIZE].given) normalize = preset->normalize;
         if (strcmp(normalize, "std") && strcmp(normalize, "unit")) {
             fprintf(stderr, "cnn train: --normalize: expected std or unit, got \"%s\"\n",

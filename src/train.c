@@ -12,6 +12,17 @@
 
 #include "rng.h"
 
+void train_config_use_preset(train_config *c, const net_preset *p)
+{
+    c->epochs = p->epochs;
+    c->batch = p->batch;
+    c->lr = p->lr;
+    c->lr_step = p->lr_step;
+    c->lr_gamma = p->lr_gamma;
+    c->momentum = p->momentum;
+    c->weight_decay = p->weight_decay;
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;

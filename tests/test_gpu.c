@@ -332,13 +332,9 @@ static void train_on(const cnn_ops *ops, int graph, train_result *res, float *pa
     net *nt = net_create(ops, &spec, 50);
     net_init_params(nt, 7);
     train_config c = {0};
+    train_config_use_preset(&c, net_preset_find("seed-cnn"));
     c.epochs = 1; /* 200 steps of 50 */
     c.batch = 50;
-    c.lr = 0.1f;
-    c.lr_gamma = 0.5f;
-    c.lr_step = 5;
-    c.momentum = 1e-4f;
-    c.weight_decay = 2e-4f;
     c.seed = 7;
     c.log_every = 50;
     c.quiet = 1;
