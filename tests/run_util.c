@@ -257,6 +257,18 @@ unsigned char *read_file(const char *path, size_t *len)
     return p;
 }
 
+void expect_same_file(const char *a, const char *b, const char *why)
+{
+    size_t la, lb;
+    unsigned char *pa = read_file(a, &la), *pb = read_file(b, &lb);
+    size_t i = 0;
+    while (i < la && i < lb && pa[i] == pb[i]) i++;
+    free(pa);
+    free(pb);
+    cr_assert(la == lb && i == la, "%s: %s (%zu bytes) and %s (%zu bytes) differ first at byte %zu",
+              why, a, la, b, lb, i);
+}
+
 void write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");

@@ -68,6 +68,10 @@ void remove_tree(const char *path);
  * in *len; fails the test when unreadable. */
 unsigned char *read_file(const char *path, size_t *len);
 
+/* Fails the test unless files a and b hold the same bytes; says where they
+ * first differ. */
+void expect_same_file(const char *a, const char *b, const char *why);
+
 /* Writes len bytes of data to path, replacing it; fails the test on error. */
 void write_file(const char *path, const void *data, size_t len);
 

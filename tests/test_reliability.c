@@ -64,18 +64,6 @@ static int exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
-static void expect_same_file(const char *a, const char *b, const char *why)
-{
-    size_t la, lb;
-    unsigned char *pa = read_file(a, &la), *pb = read_file(b, &lb);
-    size_t i = 0;
-    while (i < la && i < lb && pa[i] == pb[i]) i++;
-    free(pa);
-    free(pb);
-    cr_assert(la == lb && i == la, "%s: %s (%zu bytes) and %s (%zu bytes) differ first at byte %zu",
-              why, a, la, b, lb, i);
-}
-
 /* No "*.tmp" in dir, other than `except` (a name, or NULL). */
 static void expect_no_tmp_in(const char *dir, const char *except)
 {
