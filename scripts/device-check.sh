@@ -25,12 +25,8 @@ gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head 
 [ -n "$cap" ] || { echo "device-check: no GPU answers nvidia-smi" >&2; exit 1; }
 arch="-gencode arch=compute_${cap},code=sm_${cap}"
 
-have_deps() {
-    printf '#include <criterion/criterion.h>\n#include <cblas.h>\n#include <zlib.h>\n#include <png.h>\n' |
-        ${CC:-cc} -E -x c - >/dev/null 2>&1
-}
-if ! have_deps && [ -f build/device-deps.tar.xz ]; then
-    echo "== unpacking build/device-deps.tar.xz (no Criterion/OpenBLAS/zlib here)"
+if ! bash scripts/deps.sh check && [ -f build/device-deps.tar.xz ]; then
+    echo "== unpacking build/device-deps.tar.xz (Criterion, OpenBLAS, zlib or libpng missing here)"
     tar -C build -xJf build/device-deps.tar.xz
     deps=$PWD/build/device-deps
     export C_INCLUDE_PATH=$deps/include${C_INCLUDE_PATH:+:$C_INCLUDE_PATH}
@@ -39,8 +35,9 @@ if ! have_deps && [ -f build/device-deps.tar.xz ]; then
 fi
 
 echo "== build for sm_$cap"
-rm -rf build/obj build/libcnn.a build/cnn build/test-cpu build/test-gpu build/config-cuda*
-mkdir -p build && touch build/.deps-ok
+# deps.mk too: make checks the libraries again, here, with what was unpacked
+rm -rf build/obj build/libcnn.a build/cnn build/test-cpu build/test-gpu build/config-cuda* \
+    build/deps.mk
 if ! make -j"$(nproc)" CUDA=1 CUDA_ARCH="$arch" build/cnn build/test-gpu build/test-cpu \
         >"$out/build.log" 2>&1; then
     tail -n 30 "$out/build.log"
