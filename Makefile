@@ -1,15 +1,18 @@
-# make            build build/cnn (with the GPU backend when nvcc is found)
-# make CUDA=0     CPU-only build: needs no CUDA header or library
-# make test       build and run the test suite (GPU tests skip without a GPU)
-# make data       fetch MNIST into data/mnist (see data/fetch_mnist.sh)
-# make train      build, fetch the data if missing, train the default net
-# make plots RUN="DIR..."  charts of training runs (DIR/train.csv)
-# make report [EPOCHS=N]  the report: seed-cnn, mlp1, mlp2 trained, charted
-# make bench      this project against the CPU, the GPU and its peers (bench/)
-# make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
-# make test SAN=1 the CPU code and tests under ASan and UBSan (in build/san)
-# make fuzz [FUZZ_SECONDS=N]  libFuzzer on the file readers and the spec parser
-# make clean
+## make               build build/cnn (with the GPU backend when nvcc is found)
+## make CUDA=0        CPU-only build: needs no CUDA header or library
+## make test          build and run the test suite (GPU tests skip without a GPU)
+## make train         build and train the default net on data/mnist (TRAIN_FLAGS="...")
+## make data          check data/mnist against its checksums; fetch what is missing
+## make deps          check (and install) the libraries the build links
+## make help          this list
+## make plots RUN="DIR..."  charts of training runs (DIR/train.csv)
+## make report [EPOCHS=N]  the report: seed-cnn, mlp1, mlp2 trained, charted
+## make bench         this project against the CPU, the GPU and its peers (bench/)
+## make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
+## make fresh-check   the README's quick start in fresh Debian roots, offline training
+## make test SAN=1    the CPU code and tests under ASan and UBSan (in build/san)
+## make fuzz [FUZZ_SECONDS=N]  libFuzzer on the file readers and the spec parser
+## make clean         remove build/
 
 NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 # SAN=1: AddressSanitizer and UndefinedBehaviorSanitizer, CPU only, in build/san.
@@ -59,19 +62,43 @@ CFLAGS += -DCNN_HAVE_CUDA
 LDLIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
 endif
 
+# What this build has, said first by make test (cnn train's banner says it too).
+ifeq ($(CUDA),1)
+CUDA_VERSION := $(shell $(NVCC) --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\),.*/\1/p')
+BACKENDS := CPU and CUDA $(CUDA_VERSION) ($(NVCC))
+else
+BACKENDS := CPU only ($(if $(NVCC),built with CUDA=0,no nvcc found): the GPU tests are skipped)
+endif
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+ifndef MAKE_RESTARTS
+$(info make test: this build's backends: $(BACKENDS))
+endif
+endif
+
+# scripts/deps.sh checks each library the build links by compiling and
+# linking a small program with these flags, installs what is missing, and
+# writes the flags that reach OpenBLAS's own cblas.h to $(DEPS_MK); make then
+# restarts and reads them. Goals that compile nothing skip it.
+DEPS_MK := $(BUILD)/deps.mk
+NO_BUILD_GOALS := clean help data deps plots fuzz fresh-check device-check
+ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(DEPS_MK)
+endif
+CFLAGS += $(OPENBLAS_CFLAGS)
+$(DEPS_MK):
+	@mkdir -p $(BUILD)
+	@CC="$(CC)" CFLAGS="$(filter-out $(OPENBLAS_CFLAGS),$(CFLAGS))" bash scripts/deps.sh build >$@.tmp
+	@mv $@.tmp $@
+deps:
+	@rm -f $(DEPS_MK) && $(MAKE) --no-print-directory $(DEPS_MK)
+
 # Rebuild everything when the CUDA switch flips.
 CONFIG := $(BUILD)/config-cuda$(CUDA)
-DEPS_OK := $(BUILD)/.deps-ok
 
-.PHONY: all test train data bench plots report fuzz clean deps device-check
+.PHONY: all test train data bench plots report fuzz clean deps device-check fresh-check help
 all: $(BUILD)/cnn
 
-$(DEPS_OK):
-	@bash scripts/deps.sh
-	@mkdir -p $(BUILD) && touch $@
-deps: ; @bash scripts/deps.sh
-
-$(CONFIG): | $(DEPS_OK)
+$(CONFIG): $(DEPS_MK)
 	@mkdir -p $(BUILD) && rm -f $(BUILD)/config-cuda* && touch $@
 
 $(BUILD)/libcnn.a: $(LIB_OBJ) $(CU_OBJ)
@@ -113,7 +140,6 @@ $(BUILD)/test-gpu: $(GPU_TEST_OBJ) $(BUILD)/libcnn.a
 # The GPU suite first: it prints one line and passes where there is no GPU.
 TEST_BINS := $(if $(filter 1,$(CUDA)),$(BUILD)/test-gpu) $(BUILD)/test-cpu
 test: $(TEST_BINS) $(BUILD)/cnn
-	@$(if $(filter 1,$(CUDA)),true,echo "test-gpu: not built (CUDA=0 or no nvcc): the GPU tests are skipped")
 	@for t in $(TEST_BINS); do echo "== $$t"; $(TEST_ENV) CNN_BIN=$(BUILD)/cnn $$t $(TEST_FLAGS) || exit 1; done
 
 data:
@@ -145,6 +171,13 @@ fuzz:
 # The one command for a machine with an NVIDIA GPU; logs go to OUT_DIR.
 device-check:
 	@OUT_DIR=$(or $(OUT_DIR),$(BUILD)/device-check) bash scripts/device-check.sh
+
+# The README's quick start, word for word, in fresh Debian roots (scripts/fresh-check.sh).
+fresh-check:
+	@bash scripts/fresh-check.sh
+
+help:
+	@sed -n 's/^## //p' Makefile
 
 clean:
 	rm -rf $(BUILD)

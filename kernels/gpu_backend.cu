@@ -185,6 +185,13 @@ int gpu_device_count(void)
 
 const char *gpu_unavailable_reason(void) { return count_error; }
 
+const char *gpu_toolkit_version(void)
+{
+    static char version[16];
+    snprintf(version, sizeof version, "%d.%d", CUDART_VERSION / 1000, CUDART_VERSION % 1000 / 10);
+    return version;
+}
+
 const cnn_ops *gpu_backend_open(int index, char *desc, size_t desclen, char *err, size_t errlen)
 {
     if (device_index >= 0 && device_index != index) {

@@ -11,6 +11,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "commands.h"
+#include "device.h"
 #include "train.h"
 
 #define DEFAULT_LOG "build/train.csv"
@@ -288,7 +289,7 @@ int cmd_train(int argc, char **argv)
     } else {
         input_normalization(normalize, &train, &scale, &shift);
     }
-    printf("cnn train\n");
+    printf("cnn train (this build's backends: %s)\n", device_build_backends());
     printf("  %-13s %s\n  %-13s %s\n", "net", *resume ? meta.spec : net_name, "spec", spec.text);
     printf("  %-13s %ld\n", "parameters", spec.n_params);
     printf("  %-13s %s (%d train, %d test)\n", "data", data_dir,

@@ -11,6 +11,17 @@ static const cnn_ops *cpu_select(char *desc, size_t desclen, const char *note)
     return &cpu_ops;
 }
 
+const char *device_build_backends(void)
+{
+#ifdef CNN_HAVE_CUDA
+    static char backends[48];
+    snprintf(backends, sizeof backends, "CPU and CUDA %s", gpu_toolkit_version());
+    return backends;
+#else
+    return "CPU only (built without CUDA)";
+#endif
+}
+
 const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t desclen, char *err,
                              size_t errlen)
 {

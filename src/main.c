@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "device.h"
 
 static void usage(FILE *out)
 {
@@ -14,7 +15,8 @@ static void usage(FILE *out)
                  "  summary   a network's layers, shapes and parameter counts\n"
                  "  predict   the digit a checkpoint sees in PNG or PGM pictures\n"
                  "  visualize PNGs of a checkpoint's kernels and feature maps on test digits\n"
-                 "\n'cnn <command> --help' lists a command's flags and their defaults.\n");
+                 "\n'cnn <command> --help' lists a command's flags and their defaults;\n"
+                 "'cnn --version' says which backends this build has.\n");
 }
 
 int main(int argc, char **argv)
@@ -25,6 +27,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("cnn: this build's backends: %s\n", device_build_backends());
         return 0;
     }
     if (!strcmp(argv[1], "train")) return cmd_train(argc, argv);
