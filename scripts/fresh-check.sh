@@ -74,13 +74,15 @@ in_root() {
 }
 # step NAME LOG CMD...: runs CMD into LOG, timed; on failure names the step.
 step() {
-    local name=$1 log=$2 start=$SECONDS
+    local name=$1 log=$2 start=$SECONDS status
     shift 2
-    if "$@" >"$log" 2>&1; then
+    "$@" >"$log" 2>&1
+    status=$?
+    if [ $status -eq 0 ]; then
         say "$name: ok ($((SECONDS - start)) s)"
         return 0
     fi
-    echo "fresh-check: $name: FAILED (exit $?, $((SECONDS - start)) s); the end of $log:" >&2
+    echo "fresh-check: $name: FAILED (exit $status, $((SECONDS - start)) s); the end of $log:" >&2
     tail -n 25 "$log" >&2
     return 1
 }
