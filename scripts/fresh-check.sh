@@ -86,6 +86,13 @@ step() {
     tail -n 25 "$log" >&2
     return 1
 }
+# clone_head DIR: a clone of this repository at HEAD's commit, whatever
+# branch (or none) HEAD is on.
+head=$(git rev-parse HEAD)
+# shellcheck disable=SC2317 # called through step
+clone_head() {
+    git clone -q --no-hardlinks --no-checkout "$top" "$1" && git -C "$1" checkout -q --detach "$head"
+}
 # Compiler and linker warnings in LOG (gcc's file:line:col: warning: form).
 warnings() { grep -E '^[^ :]+(:[0-9]+)+: warning: |^/usr/bin/ld: warning: ' "$1"; }
 
@@ -97,8 +104,7 @@ check_root() {
     # shellcheck disable=SC2086 # the mirror is one word or none
     step "$name: mmdebstrap $suite (+ $pkgs)" "$log-mmdebstrap.log" \
         mmdebstrap --variant=apt --include="$pkgs" "$suite" "$root" ${FRESH_MIRROR:-} || return 1
-    step "$name: clone HEAD" "$log-clone.log" git clone --no-hardlinks "$top" "$root/root/cnn" ||
-        return 1
+    step "$name: clone HEAD (${head:0:10})" "$log-clone.log" clone_head "$root/root/cnn" || return 1
     if ! mount -t proc proc "$root/proc" || ! mount -t sysfs -o ro sysfs "$root/sys"; then
         echo "fresh-check: $name: cannot mount proc and sysfs in the root" >&2
         return 1
