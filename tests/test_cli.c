@@ -4,6 +4,7 @@
  * The binary is $CNN_BIN, or build/cnn when that is unset. */
 #include <criterion/criterion.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,28 @@ static const char *const JSON_KEYS[] = {"test_acc", "train_seconds", "seconds_pe
 
 /* Trains fc16,relu,fc10,softmax for one epoch on the synthetic data in dir;
  * returns the JSON line in json. */
+/* What a first line says this build has: the tests are built with the same
+ * CNN_HAVE_CUDA switch as the binary. */
+#ifdef CNN_HAVE_CUDA
+#define BACKENDS "CPU and CUDA "
+#else
+#define BACKENDS "CPU only (built without CUDA)"
+#endif
+
+/* out's first line is lead followed by BACKENDS (and, with CUDA, the
+ * toolkit's version). */
+static void expect_backends_first(const char *out, const char *lead)
+{
+    char want[160];
+    snprintf(want, sizeof want, "%s%s", lead, BACKENDS);
+    cr_assert(strncmp(out, want, strlen(want)) == 0, "the first line should start with \"%s\": %s",
+              want, out);
+#ifdef CNN_HAVE_CUDA
+    cr_assert(isdigit((unsigned char)out[strlen(want)]), "no CUDA version after \"%s\": %s",
+              want, out);
+#endif
+}
+
 static void train_tiny(const char *dir, const char *seed, const char *log, char *json,
                        size_t len)
 {
@@ -94,6 +117,7 @@ static void train_tiny(const char *dir, const char *seed, const char *log, char 
     cr_assert_eq(r.status, 0, "training failed with %d; stderr:\n%s\nstdout:\n%s", r.status,
                  r.err, r.out);
     cr_assert_eq(r.err_len, 0, "a successful run wrote to stderr:\n%s", r.err);
+    expect_backends_first(r.out, "cnn train (this build's backends: ");
     json_of(&r, json, len);
     result_free(&r);
 }
@@ -215,6 +239,17 @@ Test(cli, help_top_level)
     expect_not_crashed(&r);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "usage"), "%s", r.err);
+    result_free(&r);
+}
+
+Test(cli, version_names_backends)
+{
+    result r;
+    RUN(&r, "--version");
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0, "exit %d; stderr: %s", r.status, r.err);
+    expect_backends_first(r.out, "cnn: this build's backends: ");
+    cr_assert_eq(r.err_len, 0, "--version wrote to stderr: %s", r.err);
     result_free(&r);
 }
 
