@@ -78,24 +78,33 @@ endif
 # scripts/deps.sh checks each library the build links by compiling and
 # linking a small program with these flags, installs what is missing, and
 # writes the flags that reach OpenBLAS's own cblas.h to $(DEPS_MK); make then
-# restarts and reads them. Goals that compile nothing skip it.
+# restarts and reads them. Goals that compile nothing skip it, and so does
+# make -n (it would run it: make remakes included makefiles even then).
+.DEFAULT_GOAL := all
 DEPS_MK := $(BUILD)/deps.mk
-NO_BUILD_GOALS := clean help data deps plots fuzz fresh-check device-check
+NO_BUILD_GOALS := clean help data deps plots fresh-check device-check
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(DEPS_MK)
+# checked again when the compiler changes or OpenBLAS's header is gone
+ifneq ($(DEPS_CC)|$(wildcard $(DEPS_FILES)),$(CC)|$(DEPS_FILES))
+$(DEPS_MK): FORCE
 endif
-CFLAGS += $(OPENBLAS_CFLAGS)
-$(DEPS_MK):
+endif
+endif
+# Replaced only when what it says changes, so that nothing rebuilds for nothing.
+$(DEPS_MK) deps:
 	@mkdir -p $(BUILD)
-	@CC="$(CC)" CFLAGS="$(filter-out $(OPENBLAS_CFLAGS),$(CFLAGS))" bash scripts/deps.sh build >$@.tmp
-	@mv $@.tmp $@
-deps:
-	@rm -f $(DEPS_MK) && $(MAKE) --no-print-directory $(DEPS_MK)
+	@CC="$(CC)" CFLAGS="$(filter-out $(OPENBLAS_CFLAGS),$(CFLAGS))" \
+	    bash scripts/deps.sh build >$(DEPS_MK).tmp || { rm -f $(DEPS_MK).tmp; exit 1; }
+	@if cmp -s $(DEPS_MK).tmp $(DEPS_MK); then rm $(DEPS_MK).tmp; else mv $(DEPS_MK).tmp $(DEPS_MK); fi
+CFLAGS += $(OPENBLAS_CFLAGS)
+FORCE:
 
 # Rebuild everything when the CUDA switch flips.
 CONFIG := $(BUILD)/config-cuda$(CUDA)
 
-.PHONY: all test train data bench plots report fuzz clean deps device-check fresh-check help
+.PHONY: all test train data bench plots report fuzz clean deps device-check fresh-check help FORCE
 all: $(BUILD)/cnn
 
 $(CONFIG): $(DEPS_MK)
@@ -165,7 +174,7 @@ train: $(BUILD)/cnn
 
 # libFuzzer (clang) on the IDX, checkpoint and spec readers, FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: $(DEPS_MK)
 	@bash fuzz/run.sh $(FUZZ_SECONDS)
 
 # The one command for a machine with an NVIDIA GPU; logs go to OUT_DIR.

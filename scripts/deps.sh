@@ -28,6 +28,10 @@ links() {
     $CC $CFLAGS $2 -Werror -x c - -x none $3 -o "$work/$1" >"$work/$1.log" 2>&1
 }
 
+# The compiler with the Makefile's flags, before blaming any library.
+compiler_works() {
+    printf 'int main(void) { return 0; }\n' | links compiler "" ""
+}
 criterion_links() {
     printf '#include <criterion/criterion.h>\nTest(probe, links) { cr_assert(1); }\n' |
         links criterion "" -lcriterion
@@ -69,6 +73,7 @@ openblas_links() {
     for d in "${dirs[@]}" ""; do
         if openblas_program | links openblas "$d" -lopenblas; then
             openblas_cflags=$d
+            openblas_header=${d:+${d#-I}/cblas.h}
             return 0
         fi
     done
@@ -95,9 +100,9 @@ apt_install() {
         exit 1
     fi
     echo "installing missing packages: $*" >&2
-    export DEBIAN_FRONTEND=noninteractive
     # shellcheck disable=SC2086 # the line is words
-    { $sudo apt-get update -qq && $sudo $line; } >&2 || {
+    { $sudo apt-get update -qq &&
+        $sudo env DEBIAN_FRONTEND=noninteractive $line -o DPkg::Lock::Timeout=600; } >&2 || {
         echo "apt-get failed; install by hand:  sudo apt-get update && sudo $line" >&2
         exit 1
     }
@@ -118,12 +123,17 @@ tools() {
 
 case $mode in
 plots | bench) tools; exit 0 ;;
-check) missing; exit $((${#pkgs[@]} > 0)) ;;
-build) ;;
+check | build) ;;
 *) echo "scripts/deps.sh: unknown mode '$mode' (build, check, plots, bench)" >&2; exit 2 ;;
 esac
-
+if ! compiler_works; then
+    echo "scripts/deps.sh: $CC cannot build a program with the Makefile's flags ($CFLAGS):" \
+         "$(first_error compiler)" >&2
+    [[ $CC == *clang* ]] && echo "(clang's -fopenmp needs libomp-dev)" >&2
+    exit 1
+fi
 missing
+[ "$mode" = check ] && exit $((${#pkgs[@]} > 0))
 if [ ${#pkgs[@]} -gt 0 ]; then
     apt_install "${pkgs[@]}"
     missing
@@ -140,5 +150,8 @@ if [ ${#pkgs[@]} -gt 0 ]; then
     fi
 fi
 echo "deps: Criterion, zlib, libpng and OpenBLAS (${openblas_cflags:-its cblas.h on the default path}) compile and link" >&2
-echo "# scripts/deps.sh: the flags that reach OpenBLAS's own cblas.h"
+echo "# scripts/deps.sh: the flags that reach OpenBLAS's own cblas.h, found with"
+echo "# DEPS_CC; make checks again when CC changes or DEPS_FILES are gone."
 echo "OPENBLAS_CFLAGS := $openblas_cflags"
+echo "DEPS_CC := $CC"
+echo "DEPS_FILES := ${openblas_header:-}"
