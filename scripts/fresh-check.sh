@@ -11,8 +11,9 @@
 # system BLAS (update-alternatives --set), so that the default cblas.h stays
 # the reference one after OpenBLAS is installed and the build must find
 # OpenBLAS's own header. A root fails when a command fails, when the build
-# prints a warning, when the test summary shows a failure or no test, or when
-# the epoch ends under 96% test accuracy.
+# prints a warning, when make test's first line does not name the backends,
+# when the test summary shows a failure or no test, or when the epoch ends
+# under 96% test accuracy.
 # The step that failed is named, with the end of its log; all logs are in
 # OUT_DIR (default build/fresh-check). Each root is unmounted and removed at
 # the end, whatever happened.
@@ -131,7 +132,11 @@ check_root() {
     local summary
     summary=$(grep -o 'Tested: [0-9]* | Passing: [0-9]* | Failing: [0-9]* | Crashing: [0-9]*' \
         "$log-test.log" | tail -n 1)
-    say "$name: $(head -n 1 "$log-test.log")"
+    local first
+    first=$(head -n 1 "$log-test.log")
+    say "$name: $first"
+    [[ $first == "make test: this build's backends: "* ]] ||
+        { echo "fresh-check: $name: make test's first line does not name the backends" >&2; return 1; }
     say "$name: test summary: ${summary:-none}"
     result="$summary"
     local tested passing
