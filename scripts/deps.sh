@@ -80,13 +80,16 @@ openblas_links() {
     return 1
 }
 
-# missing: the Debian packages of the libraries that do not link now.
+# Each library the build links, with the Debian package that brings it.
+declare -A package=([criterion]=libcriterion-dev [zlib]=zlib1g-dev [png]=libpng-dev
+                    [openblas]=libopenblas-dev)
+# missing: the libraries that do not link now (libs) and their packages (pkgs).
 missing() {
-    pkgs=()
-    criterion_links || pkgs+=(libcriterion-dev)
-    zlib_links || pkgs+=(zlib1g-dev)
-    png_links || pkgs+=(libpng-dev)
-    openblas_links || pkgs+=(libopenblas-dev)
+    local lib
+    libs=() pkgs=()
+    for lib in criterion zlib png openblas; do
+        "${lib}_links" || { libs+=("$lib"); pkgs+=("${package[$lib]}"); }
+    done
 }
 
 # apt_install PACKAGE...: apt-get as root or through sudo, else the line to run.
@@ -138,13 +141,9 @@ if [ ${#pkgs[@]} -gt 0 ]; then
     apt_install "${pkgs[@]}"
     missing
     if [ ${#pkgs[@]} -gt 0 ]; then
-        for p in "${pkgs[@]}"; do
-            case $p in
-            libcriterion-dev) lib=criterion ;; zlib1g-dev) lib=zlib ;;
-            libpng-dev) lib=png ;; *) lib=openblas ;;
-            esac
-            echo "scripts/deps.sh: $p is installed but $lib still does not compile and link:" \
-                 "$(first_error $lib)" >&2
+        for lib in "${libs[@]}"; do
+            echo "scripts/deps.sh: ${package[$lib]} is installed but $lib still does not" \
+                 "compile and link: $(first_error "$lib")" >&2
         done
         exit 1
     fi

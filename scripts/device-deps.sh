@@ -12,12 +12,10 @@ rm -rf "$out" && mkdir -p "$out/include" "$out/lib"
 cp -r /usr/include/criterion "$out/include/"
 [ -d /usr/include/boxfort ] && cp -r /usr/include/boxfort "$out/include/" || true
 for h in zlib.h zconf.h png.h pngconf.h pnglibconf.h; do cp -L "/usr/include/$h" "$out/include/"; done
-# OpenBLAS's own header, from the folder make found it in (build/deps.mk),
-# else the first of the folders scripts/deps.sh looks in
-blas_inc=$(sed -n 's/^OPENBLAS_CFLAGS := -I//p' build/deps.mk 2>/dev/null)
-[ -n "$blas_inc" ] || blas_inc=$(ls -d /usr/include/*/openblas-{pthread,openmp,serial} \
-    /usr/include/openblas 2>/dev/null | head -n 1)
-[ -n "$blas_inc" ] || { echo "device-deps: no OpenBLAS header folder found" >&2; exit 1; }
+# OpenBLAS's own header, from the folder scripts/deps.sh finds it in (the
+# compiler's default path when that flag is empty)
+blas_inc=$(bash scripts/deps.sh build 2>/dev/null | sed -n 's/^OPENBLAS_CFLAGS := -I//p')
+blas_inc=${blas_inc:-/usr/include/$(cc -print-multiarch)}
 for h in cblas.h openblas_config.h; do cp -L "$blas_inc/$h" "$out/include/"; done
 
 # Every shared library the test binaries load, less the C runtime and CUDA's.
