@@ -1,0 +1,61 @@
+/* The runner the hostile-input tables share: see hostile_util.h. */
+#include "hostile_util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "idx_util.h"
+
+void hostile_good_data(const char *dir)
+{
+    enum { N = HOSTILE_N_TRAIN };
+    unsigned char images[N * 784], labels[N];
+    for (int i = 0; i < N; i++) {
+        labels[i] = (unsigned char)(i % 10);
+        for (int p = 0; p < 784; p++) images[i * 784 + p] = (unsigned char)((p * 7 + i * 13) % 256);
+    }
+    mkdir(dir, 0777);
+    write_idx_split(dir, "train", N, images, labels);
+    write_idx_split(dir, "t10k", HOSTILE_N_TEST, images, labels);
+}
+
+void hostile_trained(const char *dir)
+{
+    hostile_good_data(dir);
+    char model[512];
+    snprintf(model, sizeof model, "%s/m.ckpt", dir);
+    result r;
+    run_cnn(CNN_ARGV("train", "--data", dir, "--device", "cpu", "--net", "fc8,relu,fc10,softmax",
+                     "--epochs", "1", "--batch", "20", "--log", "", "--save", model),
+            HOSTILE_TIMEOUT_S, &r);
+    cr_assert(r.exited && r.status == 0, "training the case's model failed: %s", r.err);
+    result_free(&r);
+}
+
+void hostile_run(const hostile *cases, int i, const char *table)
+{
+    const hostile *h = &cases[i];
+    enum { MAX_ARGS = sizeof h->argv / sizeof h->argv[0] };
+    char dir[256], arg_store[MAX_ARGS][512];
+    const char *argv[MAX_ARGS + 2] = {"cnn"};
+    make_temp_dir(table, dir, sizeof dir);
+    char folder[300];
+    snprintf(folder, sizeof folder, "%s/case", dir);
+    h->setup(folder);
+    int n = 0;
+    for (; n < MAX_ARGS && h->argv[n]; n++) {
+        const char *a = h->argv[n];
+        if (a[0] == '@') snprintf(arg_store[n], sizeof arg_store[n], "%s%s", folder, a + 1);
+        else snprintf(arg_store[n], sizeof arg_store[n], "%s", a);
+        argv[n + 1] = arg_store[n];
+    }
+    argv[n + 1] = NULL;
+    result r;
+    run_cnn(argv, HOSTILE_TIMEOUT_S, &r);
+    char what[160];
+    snprintf(what, sizeof what, "%s case %d (%s)", table, i + 1, h->name);
+    expect_error(&r, h->status, h->want, what);
+    if (h->after) h->after(folder, &r);
+    result_free(&r);
+}

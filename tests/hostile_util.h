@@ -1,0 +1,50 @@
+/* Hostile-input tables: each case names its input, the words its one stderr
+ * line must hold and the exit status (2: a usage error, 1: anything else),
+ * and runs the cnn binary on it. Every case must end cleanly: no crash, no
+ * hang, exactly one line on stderr. tests/test_hostile*.c each hold a table;
+ * test_hostile.c counts them all. */
+#ifndef CNN_HOSTILE_UTIL_H
+#define CNN_HOSTILE_UTIL_H
+
+#include <criterion/criterion.h>
+
+#include "run_util.h"
+
+#define HOSTILE_TIMEOUT_S 60
+#define HOSTILE_N_TRAIN 60
+#define HOSTILE_N_TEST 20
+
+typedef struct {
+    const char *name;
+    void (*setup)(const char *dir);   /* makes the broken input in dir */
+    const char *argv[16];             /* after "cnn"; "@" stands for the case's folder */
+    int status;
+    const char *want[4];              /* fragments of the one stderr line */
+    /* optional, after the run: what must still hold (a file unchanged, no
+     * temporary left); dir is the case's folder, r what cnn did */
+    void (*after)(const char *dir, const result *r);
+} hostile;
+
+/* Runs cases[i] in a fresh folder ("<temp>/case") and checks its status and
+ * message; table names the table in failure messages. */
+void hostile_run(const hostile *cases, int i, const char *table);
+
+/* A small valid data set (60 train, 20 test images) in dir, made if missing. */
+void hostile_good_data(const char *dir);
+
+/* hostile_good_data, and a model trained on it at <dir>/m.ckpt. */
+void hostile_trained(const char *dir);
+
+/* One Criterion test per case keeps failures readable; a table file defines
+ * CASES and N_CASES, then lists HOSTILE_CASE(suite, i) for i up to its size. */
+#define HOSTILE_CASE(suite, i)                                                   \
+    Test(suite, case_##i, .fini = remove_temp_dir)                               \
+    {                                                                            \
+        if (i < N_CASES) hostile_run(CASES, i, #suite);                          \
+    }
+
+/* How many cases each table holds (test_hostile.c checks the sum). */
+extern const int hostile_idx_cases, hostile_files_cases, hostile_flags_cases,
+    hostile_ckpt_cases;
+
+#endif
