@@ -16,8 +16,8 @@
  * then exceeds the epoch's first step (epochs done x steps per epoch), and a
  * resume skips the difference.
  *
- * It is written to "<path>.tmp" and renamed over path, so a crash never
- * leaves half a checkpoint. */
+ * It is written to a temporary in path's folder and renamed over path, so a
+ * crash never leaves half a checkpoint. */
 #ifndef CNN_CHECKPOINT_H
 #define CNN_CHECKPOINT_H
 
@@ -38,10 +38,15 @@ typedef struct {
     float input_scale, input_shift;
 } checkpoint_meta;
 
-/* Writes meta and n parameters and momentum values (host memory). Returns 0,
- * or -1 with err set; on failure any previous file at path is untouched. */
+/* Writes meta and n parameters and momentum values (host memory) through
+ * file_write.h. Returns 0, or -1 with err set and errno kept; on failure any
+ * previous file at path is untouched. */
 int checkpoint_save(const char *path, const checkpoint_meta *meta, const float *params,
                     const float *momentum, long n, char *err, size_t errlen);
+
+/* checkpoint_save where no file is yet: fails with errno EEXIST otherwise. */
+int checkpoint_save_new(const char *path, const checkpoint_meta *meta, const float *params,
+                        const float *momentum, long n, char *err, size_t errlen);
 
 /* Reads path. On success *params and *momentum are malloc'ed arrays of *n
  * floats. Refuses, with a one-line message, a file that is not a checkpoint,

@@ -64,6 +64,12 @@ typedef struct {
     long nonfinite_step, finite_step;
     int nonfinite_nan;
     int nonfinite_epoch;            /* 1-based */
+    /* Writing out failed (errno; a closed pipe is EPIPE): the run stopped as
+     * cfg->stop stops it (returned 1, interrupted set). */
+    int out_errno;
+    /* Writing the CSV log failed (errno): the run stopped at once (returned
+     * -1), and nothing was saved. */
+    int csv_errno;
 } train_result;
 
 /* The learning rate of (zero-based) epoch e: lr * gamma^floor(e / step);
@@ -101,9 +107,10 @@ void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long 
  * lines to out. A resume (cfg->resume) whose start_step lies inside epoch
  * start_epoch (steps per epoch: ceil(count / batch)) regenerates that
  * epoch's order from shuffle_state and skips the steps already done.
- * Returns 0 when all epochs are done, 1 when cfg->stop stopped it, -1 when
- * the loss stopped being finite (res->nonfinite_step > 0; nothing is
- * printed: the caller says so) or on_epoch failed. */
+ * Returns 0 when all epochs are done, 1 when cfg->stop stopped it or out
+ * could not be written (res->out_errno), -1 when the loss stopped being
+ * finite (res->nonfinite_step > 0; nothing is printed: the caller says so),
+ * when the log could not be written (res->csv_errno) or on_epoch failed. */
 int train_run(net *nt, const train_config *cfg, const device_dataset *train,
               const device_dataset *test, FILE *out, FILE *csv, train_result *res);
 

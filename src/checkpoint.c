@@ -1,6 +1,6 @@
 /* Checkpoint files; the format is described in include/checkpoint.h. */
 #include "checkpoint.h"
-#include "paths.h"
+#include "file_write.h"
 
 #include <errno.h>
 #include <math.h>
@@ -51,20 +51,9 @@ static void put_f32(wbuf *b, float f)
     put_u32(b, v);
 }
 
-/* Makes the rename itself durable (best effort: some file systems refuse). */
-static void sync_folder(const char *path)
-{
-    char dir[4096];
-    path_folder(path, dir, sizeof dir);
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-int checkpoint_save(const char *path, const checkpoint_meta *m, const float *params,
-                    const float *momentum, long n, char *err, size_t errlen)
+static int checkpoint_write(const char *path, int no_replace, const checkpoint_meta *m,
+                            const float *params, const float *momentum, long n, char *err,
+                            size_t errlen)
 {
     wbuf b = {0};
     uint32_t spec_len = (uint32_t)strlen(m->spec);
@@ -89,25 +78,35 @@ int checkpoint_save(const char *path, const checkpoint_meta *m, const float *par
         return -1;
     }
 
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(b.p, 1, b.len, f) == b.len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int saved_errno = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = 0;
-        saved_errno = errno;
+    file_out out;
+    int rc = file_out_begin(&out, path, err, errlen);
+    if (rc == 0 && fwrite(b.p, 1, b.len, out.f) != b.len) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        file_out_abort(&out);
+        rc = -1;
+    } else if (rc == 0) {
+        rc = file_out_commit(&out, no_replace, err, errlen);
     }
     free(b.p);
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok) saved_errno = errno;
-        unlink(tmp);
-        snprintf(err, errlen, "%s: cannot write checkpoint: %s (any previous checkpoint there "
-                              "is unchanged)", path, strerror(saved_errno));
-        return -1;
+    if (rc) {
+        int e = errno;
+        size_t at = strlen(err);
+        snprintf(err + at, errlen - at, " (any previous checkpoint there is unchanged)");
+        errno = e;
     }
-    sync_folder(path);
-    return 0;
+    return rc;
+}
+
+int checkpoint_save(const char *path, const checkpoint_meta *meta, const float *params,
+                    const float *momentum, long n, char *err, size_t errlen)
+{
+    return checkpoint_write(path, 0, meta, params, momentum, n, err, errlen);
+}
+
+int checkpoint_save_new(const char *path, const checkpoint_meta *meta, const float *params,
+                        const float *momentum, long n, char *err, size_t errlen)
+{
+    return checkpoint_write(path, 1, meta, params, momentum, n, err, errlen);
 }
 
 /* A bounds-checked little-endian reader. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "file_write.h"
 #include "paths.h"
 
 const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
@@ -75,22 +76,8 @@ const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *d
 
 int check_writable(const char *cmd, const char *flag, const char *path)
 {
-    char dir[4096];
-    path_folder(path, dir, sizeof dir);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "cnn %s: %s %s: the folder %s does not exist\n", cmd, flag, path, dir);
-        return -1;
-    }
-    if (access(dir, W_OK) != 0) {
-        fprintf(stderr, "cnn %s: %s %s: cannot write in %s: %s\n", cmd, flag, path, dir,
-                strerror(errno));
-        return -1;
-    }
-    if (stat(path, &st) == 0 && (S_ISDIR(st.st_mode) || access(path, W_OK) != 0)) {
-        fprintf(stderr, "cnn %s: %s %s: %s\n", cmd, flag, path,
-                S_ISDIR(st.st_mode) ? "is a folder" : "is not writable");
-        return -1;
-    }
-    return 0;
+    char err[4400];
+    if (file_check_output(path, err, sizeof err) == 0) return 0;
+    fprintf(stderr, "cnn %s: %s %s\n", cmd, flag, err);
+    return -1;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,11 +13,13 @@
 #include "cli.h"
 #include "commands.h"
 #include "device.h"
+#include "file_write.h"
 #include "train.h"
 
 #define DEFAULT_LOG "build/train.csv"
-/* where an interrupted run without --save leaves its checkpoint */
-#define INTERRUPTED_CKPT "cnn-interrupted.ckpt"
+/* where an interrupted run without --save leaves its checkpoint (a new
+ * file: -2, -3, ... are added to the name when it exists) */
+#define INTERRUPTED_BASE "cnn-interrupted"
 
 typedef struct {
     net *nt;
@@ -28,20 +31,47 @@ typedef struct {
     int fail_at_epoch;      /* test hook, CNN_TEST_FAIL_SAVE_AT_EPOCH (0: off) */
 } saver;
 
-/* ---- SIGINT: the first stops training after its current step (train_run
- * checks the flag) and a checkpoint is written; a second one ends the
- * process at once, removing a checkpoint's half-written .tmp first. ---- */
+/* ---- SIGINT, SIGTERM, SIGHUP (Ctrl-C, kill, timeout, a scheduler, a
+ * closed terminal): the first stops training after its current step
+ * (train_run checks the count) and a checkpoint is written; a second one
+ * ends the process at once, removing a half-written temporary and the lock
+ * file first. ---- */
 
-static volatile sig_atomic_t interrupts;
-static char writing_tmp[4200];             /* the .tmp being written ... */
-static volatile sig_atomic_t writing;      /* ... while this is set */
+static const int STOP_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_STOP_SIGNALS (int)(sizeof STOP_SIGNALS / sizeof STOP_SIGNALS[0])
+static volatile sig_atomic_t stop_requests;
+static volatile sig_atomic_t first_stop_signal;
 
-static void on_sigint(int sig)
+static void on_stop_signal(int sig)
 {
-    if (interrupts++ == 0) return;
-    if (writing) unlink(writing_tmp);
+    if (stop_requests++ == 0) {
+        first_stop_signal = sig;
+        return;
+    }
+    file_out_remove_on_signal();
     signal(sig, SIG_DFL);
     raise(sig); /* delivered when the handler returns: the process ends as killed by it */
+}
+
+static void catch_stop_signals(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    stop_requests = first_stop_signal = 0;
+    for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &sa, &old[i]);
+}
+
+static void restore_stop_signals(const struct sigaction *old)
+{
+    for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &old[i], NULL);
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
 /* All parameters and momentum values finite. */
@@ -52,10 +82,24 @@ static int all_finite(const float *p, long n)
     return 1;
 }
 
-/* Writes the net to path; on failure err holds one line (without "cnn
- * train: ") and any previous file at path is unchanged. */
-static int save_checkpoint(saver *s, const char *path, int epochs_done, long steps,
-                           uint64_t state, char *err, size_t errlen)
+/* Test hook: a file size limit far below a checkpoint's size, so that the
+ * save after epoch fail_at_epoch fails in the kernel (EFBIG) the way a full
+ * disk would; the returned limit is put back after the save. */
+static int limit_file_size(const saver *s, int epochs_done, struct rlimit *old)
+{
+    if (s->fail_at_epoch <= 0 || epochs_done != s->fail_at_epoch) return 0;
+    struct rlimit small;
+    if (getrlimit(RLIMIT_FSIZE, old) != 0) return 0;
+    small = *old;
+    small.rlim_cur = 1024;
+    return setrlimit(RLIMIT_FSIZE, &small) == 0;
+}
+
+/* Writes the net to path (with no_replace only where no file is: errno
+ * EEXIST otherwise); on failure err holds one line (without "cnn train: ")
+ * and any previous file at path is unchanged. */
+static int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
+                           long steps, uint64_t state, char *err, size_t errlen)
 {
     const cnn_ops *ops = s->nt->ops;
     long n = s->nt->n_params;
@@ -72,13 +116,13 @@ static int save_checkpoint(saver *s, const char *path, int epochs_done, long ste
                                   "(NaN or infinite); any previous checkpoint there is unchanged",
                      path);
         } else {
-            snprintf(writing_tmp, sizeof writing_tmp, "%s.tmp", path);
-            /* Test hook: the .tmp path becomes a folder, so this save fails
-             * the way a full disk or a lost permission would. */
-            if (s->fail_at_epoch > 0 && epochs_done == s->fail_at_epoch) mkdir(writing_tmp, 0700);
-            writing = 1;
-            rc = checkpoint_save(path, &s->meta, params, mom, n, err, errlen);
-            writing = 0;
+            struct rlimit old;
+            int limited = limit_file_size(s, epochs_done, &old);
+            rc = (no_replace ? checkpoint_save_new : checkpoint_save)(path, &s->meta, params, mom,
+                                                                       n, err, errlen);
+            int save_errno = errno;
+            if (limited) setrlimit(RLIMIT_FSIZE, &old);
+            errno = save_errno;
             if (rc == 0 && path == s->save) {
                 s->saved = 1;
                 s->saved_epochs = epochs_done;
@@ -97,7 +141,7 @@ static int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
     saver *s = ctx;
     char err[4400];
     if (s->save && s->save_every > 0 && epochs_done % s->save_every == 0 &&
-        save_checkpoint(s, s->save, epochs_done, steps, state, err, sizeof err)) {
+        save_checkpoint(s, s->save, 0, epochs_done, steps, state, err, sizeof err)) {
         fprintf(stderr, "cnn train: %s; training stopped after epoch %d\n", err, epochs_done);
         return -1;
     }
@@ -111,34 +155,70 @@ static long env_long(const char *name)
     return v && *v ? strtol(v, NULL, 10) : 0;
 }
 
-/* A checkpoint is written to "<path>.tmp" and renamed: both must be possible. */
-static int check_checkpoint_path(const char *path)
-{
-    char tmp[4096];
-    struct stat st;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (check_writable("train", "--save", path)) return -1;
-    if (stat(tmp, &st) == 0 && !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "cnn train: --save %s: %s is in the way (not a file)\n", path, tmp);
-        return -1;
-    }
-    return 0;
-}
-
 static FILE *open_log(const char *path)
 {
     if (!strcmp(path, DEFAULT_LOG)) mkdir("build", 0777); /* the default's folder */
-    if (check_writable("train", "--log", path)) return NULL;
-    struct stat st;
-    int fresh = stat(path, &st) != 0 || st.st_size == 0;
-    FILE *f = fopen(path, "a");
+    char err[4400];
+    int fresh;
+    FILE *f = NULL;
+    if (file_check_output(path, err, sizeof err) == 0)
+        f = file_append_open(path, &fresh, err, sizeof err);
     if (!f) {
-        fprintf(stderr, "cnn train: --log %s: cannot write: %s\n", path, strerror(errno));
+        fprintf(stderr, "cnn train: --log %s%s\n", err,
+                strstr(err, "not a regular file") ? " (--log \"\" for no log)" : "");
         return NULL;
     }
     if (fresh) fprintf(f, "kind,epoch,step,loss,acc,lr,seconds\n");
-    fflush(f);
+    if (fflush(f) != 0 || ferror(f)) {
+        fprintf(stderr, "cnn train: --log %s: cannot write: %s\n", path, strerror(errno));
+        fclose(f);
+        return NULL;
+    }
     return f;
+}
+
+/* The files a data folder's sets are read from (idx.c looks for each name,
+ * then the name with .gz). */
+static const char *const DATA_FILES[] = {
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte"};
+
+/* Whether a file the run writes (role `flag`) is one of the data files. */
+static int names_data_file(const char *flag, const char *path, const char *data_dir)
+{
+    for (size_t i = 0; i < sizeof DATA_FILES / sizeof DATA_FILES[0]; i++)
+        for (int gz = 0; gz < 2; gz++) {
+            char data[4400];
+            snprintf(data, sizeof data, "%s/%s%s", data_dir, DATA_FILES[i], gz ? ".gz" : "");
+            if (file_same(path, data)) {
+                fprintf(stderr, "cnn train: %s %s is the data file %s: choose another path\n",
+                        flag, path, data);
+                return 1;
+            }
+        }
+    return 0;
+}
+
+/* Two flags naming one file are refused when the run writes either of them.
+ * --resume and --save may be one file: the checkpoint is read whole before
+ * anything is written, and that is how a run is continued. */
+static int paths_clash(const char *save, const char *log, const char *resume,
+                       const char *data_dir)
+{
+    const char *names[3][2] = {{"--log", log}, {"--save", save}, {"--resume", resume}};
+    for (int i = 0; i < 2; i++) {
+        if (!*names[i][1]) continue;
+        if (names_data_file(names[i][0], names[i][1], data_dir)) return 1;
+        for (int j = 0; j < 3; j++)
+            if (j != i && *names[j][1] && !(i == 1 && j == 2) &&
+                file_same(names[i][1], names[j][1])) {
+                fprintf(stderr, "cnn train: %s %s and %s %s name the same file: choose another "
+                                "%s\n", names[i][0], names[i][1], names[j][0], names[j][1],
+                        names[i][0]);
+                return 1;
+            }
+    }
+    return 0;
 }
 
 /* Takes the run's state from a checkpoint: the network, the schedule, the
@@ -186,6 +266,70 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
         return -1;
     }
     return 0;
+}
+
+/* Locks --save for this run: a second run writing it is refused. */
+static int lock_save(const char *save, int *fd)
+{
+    char err[4400];
+    if ((*fd = file_lock(save, "--save", err, sizeof err)) >= 0) return 0;
+    fprintf(stderr, "cnn train: %s\n", err);
+    return -1;
+}
+
+/* Without --save an interrupt's checkpoint takes a name no file has here:
+ * cnn-interrupted.ckpt, else cnn-interrupted-2.ckpt, -3, ... */
+static int save_interrupt_checkpoint(saver *s, const train_result *res, char *path,
+                                     size_t len, char *err, size_t errlen)
+{
+    for (int k = 1; k <= 1000; k++) {
+        if (k == 1) snprintf(path, len, "%s.ckpt", INTERRUPTED_BASE);
+        else snprintf(path, len, "%s-%d.ckpt", INTERRUPTED_BASE, k);
+        if (save_checkpoint(s, path, 1, res->epochs_done, res->steps_done, res->shuffle_state,
+                            err, errlen) == 0)
+            return 0;
+        if (errno != EEXIST) return -1;
+    }
+    snprintf(err, errlen, "%s-1000.ckpt and every name before it exist", INTERRUPTED_BASE);
+    return -1;
+}
+
+/* A stopped run (a signal, or stdout closed): its state goes to --save, or to
+ * a new file here; says how to continue. Returns the exit status: 128 + the
+ * signal, 128 + SIGPIPE for a closed stdout, 1 when the save failed. */
+static int finish_interrupted(saver *sv, const train_result *res, const train_config *c,
+                              const char *data_flag)
+{
+    char where[96], path[4200], err[4400], why[64];
+    int sig = first_stop_signal;
+    if (res->epoch_step > 0)
+        snprintf(where, sizeof where, "at epoch %d, step %ld", res->epochs_done + 1,
+                 res->steps_done);
+    else
+        snprintf(where, sizeof where, "after epoch %d, step %ld", res->epochs_done,
+                 res->steps_done);
+    if (sig) snprintf(why, sizeof why, "by %s", signal_name(sig));
+    else if (res->out_errno == EPIPE) snprintf(why, sizeof why, "by a closed stdout");
+    else snprintf(why, sizeof why, "by stdout (%s)", strerror(res->out_errno));
+    int rc = sv->save ? save_checkpoint(sv, sv->save, 0, res->epochs_done, res->steps_done,
+                                        res->shuffle_state, err, sizeof err)
+                      : save_interrupt_checkpoint(sv, res, path, sizeof path, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "cnn train: interrupted %s %s, but the checkpoint was not written: "
+                        "%s\n", why, where, err);
+        return 1;
+    }
+    if (sv->save) snprintf(path, sizeof path, "%s", sv->save);
+    char more[4400] = "";
+    if (data_flag) snprintf(more, sizeof more, " --data %s", data_flag);
+    if (c->train_limit > 0)
+        snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
+                 c->train_limit);
+    if (sv->save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", path);
+    fprintf(stderr, "cnn train: interrupted %s %s: checkpoint written to %s%s; continue with: "
+                    "cnn train --resume %s%s\n", why, where, path,
+            sv->save ? "" : " (no --save was given)", path, more);
+    return sig ? 128 + sig : res->out_errno == EPIPE ? 128 + SIGPIPE : 1;
 }
 
 int cmd_train(int argc, char **argv)
@@ -267,16 +411,21 @@ int cmd_train(int argc, char **argv)
     }
     c.threads = threads;
 
-    int status = 1, handler_set = 0;
-    struct sigaction old_sa;
+    int status = 1, handler_set = 0, lock_fd = -1;
+    struct sigaction old_sa[N_STOP_SIGNALS];
     FILE *csv = NULL;
     dataset train = {0}, test = {0};
     device_dataset dtrain = {0}, dtest = {0};
     net *nt = NULL;
     char desc[256];
     const cnn_ops *ops;
-    if ((*save && check_checkpoint_path(save)) || (*log_path && !(csv = open_log(log_path))))
+    if (paths_clash(save, log_path, resume, data_dir)) {
+        status = 2;
         goto done;
+    }
+    if (*save && (check_writable("train", "--save", save) || lock_save(save, &lock_fd)))
+        goto done;
+    if (*log_path && !(csv = open_log(log_path))) goto done;
     cpu_ops_set_threads(threads);
     if (!(ops = open_device("train", device, gpu, desc, sizeof desc)) ||
         load_data("train", data_dir, &train, &test))
@@ -312,7 +461,12 @@ int cmd_train(int argc, char **argv)
             printf("  %-13s %s, after epoch %d\n", "resumed from", resume, c.start_epoch);
     }
     if (*save) printf("  %-13s %s\n", "checkpoint", save);
-    fflush(stdout);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "cnn train: cannot write to stdout: %s: stopping before training\n",
+                strerror(errno));
+        status = errno == EPIPE ? 128 + SIGPIPE : 1;
+        goto done;
+    }
 
     device_dataset_upload(ops, &train, c.train_limit, scale, shift, &dtrain);
     device_dataset_upload(ops, &test, 0, scale, shift, &dtest);
@@ -328,24 +482,16 @@ int cmd_train(int argc, char **argv)
     snprintf(sv.meta.spec, sizeof sv.meta.spec, "%s", spec.text);
     c.on_epoch = on_epoch;
     c.on_epoch_ctx = &sv;
-    c.stop = &interrupts;
+    c.stop = &stop_requests;
     c.test_sigint_at_step = env_long("CNN_TEST_SIGINT_AT_STEP"); /* test hook */
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    interrupts = 0;
-    sigaction(SIGINT, &sa, &old_sa);
+    catch_stop_signals(old_sa);
     handler_set = 1;
 
     train_result res;
     char err[4400];
     int rc = train_run(nt, &c, &dtrain, &dtest, stdout, csv, &res);
-    fflush(stdout);
     if (rc == 0) {
-        if (sv.save && save_checkpoint(&sv, sv.save, res.epochs_done, res.steps_done,
+        if (sv.save && save_checkpoint(&sv, sv.save, 0, res.epochs_done, res.steps_done,
                                        res.shuffle_state, err, sizeof err)) {
             fprintf(stderr, "cnn train: %s\n", err);
             goto done;
@@ -361,32 +507,11 @@ int cmd_train(int argc, char **argv)
                res.train_seconds / run, (double)dtrain.count * run / res.train_seconds);
         status = 0;
     } else if (rc == 1) {
-        /* interrupted: the run's state goes to --save, or to a file here */
-        const char *path = sv.save ? sv.save : INTERRUPTED_CKPT;
-        char where[64];
-        if (res.epoch_step > 0)
-            snprintf(where, sizeof where, "at epoch %d, step %ld", res.epochs_done + 1,
-                     res.steps_done);
-        else
-            snprintf(where, sizeof where, "after epoch %d, step %ld", res.epochs_done,
-                     res.steps_done);
-        if (save_checkpoint(&sv, path, res.epochs_done, res.steps_done, res.shuffle_state, err,
-                            sizeof err)) {
-            fprintf(stderr, "cnn train: interrupted %s, but the checkpoint was not written: "
-                            "%s\n", where, err);
-            goto done;
-        }
-        char more[4400] = "";
-        if (opts[DATA].given)
-            snprintf(more, sizeof more, " --data %s", data_dir);
-        if (c.train_limit > 0)
-            snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
-                     c.train_limit);
-        if (sv.save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", path);
-        fprintf(stderr, "cnn train: interrupted %s: checkpoint written to %s%s; continue with: "
-                        "cnn train --resume %s%s\n", where, path,
-                sv.save ? "" : " (no --save was given)", path, more);
-        status = 130;
+        status = finish_interrupted(&sv, &res, &c, opts[DATA].given ? data_dir : NULL);
+    } else if (res.csv_errno) {
+        fprintf(stderr, "cnn train: --log %s: cannot write: %s; training stopped at step %ld%s\n",
+                log_path, strerror(res.csv_errno), res.steps_done,
+                sv.saved ? "; the last checkpoint written is intact" : "");
     } else if (res.nonfinite_step > 0) {
         char last[4400];
         struct stat st;
@@ -411,13 +536,17 @@ int cmd_train(int argc, char **argv)
                 res.nonfinite_epoch, last, *resume ? "" : " (try a smaller --lr)");
     }
 done:
-    if (handler_set) sigaction(SIGINT, &old_sa, NULL);
+    if (handler_set) restore_stop_signals(old_sa);
+    file_unlock(lock_fd, save);
     if (nt) net_destroy(nt);
     if (dtrain.images) device_dataset_free(&dtrain);
     if (dtest.images) device_dataset_free(&dtest);
     dataset_free(&train);
     dataset_free(&test);
-    if (csv) fclose(csv);
+    if (csv && fclose(csv) != 0 && status == 0) {
+        fprintf(stderr, "cnn train: --log %s: cannot write: %s\n", log_path, strerror(errno));
+        status = 1;
+    }
     free(ck_params);
     free(ck_mom);
     return status;

@@ -12,6 +12,7 @@
 #include "classify.h"
 #include "cli.h"
 #include "commands.h"
+#include "file_write.h"
 #include "png_io.h"
 
 /* ---- drawing grids of grey tiles ---- */
@@ -370,14 +371,14 @@ static int write_index(const char *dir, const char *model, const classifier *c,
                        const conv_view *views, int n_views, const out_list *o,
                        const digit_result *d, int n_digits)
 {
-    char path[4200], tmp[4300];
+    char path[4200], err[4400];
     snprintf(path, sizeof path, "%s/index.md", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "cnn visualize: cannot create %s: %s\n", tmp, strerror(errno));
+    file_out out;
+    if (file_out_begin(&out, path, err, sizeof err)) {
+        fprintf(stderr, "cnn visualize: %s\n", err);
         return -1;
     }
+    FILE *f = out.f;
     const char *what = c->euclid ? "score" : "probability";
     fprintf(f, "# Pictures of the network\n\nModel `%s`: `%s`, %d epochs.\n\n", model,
             c->spec.text, c->meta.epochs_done);
@@ -413,10 +414,8 @@ static int write_index(const char *dir, const char *model, const classifier *c,
             for (int k = 0; k < n_views; k++)
                 fprintf(f, "- digit %d, conv%d: %s\n", d[i].digit, k + 1, d[i].ranges[k]);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "cnn visualize: cannot write %s: %s\n", path, strerror(errno));
-        unlink(tmp);
+    if (file_out_commit(&out, 0, err, sizeof err)) {
+        fprintf(stderr, "cnn visualize: %s\n", err);
         return -1;
     }
     printf("wrote %s\n", path);

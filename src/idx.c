@@ -115,7 +115,8 @@ int idx_read(const char *path, int expect_ndim, idx_file *out, char *err, size_t
         return -1;
     }
 
-    int fd = open(path, O_RDONLY);
+    /* not blocking: a FIFO is refused below rather than waited on */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
@@ -131,6 +132,7 @@ int idx_read(const char *path, int expect_ndim, idx_file *out, char *err, size_t
         close(fd);
         return -1;
     }
+    fcntl(fd, F_SETFL, O_RDONLY); /* a regular file: reads wait again */
     if (st.st_size == 0) {
         set_err(err, errlen, "%s: empty file", name);
         close(fd);

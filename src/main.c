@@ -1,5 +1,7 @@
 /* cnn: train, evaluate and describe convolutional networks on MNIST-shaped
  * IDX data, on the CPU or a CUDA GPU. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +21,7 @@ static void usage(FILE *out)
                  "'cnn --version' says which backends this build has.\n");
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -40,4 +42,21 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "visualize")) return cmd_visualize(argc, argv);
     fprintf(stderr, "cnn: unknown command \"%s\" (try cnn --help)\n", argv[1]);
     return 2;
+}
+
+/* A closed pipe or a file size limit makes a write fail (EPIPE, EFBIG) rather
+ * than kill the process: every write is checked, and the failure is said and
+ * handled (cnn train writes its checkpoint). Whatever a command printed last
+ * is flushed and checked here. */
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+    int status = run_command(argc, argv);
+    int failed = fflush(stdout) != 0 || ferror(stdout), e = errno;
+    if (failed && status == 0) { /* (a failed command has said why already) */
+        fprintf(stderr, "cnn: cannot write to stdout: %s\n", e ? strerror(e) : "write error");
+        status = e == EPIPE ? 128 + SIGPIPE : 1;
+    }
+    return status;
 }

@@ -1,7 +1,9 @@
 /* Greyscale PNG (libpng) and PGM files; see include/png_io.h. */
 #include "png_io.h"
+#include "file_write.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,31 +53,22 @@ int png_write_gray(const char *path, const unsigned char *px, int w, int h,
                 h, IMAGE_MAX_SIDE);
         return -1;
     }
-    char tmp[4200];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        set_err(err, errlen, "%.200s...: path too long", path);
-        return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-        return -1;
-    }
+    file_out out;
+    if (file_out_begin(&out, path, err, errlen)) return -1;
+    FILE *f = out.f;
     png_err_ctx ectx = {{0}, {0}};
     png_structp png =
         png_create_write_struct(PNG_LIBPNG_VER_STRING, &ectx, on_png_error, on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) {
         if (png) png_destroy_write_struct(&png, NULL);
-        fclose(f);
-        unlink(tmp);
+        file_out_abort(&out);
         set_err(err, errlen, "%s: out of memory starting libpng", path);
         return -1;
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
-        fclose(f);
-        unlink(tmp);
+        file_out_abort(&out);
         set_err(err, errlen, "%s: cannot write the PNG: %s", path,
                 strcmp(ectx.msg, "Write Error") ? ectx.msg : "write error (disk full?)");
         return -1;
@@ -96,21 +89,7 @@ int png_write_gray(const char *path, const unsigned char *px, int w, int h,
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
 
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        int e = errno;
-        unlink(tmp);
-        set_err(err, errlen, "%s: cannot write the PNG: %s", path,
-                bad ? "write error" : strerror(e));
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        set_err(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-        return -1;
-    }
-    return 0;
+    return file_out_commit(&out, 0, err, errlen);
 }
 
 /* ---- reading PNG ---- */
@@ -329,17 +308,24 @@ int image_read_gray(const char *path, gray_image *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     struct stat st;
-    if (stat(path, &st) != 0) {
+    /* not blocking: a FIFO is refused rather than waited on */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
         set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
         return -1;
     }
-    if (S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "%s: is a folder, not an image", path);
+    if (!S_ISREG(st.st_mode)) {
+        set_err(err, errlen, "%s: %s, not an image", path,
+                S_ISDIR(st.st_mode) ? "is a folder" : "not a regular file");
+        close(fd);
         return -1;
     }
-    FILE *f = fopen(path, "rb");
+    fcntl(fd, F_SETFL, O_RDONLY);
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
         return -1;
     }
     unsigned char sig[8] = {0};

@@ -3,6 +3,7 @@
  * a log line. */
 #include "train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -189,6 +190,13 @@ static void release(const cnn_ops *ops, int *index, int *host_index, void *graph
     free(host_index);
 }
 
+/* Whether f has failed a write (a stream's error stays set); 0 or errno. */
+static int write_failed(FILE *f, int flush_rc)
+{
+    if (!f || (flush_rc == 0 && !ferror(f))) return 0;
+    return errno ? errno : EIO;
+}
+
 /* Fills in where the loss stopped being finite. */
 static void nonfinite(train_result *res, double loss, long step, long last_good, int epoch)
 {
@@ -293,7 +301,11 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                 if (csv_now) {
                     fprintf(csv, "train,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
                             tally_loss(&csv_tally), tally_acc(&csv_tally), lr, now - start);
-                    fflush(csv); /* a live log (tail -f), and whole rows if killed */
+                    /* a live log (tail -f), and whole rows if killed */
+                    if ((res->csv_errno = write_failed(csv, fflush(csv)))) {
+                        release(ops, index, host_index, graph);
+                        return -1;
+                    }
                     tally_reset(&csv_tally, now);
                 }
                 if (print_now && !cfg->quiet) {
@@ -302,12 +314,13 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                                  "%6.0f img/s\n", epoch + 1, global_step,
                             tally_loss(&print_tally), tally_acc(&print_tally), lr,
                             print_tally.samples / (now - print_tally.since));
-                    fflush(out);
+                    if (!res->out_errno) res->out_errno = write_failed(out, fflush(out));
                 }
                 if (print_now) tally_reset(&print_tally, now);
             } else if (tty && step % 20 == 0) {
                 progress_bar(tty, epoch + 1, step, steps);
             }
+            if (res->out_errno && !last) stopping = 1; /* stdout closed: as a signal */
             if (stopping) {
                 ops->sync();
                 res->train_seconds += now_seconds() - epoch_start;
@@ -346,19 +359,22 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         if (csv) {
             fprintf(csv, "test,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
                     res->test_loss, res->test_acc, lr, now_seconds() - start);
-            fflush(csv);
+            if ((res->csv_errno = write_failed(csv, fflush(csv)))) {
+                release(ops, index, host_index, graph);
+                return -1;
+            }
         }
         fprintf(out, "epoch %3d  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  "
                      "%.2f s/epoch\n", epoch + 1, res->train_loss, res->train_acc,
                 res->test_loss, res->test_acc,
                 res->train_seconds / (epoch + 1 - cfg->start_epoch));
-        fflush(out);
+        if (!res->out_errno) res->out_errno = write_failed(out, fflush(out));
         if (cfg->on_epoch &&
             cfg->on_epoch(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state)) {
             release(ops, index, host_index, graph);
             return -1;
         }
-        if (cfg->stop && *cfg->stop && epoch + 1 < cfg->epochs) {
+        if (((cfg->stop && *cfg->stop) || res->out_errno) && epoch + 1 < cfg->epochs) {
             res->interrupted = 1; /* between epochs: epochs_done and the rest are set */
             release(ops, index, host_index, graph);
             return 1;

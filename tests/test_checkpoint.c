@@ -7,10 +7,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -426,22 +428,32 @@ Test(checkpoint, save_onto_a_folder_fails, .fini = remove_temp_dir)
 
 Test(checkpoint, failed_save_keeps_old_file, .fini = remove_temp_dir)
 {
-    char dir[256], path[512], tmp[520];
+    char dir[256], path[512];
     make_temp_dir(TEMP_NAME, dir, sizeof dir);
     temp_path(path, sizeof path, "ck");
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     checkpoint_meta m = sample_meta();
     save_sample(path, &m, 300);
     size_t len0;
     unsigned char *before = read_file(path, &len0);
-    /* "<path>.tmp" is a folder, so it cannot be opened for writing */
-    cr_assert_eq(mkdir(tmp, 0777), 0);
-    expect_save_fails(path, "a save whose .tmp cannot be created");
+    /* a file size limit below the checkpoint's size: the write fails (EFBIG,
+     * with SIGXFSZ ignored as cnn ignores it) after part of it is written */
+    struct rlimit lim, old;
+    signal(SIGXFSZ, SIG_IGN);
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 512;
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    expect_save_fails(path, "a save over the file size limit");
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
     size_t len1;
     unsigned char *after = read_file(path, &len1);
     cr_assert(len0 == len1 && memcmp(before, after, len0) == 0,
               "a failed save changed the old checkpoint (%zu -> %zu bytes)", len0, len1);
-    cr_assert(is_dir(tmp), "the failed save removed the folder %s", tmp);
+    DIR *folder = opendir(dir);
+    cr_assert_not_null(folder);
+    for (struct dirent *e; (e = readdir(folder));)
+        cr_assert(!strstr(e->d_name, ".tmp"), "a temporary was left behind: %s", e->d_name);
+    closedir(folder);
     checkpoint_meta got;
     float *gp, *gm;
     long gn;
@@ -1064,19 +1076,19 @@ Test(checkpoint, save_every_leaves_loadable_checkpoint, .fini = remove_temp_dir,
  * runtime error with one line, and the old checkpoint stays as it was. */
 Test(checkpoint, binary_failed_save_keeps_old_checkpoint, .fini = remove_temp_dir, .timeout = 300)
 {
-    char dir[256], a[512], tmp[520];
+    char dir[256], a[512];
     make_data_dir(dir, sizeof dir);
     temp_path(a, sizeof a, "A.ck");
-    snprintf(tmp, sizeof tmp, "%s.tmp", a);
     result r;
     TRAIN(&r, dir, "--net", FC_NET, "--epochs", "1", "--batch", "20", "--save", a);
     expect_success(&r, "train --save A");
     result_free(&r);
     size_t len0, len1;
     unsigned char *b0 = read_file(a, &len0);
-    cr_assert_eq(mkdir(tmp, 0777), 0);
+    setenv("CNN_TEST_FAIL_SAVE_AT_EPOCH", "1", 1); /* a 1 KiB file size limit for that save */
     TRAIN(&r, dir, "--net", FC_NET, "--epochs", "1", "--batch", "20", "--seed", "9", "--save", a);
-    expect_error(&r, 1, W(a), "train --save A where A.tmp is a folder");
+    unsetenv("CNN_TEST_FAIL_SAVE_AT_EPOCH");
+    expect_error(&r, 1, W(a, "File too large"), "train --save A over a file size limit");
     cr_assert_null(strstr(r.out, "\"test_loss\""), "a run whose save failed printed its JSON");
     result_free(&r);
     unsigned char *b1 = read_file(a, &len1);

@@ -1,15 +1,112 @@
-/* Hostile input and output paths, as a table (see hostile_util.h). */
+/* Hostile input and output paths, as a table (see hostile_util.h): outputs
+ * that would destroy something (a checkpoint, a data file, a device, a file
+ * behind a link), outputs that cannot be written, and inputs that are not
+ * regular files (a FIFO must be refused at once, not block). Where a case
+ * could destroy a file, its `after` hook checks the file is as it was. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
+#include <unistd.h>
 
 #include "hostile_util.h"
 
 #define good_data hostile_good_data
 #define trained hostile_trained
 
+static const char *at(const char *dir, const char *name)
+{
+    static char path[4][600];
+    static int next;
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "%.300s/%.290s", dir, name);
+    return p;
+}
+
+static void make_fifo(const char *path) { cr_assert_eq(mkfifo(path, 0600), 0, "mkfifo %s: %s", path, strerror(errno)); }
+
+/* A model, and a copy of it the `after` hooks compare with. */
+static void trained_with_copy(const char *d)
+{
+    trained(d);
+    size_t len;
+    unsigned char *b = read_file(at(d, "m.ckpt"), &len);
+    write_file(at(d, "m.copy"), b, len);
+    free(b);
+}
+static void model_unchanged(const char *d, const result *r)
+{
+    (void)r;
+    expect_same_file(at(d, "m.copy"), at(d, "m.ckpt"), "the checkpoint after the case");
+}
+static void data_unchanged(const char *d, const result *r)
+{
+    (void)r;
+    char fresh[600];
+    snprintf(fresh, sizeof fresh, "%s/fresh", d);
+    good_data(fresh);
+    expect_same_file(at(fresh, "train-labels-idx1-ubyte"), at(d, "train-labels-idx1-ubyte"),
+                     "the data file after the case");
+}
+static void victim_unchanged(const char *d, const result *r)
+{
+    (void)r;
+    size_t len;
+    unsigned char *b = read_file(at(d, "victim"), &len);
+    cr_assert(len == 6 && !memcmp(b, "victim", 6), "the file behind the link was changed");
+    free(b);
+}
+static void no_file_left(const char *d, const char *name)
+{
+    cr_assert_neq(access(at(d, name), F_OK), 0, "%s was created", name);
+}
+static void no_log_made(const char *d, const result *r) { (void)r; no_file_left(d, "x.csv"); }
+static void no_ckpt_made(const char *d, const result *r) { (void)r; no_file_left(d, "m.ckpt"); }
+static void still_a_fifo(const char *d, const result *r)
+{
+    (void)r;
+    struct stat st;
+    cr_assert(stat(at(d, "fifo"), &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
+}
+
+static void linked_to_victim(const char *d)
+{
+    good_data(d);
+    write_file(at(d, "victim"), "victim", 6);
+    cr_assert_eq(symlink("victim", at(d, "link")), 0);
+}
+static void data_with_fifo(const char *d) { good_data(d); make_fifo(at(d, "fifo")); }
+static void model_with_fifo(const char *d) { trained(d); make_fifo(at(d, "fifo")); }
+static void fifo_images(const char *d)
+{
+    good_data(d);
+    remove(at(d, "train-images-idx3-ubyte"));
+    make_fifo(at(d, "train-images-idx3-ubyte"));
+}
+static void fifo_labels_gz(const char *d)
+{
+    good_data(d);
+    remove(at(d, "t10k-labels-idx1-ubyte"));
+    make_fifo(at(d, "t10k-labels-idx1-ubyte.gz"));
+}
+static void hard_linked_data(const char *d)
+{
+    good_data(d);
+    cr_assert_eq(link(at(d, "train-labels-idx1-ubyte"), at(d, "labels.ckpt")), 0);
+}
+static void index_md_folder(const char *d)
+{
+    trained(d);
+    mkdir(at(d, "out"), 0777);
+    mkdir(at(d, "out/index.md"), 0777);
+}
+
+#define TRAIN "train", "--data", "@", "--device", "cpu", "--epochs", "1"
+#define LONG_NAME "n123456789012345678901234567890123456789012345678901234567890123456789" \
+    "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234" \
+    "5678901234567890123456789012345678901234567890123456789012345678901234567890123456789" \
+    "0123456789"
 
 static const hostile CASES[] = {
     {"--log in a missing folder", good_data, {"train", "--data", "@", "--log", "@/no/such/log.csv"}, 1, {"--log", "does not exist"}, NULL},
@@ -18,6 +115,32 @@ static const hostile CASES[] = {
     {"--save naming a folder", good_data, {"train", "--data", "@", "--log", "", "--save", "@"}, 1, {"--save", "is a folder"}, NULL},
     {"predict a missing picture", trained, {"predict", "--model", "@/m.ckpt", "@/none.png"}, 1, {"none.png"}, NULL},
     {"predict a text file", trained, {"predict", "--model", "@/m.ckpt", "@/train-labels-idx1-ubyte"}, 1, {"train-labels-idx1-ubyte"}, NULL},
+    /* two flags naming one file */
+    {"--log and --save one file", good_data, {TRAIN, "--log", "@/m.ckpt", "--save", "@/m.ckpt"}, 2, {"--log", "--save", "name the same file"}, no_ckpt_made},
+    {"--log and --save one new file, spelt two ways", good_data, {TRAIN, "--log", "@/./m.ckpt", "--save", "@/m.ckpt"}, 2, {"name the same file"}, no_ckpt_made},
+    {"--log onto the checkpoint resumed", trained_with_copy, {TRAIN, "--log", "@/m.ckpt", "--resume", "@/m.ckpt", "--epochs", "2"}, 2, {"--log", "--resume", "name the same file"}, model_unchanged},
+    {"--save onto a data file", good_data, {TRAIN, "--log", "", "--save", "@/train-labels-idx1-ubyte"}, 2, {"--save", "is the data file"}, data_unchanged},
+    {"--log onto a data file", good_data, {TRAIN, "--log", "@/train-labels-idx1-ubyte"}, 2, {"--log", "is the data file"}, data_unchanged},
+    {"--save onto a hard link of a data file", hard_linked_data, {TRAIN, "--log", "", "--save", "@/labels.ckpt"}, 2, {"is the data file"}, data_unchanged},
+    /* what is not a regular file */
+    {"--save through a symbolic link", linked_to_victim, {TRAIN, "--log", "", "--save", "@/link"}, 1, {"--save", "symbolic link"}, victim_unchanged},
+    {"--log through a symbolic link", linked_to_victim, {TRAIN, "--log", "@/link"}, 1, {"--log", "symbolic link"}, victim_unchanged},
+    {"--save onto a device", good_data, {TRAIN, "--log", "", "--save", "/dev/null"}, 1, {"/dev/null", "not a regular file"}, NULL},
+    {"--log onto a full device", good_data, {TRAIN, "--log", "/dev/full"}, 1, {"/dev/full", "not a regular file", "--log \"\""}, NULL},
+    {"--save onto a FIFO", data_with_fifo, {TRAIN, "--log", "", "--save", "@/fifo"}, 1, {"--save", "not a regular file"}, still_a_fifo},
+    {"--log onto a FIFO nobody reads", data_with_fifo, {TRAIN, "--log", "@/fifo"}, 1, {"--log", "not a regular file"}, still_a_fifo},
+    /* outputs that cannot be written fail before training */
+    {"--save under /sys", good_data, {TRAIN, "--log", "", "--save", "/sys/m.ckpt"}, 1, {"--save", "cannot create a file in /sys"}, NULL},
+    {"--log under /proc", good_data, {TRAIN, "--log", "/proc/x.csv"}, 1, {"--log", "/proc/x.csv"}, NULL},
+    {"--save with a name too long for its temporary", good_data, {TRAIN, "--log", "", "--save", "@/" LONG_NAME}, 1, {"--save", "File name too long"}, NULL},
+    {"visualize onto a folder named index.md", index_md_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--device", "cpu", "--out", "@/out"}, 1, {"index.md", "is a folder"}, NULL},
+    /* inputs that are FIFOs: refused at once */
+    {"a FIFO as the training images", fifo_images, {TRAIN, "--log", ""}, 1, {"train-images-idx3-ubyte", "not a regular file"}, NULL},
+    {"a FIFO as gzipped test labels", fifo_labels_gz, {TRAIN, "--log", ""}, 1, {"t10k-labels-idx1-ubyte.gz", "not a regular file"}, NULL},
+    {"a FIFO as --resume", data_with_fifo, {TRAIN, "--log", "", "--resume", "@/fifo"}, 1, {"--resume", "fifo", "not a regular file"}, NULL},
+    {"a FIFO as eval's --model", data_with_fifo, {"eval", "--data", "@", "--device", "cpu", "--model", "@/fifo"}, 1, {"fifo", "not a regular file"}, NULL},
+    {"a FIFO as a picture to predict", model_with_fifo, {"predict", "--model", "@/m.ckpt", "--device", "cpu", "@/fifo"}, 1, {"fifo", "not a regular file"}, NULL},
+    {"--save onto a FIFO, before the log is made", data_with_fifo, {TRAIN, "--log", "@/x.csv", "--save", "@/fifo"}, 1, {"--save", "not a regular file"}, no_log_made},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -25,5 +148,30 @@ const int hostile_files_cases = N_CASES;
 
 HOSTILE_CASE(hostile_files, 0) HOSTILE_CASE(hostile_files, 1) HOSTILE_CASE(hostile_files, 2) HOSTILE_CASE(hostile_files, 3)
 HOSTILE_CASE(hostile_files, 4) HOSTILE_CASE(hostile_files, 5) HOSTILE_CASE(hostile_files, 6) HOSTILE_CASE(hostile_files, 7)
+HOSTILE_CASE(hostile_files, 8) HOSTILE_CASE(hostile_files, 9) HOSTILE_CASE(hostile_files, 10) HOSTILE_CASE(hostile_files, 11)
+HOSTILE_CASE(hostile_files, 12) HOSTILE_CASE(hostile_files, 13) HOSTILE_CASE(hostile_files, 14) HOSTILE_CASE(hostile_files, 15)
+HOSTILE_CASE(hostile_files, 16) HOSTILE_CASE(hostile_files, 17) HOSTILE_CASE(hostile_files, 18) HOSTILE_CASE(hostile_files, 19)
+HOSTILE_CASE(hostile_files, 20) HOSTILE_CASE(hostile_files, 21) HOSTILE_CASE(hostile_files, 22) HOSTILE_CASE(hostile_files, 23)
+HOSTILE_CASE(hostile_files, 24) HOSTILE_CASE(hostile_files, 25) HOSTILE_CASE(hostile_files, 26) HOSTILE_CASE(hostile_files, 27)
+HOSTILE_CASE(hostile_files, 28) HOSTILE_CASE(hostile_files, 29) HOSTILE_CASE(hostile_files, 30) HOSTILE_CASE(hostile_files, 31)
 
-Test(hostile_files, every_case_has_a_test) { cr_assert_leq(N_CASES, 8, "add HOSTILE_CASE() lines"); }
+Test(hostile_files, every_case_has_a_test) { cr_assert_leq(N_CASES, 32, "add HOSTILE_CASE() lines"); }
+
+/* A symbolic link waiting where an old cnn put its temporary ("m.ckpt.tmp")
+ * is not followed: the save succeeds and the link's target is untouched. */
+Test(hostile_files, link_at_old_temporary_name_is_not_followed, .fini = remove_temp_dir)
+{
+    char dir[256], d[300];
+    make_temp_dir("hostile_files", dir, sizeof dir);
+    snprintf(d, sizeof d, "%s/case", dir);
+    good_data(d);
+    write_file(at(d, "victim"), "victim", 6);
+    cr_assert_eq(symlink("victim", at(d, "m.ckpt.tmp")), 0);
+    result r;
+    run_cnn(CNN_ARGV("train", "--data", d, "--device", "cpu", "--epochs", "1", "--log", "",
+                     "--net", "fc8,relu,fc10,softmax", "--save", at(d, "m.ckpt")),
+            HOSTILE_TIMEOUT_S, &r);
+    cr_assert(r.exited && r.status == 0, "the run failed: %s", r.err);
+    result_free(&r);
+    victim_unchanged(d, NULL);
+}

@@ -8,9 +8,9 @@
  *
  * Some tests use two test hooks of cmd_train (environment variables):
  * CNN_TEST_SIGINT_AT_STEP=N raises SIGINT after global step N, for an
- * interrupt at an exact place; CNN_TEST_FAIL_SAVE_AT_EPOCH=N makes the
- * checkpoint's .tmp path a folder just before the save after epoch N, so
- * that save fails the way a full disk would. The tests that send SIGINT
+ * interrupt at an exact place; CNN_TEST_FAIL_SAVE_AT_EPOCH=N lowers the
+ * file size limit to 1 KiB around the save after epoch N, so that save fails
+ * in the kernel (EFBIG) the way a full disk would. The tests that send SIGINT
  * from outside use neither. The binary is $CNN_BIN, or build/cnn. */
 #include <criterion/criterion.h>
 
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -136,9 +137,25 @@ typedef struct {
     char out[4200], err[4200];
 } child;
 
+/* How a child starts besides its arguments: stdout to this descriptor
+ * instead of a file (-1: a file), and a file size limit in bytes (0: none). */
+typedef struct {
+    int stdout_fd;
+    long fsize_limit;
+} child_setup;
+
+static void start_cnn_with(child *ch, const char *cwd, const char *env, const char *const argv[],
+                           child_setup setup);
+
 /* Starts cnn with argv (argv[0] ignored) in folder cwd, stdout and stderr to
  * files in temp_dir; env (may be NULL) is added to the environment. */
 static void start_cnn(child *ch, const char *cwd, const char *env, const char *const argv[])
+{
+    start_cnn_with(ch, cwd, env, argv, (child_setup){-1, 0});
+}
+
+static void start_cnn_with(child *ch, const char *cwd, const char *env, const char *const argv[],
+                           child_setup setup)
 {
     static int count;
     char bin[8192], cwd_now[4096];
@@ -182,7 +199,16 @@ static void start_cnn(child *ch, const char *cwd, const char *env, const char *c
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGINT, SIG_DFL);
+        int defaults[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
+        for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+            signal(defaults[i], SIG_DFL);
+        if (setup.fsize_limit > 0) {
+            struct rlimit lim;
+            if (getrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(125);
+            lim.rlim_cur = (rlim_t)setup.fsize_limit;
+            if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(125);
+        }
+        if (setup.stdout_fd >= 0) out = setup.stdout_fd;
         if ((cwd && chdir(cwd) != 0) || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
             _exit(126);
         execve(bin, args, envp);
@@ -298,10 +324,13 @@ static void expect_interrupt_message(const char *err, const char *path, const ch
 
 #define SIG_TRAIN 4000 /* 200 steps an epoch at batch 20: a few seconds in all */
 
-Test(reliability, sigint_then_resume_equals_uninterrupted, .fini = remove_temp_dir,
-     .timeout = 300)
+/* sig (SIGINT, SIGTERM or SIGHUP) from outside 20 steps in: exit 128 + sig,
+ * one line, a checkpoint from which --resume ends bit-identical to the
+ * uninterrupted run. */
+static void signal_then_resume(int sig)
 {
-    char dir[256], a[512], b[512], c[512], csv[512], json_a[4096], json_c[4096];
+    char dir[256], a[512], b[512], c[512], csv[512], json_a[4096], json_c[4096], what[64];
+    snprintf(what, sizeof what, "the run interrupted by signal %d", sig);
     make_data_dir(dir, sizeof dir, SIG_TRAIN);
     snprintf(a, sizeof a, "%s/A.ck", dir);
     snprintf(b, sizeof b, "%s/B.ck", dir);
@@ -320,14 +349,18 @@ Test(reliability, sigint_then_resume_equals_uninterrupted, .fini = remove_temp_d
                 "--csv-every", "5", "--net", FC_NET, "--epochs", "3", "--batch", "20",
                 "--momentum", "0.9", "--seed", "5", "--save", b));
     wait_for_rows(&ch, csv, 4); /* 20 steps in: well inside the first epoch */
-    cr_assert_eq(kill(ch.pid, SIGINT), 0);
+    cr_assert_eq(kill(ch.pid, sig), 0);
     int st = wait_child(&ch, 60);
     size_t len;
     char *err = (char *)read_file(ch.err, &len);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130,
-              "after SIGINT: wait status 0x%x, want exit 130; stderr: %s", st, err);
-    expect_one_line(ch.err, W("interrupted"), "the interrupted run");
-    expect_interrupt_message(err, b, "the interrupted run");
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + sig,
+              "after signal %d: wait status 0x%x, want exit %d; stderr: %s", sig, st, 128 + sig,
+              err);
+    char by[32];
+    snprintf(by, sizeof by, "interrupted by %s", sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
+             "SIGTERM" : "SIGHUP");
+    expect_one_line(ch.err, W(by), what);
+    expect_interrupt_message(err, b, what);
     free(err);
     char *out = (char *)read_file(ch.out, &len);
     cr_assert_null(strstr(out, "\"test_loss\""), "an interrupted run printed its JSON:\n%s", out);
@@ -346,7 +379,7 @@ Test(reliability, sigint_then_resume_equals_uninterrupted, .fini = remove_temp_d
     cr_assert_eq(r.err_len, 0, "the resumed run wrote to stderr: %s", r.err);
     json_of(&r, json_c, sizeof json_c);
     result_free(&r);
-    expect_same_file(a, c, "uninterrupted vs interrupted by SIGINT and resumed");
+    expect_same_file(a, c, "uninterrupted vs interrupted and resumed");
     static const char *const keys[] = {"test_loss", "test_acc", "epochs"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char v1[64], v2[64];
@@ -357,6 +390,153 @@ Test(reliability, sigint_then_resume_equals_uninterrupted, .fini = remove_temp_d
     /* the log has the rows up to the interrupt, and the resumed run's test
      * rows follow it in the same file */
     cr_assert_geq(train_rows(csv), 4);
+}
+
+Test(reliability, sigint_then_resume_equals_uninterrupted, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    signal_then_resume(SIGINT);
+}
+
+Test(reliability, sigterm_then_resume_equals_uninterrupted, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    signal_then_resume(SIGTERM);
+}
+
+Test(reliability, sighup_then_resume_equals_uninterrupted, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    signal_then_resume(SIGHUP);
+}
+
+/* A reader that goes away (cnn train | head) ends the run as SIGTERM would:
+ * one line, exit 128 + SIGPIPE (not killed by it), and a checkpoint from
+ * which --resume ends where the uninterrupted run ends. */
+Test(reliability, closed_stdout_stops_with_checkpoint, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], a[512], b[512], c[512];
+    make_data_dir(dir, sizeof dir, SIG_TRAIN);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(c, sizeof c, "%s/C.ck", dir);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "2", "--batch", "20", "--seed", "5",
+                           "--save", a));
+    expect_success(&r, "the uninterrupted run");
+    result_free(&r);
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC); /* cnn must not hold the reading end */
+    child ch;
+    start_cnn_with(&ch, NULL, NULL,
+                   A("cnn", "train", "--data", dir, "--device", "cpu", "--log", "", "--log-every",
+                     "5", "--net", FC_NET, "--epochs", "2", "--batch", "20", "--seed", "5",
+                     "--save", b),
+                   (child_setup){fds[1], 0});
+    close(fds[1]);
+    char line[64];
+    cr_assert_gt(read(fds[0], line, sizeof line), 0, "nothing came through the pipe");
+    close(fds[0]); /* as head does after its lines */
+    int st = wait_child(&ch, 60);
+    size_t len;
+    char *err = (char *)read_file(ch.err, &len);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGPIPE,
+              "wait status 0x%x, want exit %d (not killed by SIGPIPE); stderr: %s", st,
+              128 + SIGPIPE, err);
+    expect_one_line(ch.err, W("interrupted by a closed stdout"), "closed stdout");
+    expect_interrupt_message(err, b, "closed stdout");
+    free(err);
+    expect_no_tmp_in(dir, NULL);
+    train(&r, NULL, dir, A("--resume", b, "--save", c));
+    expect_success(&r, "resumed after a closed stdout");
+    result_free(&r);
+    expect_same_file(a, c, "uninterrupted vs stopped by a closed stdout and resumed");
+}
+
+/* A file size limit below a checkpoint's size: the save fails with a
+ * message (EFBIG, not killed by SIGXFSZ), exit 1, the previous checkpoint
+ * byte-identical and no temporary left. */
+Test(reliability, file_size_limit_keeps_previous_checkpoint, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], k[512], copy[512];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    snprintf(copy, sizeof copy, "%s/copy.ck", dir);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--batch", "20", "--save", k));
+    expect_success(&r, "the first run");
+    result_free(&r);
+    size_t len;
+    unsigned char *before = read_file(k, &len);
+    write_file(copy, before, len);
+    free(before);
+    child ch;
+    start_cnn_with(&ch, NULL, NULL,
+                   A("cnn", "train", "--data", dir, "--device", "cpu", "--log", "", "--quiet",
+                     "--resume", k, "--epochs", "2", "--save", k),
+                   (child_setup){-1, 20000});
+    int st = wait_child(&ch, RUN_TIMEOUT_S);
+    char *err = (char *)read_file(ch.err, &len);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+              "wait status 0x%x, want exit 1 (not killed by SIGXFSZ); stderr: %s", st, err);
+    free(err);
+    expect_one_line(ch.err, W(k, "File too large", "unchanged"), "a file size limit");
+    expect_same_file(copy, k, "the checkpoint after a save over the file size limit");
+    expect_no_tmp_in(dir, NULL);
+}
+
+/* Two runs on one --save: the second is refused at once, naming the first. */
+Test(reliability, second_run_on_one_save_is_refused, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], k[512], csv[512], pid[32];
+    make_data_dir(dir, sizeof dir, SIG_TRAIN);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    child ch;
+    start_cnn(&ch, NULL, NULL,
+              A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
+                "--csv-every", "5", "--net", FC_NET, "--epochs", "3", "--batch", "20",
+                "--save", k));
+    wait_for_rows(&ch, csv, 2);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--save", k));
+    snprintf(pid, sizeof pid, "(pid %ld)", (long)ch.pid);
+    expect_error(&r, 1, W("--save", k, "another cnn run", pid), "a second run on one --save");
+    result_free(&r);
+    cr_assert_eq(kill(ch.pid, SIGINT), 0);
+    int st = wait_child(&ch, 60);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "the first run: wait status 0x%x", st);
+    load_ok(k);
+    char lock[520];
+    snprintf(lock, sizeof lock, "%s.lock", k);
+    cr_assert_neq(access(lock, F_OK), 0, "the lock file %s was left behind", lock);
+}
+
+/* An interrupt without --save never replaces a cnn-interrupted.ckpt that is
+ * there: it takes the next free name and says which. */
+Test(reliability, interrupt_without_save_keeps_earlier_file, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], def[512], second[512];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(def, sizeof def, "%s/cnn-interrupted.ckpt", dir);
+    snprintf(second, sizeof second, "%s/cnn-interrupted-2.ckpt", dir);
+    write_file(def, "an earlier run's", 16);
+    child ch;
+    start_cnn(&ch, dir, "CNN_TEST_SIGINT_AT_STEP=3",
+              A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", "",
+                "--net", FC_NET, "--epochs", "2"));
+    int st = wait_child(&ch, RUN_TIMEOUT_S);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "wait status 0x%x", st);
+    expect_one_line(ch.err, W("written to cnn-interrupted-2.ckpt", "(no --save was given)"),
+                    "an interrupt beside an earlier checkpoint");
+    size_t len;
+    unsigned char *kept = read_file(def, &len);
+    cr_assert(len == 16 && !memcmp(kept, "an earlier run's", 16), "%s was replaced", def);
+    free(kept);
+    load_ok(second);
 }
 
 /* A second SIGINT ends cnn at once (killed by SIGINT, or exit 130 when the
@@ -640,13 +820,12 @@ Test(reliability, nan_names_last_good_checkpoint, .fini = remove_temp_dir, .time
 
 Test(reliability, failed_save_keeps_previous_checkpoint, .fini = remove_temp_dir, .timeout = 300)
 {
-    char dir[256], a[512], k[512], ref[512], c[512], tmp[520];
+    char dir[256], a[512], k[512], ref[512], c[512];
     make_data_dir(dir, sizeof dir, 600);
     snprintf(a, sizeof a, "%s/A.ck", dir);
     snprintf(k, sizeof k, "%s/K.ck", dir);
     snprintf(ref, sizeof ref, "%s/R.ck", dir);
     snprintf(c, sizeof c, "%s/C.ck", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", k);
     result r;
     /* the reference: the state after epoch 1, written by an interrupt there */
     train(&r, "CNN_TEST_SIGINT_AT_STEP=8", dir, A(EXACT_ARGS, "--save", ref));
@@ -654,13 +833,12 @@ Test(reliability, failed_save_keeps_previous_checkpoint, .fini = remove_temp_dir
     result_free(&r);
 
     train(&r, "CNN_TEST_FAIL_SAVE_AT_EPOCH=2", dir, A(EXACT_ARGS, "--save", k, "--save-every", "1"));
-    expect_error(&r, 1, W(k, "cannot write checkpoint", "unchanged", "after epoch 2"),
+    expect_error(&r, 1, W(k, "cannot write", "File too large", "unchanged", "after epoch 2"),
                  "the save after epoch 2 fails");
     cr_assert_null(strstr(r.out, "\"test_loss\""), "a run whose save failed printed its JSON");
     cr_assert_null(strstr(r.out, "epoch   3"), "training went on after a failed save:\n%s", r.out);
     result_free(&r);
     expect_same_file(ref, k, "the checkpoint of epoch 1 after the save of epoch 2 failed");
-    cr_assert_eq(rmdir(tmp), 0, "the hook's folder %s: %s", tmp, strerror(errno));
     expect_no_tmp_in(dir, NULL);
 
     /* and it is a good place to go on from */
@@ -678,10 +856,9 @@ Test(reliability, failed_save_keeps_previous_checkpoint, .fini = remove_temp_dir
 Test(reliability, failed_interrupt_save_keeps_previous_checkpoint, .fini = remove_temp_dir,
      .timeout = 300)
 {
-    char dir[256], k[512], tmp[520];
+    char dir[256], k[512];
     make_data_dir(dir, sizeof dir, 600);
     snprintf(k, sizeof k, "%s/K.ck", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", k);
     result r;
     train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--batch", "20", "--save", k));
     expect_success(&r, "the first run");
@@ -697,13 +874,12 @@ Test(reliability, failed_interrupt_save_keeps_previous_checkpoint, .fini = remov
     setenv("CNN_TEST_FAIL_SAVE_AT_EPOCH", "1", 1);
     train(&r, "CNN_TEST_SIGINT_AT_STEP=40", dir, A("--resume", k, "--epochs", "3", "--save", k));
     unsetenv("CNN_TEST_FAIL_SAVE_AT_EPOCH");
-    expect_error(&r, 1, W("interrupted at epoch 2, step 40", "not written", k, "unchanged"),
+    expect_error(&r, 1, W("interrupted by SIGINT at epoch 2, step 40", "not written", k, "unchanged"),
                  "an interrupt whose save fails");
     result_free(&r);
     unsigned char *after = read_file(k, &len1);
     cr_assert(len0 == len1 && !memcmp(before, after, len0), "the failed save changed %s", k);
     free(before);
     free(after);
-    cr_assert_eq(rmdir(tmp), 0, "the hook's folder %s: %s", tmp, strerror(errno));
     expect_no_tmp_in(dir, NULL);
 }

@@ -1,0 +1,278 @@
+/* Writing files safely: see include/file_write.h. */
+#include "file_write.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "paths.h"
+
+/* What a signal handler removes: the temporary being written and the lock
+ * file of the path a run owns (set before use, read only by the handler). */
+static char active_tmp[4200];
+static volatile sig_atomic_t tmp_active;
+static char held_lock[4200];
+static volatile sig_atomic_t lock_held;
+
+void file_out_remove_on_signal(void)
+{
+    if (tmp_active) unlink(active_tmp);
+    if (lock_held) unlink(held_lock);
+}
+
+/* NULL when an existing target may be replaced, else why not. */
+static const char *target_problem(const char *path, int *err_no)
+{
+    struct stat st;
+    *err_no = 0;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) return NULL;
+        *err_no = errno;
+        return strerror(errno);
+    }
+    if (S_ISLNK(st.st_mode)) return "is a symbolic link (give the file it points to)";
+    if (S_ISDIR(st.st_mode)) return "is a folder";
+    if (!S_ISREG(st.st_mode)) return "is not a regular file";
+    if (access(path, W_OK) != 0) return "is not writable";
+    return NULL;
+}
+
+/* Creates a uniquely named "<folder>/.<name>.<random>.tmp" for path,
+ * exclusively and without following links; returns its descriptor. */
+static int create_temporary(const char *path, char *tmp, size_t len)
+{
+    char dir[4096];
+    path_folder(path, dir, sizeof dir);
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        if ((size_t)snprintf(tmp, len, "%s/.%s.%06llx.tmp", dir, name,
+                             (unsigned long long)(x >> 40)) >= len) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST) return fd;
+    }
+    return -1;
+}
+
+int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
+{
+    int e;
+    memset(o, 0, sizeof *o);
+    o->path = path;
+    const char *bad = *path ? target_problem(path, &e) : "an empty path";
+    if (bad) {
+        snprintf(err, errlen, "%s: %s", path, bad);
+        return -1;
+    }
+    int fd = create_temporary(path, o->tmp, sizeof o->tmp);
+    if (fd < 0) {
+        char dir[4096];
+        path_folder(path, dir, sizeof dir);
+        snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    memcpy(active_tmp, o->tmp, sizeof o->tmp);
+    tmp_active = 1;
+    if (!(o->f = fdopen(fd, "wb"))) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        file_out_abort(o);
+        return -1;
+    }
+    return 0;
+}
+
+void file_out_abort(file_out *o)
+{
+    if (o->f) fclose(o->f);
+    o->f = NULL;
+    if (o->tmp[0]) unlink(o->tmp);
+    tmp_active = 0;
+}
+
+/* Makes a rename durable (best effort: some file systems refuse). */
+static void sync_folder(const char *path)
+{
+    char dir[4096];
+    path_folder(path, dir, sizeof dir);
+    int fd = open(dir, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* The temporary to the target: rename, or with no_replace a hard link (which
+ * fails on an existing target) and then the temporary's removal. */
+static int move_into_place(const file_out *o, int no_replace)
+{
+    if (!no_replace) return rename(o->tmp, o->path);
+    if (link(o->tmp, o->path) == 0) return unlink(o->tmp), 0;
+    if (errno == EEXIST) return -1;
+    struct stat st; /* a file system without hard links: check, then rename */
+    if (lstat(o->path, &st) == 0) return errno = EEXIST, -1;
+    return rename(o->tmp, o->path);
+}
+
+int file_out_commit(file_out *o, int no_replace, char *err, size_t errlen)
+{
+    int ok = fflush(o->f) == 0 && !ferror(o->f) && fsync(fileno(o->f)) == 0;
+    int e = errno;
+    if (fclose(o->f) != 0 && ok) {
+        ok = 0;
+        e = errno;
+    }
+    o->f = NULL;
+    if (ok && move_into_place(o, no_replace) != 0) {
+        ok = 0;
+        e = errno;
+    }
+    if (!ok) {
+        unlink(o->tmp);
+        tmp_active = 0;
+        snprintf(err, errlen, "%s: cannot write: %s", o->path,
+                 e ? strerror(e) : "write error");
+        errno = e;
+        return -1;
+    }
+    tmp_active = 0;
+    sync_folder(o->path);
+    return 0;
+}
+
+int file_write_all(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    file_out o;
+    if (file_out_begin(&o, path, err, errlen)) return -1;
+    if (len && fwrite(data, 1, len, o.f) != len) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        file_out_abort(&o);
+        return -1;
+    }
+    return file_out_commit(&o, 0, err, errlen);
+}
+
+int file_check_output(const char *path, char *err, size_t errlen)
+{
+    char dir[4096];
+    struct stat st;
+    path_folder(path, dir, sizeof dir);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: the folder %s does not exist", path, dir);
+        return -1;
+    }
+    file_out o;
+    if (file_out_begin(&o, path, err, errlen)) return -1;
+    file_out_abort(&o);
+    return 0;
+}
+
+FILE *file_append_open(const char *path, int *was_empty, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                  0666);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        struct stat lst;
+        const char *why = fd >= 0 ? "is not a regular file"
+                          : lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)
+                              ? "is a symbolic link (give the file it points to)"
+                          : e == ENXIO ? "is not a regular file"
+                                       : strerror(e);
+        snprintf(err, errlen, "%s: %s", path, why);
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, O_WRONLY | O_APPEND); /* writes wait again, as for any file */
+    FILE *f = fdopen(fd, "a");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    *was_empty = st.st_size == 0;
+    return f;
+}
+
+/* The folder's device and inode, and where path's last name starts. */
+static int folder_identity(const char *path, struct stat *st, const char **name)
+{
+    char dir[4096];
+    path_folder(path, dir, sizeof dir);
+    const char *slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
+    return stat(dir, st);
+}
+
+int file_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int has_a = stat(a, &sa) == 0, has_b = stat(b, &sb) == 0;
+    if (has_a && has_b) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (has_a || has_b) return 0;
+    const char *na, *nb;
+    return folder_identity(a, &sa, &na) == 0 && folder_identity(b, &sb, &nb) == 0 &&
+           sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && !strcmp(na, nb);
+}
+
+int file_lock(const char *path, const char *flag, char *err, size_t errlen)
+{
+    char lock[4200];
+    if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock) {
+        snprintf(err, errlen, "%s %.200s...: path too long", flag, path);
+        return -1;
+    }
+    for (int attempt = 0; attempt < 10; attempt++) {
+        int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+        struct stat held, now;
+        if (fd < 0 || fstat(fd, &held) != 0 || !S_ISREG(held.st_mode)) {
+            snprintf(err, errlen, "%s %s: cannot make its lock file %s: %s", flag, path, lock,
+                     fd < 0 ? strerror(errno) : "not a regular file");
+            if (fd >= 0) close(fd);
+            return -1;
+        }
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_SETLK, &fl) != 0) {
+            struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+            char pid[32] = "";
+            if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
+                snprintf(pid, sizeof pid, " (pid %ld)", (long)who.l_pid);
+            snprintf(err, errlen, "%s %s: another cnn run%s is using it; wait for it to end, or "
+                                  "choose another path", flag, path, pid);
+            close(fd);
+            return -1;
+        }
+        /* the lock file may have been removed by its last owner meanwhile */
+        if (stat(lock, &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino) {
+            memcpy(held_lock, lock, sizeof lock);
+            lock_held = 1;
+            return fd;
+        }
+        close(fd);
+    }
+    snprintf(err, errlen, "%s %s: its lock file %s keeps changing", flag, path, lock);
+    return -1;
+}
+
+void file_unlock(int fd, const char *path)
+{
+    if (fd < 0) return;
+    char lock[4200];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    unlink(lock);
+    lock_held = 0;
+    close(fd);
+}
