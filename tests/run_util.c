@@ -99,7 +99,7 @@ void run_cnn(const char *const argv[], int timeout_s, result *r)
     append(&r->err, &r->err_len, &err_cap, "", 0);
     struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
     int open_fds = 2;
-    double deadline = now_s() + timeout_s;
+    double started = now_s(), deadline = started + timeout_s;
     while (open_fds > 0) {
         int left_ms = (int)((deadline - now_s()) * 1000);
         if (left_ms <= 0) {
@@ -133,6 +133,7 @@ void run_cnn(const char *const argv[], int timeout_s, result *r)
     r->status = r->exited ? WEXITSTATUS(st) : -1;
     r->signaled = WIFSIGNALED(st);
     r->sig = r->signaled ? WTERMSIG(st) : 0;
+    r->seconds = now_s() - started;
 }
 
 void expect_not_crashed(const result *r)

@@ -14,6 +14,7 @@ typedef struct {
     int sig;
     int timed_out;   /* ran past timeout_s and was killed */
     int timeout_s;   /* the timeout it ran under */
+    double seconds;  /* how long it ran */
     char *out, *err; /* everything written to stdout and stderr, NUL-terminated */
     size_t out_len, err_len;
 } result;

@@ -70,6 +70,13 @@ static void still_a_fifo(const char *d, const result *r)
     cr_assert(stat(at(d, "fifo"), &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
 }
 
+/* "refused within a second" */
+static void refused_at_once(const char *d, const result *r)
+{
+    (void)d;
+    cr_assert_lt(r->seconds, 1.0, "a FIFO took %.2f s to be refused", r->seconds);
+}
+
 static void linked_to_victim(const char *d)
 {
     good_data(d);
@@ -135,11 +142,11 @@ static const hostile CASES[] = {
     {"--save with a name too long for its temporary", good_data, {TRAIN, "--log", "", "--save", "@/" LONG_NAME}, 1, {"--save", "File name too long"}, NULL},
     {"visualize onto a folder named index.md", index_md_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--device", "cpu", "--out", "@/out"}, 1, {"index.md", "is a folder"}, NULL},
     /* inputs that are FIFOs: refused at once */
-    {"a FIFO as the training images", fifo_images, {TRAIN, "--log", ""}, 1, {"train-images-idx3-ubyte", "not a regular file"}, NULL},
-    {"a FIFO as gzipped test labels", fifo_labels_gz, {TRAIN, "--log", ""}, 1, {"t10k-labels-idx1-ubyte.gz", "not a regular file"}, NULL},
-    {"a FIFO as --resume", data_with_fifo, {TRAIN, "--log", "", "--resume", "@/fifo"}, 1, {"--resume", "fifo", "not a regular file"}, NULL},
-    {"a FIFO as eval's --model", data_with_fifo, {"eval", "--data", "@", "--device", "cpu", "--model", "@/fifo"}, 1, {"fifo", "not a regular file"}, NULL},
-    {"a FIFO as a picture to predict", model_with_fifo, {"predict", "--model", "@/m.ckpt", "--device", "cpu", "@/fifo"}, 1, {"fifo", "not a regular file"}, NULL},
+    {"a FIFO as the training images", fifo_images, {TRAIN, "--log", ""}, 1, {"train-images-idx3-ubyte", "not a regular file"}, refused_at_once},
+    {"a FIFO as gzipped test labels", fifo_labels_gz, {TRAIN, "--log", ""}, 1, {"t10k-labels-idx1-ubyte.gz", "not a regular file"}, refused_at_once},
+    {"a FIFO as --resume", data_with_fifo, {TRAIN, "--log", "", "--resume", "@/fifo"}, 1, {"--resume", "fifo", "not a regular file"}, refused_at_once},
+    {"a FIFO as eval's --model", data_with_fifo, {"eval", "--data", "@", "--device", "cpu", "--model", "@/fifo"}, 1, {"fifo", "not a regular file"}, refused_at_once},
+    {"a FIFO as a picture to predict", model_with_fifo, {"predict", "--model", "@/m.ckpt", "--device", "cpu", "@/fifo"}, 1, {"fifo", "not a regular file"}, refused_at_once},
     {"--save onto a FIFO, before the log is made", data_with_fifo, {TRAIN, "--log", "@/x.csv", "--save", "@/fifo"}, 1, {"--save", "not a regular file"}, no_log_made},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
