@@ -158,15 +158,26 @@ typedef struct {
 
 typedef struct {
     const char *dir;
+    const char *model;      /* --model: no output may replace it */
     out_file files[MAX_FILES];
     int n;
 } out_list;
+
+/* An output that is the model being read is refused (the same file, not
+ * just the same name). */
+static int replaces_model(const char *path, const char *model)
+{
+    if (!file_same(path, model)) return 0;
+    fprintf(stderr, "cnn visualize: %s is --model %s: choose another --out\n", path, model);
+    return 1;
+}
 
 static int emit_png(out_list *o, const char *name, const unsigned char *px, int w, int h,
                     const char *about)
 {
     char path[4200], err[4600];
     snprintf(path, sizeof path, "%s/%s", o->dir, name);
+    if (replaces_model(path, o->model)) return -1;
     if (png_write_gray(path, px, w, h, about, err, sizeof err)) {
         fprintf(stderr, "cnn visualize: %s\n", err);
         return -1;
@@ -373,6 +384,7 @@ static int write_index(const char *dir, const char *model, const classifier *c,
 {
     char path[4200], err[4400];
     snprintf(path, sizeof path, "%s/index.md", dir);
+    if (replaces_model(path, model)) return -1;
     file_out out;
     if (file_out_begin(&out, path, err, sizeof err)) {
         fprintf(stderr, "cnn visualize: %s\n", err);
@@ -465,6 +477,7 @@ int cmd_visualize(int argc, char **argv)
         goto done;
     }
     o->dir = out;
+    o->model = model;
     if (prepare_out_dir(out) || load_data("visualize", data_dir, &train, &test)) goto done;
 
     /* the first test image of each asked-for label */

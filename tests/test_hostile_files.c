@@ -109,6 +109,13 @@ static void index_md_folder(const char *d)
     mkdir(at(d, "out/index.md"), 0777);
 }
 
+static void model_named_index(const char *d)
+{
+    trained(d);
+    mkdir(at(d, "out"), 0777);
+    cr_assert_eq(rename(at(d, "m.ckpt"), at(d, "out/index.md")), 0);
+}
+
 #define TRAIN "train", "--data", "@", "--device", "cpu", "--epochs", "1"
 #define LONG_NAME "n123456789012345678901234567890123456789012345678901234567890123456789" \
     "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234" \
@@ -141,6 +148,7 @@ static const hostile CASES[] = {
     {"--log under /proc", good_data, {TRAIN, "--log", "/proc/x.csv"}, 1, {"--log", "/proc/x.csv"}, NULL},
     {"--save with a name too long for its temporary", good_data, {TRAIN, "--log", "", "--save", "@/" LONG_NAME}, 1, {"--save", "File name too long"}, NULL},
     {"visualize onto a folder named index.md", index_md_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--device", "cpu", "--out", "@/out"}, 1, {"index.md", "is a folder"}, NULL},
+    {"visualize writing over its own --model", model_named_index, {"visualize", "--model", "@/out/index.md", "--data", "@", "--device", "cpu", "--out", "@/out"}, 1, {"index.md", "is --model", "choose another --out"}, NULL},
     /* inputs that are FIFOs: refused at once */
     {"a FIFO as the training images", fifo_images, {TRAIN, "--log", ""}, 1, {"train-images-idx3-ubyte", "not a regular file"}, refused_at_once},
     {"a FIFO as gzipped test labels", fifo_labels_gz, {TRAIN, "--log", ""}, 1, {"t10k-labels-idx1-ubyte.gz", "not a regular file"}, refused_at_once},
