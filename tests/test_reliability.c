@@ -487,6 +487,31 @@ Test(reliability, file_size_limit_keeps_previous_checkpoint, .fini = remove_temp
     expect_no_tmp_in(dir, NULL);
 }
 
+/* A log that cannot grow (a file size limit: the same EFBIG a full disk's
+ * ENOSPC takes) stops the run with one line naming it, status 1. */
+Test(reliability, failed_log_write_stops_the_run, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], csv[512];
+    make_data_dir(dir, sizeof dir, SIG_TRAIN);
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    child ch;
+    start_cnn_with(&ch, NULL, NULL,
+                   A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
+                     "--csv-every", "1", "--net", FC_NET, "--epochs", "2", "--batch", "20"),
+                   (child_setup){-1, 4000});
+    int st = wait_child(&ch, RUN_TIMEOUT_S);
+    size_t len;
+    char *err = (char *)read_file(ch.err, &len);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+              "wait status 0x%x, want exit 1 (not killed by SIGXFSZ); stderr: %s", st, err);
+    free(err);
+    expect_one_line(ch.err, W("--log", csv, "File too large", "training stopped"),
+                    "a log over the file size limit");
+    char *out = (char *)read_file(ch.out, &len);
+    cr_assert_null(strstr(out, "\"test_loss\""), "a run whose log failed printed its JSON");
+    free(out);
+}
+
 /* Two runs on one --save: the second is refused at once, naming the first. */
 Test(reliability, second_run_on_one_save_is_refused, .fini = remove_temp_dir, .timeout = 300)
 {
