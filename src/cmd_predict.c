@@ -30,11 +30,12 @@ static int split_positionals(const cli_opt *opts, int n_opts, int argc, char **a
         }
         if (arg[0] == '-' && arg[1]) {
             argv[out++] = argv[a];
-            /* "--name value": the value goes with it */
+            /* "--name value": the value goes with it (a boolean's only when
+             * it is one, as cli_parse reads it) */
             if (!strncmp(arg, "--", 2) && !strchr(arg, '=')) {
                 for (int i = 0; i < n_opts; i++)
-                    if (!strcmp(opts[i].name, arg + 2) && opts[i].kind != OPT_BOOL &&
-                        a + 1 < argc) {
+                    if (!strcmp(opts[i].name, arg + 2) && a + 1 < argc &&
+                        (opts[i].kind != OPT_BOOL || cli_bool_word(argv[a + 1]))) {
                         argv[out++] = argv[++a];
                         break;
                     }
@@ -55,8 +56,8 @@ int cmd_predict(int argc, char **argv)
         {"model", OPT_STR, &model, "", "checkpoint to classify with (from train --save)", 0, 0},
         {"device", OPT_STR, &device, "cpu", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
-        {"threads", OPT_INT, &threads, "1", "CPU threads (0: all cores); one suits single images",
-         1, 0},
+        {"threads", OPT_THREADS, &threads, "1",
+         "CPU threads (0: all cores); one suits single images", 1, 0},
     };
     const int n_opts = sizeof opts / sizeof opts[0];
     static const char *images[PREDICT_MAX_IMAGES];

@@ -435,8 +435,8 @@ int cmd_visualize(int argc, char **argv)
          "labels whose first test image is drawn, comma-separated", 0, 0},
         {"device", OPT_STR, &device, "cpu", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
-        {"threads", OPT_INT, &threads, "1", "CPU threads (0: all cores); one suits single images",
-         1, 0},
+        {"threads", OPT_THREADS, &threads, "1",
+         "CPU threads (0: all cores); one suits single images", 1, 0},
     };
     int r = cli_parse("visualize", "--model FILE --out DIR [flags]", opts,
                       sizeof opts / sizeof opts[0], argc, argv, 2);
