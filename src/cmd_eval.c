@@ -5,7 +5,9 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "commands.h"
+#include "json_out.h"
 #include "train.h"
+#include "text_out.h"
 
 int cmd_eval(int argc, char **argv)
 {
@@ -72,8 +74,14 @@ int cmd_eval(int argc, char **argv)
         for (int j = 0; j < CNN_CLASSES; j++) printf("%6ld", confusion[i * CNN_CLASSES + j]);
         printf("\n");
     }
-    printf("{\"model\":\"%s\",\"spec\":\"%s\",\"device\":\"%s\",\"test_loss\":%.6f,"
-           "\"test_acc\":%.4f}\n", model, spec.text, ops->name, loss, acc);
+    json_out j;
+    json_begin(&j, stdout);
+    json_string(&j, "model", model);
+    json_string(&j, "spec", spec.text);
+    json_string(&j, "device", ops->name);
+    json_decimals(&j, "test_loss", loss, 6);
+    json_decimals(&j, "test_acc", acc, 4);
+    json_end(&j);
     net_destroy(nt);
     device_dataset_free(&dtest);
     dataset_free(&train);

@@ -7,7 +7,9 @@
 #include "cli.h"
 #include "commands.h"
 #include "digit_prep.h"
+#include "json_out.h"
 #include "png_io.h"
+#include "text_out.h"
 
 #define PREDICT_MAX_IMAGES 4096
 
@@ -153,11 +155,13 @@ int cmd_predict(int argc, char **argv)
             printf("  %d  %8.4f  %s\n", k, probs[i][k], k == pred[i] ? "<" : "");
     }
     for (int i = 0; i < n_images; i++) {
-        printf("{\"image\":");
-        json_print_string(stdout, images[i]);
-        printf(",\"predicted\":%d,\"%s\":[", pred[i], c.euclid ? "scores" : "probabilities");
-        for (int k = 0; k < CNN_CLASSES; k++) printf("%s%.6g", k ? "," : "", probs[i][k]);
-        printf("]}\n");
+        json_out j;
+        json_begin(&j, stdout);
+        json_string(&j, "image", images[i]);
+        json_int(&j, "predicted", pred[i]);
+        json_array(&j, c.euclid ? "scores" : "probabilities");
+        for (int k = 0; k < CNN_CLASSES; k++) json_digits(&j, NULL, probs[i][k], 6);
+        json_end(&j);
     }
     free(probs);
     free(pred);

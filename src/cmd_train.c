@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "device.h"
+#include "json_out.h"
+#include "text_out.h"
 #include "train.h"
 
 #define DEFAULT_LOG "build/train.csv"
@@ -188,6 +190,32 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
     return 0;
 }
 
+/* The closing JSON line: what ran, on what, and how it ended. */
+static void print_result_json(const char *net_name, const net_spec *spec, const char *device,
+                              const char *data_dir, const train_config *c,
+                              const train_result *res, long images)
+{
+    int run = res->epochs_done - c->start_epoch;
+    json_out j;
+    json_begin(&j, stdout);
+    json_string(&j, "net", net_name);
+    json_string(&j, "spec", spec->text);
+    json_int(&j, "params", spec->n_params);
+    json_string(&j, "device", device);
+    json_string(&j, "data", data_dir);
+    json_int(&j, "epochs", res->epochs_done);
+    json_int(&j, "batch", c->batch);
+    json_u64(&j, "seed", c->seed);
+    json_decimals(&j, "train_loss", res->train_loss, 6);
+    json_decimals(&j, "train_acc", res->train_acc, 4);
+    json_decimals(&j, "test_loss", res->test_loss, 6);
+    json_decimals(&j, "test_acc", res->test_acc, 4);
+    json_decimals(&j, "train_seconds", res->train_seconds, 3);
+    json_decimals(&j, "seconds_per_epoch", res->train_seconds / run, 4);
+    json_decimals(&j, "images_per_second", (double)images * run / res->train_seconds, 1);
+    json_end(&j);
+}
+
 int cmd_train(int argc, char **argv)
 {
     const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
@@ -350,15 +378,8 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, "cnn train: %s\n", err);
             goto done;
         }
-        int run = res.epochs_done - c.start_epoch;
-        printf("{\"net\":\"%s\",\"spec\":\"%s\",\"params\":%ld,\"device\":\"%s\",\"epochs\":%d,"
-               "\"batch\":%d,\"seed\":%llu,\"train_loss\":%.6f,\"train_acc\":%.4f,"
-               "\"test_loss\":%.6f,\"test_acc\":%.4f,\"train_seconds\":%.3f,"
-               "\"seconds_per_epoch\":%.4f,\"images_per_second\":%.1f}\n",
-               *resume ? meta.spec : net_name, spec.text, spec.n_params, ops->name,
-               res.epochs_done, c.batch, (unsigned long long)c.seed, res.train_loss,
-               res.train_acc, res.test_loss, res.test_acc, res.train_seconds,
-               res.train_seconds / run, (double)dtrain.count * run / res.train_seconds);
+        print_result_json(*resume ? meta.spec : net_name, &spec, ops->name, data_dir, &c, &res,
+                          dtrain.count);
         status = 0;
     } else if (rc == 1) {
         /* interrupted: the run's state goes to --save, or to a file here */

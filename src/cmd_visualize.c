@@ -12,7 +12,9 @@
 #include "classify.h"
 #include "cli.h"
 #include "commands.h"
+#include "json_out.h"
 #include "png_io.h"
+#include "text_out.h"
 
 /* ---- drawing grids of grey tiles ---- */
 
@@ -423,6 +425,27 @@ static int write_index(const char *dir, const char *model, const classifier *c,
     return 0;
 }
 
+/* The closing JSON line: the folder, the files written and each digit. */
+static void print_json(const char *out, int n_files, int n_views, const digit_result *d,
+                       int n_digits, int euclid)
+{
+    json_out j;
+    json_begin(&j, stdout);
+    json_string(&j, "out", out);
+    json_int(&j, "files", n_files);
+    json_int(&j, "conv_layers", n_views);
+    json_array(&j, "digits");
+    for (int i = 0; i < n_digits; i++) {
+        json_object(&j, NULL);
+        json_int(&j, "digit", d[i].digit);
+        json_int(&j, "test_index", d[i].index);
+        json_int(&j, "predicted", d[i].pred);
+        json_digits(&j, euclid ? "score" : "probability", d[i].prob, 6);
+        json_close(&j);
+    }
+    json_end(&j);
+}
+
 int cmd_visualize(int argc, char **argv)
 {
     const char *model, *out, *data_dir, *digits_text, *device;
@@ -514,14 +537,7 @@ int cmd_visualize(int argc, char **argv)
     }
     if (write_index(out, model, &c, views, n_views, o, res, n_digits)) goto done;
 
-    printf("{\"out\":");
-    json_print_string(stdout, out);
-    printf(",\"files\":%d,\"conv_layers\":%d,\"digits\":[", o->n + 1, n_views);
-    for (int i = 0; i < n_digits; i++)
-        printf("%s{\"digit\":%d,\"test_index\":%d,\"predicted\":%d,\"%s\":%.6g}", i ? "," : "",
-               res[i].digit, res[i].index, res[i].pred, c.euclid ? "score" : "probability",
-               res[i].prob);
-    printf("]}\n");
+    print_json(out, o->n + 1, n_views, res, n_digits, c.euclid);
     rc = 0;
 done:
     classifier_close(&c);
