@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "text_out.h"
 
 int classifier_open(const char *cmd, const char *path, const char *device, int gpu,
                     classifier *c)
@@ -15,14 +16,14 @@ int classifier_open(const char *cmd, const char *path, const char *device, int g
     long n;
     char err[4400];
     if (checkpoint_load(path, &c->meta, &params, &mom, &n, err, sizeof err)) {
-        fprintf(stderr, "cnn %s: %s\n", cmd, err);
+        print_error("cnn %s: %s", cmd, err);
         return -1;
     }
     free(mom);
     if (net_spec_parse(c->meta.spec, CNN_INPUT_SHAPE, CNN_CLASSES, &c->spec, err, sizeof err) ||
         c->spec.n_params != n) {
-        fprintf(stderr, "cnn %s: %s: the checkpoint's network does not fit 28x28 images of %d "
-                        "classes (%s)\n", cmd, path, CNN_CLASSES, c->meta.spec);
+        print_error("cnn %s: %s: the checkpoint's network does not fit 28x28 images of %d "
+                    "classes (%s)", cmd, path, CNN_CLASSES, c->meta.spec);
         free(params);
         return -1;
     }

@@ -26,7 +26,7 @@ int cmd_eval(int argc, char **argv)
     if (r) return r < 0 ? 2 : 0;
     if (!device_name_ok("eval", device)) return 2;
     if (!*model) {
-        fprintf(stderr, "cnn eval: --model FILE is required (a checkpoint from train --save)\n");
+        print_error("cnn eval: --model FILE is required (a checkpoint from train --save)");
         return 2;
     }
 
@@ -35,14 +35,14 @@ int cmd_eval(int argc, char **argv)
     long n;
     char err[4400];
     if (checkpoint_load(model, &meta, &params, &mom, &n, err, sizeof err)) {
-        fprintf(stderr, "cnn eval: %s\n", err);
+        print_error("cnn eval: %s", err);
         return 1;
     }
     net_spec spec;
     if (net_spec_parse(meta.spec, CNN_INPUT_SHAPE, CNN_CLASSES, &spec, err, sizeof err) ||
         spec.n_params != n) {
-        fprintf(stderr, "cnn eval: %s: the checkpoint's network does not fit this data (%s)\n",
-                model, meta.spec);
+        print_error("cnn eval: %s: the checkpoint's network does not fit this data (%s)",
+                    model, meta.spec);
         free(params);
         free(mom);
         return 1;

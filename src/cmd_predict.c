@@ -77,16 +77,16 @@ int cmd_predict(int argc, char **argv)
     if (r) return r < 0 ? 2 : 0;
     if (!device_name_ok("predict", device)) return 2;
     if (!*model) {
-        fprintf(stderr, "cnn predict: --model FILE is required (a checkpoint from train --save)\n");
+        print_error("cnn predict: --model FILE is required (a checkpoint from train --save)");
         return 2;
     }
     if (n_images > PREDICT_MAX_IMAGES) {
-        fprintf(stderr, "cnn predict: %d images: at most %d per call\n", n_images,
-                PREDICT_MAX_IMAGES);
+        print_error("cnn predict: %d images: at most %d per call", n_images,
+                    PREDICT_MAX_IMAGES);
         return 2;
     }
     if (n_images == 0) {
-        fprintf(stderr, "cnn predict: no image given: cnn predict --model FILE IMAGE.png\n");
+        print_error("cnn predict: no image given: cnn predict --model FILE IMAGE.png");
         return 2;
     }
 
@@ -95,7 +95,7 @@ int cmd_predict(int argc, char **argv)
     digit_prep_info *info = malloc(sizeof *info * n_images);
     int *sizes = malloc(sizeof(int) * 2 * n_images);
     if (!digits || !info || !sizes) {
-        fprintf(stderr, "cnn predict: out of memory\n");
+        print_error("cnn predict: out of memory");
         free(digits);
         free(info);
         free(sizes);
@@ -107,7 +107,7 @@ int cmd_predict(int argc, char **argv)
         gray_image img;
         char err[600];
         if (image_read_gray(images[i], &img, err, sizeof err)) {
-            fprintf(stderr, "cnn predict: %s\n", err);
+            print_error("cnn predict: %s", err);
             goto done;
         }
         int bad = digit_to_mnist(&img, digits[i], &info[i]);
@@ -115,7 +115,7 @@ int cmd_predict(int argc, char **argv)
         sizes[2 * i + 1] = img.h;
         gray_image_free(&img);
         if (bad) {
-            fprintf(stderr, "cnn predict: %s: out of memory preparing the image\n", images[i]);
+            print_error("cnn predict: %s: out of memory preparing the image", images[i]);
             goto done;
         }
     }
@@ -127,7 +127,7 @@ int cmd_predict(int argc, char **argv)
     float(*probs)[CNN_CLASSES] = malloc(sizeof *probs * n_images);
     int *pred = malloc(sizeof(int) * n_images);
     if (!probs || !pred) {
-        fprintf(stderr, "cnn predict: out of memory\n");
+        print_error("cnn predict: out of memory");
         free(probs);
         free(pred);
         goto done;

@@ -288,8 +288,7 @@ int cmd_train(int argc, char **argv)
         if (opts[DECAY].given) c.weight_decay = decay;
         if (!opts[NORMALIZE].given) normalize = preset->normalize;
         if (strcmp(normalize, "std") && strcmp(normalize, "unit")) {
-            fprintf(stderr, "cnn train: --normalize: expected std or unit, got \"%s\"\n",
-                    normalize);
+            print_error("cnn train: --normalize: expected std or unit, got \"%s\"", normalize);
             return 2;
         }
     }

@@ -169,7 +169,7 @@ static int emit_png(out_list *o, const char *name, const unsigned char *px, int 
     char path[4200], err[4600];
     snprintf(path, sizeof path, "%s/%s", o->dir, name);
     if (png_write_gray(path, px, w, h, about, err, sizeof err)) {
-        fprintf(stderr, "cnn visualize: %s\n", err);
+        print_error("cnn visualize: %s", err);
         return -1;
     }
     if (o->n < MAX_FILES) {
@@ -195,8 +195,8 @@ static int parse_digits(const char *text, int *digits, int *n)
         int d = *p - '0';
         for (int i = 0; i < *n; i++)
             if (digits[i] == d) {
-                fprintf(stderr, "cnn visualize: --digits: %d is given twice in \"%s\"\n", d,
-                        text);
+                print_error("cnn visualize: --digits: %d is given twice in \"%s\"", d,
+                            text);
                 return -1;
             }
         digits[(*n)++] = d;
@@ -204,8 +204,8 @@ static int parse_digits(const char *text, int *digits, int *n)
         p += 2;
     }
 bad:
-    fprintf(stderr, "cnn visualize: --digits: expected digits 0 to 9 separated by commas, "
-                    "such as 0,3,6,9; got \"%s\"\n", text);
+    print_error("cnn visualize: --digits: expected digits 0 to 9 separated by commas, "
+                "such as 0,3,6,9; got \"%s\"", text);
     return -1;
 }
 
@@ -216,17 +216,17 @@ static int prepare_out_dir(const char *dir)
     if (stat(dir, &st) != 0) {
         if (errno != ENOENT || mkdir(dir, 0777) != 0) {
             int e = errno;
-            fprintf(stderr, "cnn visualize: --out %s: cannot create the folder: %s%s\n", dir,
-                    strerror(e), e == ENOENT ? " (its parent folder must exist)" : "");
+            print_error("cnn visualize: --out %s: cannot create the folder: %s%s", dir,
+                        strerror(e), e == ENOENT ? " (its parent folder must exist)" : "");
             return -1;
         }
     } else if (!S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "cnn visualize: --out %s: not a folder\n", dir);
+        print_error("cnn visualize: --out %s: not a folder", dir);
         return -1;
     }
     if (access(dir, W_OK | X_OK) != 0) {
-        fprintf(stderr, "cnn visualize: --out %s: cannot write in it: %s\n", dir,
-                strerror(errno));
+        print_error("cnn visualize: --out %s: cannot write in it: %s", dir,
+                    strerror(errno));
         return -1;
     }
     return 0;
@@ -261,7 +261,7 @@ static int kernels_png(classifier *c, const conv_view *v, int number, out_list *
     long nw = l->weights;
     float *w = malloc(sizeof(float) * nw);
     if (!w) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     c->ops->download(w, c->nt->params + l->param_offset, sizeof(float) * nw);
@@ -273,7 +273,7 @@ static int kernels_png(classifier *c, const conv_view *v, int number, out_list *
     unsigned char *px = grid_render(&g, w, NULL, NULL, &W, &H);
     free(w);
     if (!px) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     char name[64], about[1024];
@@ -299,7 +299,7 @@ static int maps_png(classifier *c, const conv_view *v, int number, int digit, ou
     long n;
     float *maps = classifier_layer_output(c, v->shown, &n);
     if (!maps) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     /* channels per grid row: a row up to 4, rows of 4 up to 16, else of 8 */
@@ -314,7 +314,7 @@ static int maps_png(classifier *c, const conv_view *v, int number, int digit, ou
     if (!px) {
         free(lo);
         free(hi);
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     char name[64], about[1024];
@@ -347,7 +347,7 @@ static int input_png(const unsigned char *img, int digit, int index, int pred, o
     enum { S = 8, SIDE = 28 };
     unsigned char *px = malloc(SIDE * S * SIDE * S);
     if (!px) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     for (int y = 0; y < SIDE * S; y++)
@@ -377,7 +377,7 @@ static int write_index(const char *dir, const char *model, const classifier *c,
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        fprintf(stderr, "cnn visualize: cannot create %s: %s\n", tmp, strerror(errno));
+        print_error("cnn visualize: cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
     const char *what = c->euclid ? "score" : "probability";
@@ -417,7 +417,7 @@ static int write_index(const char *dir, const char *model, const classifier *c,
     }
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "cnn visualize: cannot write %s: %s\n", path, strerror(errno));
+        print_error("cnn visualize: cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
         return -1;
     }
@@ -466,12 +466,12 @@ int cmd_visualize(int argc, char **argv)
     if (r) return r < 0 ? 2 : 0;
     if (!device_name_ok("visualize", device)) return 2;
     if (!*model) {
-        fprintf(stderr, "cnn visualize: --model FILE is required (a checkpoint from train "
-                        "--save)\n");
+        print_error("cnn visualize: --model FILE is required (a checkpoint from train "
+                    "--save)");
         return 2;
     }
     if (!*out) {
-        fprintf(stderr, "cnn visualize: --out DIR is required (a folder for the pictures)\n");
+        print_error("cnn visualize: --out DIR is required (a folder for the pictures)");
         return 2;
     }
     int digits[CNN_CLASSES], n_digits;
@@ -485,7 +485,7 @@ int cmd_visualize(int argc, char **argv)
     digit_result *res = calloc(CNN_CLASSES, sizeof *res);
     out_list *o = calloc(1, sizeof *o);
     if (!res || !o) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         goto done;
     }
     o->dir = out;
@@ -498,8 +498,8 @@ int cmd_visualize(int argc, char **argv)
         for (int j = 0; j < test.count && res[i].index < 0; j++)
             if (test.labels[j] == digits[i]) res[i].index = j;
         if (res[i].index < 0) {
-            fprintf(stderr, "cnn visualize: %s: no test image has the label %d (choose others "
-                            "with --digits)\n", data_dir, digits[i]);
+            print_error("cnn visualize: %s: no test image has the label %d (choose others "
+                        "with --digits)", data_dir, digits[i]);
             goto done;
         }
     }
