@@ -216,6 +216,28 @@ static void print_result_json(const char *net_name, const net_spec *spec, const 
     json_end(&j);
 }
 
+/* The hyperparameters that can make the loss diverge, with their values: the
+ * rate, a schedule that raises it, momentum and weight decay when in use. */
+static void divergence_causes(const train_config *c, int resumed, char *out, size_t len)
+{
+    char part[64];
+    snprintf(out, len, " (%s--lr %g", resumed ? "the checkpoint's " : "", c->lr);
+    if (c->lr_step > 0 && c->lr_gamma > 1) {
+        snprintf(part, sizeof part, ", --lr-gamma %g", c->lr_gamma);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    if (c->momentum != 0) {
+        snprintf(part, sizeof part, ", --momentum %g", c->momentum);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    if (c->weight_decay != 0) {
+        snprintf(part, sizeof part, ", --weight-decay %g", c->weight_decay);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    strncat(out, resumed ? ": smaller values need a new run)" : ": try smaller values)",
+            len - strlen(out) - 1);
+}
+
 int cmd_train(int argc, char **argv)
 {
     const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
@@ -396,19 +418,22 @@ int cmd_train(int argc, char **argv)
                             "%s\n", where, err);
             goto done;
         }
-        char more[4400] = "";
+        /* the command is pasted into a shell: paths are quoted where needed */
+        char more[2 * SHELL_WORD_MAX + 64] = "", qpath[SHELL_WORD_MAX], qdata[SHELL_WORD_MAX];
+        shell_quote(path, qpath, sizeof qpath);
+        shell_quote(data_dir, qdata, sizeof qdata);
         if (opts[DATA].given)
-            snprintf(more, sizeof more, " --data %s", data_dir);
+            snprintf(more, sizeof more, " --data %s", qdata);
         if (c.train_limit > 0)
             snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
                      c.train_limit);
-        if (sv.save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", path);
-        fprintf(stderr, "cnn train: interrupted %s: checkpoint written to %s%s; continue with: "
-                        "cnn train --resume %s%s\n", where, path,
-                sv.save ? "" : " (no --save was given)", path, more);
+        if (sv.save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", qpath);
+        print_error("cnn train: interrupted %s: checkpoint written to %s%s; continue with: "
+                    "cnn train --resume %s%s", where, path,
+                    sv.save ? "" : " (no --save was given)", qpath, more);
         status = 130;
     } else if (res.nonfinite_step > 0) {
-        char last[4400];
+        char last[4400], causes[256];
         struct stat st;
         if (sv.saved)
             snprintf(last, sizeof last, "the last good checkpoint, %s (after epoch %d), is intact",
@@ -425,10 +450,10 @@ int cmd_train(int argc, char **argv)
         else
             snprintf(last, sizeof last, "no checkpoint was written (--save FILE --save-every N "
                                         "writes one every N epochs)");
-        fprintf(stderr, "cnn train: the training loss became %s between steps %ld and %ld (epoch "
-                        "%d): stopping; %s%s\n",
-                res.nonfinite_nan ? "NaN" : "infinite", res.finite_step, res.nonfinite_step,
-                res.nonfinite_epoch, last, *resume ? "" : " (try a smaller --lr)");
+        divergence_causes(&c, *resume != 0, causes, sizeof causes);
+        print_error("cnn train: the training loss became %s between steps %ld and %ld (epoch "
+                    "%d): stopping; %s%s", res.nonfinite_nan ? "NaN" : "infinite",
+                    res.finite_step, res.nonfinite_step, res.nonfinite_epoch, last, causes);
     }
 done:
     if (handler_set) sigaction(SIGINT, &old_sa, NULL);
