@@ -36,7 +36,4 @@ int classifier_run(classifier *c, const unsigned char *image, float *scores, flo
  * *count elements: C x H x W for a spatial layer). NULL when memory runs out. */
 float *classifier_layer_output(classifier *c, int layer, long *count);
 
-/* s as a JSON string literal, quotes and escapes included. */
-void json_print_string(FILE *f, const char *s);
-
 #endif

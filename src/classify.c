@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "text_out.h"
 
 int classifier_open(const char *cmd, const char *path, const char *device, int gpu,
                     classifier *c)
@@ -15,14 +16,14 @@ int classifier_open(const char *cmd, const char *path, const char *device, int g
     long n;
     char err[4400];
     if (checkpoint_load(path, &c->meta, &params, &mom, &n, err, sizeof err)) {
-        fprintf(stderr, "cnn %s: %s\n", cmd, err);
+        print_error("cnn %s: %s", cmd, err);
         return -1;
     }
     free(mom);
     if (net_spec_parse(c->meta.spec, CNN_INPUT_SHAPE, CNN_CLASSES, &c->spec, err, sizeof err) ||
         c->spec.n_params != n) {
-        fprintf(stderr, "cnn %s: %s: the checkpoint's network does not fit 28x28 images of %d "
-                        "classes (%s)\n", cmd, path, CNN_CLASSES, c->meta.spec);
+        print_error("cnn %s: %s: the checkpoint's network does not fit 28x28 images of %d "
+                    "classes (%s)", cmd, path, CNN_CLASSES, c->meta.spec);
         free(params);
         return -1;
     }
@@ -79,17 +80,4 @@ float *classifier_layer_output(classifier *c, int layer, long *count)
     c->ops->sync();
     *count = n;
     return h;
-}
-
-void json_print_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p == '\n') fputs("\\n", f);
-        else if (*p == '\t') fputs("\\t", f);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
 }

@@ -1,60 +1,101 @@
 /* Flag parsing; see include/cli.h. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "text_out.h"
+
+int cli_bool_word(const char *s)
+{
+    return !strcmp(s, "true") || !strcmp(s, "false") || !strcmp(s, "1") || !strcmp(s, "0");
+}
+
+/* Only decimal digits: strtol and strtoull would also take leading space, a
+ * sign (strtoull wraps "-1" to 2^64-1) and, for strtof, hex, inf and nan. */
+static int all_digits(const char *text)
+{
+    return *text && strspn(text, "0123456789") == strlen(text);
+}
+
+static int parse_bool(const cli_opt *opt, const char *text, char *err, unsigned errlen)
+{
+    if (!cli_bool_word(text)) {
+        snprintf(err, errlen, "--%s: expected true or false, got \"%s\"", opt->name, text);
+        return -1;
+    }
+    *(int *)opt->value = !strcmp(text, "1") || !strcmp(text, "true");
+    return 0;
+}
+
+static int parse_int(const cli_opt *opt, const char *text, char *err, unsigned errlen)
+{
+    long lo = opt->min_zero ? 0 : 1, v = -1;
+    long hi = opt->kind == OPT_THREADS ? CLI_MAX_THREADS : INT_MAX;
+    errno = 0;
+    if (all_digits(text)) v = strtol(text, NULL, 10);
+    if (errno == ERANGE || v < lo || v > hi) {
+        snprintf(err, errlen, "--%s: expected a whole number from %ld to %ld, got \"%s\"",
+                 opt->name, lo, hi, text);
+        return -1;
+    }
+    *(int *)opt->value = (int)v;
+    return 0;
+}
+
+static int parse_u64(const cli_opt *opt, const char *text, char *err, unsigned errlen)
+{
+    unsigned long long v = 0;
+    errno = 0;
+    if (all_digits(text)) v = strtoull(text, NULL, 10);
+    if (!all_digits(text) || errno == ERANGE) {
+        snprintf(err, errlen, "--%s: expected a whole number from 0 to %llu, got \"%s\"",
+                 opt->name, ULLONG_MAX, text);
+        return -1;
+    }
+    *(uint64_t *)opt->value = v;
+    return 0;
+}
+
+/* A float from FLT_MIN to FLT_MAX (or 0 when allowed): a smaller value
+ * would round to 0 or to a denormal, which is not the number asked for and
+ * makes the CPU's arithmetic many times slower. */
+static int parse_float(const cli_opt *opt, const char *text, char *err, unsigned errlen)
+{
+    int plain = (isdigit((unsigned char)*text) || *text == '.') &&
+                strspn(text, "0123456789.eE+-") == strlen(text);
+    char *end = NULL;
+    float v = -1;
+    errno = 0;
+    if (plain) v = strtof(text, &end);
+    int in_range = v >= FLT_MIN && v <= FLT_MAX;
+    int zero_ok = v == 0 && errno != ERANGE && opt->min_zero;
+    if (!plain || *end || !(in_range || zero_ok)) {
+        snprintf(err, errlen, "--%s: expected %sa positive number from %g to %g, got \"%s\"",
+                 opt->name, opt->min_zero ? "0 or " : "", FLT_MIN, FLT_MAX, text);
+        return -1;
+    }
+    *(float *)opt->value = v;
+    return 0;
+}
+
 int cli_parse_value(const cli_opt *opt, const char *text, char *err, unsigned errlen)
 {
-    char *end;
-    const char *want = opt->min_zero ? "a number >= 0" : "a positive number";
-    errno = 0;
     switch (opt->kind) {
     case OPT_STR:
         *(const char **)opt->value = text;
         return 0;
-    case OPT_BOOL:
-        if (strcmp(text, "1") && strcmp(text, "0") && strcmp(text, "true") && strcmp(text, "false")) {
-            snprintf(err, errlen, "--%s: expected true or false, got \"%s\"", opt->name, text);
-            return -1;
-        }
-        *(int *)opt->value = !strcmp(text, "1") || !strcmp(text, "true");
-        return 0;
-    case OPT_INT: {
-        long v = strtol(text, &end, 10);
-        if (!*text || *end || errno == ERANGE || v > INT_MAX || v < 0 || (v == 0 && !opt->min_zero)) {
-            snprintf(err, errlen, "--%s: expected a whole number from %d to %d, got \"%s\"",
-                     opt->name, opt->min_zero ? 0 : 1,
-                     INT_MAX, text);
-            return -1;
-        }
-        *(int *)opt->value = (int)v;
-        return 0;
-    }
-    case OPT_U64: {
-        if (*text == '-' || !*text) goto bad_u64;
-        unsigned long long v = strtoull(text, &end, 10);
-        if (*end || errno == ERANGE) goto bad_u64;
-        *(uint64_t *)opt->value = v;
-        return 0;
-    bad_u64:
-        snprintf(err, errlen, "--%s: expected a whole number >= 0, got \"%s\"", opt->name, text);
-        return -1;
-    }
-    case OPT_FLOAT: {
-        float v = strtof(text, &end);
-        if (!*text || *end || errno == ERANGE || !isfinite(v) || v < 0 ||
-            (v == 0 && !opt->min_zero)) {
-            snprintf(err, errlen, "--%s: expected %s, got \"%s\"", opt->name, want, text);
-            return -1;
-        }
-        *(float *)opt->value = v;
-        return 0;
-    }
+    case OPT_BOOL: return parse_bool(opt, text, err, errlen);
+    case OPT_INT:
+    case OPT_THREADS: return parse_int(opt, text, err, errlen);
+    case OPT_U64: return parse_u64(opt, text, err, errlen);
+    case OPT_FLOAT: return parse_float(opt, text, err, errlen);
     }
     return -1;
 }
@@ -64,8 +105,10 @@ static void print_help(const char *cmd, const char *usage, const cli_opt *opts, 
     printf("usage: cnn %s %s\n\n", cmd, usage);
     for (int i = 0; i < n; i++) {
         char left[64];
-        const char *arg = opts[i].kind == OPT_BOOL ? "" : opts[i].kind == OPT_STR ? " S"
-                          : opts[i].kind == OPT_FLOAT ? " X" : " N";
+        const char *arg = opts[i].kind == OPT_BOOL    ? " [true|false]"
+                          : opts[i].kind == OPT_STR   ? " S"
+                          : opts[i].kind == OPT_FLOAT ? " X"
+                                                      : " N";
         snprintf(left, sizeof left, "--%s%s", opts[i].name, arg);
         printf("  %-22s %s", left, opts[i].help);
         if (opts[i].def) printf(" (default: %s)", *opts[i].def ? opts[i].def : "none");
@@ -77,7 +120,7 @@ static void print_help(const char *cmd, const char *usage, const cli_opt *opts, 
 int cli_parse(const char *cmd, const char *usage, cli_opt *opts, int n_opts, int argc,
               char **argv, int first)
 {
-    char err[256];
+    char err[1024];
     for (int i = 0; i < n_opts; i++) {
         opts[i].given = 0;
         if (opts[i].def && (*opts[i].def || opts[i].kind == OPT_STR) &&
@@ -93,8 +136,8 @@ int cli_parse(const char *cmd, const char *usage, cli_opt *opts, int n_opts, int
             return 1;
         }
         if (strncmp(arg, "--", 2) != 0) {
-            fprintf(stderr, "cnn %s: unexpected argument \"%s\" (flags start with --; see "
-                            "cnn %s --help)\n", cmd, arg, cmd);
+            print_error("cnn %s: unexpected argument \"%s\" (flags start with --; see "
+                        "cnn %s --help)", cmd, arg, cmd);
             return -1;
         }
         const char *name = arg + 2, *eq = strchr(name, '=');
@@ -104,13 +147,14 @@ int cli_parse(const char *cmd, const char *usage, cli_opt *opts, int n_opts, int
             if (strlen(opts[i].name) == len && !strncmp(opts[i].name, name, len))
                 opt = &opts[i];
         if (!opt) {
-            fprintf(stderr, "cnn %s: unknown flag --%.*s (see cnn %s --help)\n", cmd, (int)len,
-                    name, cmd);
+            print_error("cnn %s: unknown flag --%.*s (see cnn %s --help)", cmd, (int)len, name,
+                        cmd);
             return -1;
         }
         const char *value = eq ? eq + 1 : NULL;
+        /* "--quiet" alone is true; "--quiet false" as the README writes it */
         if (!value && opt->kind == OPT_BOOL)
-            value = "true";
+            value = a + 1 < argc && cli_bool_word(argv[a + 1]) ? argv[++a] : "true";
         if (!value) {
             if (a + 1 >= argc) {
                 fprintf(stderr, "cnn %s: --%s needs a value\n", cmd, opt->name);
@@ -119,7 +163,7 @@ int cli_parse(const char *cmd, const char *usage, cli_opt *opts, int n_opts, int
             value = argv[++a];
         }
         if (cli_parse_value(opt, value, err, sizeof err)) {
-            fprintf(stderr, "cnn %s: %s\n", cmd, err);
+            print_error("cnn %s: %s", cmd, err);
             return -1;
         }
         opt->given = 1;

@@ -11,6 +11,7 @@
 #include "device.h"
 #include "file_write.h"
 #include "paths.h"
+#include "text_out.h"
 
 const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
 
@@ -30,10 +31,10 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
     if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
                        sizeof err)) {
         if (!found && !strchr(name, ',') && !looks_like_layer(name))
-            fprintf(stderr, "cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2 "
-                            "or a layer spec such as fc392,relu,fc10,softmax\n", cmd, name);
+            print_error("cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2 or a "
+                        "layer spec such as fc392,relu,fc10,softmax", cmd, name);
         else
-            fprintf(stderr, "cnn %s: --net: %s\n", cmd, err);
+            print_error("cnn %s: --net: %s", cmd, err);
         return -1;
     }
     *preset = found ? found : net_preset_find("seed-cnn");
@@ -44,12 +45,12 @@ int load_data(const char *cmd, const char *dir, dataset *train, dataset *test)
 {
     char err[512];
     if (dataset_load_dir(dir, CNN_CLASSES, train, test, err, sizeof err)) {
-        fprintf(stderr, "cnn %s: %s\n", cmd, err);
+        print_error("cnn %s: %s", cmd, err);
         return -1;
     }
     if (train->rows != CNN_INPUT_SHAPE.h || train->cols != CNN_INPUT_SHAPE.w) {
-        fprintf(stderr, "cnn %s: %s: images are %dx%d; the nets take %dx%d\n", cmd, dir,
-                train->rows, train->cols, CNN_INPUT_SHAPE.h, CNN_INPUT_SHAPE.w);
+        print_error("cnn %s: %s: images are %dx%d; the nets take %dx%d", cmd, dir,
+                    train->rows, train->cols, CNN_INPUT_SHAPE.h, CNN_INPUT_SHAPE.w);
         dataset_free(train);
         dataset_free(test);
         return -1;
@@ -60,8 +61,7 @@ int load_data(const char *cmd, const char *dir, dataset *train, dataset *test)
 int device_name_ok(const char *cmd, const char *device)
 {
     if (!strcmp(device, "cpu") || !strcmp(device, "gpu") || !strcmp(device, "auto")) return 1;
-    fprintf(stderr, "cnn %s: --device: unknown device \"%s\": use cpu, gpu or auto\n", cmd,
-            device);
+    print_error("cnn %s: --device: unknown device \"%s\": use cpu, gpu or auto", cmd, device);
     return 0;
 }
 
@@ -70,7 +70,7 @@ const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *d
 {
     char err[512];
     const cnn_ops *ops = device_select(device, gpu, desc, desclen, err, sizeof err);
-    if (!ops) fprintf(stderr, "cnn %s: %s\n", cmd, err);
+    if (!ops) print_error("cnn %s: %s", cmd, err);
     return ops;
 }
 
@@ -78,6 +78,6 @@ int check_writable(const char *cmd, const char *flag, const char *path)
 {
     char err[4400];
     if (file_check_output(path, err, sizeof err) == 0) return 0;
-    fprintf(stderr, "cnn %s: %s %s\n", cmd, flag, err);
+    print_error("cnn %s: %s %s", cmd, flag, err);
     return -1;
 }

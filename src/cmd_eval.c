@@ -5,7 +5,9 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "commands.h"
+#include "json_out.h"
 #include "train.h"
+#include "text_out.h"
 
 int cmd_eval(int argc, char **argv)
 {
@@ -17,14 +19,14 @@ int cmd_eval(int argc, char **argv)
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
         {"batch", OPT_INT, &batch, "500", "samples per forward pass", 0, 0},
-        {"threads", OPT_INT, &threads, "0", "CPU threads (0: all cores)", 1, 0},
+        {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: all cores)", 1, 0},
     };
     int r = cli_parse("eval", "--model FILE [flags]", opts, sizeof opts / sizeof opts[0], argc,
                       argv, 2);
     if (r) return r < 0 ? 2 : 0;
     if (!device_name_ok("eval", device)) return 2;
     if (!*model) {
-        fprintf(stderr, "cnn eval: --model FILE is required (a checkpoint from train --save)\n");
+        print_error("cnn eval: --model FILE is required (a checkpoint from train --save)");
         return 2;
     }
 
@@ -33,14 +35,14 @@ int cmd_eval(int argc, char **argv)
     long n;
     char err[4400];
     if (checkpoint_load(model, &meta, &params, &mom, &n, err, sizeof err)) {
-        fprintf(stderr, "cnn eval: %s\n", err);
+        print_error("cnn eval: %s", err);
         return 1;
     }
     net_spec spec;
     if (net_spec_parse(meta.spec, CNN_INPUT_SHAPE, CNN_CLASSES, &spec, err, sizeof err) ||
         spec.n_params != n) {
-        fprintf(stderr, "cnn eval: %s: the checkpoint's network does not fit this data (%s)\n",
-                model, meta.spec);
+        print_error("cnn eval: %s: the checkpoint's network does not fit this data (%s)",
+                    model, meta.spec);
         free(params);
         free(mom);
         return 1;
@@ -72,8 +74,14 @@ int cmd_eval(int argc, char **argv)
         for (int j = 0; j < CNN_CLASSES; j++) printf("%6ld", confusion[i * CNN_CLASSES + j]);
         printf("\n");
     }
-    printf("{\"model\":\"%s\",\"spec\":\"%s\",\"device\":\"%s\",\"test_loss\":%.6f,"
-           "\"test_acc\":%.4f}\n", model, spec.text, ops->name, loss, acc);
+    json_out j;
+    json_begin(&j, stdout);
+    json_string(&j, "model", model);
+    json_string(&j, "spec", spec.text);
+    json_string(&j, "device", ops->name);
+    json_decimals(&j, "test_loss", loss, 6);
+    json_decimals(&j, "test_acc", acc, 4);
+    json_end(&j);
     net_destroy(nt);
     device_dataset_free(&dtest);
     dataset_free(&train);

@@ -7,7 +7,9 @@
 #include "cli.h"
 #include "commands.h"
 #include "digit_prep.h"
+#include "json_out.h"
 #include "png_io.h"
+#include "text_out.h"
 
 #define PREDICT_MAX_IMAGES 4096
 
@@ -30,11 +32,12 @@ static int split_positionals(const cli_opt *opts, int n_opts, int argc, char **a
         }
         if (arg[0] == '-' && arg[1]) {
             argv[out++] = argv[a];
-            /* "--name value": the value goes with it */
+            /* "--name value": the value goes with it (a boolean's only when
+             * it is one, as cli_parse reads it) */
             if (!strncmp(arg, "--", 2) && !strchr(arg, '=')) {
                 for (int i = 0; i < n_opts; i++)
-                    if (!strcmp(opts[i].name, arg + 2) && opts[i].kind != OPT_BOOL &&
-                        a + 1 < argc) {
+                    if (!strcmp(opts[i].name, arg + 2) && a + 1 < argc &&
+                        (opts[i].kind != OPT_BOOL || cli_bool_word(argv[a + 1]))) {
                         argv[out++] = argv[++a];
                         break;
                     }
@@ -55,8 +58,8 @@ int cmd_predict(int argc, char **argv)
         {"model", OPT_STR, &model, "", "checkpoint to classify with (from train --save)", 0, 0},
         {"device", OPT_STR, &device, "cpu", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
-        {"threads", OPT_INT, &threads, "1", "CPU threads (0: all cores); one suits single images",
-         1, 0},
+        {"threads", OPT_THREADS, &threads, "1",
+         "CPU threads (0: all cores); one suits single images", 1, 0},
     };
     const int n_opts = sizeof opts / sizeof opts[0];
     static const char *images[PREDICT_MAX_IMAGES];
@@ -74,16 +77,16 @@ int cmd_predict(int argc, char **argv)
     if (r) return r < 0 ? 2 : 0;
     if (!device_name_ok("predict", device)) return 2;
     if (!*model) {
-        fprintf(stderr, "cnn predict: --model FILE is required (a checkpoint from train --save)\n");
+        print_error("cnn predict: --model FILE is required (a checkpoint from train --save)");
         return 2;
     }
     if (n_images > PREDICT_MAX_IMAGES) {
-        fprintf(stderr, "cnn predict: %d images: at most %d per call\n", n_images,
-                PREDICT_MAX_IMAGES);
+        print_error("cnn predict: %d images: at most %d per call", n_images,
+                    PREDICT_MAX_IMAGES);
         return 2;
     }
     if (n_images == 0) {
-        fprintf(stderr, "cnn predict: no image given: cnn predict --model FILE IMAGE.png\n");
+        print_error("cnn predict: no image given: cnn predict --model FILE IMAGE.png");
         return 2;
     }
 
@@ -92,7 +95,7 @@ int cmd_predict(int argc, char **argv)
     digit_prep_info *info = malloc(sizeof *info * n_images);
     int *sizes = malloc(sizeof(int) * 2 * n_images);
     if (!digits || !info || !sizes) {
-        fprintf(stderr, "cnn predict: out of memory\n");
+        print_error("cnn predict: out of memory");
         free(digits);
         free(info);
         free(sizes);
@@ -104,7 +107,7 @@ int cmd_predict(int argc, char **argv)
         gray_image img;
         char err[600];
         if (image_read_gray(images[i], &img, err, sizeof err)) {
-            fprintf(stderr, "cnn predict: %s\n", err);
+            print_error("cnn predict: %s", err);
             goto done;
         }
         int bad = digit_to_mnist(&img, digits[i], &info[i]);
@@ -112,7 +115,7 @@ int cmd_predict(int argc, char **argv)
         sizes[2 * i + 1] = img.h;
         gray_image_free(&img);
         if (bad) {
-            fprintf(stderr, "cnn predict: %s: out of memory preparing the image\n", images[i]);
+            print_error("cnn predict: %s: out of memory preparing the image", images[i]);
             goto done;
         }
     }
@@ -124,7 +127,7 @@ int cmd_predict(int argc, char **argv)
     float(*probs)[CNN_CLASSES] = malloc(sizeof *probs * n_images);
     int *pred = malloc(sizeof(int) * n_images);
     if (!probs || !pred) {
-        fprintf(stderr, "cnn predict: out of memory\n");
+        print_error("cnn predict: out of memory");
         free(probs);
         free(pred);
         goto done;
@@ -152,11 +155,13 @@ int cmd_predict(int argc, char **argv)
             printf("  %d  %8.4f  %s\n", k, probs[i][k], k == pred[i] ? "<" : "");
     }
     for (int i = 0; i < n_images; i++) {
-        printf("{\"image\":");
-        json_print_string(stdout, images[i]);
-        printf(",\"predicted\":%d,\"%s\":[", pred[i], c.euclid ? "scores" : "probabilities");
-        for (int k = 0; k < CNN_CLASSES; k++) printf("%s%.6g", k ? "," : "", probs[i][k]);
-        printf("]}\n");
+        json_out j;
+        json_begin(&j, stdout);
+        json_string(&j, "image", images[i]);
+        json_int(&j, "predicted", pred[i]);
+        json_array(&j, c.euclid ? "scores" : "probabilities");
+        for (int k = 0; k < CNN_CLASSES; k++) json_digits(&j, NULL, probs[i][k], 6);
+        json_end(&j);
     }
     free(probs);
     free(pred);

@@ -14,6 +14,8 @@
 #include "commands.h"
 #include "device.h"
 #include "file_write.h"
+#include "json_out.h"
+#include "text_out.h"
 #include "train.h"
 
 #define DEFAULT_LOG "build/train.csv"
@@ -142,7 +144,7 @@ static int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
     char err[4400];
     if (s->save && s->save_every > 0 && epochs_done % s->save_every == 0 &&
         save_checkpoint(s, s->save, 0, epochs_done, steps, state, err, sizeof err)) {
-        fprintf(stderr, "cnn train: %s; training stopped after epoch %d\n", err, epochs_done);
+        print_error("cnn train: %s; training stopped after epoch %d", err, epochs_done);
         return -1;
     }
     return 0;
@@ -164,13 +166,13 @@ static FILE *open_log(const char *path)
     if (file_check_output(path, err, sizeof err) == 0)
         f = file_append_open(path, &fresh, err, sizeof err);
     if (!f) {
-        fprintf(stderr, "cnn train: --log %s%s\n", err,
-                strstr(err, "not a regular file") ? " (--log \"\" for no log)" : "");
+        print_error("cnn train: --log %s%s", err,
+                    strstr(err, "not a regular file") ? " (--log \"\" for no log)" : "");
         return NULL;
     }
     if (fresh) fprintf(f, "kind,epoch,step,loss,acc,lr,seconds\n");
     if (fflush(f) != 0 || ferror(f)) {
-        fprintf(stderr, "cnn train: --log %s: cannot write: %s\n", path, strerror(errno));
+        print_error("cnn train: --log %s: cannot write: %s", path, strerror(errno));
         fclose(f);
         return NULL;
     }
@@ -191,8 +193,8 @@ static int names_data_file(const char *flag, const char *path, const char *data_
             char data[4400];
             snprintf(data, sizeof data, "%s/%s%s", data_dir, DATA_FILES[i], gz ? ".gz" : "");
             if (file_same(path, data)) {
-                fprintf(stderr, "cnn train: %s %s is the data file %s: choose another path\n",
-                        flag, path, data);
+                print_error("cnn train: %s %s is the data file %s: choose another path",
+                            flag, path, data);
                 return 1;
             }
         }
@@ -212,9 +214,9 @@ static int paths_clash(const char *save, const char *log, const char *resume,
         for (int j = 0; j < 3; j++)
             if (j != i && *names[j][1] && !(i == 1 && j == 2) &&
                 file_same(names[i][1], names[j][1])) {
-                fprintf(stderr, "cnn train: %s %s and %s %s name the same file: choose another "
-                                "%s\n", names[i][0], names[i][1], names[j][0], names[j][1],
-                        names[i][0]);
+                print_error("cnn train: %s %s and %s %s name the same file: choose another "
+                            "%s", names[i][0], names[i][1], names[j][0], names[j][1],
+                            names[i][0]);
                 return 1;
             }
     }
@@ -230,7 +232,7 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
     char err[4400];
     long n;
     if (checkpoint_load(path, meta, params, mom, &n, err, sizeof err)) {
-        fprintf(stderr, "cnn train: --resume: %s\n", err);
+        print_error("cnn train: --resume: %s", err);
         return -1;
     }
     const net_preset *preset;
@@ -238,13 +240,13 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
     if (net_given && resolve_net("train", net_flag, &want, &preset)) return -1;
     if (net_spec_parse(meta->spec, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err, sizeof err) ||
         spec->n_params != n) {
-        fprintf(stderr, "cnn train: --resume %s: the checkpoint's network does not fit this "
-                        "data (%s)\n", path, meta->spec);
+        print_error("cnn train: --resume %s: the checkpoint's network does not fit this "
+                    "data (%s)", path, meta->spec);
         return -1;
     }
     if (net_given && strcmp(want.text, spec->text) != 0) {
-        fprintf(stderr, "cnn train: --resume %s: wrong network: the checkpoint holds %s, "
-                        "--net asks for %s\n", path, spec->text, want.text);
+        print_error("cnn train: --resume %s: wrong network: the checkpoint holds %s, "
+                    "--net asks for %s", path, spec->text, want.text);
         return -1;
     }
     c->lr = meta->lr;
@@ -260,9 +262,9 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
     c->start_step = (long)meta->steps_done;
     c->shuffle_state = meta->rng_state;
     if (c->start_epoch >= c->epochs) {
-        fprintf(stderr, "cnn train: --resume %s: %d of %d epochs are already done: pass "
-                        "--epochs N with N > %d to train on\n", path, c->start_epoch,
-                c->epochs, c->start_epoch);
+        print_error("cnn train: --resume %s: %d of %d epochs are already done: pass "
+                    "--epochs N with N > %d to train on", path, c->start_epoch,
+                    c->epochs, c->start_epoch);
         return -1;
     }
     return 0;
@@ -273,7 +275,7 @@ static int lock_save(const char *save, int *fd)
 {
     char err[4400];
     if ((*fd = file_lock(save, "--save", err, sizeof err)) >= 0) return 0;
-    fprintf(stderr, "cnn train: %s\n", err);
+    print_error("cnn train: %s", err);
     return -1;
 }
 
@@ -315,21 +317,74 @@ static int finish_interrupted(saver *sv, const train_result *res, const train_co
                                         res->shuffle_state, err, sizeof err)
                       : save_interrupt_checkpoint(sv, res, path, sizeof path, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "cnn train: interrupted %s %s, but the checkpoint was not written: "
-                        "%s\n", why, where, err);
+        print_error("cnn train: interrupted %s %s, but the checkpoint was not written: %s", why,
+                    where, err);
         return 1;
     }
     if (sv->save) snprintf(path, sizeof path, "%s", sv->save);
-    char more[4400] = "";
-    if (data_flag) snprintf(more, sizeof more, " --data %s", data_flag);
+    /* the command is pasted into a shell: paths are quoted where needed */
+    char more[2 * SHELL_WORD_MAX + 64] = "", qpath[SHELL_WORD_MAX], qdata[SHELL_WORD_MAX];
+    shell_quote(path, qpath, sizeof qpath);
+    if (data_flag) {
+        shell_quote(data_flag, qdata, sizeof qdata);
+        snprintf(more, sizeof more, " --data %s", qdata);
+    }
     if (c->train_limit > 0)
         snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
                  c->train_limit);
-    if (sv->save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", path);
-    fprintf(stderr, "cnn train: interrupted %s %s: checkpoint written to %s%s; continue with: "
-                    "cnn train --resume %s%s\n", why, where, path,
-            sv->save ? "" : " (no --save was given)", path, more);
+    if (sv->save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", qpath);
+    print_error("cnn train: interrupted %s %s: checkpoint written to %s%s; continue with: "
+                "cnn train --resume %s%s", why, where, path,
+                sv->save ? "" : " (no --save was given)", qpath, more);
     return sig ? 128 + sig : res->out_errno == EPIPE ? 128 + SIGPIPE : 1;
+}
+
+/* The closing JSON line: what ran, on what, and how it ended. */
+static void print_result_json(const char *net_name, const net_spec *spec, const char *device,
+                              const char *data_dir, const train_config *c,
+                              const train_result *res, long images)
+{
+    int run = res->epochs_done - c->start_epoch;
+    json_out j;
+    json_begin(&j, stdout);
+    json_string(&j, "net", net_name);
+    json_string(&j, "spec", spec->text);
+    json_int(&j, "params", spec->n_params);
+    json_string(&j, "device", device);
+    json_string(&j, "data", data_dir);
+    json_int(&j, "epochs", res->epochs_done);
+    json_int(&j, "batch", c->batch);
+    json_u64(&j, "seed", c->seed);
+    json_decimals(&j, "train_loss", res->train_loss, 6);
+    json_decimals(&j, "train_acc", res->train_acc, 4);
+    json_decimals(&j, "test_loss", res->test_loss, 6);
+    json_decimals(&j, "test_acc", res->test_acc, 4);
+    json_decimals(&j, "train_seconds", res->train_seconds, 3);
+    json_decimals(&j, "seconds_per_epoch", res->train_seconds / run, 4);
+    json_decimals(&j, "images_per_second", (double)images * run / res->train_seconds, 1);
+    json_end(&j);
+}
+
+/* The hyperparameters that can make the loss diverge, with their values: the
+ * rate, a schedule that raises it, momentum and weight decay when in use. */
+static void divergence_causes(const train_config *c, int resumed, char *out, size_t len)
+{
+    char part[64];
+    snprintf(out, len, " (%s--lr %g", resumed ? "the checkpoint's " : "", c->lr);
+    if (c->lr_step > 0 && c->lr_gamma > 1) {
+        snprintf(part, sizeof part, ", --lr-gamma %g", c->lr_gamma);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    if (c->momentum != 0) {
+        snprintf(part, sizeof part, ", --momentum %g", c->momentum);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    if (c->weight_decay != 0) {
+        snprintf(part, sizeof part, ", --weight-decay %g", c->weight_decay);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    strncat(out, resumed ? ": smaller values need a new run)" : ": try smaller values)",
+            len - strlen(out) - 1);
 }
 
 int cmd_train(int argc, char **argv)
@@ -360,7 +415,7 @@ int cmd_train(int argc, char **argv)
         {"save", OPT_STR, &save, "", "write a checkpoint here at the end, and on Ctrl-C", 0, 0},
         {"save-every", OPT_INT, &save_every, "0", "also write it every N epochs (0: only at the end)", 1, 0},
         {"resume", OPT_STR, &resume, "", "continue the run a checkpoint holds", 0, 0},
-        {"threads", OPT_INT, &threads, "0", "CPU threads (0: all cores)", 1, 0},
+        {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: all cores)", 1, 0},
         {"train-limit", OPT_INT, &c.train_limit, "0", "train on the first N samples only (0: all)", 1, 0},
         {"quiet", OPT_BOOL, &c.quiet, "false", "only the per-epoch lines and the JSON result", 0, 0},
         {"graph", OPT_BOOL, &c.graph, "true", "GPU: replay one captured CUDA graph per step (false: launch each op, for debugging)", 0, 0},
@@ -381,9 +436,9 @@ int cmd_train(int argc, char **argv)
         for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
             for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++)
                 if (opts[i].given && !strcmp(opts[i].name, fixed[j])) {
-                    fprintf(stderr, "cnn train: --%s cannot change a resumed run (the "
-                                    "checkpoint keeps its own); drop it, or start a new run\n",
-                            fixed[j]);
+                    print_error("cnn train: --%s cannot change a resumed run (the "
+                                "checkpoint keeps its own); drop it, or start a new run",
+                                fixed[j]);
                     return 2;
                 }
         if (resume_from(resume, net_name, opts[NET].given, &spec, &c,
@@ -404,8 +459,7 @@ int cmd_train(int argc, char **argv)
         if (opts[DECAY].given) c.weight_decay = decay;
         if (!opts[NORMALIZE].given) normalize = preset->normalize;
         if (strcmp(normalize, "std") && strcmp(normalize, "unit")) {
-            fprintf(stderr, "cnn train: --normalize: expected std or unit, got \"%s\"\n",
-                    normalize);
+            print_error("cnn train: --normalize: expected std or unit, got \"%s\"", normalize);
             return 2;
         }
     }
@@ -462,8 +516,8 @@ int cmd_train(int argc, char **argv)
     }
     if (*save) printf("  %-13s %s\n", "checkpoint", save);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "cnn train: cannot write to stdout: %s: stopping before training\n",
-                strerror(errno));
+        print_error("cnn train: cannot write to stdout: %s: stopping before training",
+                    strerror(errno));
         status = errno == EPIPE ? 128 + SIGPIPE : 1;
         goto done;
     }
@@ -493,27 +547,20 @@ int cmd_train(int argc, char **argv)
     if (rc == 0) {
         if (sv.save && save_checkpoint(&sv, sv.save, 0, res.epochs_done, res.steps_done,
                                        res.shuffle_state, err, sizeof err)) {
-            fprintf(stderr, "cnn train: %s\n", err);
+            print_error("cnn train: %s", err);
             goto done;
         }
-        int run = res.epochs_done - c.start_epoch;
-        printf("{\"net\":\"%s\",\"spec\":\"%s\",\"params\":%ld,\"device\":\"%s\",\"epochs\":%d,"
-               "\"batch\":%d,\"seed\":%llu,\"train_loss\":%.6f,\"train_acc\":%.4f,"
-               "\"test_loss\":%.6f,\"test_acc\":%.4f,\"train_seconds\":%.3f,"
-               "\"seconds_per_epoch\":%.4f,\"images_per_second\":%.1f}\n",
-               *resume ? meta.spec : net_name, spec.text, spec.n_params, ops->name,
-               res.epochs_done, c.batch, (unsigned long long)c.seed, res.train_loss,
-               res.train_acc, res.test_loss, res.test_acc, res.train_seconds,
-               res.train_seconds / run, (double)dtrain.count * run / res.train_seconds);
+        print_result_json(*resume ? meta.spec : net_name, &spec, ops->name, data_dir, &c, &res,
+                          dtrain.count);
         status = 0;
     } else if (rc == 1) {
         status = finish_interrupted(&sv, &res, &c, opts[DATA].given ? data_dir : NULL);
     } else if (res.csv_errno) {
-        fprintf(stderr, "cnn train: --log %s: cannot write: %s; training stopped at step %ld%s\n",
-                log_path, strerror(res.csv_errno), res.steps_done,
-                sv.saved ? "; the last checkpoint written is intact" : "");
+        print_error("cnn train: --log %s: cannot write: %s; training stopped at step %ld%s",
+                    log_path, strerror(res.csv_errno), res.steps_done,
+                    sv.saved ? "; the last checkpoint written is intact" : "");
     } else if (res.nonfinite_step > 0) {
-        char last[4400];
+        char last[4400], causes[256];
         struct stat st;
         if (sv.saved)
             snprintf(last, sizeof last, "the last good checkpoint, %s (after epoch %d), is intact",
@@ -530,10 +577,10 @@ int cmd_train(int argc, char **argv)
         else
             snprintf(last, sizeof last, "no checkpoint was written (--save FILE --save-every N "
                                         "writes one every N epochs)");
-        fprintf(stderr, "cnn train: the training loss became %s between steps %ld and %ld (epoch "
-                        "%d): stopping; %s%s\n",
-                res.nonfinite_nan ? "NaN" : "infinite", res.finite_step, res.nonfinite_step,
-                res.nonfinite_epoch, last, *resume ? "" : " (try a smaller --lr)");
+        divergence_causes(&c, *resume != 0, causes, sizeof causes);
+        print_error("cnn train: the training loss became %s between steps %ld and %ld (epoch "
+                    "%d): stopping; %s%s", res.nonfinite_nan ? "NaN" : "infinite",
+                    res.finite_step, res.nonfinite_step, res.nonfinite_epoch, last, causes);
     }
 done:
     if (handler_set) restore_stop_signals(old_sa);
@@ -544,7 +591,7 @@ done:
     dataset_free(&train);
     dataset_free(&test);
     if (csv && fclose(csv) != 0 && status == 0) {
-        fprintf(stderr, "cnn train: --log %s: cannot write: %s\n", log_path, strerror(errno));
+        print_error("cnn train: --log %s: cannot write: %s", log_path, strerror(errno));
         status = 1;
     }
     free(ck_params);

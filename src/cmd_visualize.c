@@ -13,7 +13,9 @@
 #include "cli.h"
 #include "commands.h"
 #include "file_write.h"
+#include "json_out.h"
 #include "png_io.h"
+#include "text_out.h"
 
 /* ---- drawing grids of grey tiles ---- */
 
@@ -168,7 +170,7 @@ typedef struct {
 static int replaces_model(const char *path, const char *model)
 {
     if (!file_same(path, model)) return 0;
-    fprintf(stderr, "cnn visualize: %s is --model %s: choose another --out\n", path, model);
+    print_error("cnn visualize: %s is --model %s: choose another --out", path, model);
     return 1;
 }
 
@@ -179,7 +181,7 @@ static int emit_png(out_list *o, const char *name, const unsigned char *px, int 
     snprintf(path, sizeof path, "%s/%s", o->dir, name);
     if (replaces_model(path, o->model)) return -1;
     if (png_write_gray(path, px, w, h, about, err, sizeof err)) {
-        fprintf(stderr, "cnn visualize: %s\n", err);
+        print_error("cnn visualize: %s", err);
         return -1;
     }
     if (o->n < MAX_FILES) {
@@ -205,8 +207,8 @@ static int parse_digits(const char *text, int *digits, int *n)
         int d = *p - '0';
         for (int i = 0; i < *n; i++)
             if (digits[i] == d) {
-                fprintf(stderr, "cnn visualize: --digits: %d is given twice in \"%s\"\n", d,
-                        text);
+                print_error("cnn visualize: --digits: %d is given twice in \"%s\"", d,
+                            text);
                 return -1;
             }
         digits[(*n)++] = d;
@@ -214,8 +216,8 @@ static int parse_digits(const char *text, int *digits, int *n)
         p += 2;
     }
 bad:
-    fprintf(stderr, "cnn visualize: --digits: expected digits 0 to 9 separated by commas, "
-                    "such as 0,3,6,9; got \"%s\"\n", text);
+    print_error("cnn visualize: --digits: expected digits 0 to 9 separated by commas, "
+                "such as 0,3,6,9; got \"%s\"", text);
     return -1;
 }
 
@@ -226,17 +228,17 @@ static int prepare_out_dir(const char *dir)
     if (stat(dir, &st) != 0) {
         if (errno != ENOENT || mkdir(dir, 0777) != 0) {
             int e = errno;
-            fprintf(stderr, "cnn visualize: --out %s: cannot create the folder: %s%s\n", dir,
-                    strerror(e), e == ENOENT ? " (its parent folder must exist)" : "");
+            print_error("cnn visualize: --out %s: cannot create the folder: %s%s", dir,
+                        strerror(e), e == ENOENT ? " (its parent folder must exist)" : "");
             return -1;
         }
     } else if (!S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "cnn visualize: --out %s: not a folder\n", dir);
+        print_error("cnn visualize: --out %s: not a folder", dir);
         return -1;
     }
     if (access(dir, W_OK | X_OK) != 0) {
-        fprintf(stderr, "cnn visualize: --out %s: cannot write in it: %s\n", dir,
-                strerror(errno));
+        print_error("cnn visualize: --out %s: cannot write in it: %s", dir,
+                    strerror(errno));
         return -1;
     }
     return 0;
@@ -271,7 +273,7 @@ static int kernels_png(classifier *c, const conv_view *v, int number, out_list *
     long nw = l->weights;
     float *w = malloc(sizeof(float) * nw);
     if (!w) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     c->ops->download(w, c->nt->params + l->param_offset, sizeof(float) * nw);
@@ -283,7 +285,7 @@ static int kernels_png(classifier *c, const conv_view *v, int number, out_list *
     unsigned char *px = grid_render(&g, w, NULL, NULL, &W, &H);
     free(w);
     if (!px) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     char name[64], about[1024];
@@ -309,7 +311,7 @@ static int maps_png(classifier *c, const conv_view *v, int number, int digit, ou
     long n;
     float *maps = classifier_layer_output(c, v->shown, &n);
     if (!maps) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     /* channels per grid row: a row up to 4, rows of 4 up to 16, else of 8 */
@@ -324,7 +326,7 @@ static int maps_png(classifier *c, const conv_view *v, int number, int digit, ou
     if (!px) {
         free(lo);
         free(hi);
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     char name[64], about[1024];
@@ -357,7 +359,7 @@ static int input_png(const unsigned char *img, int digit, int index, int pred, o
     enum { S = 8, SIDE = 28 };
     unsigned char *px = malloc(SIDE * S * SIDE * S);
     if (!px) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         return -1;
     }
     for (int y = 0; y < SIDE * S; y++)
@@ -387,7 +389,7 @@ static int write_index(const char *dir, const char *model, const classifier *c,
     if (replaces_model(path, model)) return -1;
     file_out out;
     if (file_out_begin(&out, path, err, sizeof err)) {
-        fprintf(stderr, "cnn visualize: %s\n", err);
+        print_error("cnn visualize: %s", err);
         return -1;
     }
     FILE *f = out.f;
@@ -427,11 +429,32 @@ static int write_index(const char *dir, const char *model, const classifier *c,
                 fprintf(f, "- digit %d, conv%d: %s\n", d[i].digit, k + 1, d[i].ranges[k]);
     }
     if (file_out_commit(&out, 0, err, sizeof err)) {
-        fprintf(stderr, "cnn visualize: %s\n", err);
+        print_error("cnn visualize: %s", err);
         return -1;
     }
     printf("wrote %s\n", path);
     return 0;
+}
+
+/* The closing JSON line: the folder, the files written and each digit. */
+static void print_json(const char *out, int n_files, int n_views, const digit_result *d,
+                       int n_digits, int euclid)
+{
+    json_out j;
+    json_begin(&j, stdout);
+    json_string(&j, "out", out);
+    json_int(&j, "files", n_files);
+    json_int(&j, "conv_layers", n_views);
+    json_array(&j, "digits");
+    for (int i = 0; i < n_digits; i++) {
+        json_object(&j, NULL);
+        json_int(&j, "digit", d[i].digit);
+        json_int(&j, "test_index", d[i].index);
+        json_int(&j, "predicted", d[i].pred);
+        json_digits(&j, euclid ? "score" : "probability", d[i].prob, 6);
+        json_close(&j);
+    }
+    json_end(&j);
 }
 
 int cmd_visualize(int argc, char **argv)
@@ -446,20 +469,20 @@ int cmd_visualize(int argc, char **argv)
          "labels whose first test image is drawn, comma-separated", 0, 0},
         {"device", OPT_STR, &device, "cpu", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
-        {"threads", OPT_INT, &threads, "1", "CPU threads (0: all cores); one suits single images",
-         1, 0},
+        {"threads", OPT_THREADS, &threads, "1",
+         "CPU threads (0: all cores); one suits single images", 1, 0},
     };
     int r = cli_parse("visualize", "--model FILE --out DIR [flags]", opts,
                       sizeof opts / sizeof opts[0], argc, argv, 2);
     if (r) return r < 0 ? 2 : 0;
     if (!device_name_ok("visualize", device)) return 2;
     if (!*model) {
-        fprintf(stderr, "cnn visualize: --model FILE is required (a checkpoint from train "
-                        "--save)\n");
+        print_error("cnn visualize: --model FILE is required (a checkpoint from train "
+                    "--save)");
         return 2;
     }
     if (!*out) {
-        fprintf(stderr, "cnn visualize: --out DIR is required (a folder for the pictures)\n");
+        print_error("cnn visualize: --out DIR is required (a folder for the pictures)");
         return 2;
     }
     int digits[CNN_CLASSES], n_digits;
@@ -473,7 +496,7 @@ int cmd_visualize(int argc, char **argv)
     digit_result *res = calloc(CNN_CLASSES, sizeof *res);
     out_list *o = calloc(1, sizeof *o);
     if (!res || !o) {
-        fprintf(stderr, "cnn visualize: out of memory\n");
+        print_error("cnn visualize: out of memory");
         goto done;
     }
     o->dir = out;
@@ -487,8 +510,8 @@ int cmd_visualize(int argc, char **argv)
         for (int j = 0; j < test.count && res[i].index < 0; j++)
             if (test.labels[j] == digits[i]) res[i].index = j;
         if (res[i].index < 0) {
-            fprintf(stderr, "cnn visualize: %s: no test image has the label %d (choose others "
-                            "with --digits)\n", data_dir, digits[i]);
+            print_error("cnn visualize: %s: no test image has the label %d (choose others "
+                        "with --digits)", data_dir, digits[i]);
             goto done;
         }
     }
@@ -526,14 +549,7 @@ int cmd_visualize(int argc, char **argv)
     }
     if (write_index(out, model, &c, views, n_views, o, res, n_digits)) goto done;
 
-    printf("{\"out\":");
-    json_print_string(stdout, out);
-    printf(",\"files\":%d,\"conv_layers\":%d,\"digits\":[", o->n + 1, n_views);
-    for (int i = 0; i < n_digits; i++)
-        printf("%s{\"digit\":%d,\"test_index\":%d,\"predicted\":%d,\"%s\":%.6g}", i ? "," : "",
-               res[i].digit, res[i].index, res[i].pred, c.euclid ? "score" : "probability",
-               res[i].prob);
-    printf("]}\n");
+    print_json(out, o->n + 1, n_views, res, n_digits, c.euclid);
     rc = 0;
 done:
     classifier_close(&c);

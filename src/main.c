@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "device.h"
+#include "text_out.h"
 
 static void usage(FILE *out)
 {
@@ -40,7 +41,7 @@ static int run_command(int argc, char **argv)
     if (!strcmp(argv[1], "summary")) return cmd_summary(argc, argv);
     if (!strcmp(argv[1], "predict")) return cmd_predict(argc, argv);
     if (!strcmp(argv[1], "visualize")) return cmd_visualize(argc, argv);
-    fprintf(stderr, "cnn: unknown command \"%s\" (try cnn --help)\n", argv[1]);
+    print_error("cnn: unknown command \"%s\" (try cnn --help)", argv[1]);
     return 2;
 }
 

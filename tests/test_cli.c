@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "idx_util.h"
+#include "json_check.h"
 #include "run_util.h"
 
 #define RUN_TIMEOUT_S 60
@@ -484,4 +486,129 @@ Test(cli, train_is_deterministic, .fini = remove_temp_dir)
     char l4[64];
     cr_assert_eq(json_field(json3, "train_loss", l4, sizeof l4), 0);
     cr_assert_str_neq(l1, l4, "seeds 7 and 8 gave the same train_loss %s", l1);
+}
+
+/* ---- flags as the README writes them, and what the messages say ---- */
+
+/* One epoch of fc16,relu,fc10,softmax on the synthetic data in dir, a line
+ * every 2 steps unless quiet, with more flags after. */
+#define TRAIN_SMALL(r, dir, ...)                                                               \
+    RUN(r, "train", "--data", dir, "--device", "cpu", "--epochs", "1", "--batch", "20", "--log", \
+        "", "--net", "fc16,relu,fc10,softmax", "--log-every", "2", __VA_ARGS__)
+
+/* Whether a training run printed step lines (it does unless --quiet). */
+static int printed_steps(const char *const extra[3])
+{
+    char dir[256];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    write_synthetic_mnist(dir);
+    result r;
+    TRAIN_SMALL(&r, dir, extra[0], extra[1], extra[2]);
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0, "%s %s %s: exit %d; stderr: %s", extra[0], extra[1], extra[2],
+                 r.status, r.err);
+    int steps = strstr(r.out, "  step ") != NULL;
+    result_free(&r);
+    remove_temp_dir();
+    return steps;
+}
+
+Test(cli, booleans_take_true_or_false_as_next_argument, .fini = remove_temp_dir,
+     .timeout = 120)
+{
+    /* --graph changes nothing on the CPU: it is only parsed */
+    cr_assert(printed_steps((const char *const[]){"--quiet", "false", "--graph"}),
+              "--quiet false was taken as quiet");
+    cr_assert_not(printed_steps((const char *const[]){"--quiet", "true", "--graph=false"}),
+                  "--quiet true printed step lines");
+    cr_assert_not(printed_steps((const char *const[]){"--graph", "false", "--quiet"}),
+                  "a bare --quiet printed step lines");
+    cr_assert(printed_steps((const char *const[]){"--quiet=0", "--graph", "1"}),
+              "--quiet=0 was taken as quiet");
+}
+
+/* The data folder's name and the checkpoint's hold a quote, a backslash and
+ * a space: train's and eval's JSON lines stay valid and give them back. */
+Test(cli, json_lines_hold_any_path, .fini = remove_temp_dir, .timeout = 120)
+{
+    char base[256], dir[320], model[400], json[8192], got[512];
+    make_temp_dir(TEMP_NAME, base, sizeof base);
+    snprintf(dir, sizeof dir, "%s/da\"ta\\ dir", base);
+    snprintf(model, sizeof model, "%s/m\"o\\del.ckpt", dir);
+    cr_assert_eq(mkdir(dir, 0777), 0);
+    write_synthetic_mnist(dir);
+    result r;
+    TRAIN_SMALL(&r, dir, "--save", model, "--quiet");
+    cr_assert_eq(r.status, 0, "exit %d; stderr: %s", r.status, r.err);
+    json_of(&r, json, sizeof json);
+    size_t where = 0;
+    cr_assert_eq(json_check(json, &where), 0, "train: invalid JSON at %zu: %s", where, json);
+    cr_assert_eq(json_string_value(json, "data", got, sizeof got), 0, "no data: %s", json);
+    cr_assert_str_eq(got, dir);
+    result_free(&r);
+
+    RUN(&r, "eval", "--model", model, "--data", dir, "--device", "cpu");
+    cr_assert_eq(r.status, 0, "exit %d; stderr: %s", r.status, r.err);
+    json_of(&r, json, sizeof json);
+    cr_assert_eq(json_check(json, &where), 0, "eval: invalid JSON at %zu: %s", where, json);
+    cr_assert_eq(json_string_value(json, "model", got, sizeof got), 0, "no model: %s", json);
+    cr_assert_str_eq(got, model);
+    result_free(&r);
+}
+
+/* A diverging run names the hyperparameters that can make it diverge. */
+Test(cli, divergence_names_the_hyperparameters, .fini = remove_temp_dir, .timeout = 120)
+{
+    char dir[256];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    write_synthetic_mnist(dir);
+    result r;
+    TRAIN_SMALL(&r, dir, "--lr", "1e30", "--momentum", "0.9", "--weight-decay", "0.001");
+    expect_error(&r, 1,
+                 (const char *const[])W("the training loss became", "--lr 1e+30",
+                                        "--momentum 0.9", "--weight-decay 0.001",
+                                        "try smaller values"),
+                 "lr 1e30");
+    result_free(&r);
+    TRAIN_SMALL(&r, dir, "--lr", "1e30", "--momentum", "0", "--weight-decay", "0");
+    expect_error(&r, 1, (const char *const[])W("(--lr 1e+30: try smaller values)"),
+                 "lr 1e30 alone");
+    result_free(&r);
+    /* a schedule that multiplies the rate by 1e12 every epoch */
+    RUN(&r, "train", "--data", dir, "--device", "cpu", "--epochs", "3", "--batch", "20", "--log",
+        "", "--net", "fc16,relu,fc10,softmax", "--lr-step", "1", "--lr-gamma", "1e12",
+        "--momentum", "0");
+    expect_error(&r, 1, (const char *const[])W("--lr 0.1, --lr-gamma 1e+12, --weight-decay"),
+                 "lr-gamma 1e12");
+    result_free(&r);
+}
+
+/* The command an interrupt suggests works when pasted into a shell, whatever
+ * the paths hold. */
+Test(cli, interrupt_command_quotes_its_paths, .fini = remove_temp_dir, .timeout = 120)
+{
+    char base[256], dir[320], save[400];
+    make_temp_dir(TEMP_NAME, base, sizeof base);
+    snprintf(dir, sizeof dir, "%s/my data's", base);
+    snprintf(save, sizeof save, "%s/run $1.ckpt", dir);
+    cr_assert_eq(mkdir(dir, 0777), 0);
+    write_synthetic_mnist(dir);
+    setenv("CNN_TEST_SIGINT_AT_STEP", "3", 1); /* the test hook: an interrupt after step 3 */
+    result r;
+    TRAIN_SMALL(&r, dir, "--save", save, "--quiet");
+    unsetenv("CNN_TEST_SIGINT_AT_STEP");
+    expect_error(&r, 130, (const char *const[])W("continue with: cnn train --resume "),
+                 "interrupted");
+    const char *cmd = strstr(r.err, "continue with: ") + strlen("continue with: ");
+    /* sh splits the command into its words, one a line */
+    char sh[4096], words[4096] = "", want[4096];
+    snprintf(sh, sizeof sh, "set -- %.*s; printf '%%s\\n' \"$@\"", (int)strcspn(cmd, "\n"), cmd);
+    FILE *p = popen(sh, "r");
+    cr_assert_not_null(p);
+    words[fread(words, 1, sizeof words - 1, p)] = '\0';
+    cr_assert_eq(pclose(p), 0, "sh failed on: %s", sh);
+    snprintf(want, sizeof want, "cnn\ntrain\n--resume\n%s\n--data\n%s\n--save\n%s\n", save, dir,
+             save);
+    cr_assert_str_eq(words, want, "the suggested command: %s", cmd);
+    result_free(&r);
 }

@@ -42,6 +42,55 @@ static const hostile CASES[] = {
     {"stray argument", good_data, {"train", "--data", "@", "fast"}, 2, {"unexpected argument", "\"fast\""}, NULL},
     {"unknown command", good_data, {"fly"}, 2, {"unknown command", "\"fly\""}, NULL},
     {"eval without --model", good_data, {"eval", "--data", "@"}, 2, {"--model", "required"}, NULL},
+    /* numbers are plain digits, within the flag's range, and the message says the range */
+    {"--threads 100000 (the OpenMP runtime overflowed its stack)", good_data, {"train", "--data", "@", "--threads", "100000"}, 2, {"--threads", "from 0 to 1024", "\"100000\""}, NULL},
+    {"--threads 1025", good_data, {"train", "--data", "@", "--threads", "1025"}, 2, {"--threads", "from 0 to 1024", "\"1025\""}, NULL},
+    {"eval --threads 40000", good_data, {"eval", "--model", "@/m.ckpt", "--data", "@", "--threads", "40000"}, 2, {"--threads", "to 1024", "\"40000\""}, NULL},
+    {"predict --threads 99999", good_data, {"predict", "--model", "@/m.ckpt", "--threads", "99999", "@/x.png"}, 2, {"--threads", "to 1024", "\"99999\""}, NULL},
+    {"--seed ' -1' (strtoull wraps it)", good_data, {"train", "--data", "@", "--seed", " -1"}, 2, {"--seed", "\" -1\"", "18446744073709551615"}, NULL},
+    {"--seed +1", good_data, {"train", "--data", "@", "--seed", "+1"}, 2, {"--seed", "\"+1\""}, NULL},
+    {"--seed 2^64", good_data, {"train", "--data", "@", "--seed", "18446744073709551616"}, 2, {"--seed", "to 18446744073709551615", "\"18446744073709551616\""}, NULL},
+    {"--batch ' 5'", good_data, {"train", "--data", "@", "--batch", " 5"}, 2, {"--batch", "\" 5\""}, NULL},
+    {"--batch '5 '", good_data, {"train", "--data", "@", "--batch", "5 "}, 2, {"--batch", "\"5 \""}, NULL},
+    {"--epochs +3", good_data, {"train", "--data", "@", "--epochs", "+3"}, 2, {"--epochs", "from 1 to", "\"+3\""}, NULL},
+    {"--save-every -0", good_data, {"train", "--data", "@", "--save-every", "-0"}, 2, {"--save-every", "\"-0\""}, NULL},
+    {"--gpu 2^31", good_data, {"train", "--data", "@", "--gpu", "2147483648"}, 2, {"--gpu", "from 0 to 2147483647"}, NULL},
+    {"--lr 1e-46 (rounds to 0 as a float)", good_data, {"train", "--data", "@", "--lr", "1e-46"}, 2, {"--lr", "from 1.17549e-38 to 3.40282e+38", "\"1e-46\""}, NULL},
+    {"--lr 1e-40 (a denormal float)", good_data, {"train", "--data", "@", "--lr", "1e-40"}, 2, {"--lr", "from 1.17549e-38", "\"1e-40\""}, NULL},
+    {"--lr-gamma 1e39 (above a float's range)", good_data, {"train", "--data", "@", "--lr-gamma", "1e39"}, 2, {"--lr-gamma", "to 3.40282e+38", "\"1e39\""}, NULL},
+    {"--momentum 1e-46", good_data, {"train", "--data", "@", "--momentum", "1e-46"}, 2, {"--momentum", "0 or a positive number from 1.17549e-38", "\"1e-46\""}, NULL},
+    {"--lr ' 0.1'", good_data, {"train", "--data", "@", "--lr", " 0.1"}, 2, {"--lr", "\" 0.1\""}, NULL},
+    {"--lr +0.1", good_data, {"train", "--data", "@", "--lr", "+0.1"}, 2, {"--lr", "\"+0.1\""}, NULL},
+    {"--lr 0x1p-3 (hex)", good_data, {"train", "--data", "@", "--lr", "0x1p-3"}, 2, {"--lr", "\"0x1p-3\""}, NULL},
+    {"--weight-decay infinity", good_data, {"train", "--data", "@", "--weight-decay", "infinity"}, 2, {"--weight-decay", "\"infinity\""}, NULL},
+    /* booleans: a next argument is theirs only when it is true/false/1/0 */
+    {"--quiet maybe", good_data, {"train", "--data", "@", "--quiet", "maybe"}, 2, {"unexpected argument", "\"maybe\""}, NULL},
+    {"--graph=yes", good_data, {"train", "--data", "@", "--graph=yes"}, 2, {"--graph", "expected true or false", "\"yes\""}, NULL},
+    /* a control character in a value is shown escaped, on one line */
+    {"newline in a --net spec", good_data, {"train", "--data", "@", "--net", "fc10,\nsoftmax"}, 2, {"--net", "\"fc10,\\nsoftmax\"", "unknown layer"}, NULL},
+    {"newline in a --net name", good_data, {"train", "--data", "@", "--net", "mlp\n3"}, 2, {"unknown network", "\"mlp\\n3\""}, NULL},
+    {"tab and escape in --device", good_data, {"train", "--data", "@", "--device", "c\tpu\x1b"}, 2, {"--device", "\"c\\tpu\\x1b\""}, NULL},
+    {"newline in --normalize", good_data, {"train", "--data", "@", "--normalize", "st\nd"}, 2, {"--normalize", "\"st\\nd\""}, NULL},
+    {"carriage return in a number", good_data, {"train", "--data", "@", "--epochs", "3\r"}, 2, {"--epochs", "\"3\\r\""}, NULL},
+    {"newline in an unknown flag", good_data, {"train", "--data", "@", "--bo\ngus", "1"}, 2, {"unknown flag --bo\\ngus"}, NULL},
+    {"terminal escape in a stray argument", good_data, {"train", "--data", "@", "\x1b[31mred"}, 2, {"unexpected argument", "\"\\x1b[31mred\""}, NULL},
+    {"newline in an unknown command", good_data, {"fl\ny"}, 2, {"unknown command", "\"fl\\ny\""}, NULL},
+    {"newline in a missing --data folder", good_data, {"train", "--data", "@/no\nsuch", "--log", "", "--device", "cpu"}, 1, {"no\\nsuch", "make data"}, NULL},
+    {"newline in --log's missing folder", good_data, {"train", "--data", "@", "--log", "@/mis\nsing/x.csv"}, 1, {"--log", "mis\\nsing", "does not exist"}, NULL},
+    {"--log-every +5", good_data, {"train", "--data", "@", "--log-every", "+5"}, 2, {"--log-every", "\"+5\""}, NULL},
+    {"--csv-every ' 1'", good_data, {"train", "--data", "@", "--csv-every", " 1"}, 2, {"--csv-every", "\" 1\""}, NULL},
+    {"--train-limit 1e3 (an exponent in a whole number)", good_data, {"train", "--data", "@", "--train-limit", "1e3"}, 2, {"--train-limit", "\"1e3\""}, NULL},
+    {"--lr-step 0x10", good_data, {"train", "--data", "@", "--lr-step", "0x10"}, 2, {"--lr-step", "\"0x10\""}, NULL},
+    {"--seed 1.0", good_data, {"train", "--data", "@", "--seed", "1.0"}, 2, {"--seed", "\"1.0\""}, NULL},
+    {"--lr 1e-38 (just below a float's normal range)", good_data, {"train", "--data", "@", "--lr", "1e-38"}, 2, {"--lr", "from 1.17549e-38", "\"1e-38\""}, NULL},
+    {"--weight-decay ' 0'", good_data, {"train", "--data", "@", "--weight-decay", " 0"}, 2, {"--weight-decay", "\" 0\""}, NULL},
+    {"--quiet=' true'", good_data, {"train", "--data", "@", "--quiet= true"}, 2, {"--quiet", "expected true or false", "\" true\""}, NULL},
+    {"eval --batch ' 500'", good_data, {"eval", "--model", "@/m.ckpt", "--data", "@", "--batch", " 500"}, 2, {"--batch", "\" 500\""}, NULL},
+    {"visualize --threads 2000", good_data, {"visualize", "--model", "@/m.ckpt", "--out", "@/o", "--threads", "2000"}, 2, {"--threads", "to 1024", "\"2000\""}, NULL},
+    {"summary --net with a control character", good_data, {"summary", "--net", "\x01" "fc10"}, 2, {"unknown network", "\"\\x01fc10\""}, NULL},
+    {"visualize --digits with a newline", good_data, {"visualize", "--model", "@/m.ckpt", "--out", "@/o", "--digits", "1\n2"}, 2, {"--digits", "\"1\\n2\""}, NULL},
+    {"eval --model with a newline, missing", good_data, {"eval", "--model", "@/no\nsuch.ckpt", "--data", "@", "--device", "cpu"}, 1, {"no\\nsuch.ckpt", "cannot open"}, NULL},
+    {"predict: an image path with a newline, missing", good_data, {"predict", "--model", "@/m.ckpt", "@/no\npic.png"}, 1, {"no\\npic.png", "cannot open"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -55,5 +104,17 @@ HOSTILE_CASE(hostile_flags, 16) HOSTILE_CASE(hostile_flags, 17) HOSTILE_CASE(hos
 HOSTILE_CASE(hostile_flags, 20) HOSTILE_CASE(hostile_flags, 21) HOSTILE_CASE(hostile_flags, 22) HOSTILE_CASE(hostile_flags, 23)
 HOSTILE_CASE(hostile_flags, 24) HOSTILE_CASE(hostile_flags, 25) HOSTILE_CASE(hostile_flags, 26) HOSTILE_CASE(hostile_flags, 27)
 HOSTILE_CASE(hostile_flags, 28) HOSTILE_CASE(hostile_flags, 29) HOSTILE_CASE(hostile_flags, 30) HOSTILE_CASE(hostile_flags, 31)
+HOSTILE_CASE(hostile_flags, 32) HOSTILE_CASE(hostile_flags, 33) HOSTILE_CASE(hostile_flags, 34) HOSTILE_CASE(hostile_flags, 35)
+HOSTILE_CASE(hostile_flags, 36) HOSTILE_CASE(hostile_flags, 37) HOSTILE_CASE(hostile_flags, 38) HOSTILE_CASE(hostile_flags, 39)
+HOSTILE_CASE(hostile_flags, 40) HOSTILE_CASE(hostile_flags, 41) HOSTILE_CASE(hostile_flags, 42) HOSTILE_CASE(hostile_flags, 43)
+HOSTILE_CASE(hostile_flags, 44) HOSTILE_CASE(hostile_flags, 45) HOSTILE_CASE(hostile_flags, 46) HOSTILE_CASE(hostile_flags, 47)
+HOSTILE_CASE(hostile_flags, 48) HOSTILE_CASE(hostile_flags, 49) HOSTILE_CASE(hostile_flags, 50) HOSTILE_CASE(hostile_flags, 51)
+HOSTILE_CASE(hostile_flags, 52) HOSTILE_CASE(hostile_flags, 53) HOSTILE_CASE(hostile_flags, 54) HOSTILE_CASE(hostile_flags, 55)
+HOSTILE_CASE(hostile_flags, 56) HOSTILE_CASE(hostile_flags, 57) HOSTILE_CASE(hostile_flags, 58) HOSTILE_CASE(hostile_flags, 59)
+HOSTILE_CASE(hostile_flags, 60) HOSTILE_CASE(hostile_flags, 61) HOSTILE_CASE(hostile_flags, 62) HOSTILE_CASE(hostile_flags, 63)
+HOSTILE_CASE(hostile_flags, 64) HOSTILE_CASE(hostile_flags, 65) HOSTILE_CASE(hostile_flags, 66) HOSTILE_CASE(hostile_flags, 67)
+HOSTILE_CASE(hostile_flags, 68) HOSTILE_CASE(hostile_flags, 69) HOSTILE_CASE(hostile_flags, 70) HOSTILE_CASE(hostile_flags, 71)
+HOSTILE_CASE(hostile_flags, 72) HOSTILE_CASE(hostile_flags, 73) HOSTILE_CASE(hostile_flags, 74) HOSTILE_CASE(hostile_flags, 75)
+HOSTILE_CASE(hostile_flags, 76) HOSTILE_CASE(hostile_flags, 77) HOSTILE_CASE(hostile_flags, 78) HOSTILE_CASE(hostile_flags, 79)
 
-Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 32, "add HOSTILE_CASE() lines"); }
+Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 80, "add HOSTILE_CASE() lines"); }

@@ -1,0 +1,26 @@
+/* Text shown to people: error lines that stay one line whatever a flag's
+ * value holds, and paths written as shell words. */
+#ifndef CNN_TEXT_OUT_H
+#define CNN_TEXT_OUT_H
+
+#include <stddef.h>
+
+/* s with every control character (bytes below 0x20, and 0x7f) written as an
+ * escape: \n, \r, \t, else \xNN; other bytes as they are. Writes at most len
+ * bytes to out, NUL included (a longer text is cut short); returns out. */
+char *text_escape_controls(const char *s, char *out, size_t len);
+
+/* fmt, formatted, as one line on stderr: the control characters that values
+ * bring in (a newline in --net) are escaped, and a newline ends it. */
+void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Room for any path (PATH_MAX, 4096) as a shell word: each byte at most 4. */
+#define SHELL_WORD_MAX (4 * 4096 + 3)
+
+/* s as one shell word, for a command line the user may paste: as it is when
+ * no shell treats any of its characters specially, else in single quotes
+ * with each ' written as '\''. Returns 0, or -1 when it does not fit in len
+ * bytes (out then holds "" ). */
+int shell_quote(const char *s, char *out, size_t len);
+
+#endif

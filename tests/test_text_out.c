@@ -1,0 +1,73 @@
+/* Escaped error lines and shell words, called directly; sh reads the words. */
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "text_out.h"
+
+Test(text_out, control_characters_are_escaped)
+{
+    char out[64];
+    cr_assert_str_eq(text_escape_controls("a\nb\tc\rd\x1b[0m\x7f" "e\\f \xc3\xa9", out, sizeof out),
+                     "a\\nb\\tc\\rd\\x1b[0m\\x7f" "e\\f \xc3\xa9");
+    /* cut short, never in the middle of an escape */
+    cr_assert_str_eq(text_escape_controls("ab\ncd", out, 4), "ab");
+    cr_assert_str_eq(text_escape_controls("abcdef", out, 4), "abc");
+}
+
+Test(text_out, an_error_is_one_line_whatever_its_values_hold, .init = cr_redirect_stderr)
+{
+    print_error("cnn x: --net: unknown network \"%s\"", "mlp\n3\r\x1b");
+    fflush(stderr);
+    cr_assert_stderr_eq_str("cnn x: --net: unknown network \"mlp\\n3\\r\\x1b\"\n");
+}
+
+/* ---- shell words ---- */
+
+/* What sh makes of the word: the one argument it passes to printf. */
+static void expect_shell_reads(const char *word, const char *want)
+{
+    char cmd[1024], got[512] = "";
+    snprintf(cmd, sizeof cmd, "printf '%%s' %s", word);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(got, 1, sizeof got - 1, p);
+    got[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "sh failed on: %s", cmd);
+    cr_assert_str_eq(got, want, "sh read the word %s as \"%s\"", word, got);
+}
+
+Test(shell_quote, plain_words_stay_as_they_are)
+{
+    char out[64];
+    cr_assert_eq(shell_quote("runs/run-1_a.ckpt", out, sizeof out), 0);
+    cr_assert_str_eq(out, "runs/run-1_a.ckpt");
+    cr_assert_eq(shell_quote("data/mnist", out, sizeof out), 0);
+    cr_assert_str_eq(out, "data/mnist");
+}
+
+Test(shell_quote, spaces_quotes_and_specials_are_quoted)
+{
+    const char *paths[] = {"my run.ckpt", "it's", "a'b'c", "$HOME/x", "*", "a;b", "`x`",
+                           "~/r", "a\"b\\c", "", "!x", "a\tb"};
+    const char *want[] = {"'my run.ckpt'", "'it'\\''s'", "'a'\\''b'\\''c'", "'$HOME/x'", "'*'",
+                          "'a;b'", "'`x`'", "'~/r'", "'a\"b\\c'", "''", "'!x'", "'a\tb'"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char out[64];
+        cr_assert_eq(shell_quote(paths[i], out, sizeof out), 0);
+        cr_assert_str_eq(out, want[i], "%s", paths[i]);
+        expect_shell_reads(out, paths[i]);
+    }
+}
+
+Test(shell_quote, too_small_a_buffer_fails)
+{
+    char out[8];
+    cr_assert_eq(shell_quote("abcdefgh", out, sizeof out), -1);
+    cr_assert_str_eq(out, "");
+    cr_assert_eq(shell_quote("a b c d", out, sizeof out), -1);
+    cr_assert_eq(shell_quote("a b c", out, sizeof out), 0);
+    cr_assert_str_eq(out, "'a b c'");
+}
