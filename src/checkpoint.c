@@ -17,6 +17,9 @@
 
 static const char MAGIC[8] = {'C', 'N', 'N', 'C', 'K', 'P', 'T', 0};
 
+#define STRINGIFY(x) #x
+#define STR(x) STRINGIFY(x)
+
 /* Format 2's fixed header: magic, version, section count, file length. */
 #define HEADER_BYTES 24
 /* a section's tag and length */
@@ -24,7 +27,7 @@ static const char MAGIC[8] = {'C', 'N', 'N', 'C', 'K', 'P', 'T', 0};
 /* more sections than any writer makes is damage, not a file to walk */
 #define MAX_SECTIONS 64
 /* Format 1: the bytes from the spec's end to the parameter count's end */
-#define V1_FIELDS_BYTES 96
+#define V1_FIELDS_BYTES 88
 
 enum section_tag {
     SEC_NETWORK = 1,
@@ -230,7 +233,7 @@ static const char *settings_problem(const checkpoint_meta *m)
         m->classes < 1 || m->classes > 256)
         return "the input shape or the class count";
     if (m->batch < 1) return "a batch below 1";
-    if (m->batch > CHECKPOINT_MAX_BATCH) return "a batch above 16777216";
+    if (m->batch > CHECKPOINT_MAX_BATCH) return "a batch above " STR(CHECKPOINT_MAX_BATCH);
     if (m->epochs < 1 || m->epochs > CHECKPOINT_MAX_EPOCHS || m->epochs_done < 0 ||
         m->epochs_done > m->epochs)
         return "the epoch counts";
@@ -250,11 +253,12 @@ static const char *settings_problem(const checkpoint_meta *m)
     }
     if (m->train_count < 1 || m->train_count > CHECKPOINT_MAX_SAMPLES || m->train_limit < 0)
         return "the training set's size or --train-limit";
-    /* steps done lie in the epoch "epochs done" (0-based), or end the last */
+    /* steps done lie in the epoch "epochs done" (0-based): at its first step,
+     * or later in it when an interrupt stopped that epoch part way */
     uint64_t used = (uint64_t)samples_used(m->train_count, m->train_limit);
     uint64_t per_epoch = (used + (uint64_t)m->batch - 1) / (uint64_t)m->batch;
     uint64_t first = (uint64_t)m->epochs_done * per_epoch;
-    if (m->steps_done < first || m->steps_done - first >= per_epoch + (m->epochs_done == m->epochs))
+    if (m->steps_done < first || m->steps_done - first >= per_epoch)
         return "the steps done (they do not fall in the epochs done)";
     return NULL;
 }
