@@ -156,8 +156,9 @@ static void write_idx(void)
     put_file(d, "bad-zip.idx1", "PK\003\004\024\000\000\000", 8);
 }
 
-static void save_ckpt(const char *name, const char *spec, int c, int h, int w, int classes,
-                      long n)
+/* The settings every seed checkpoint holds: 2 of 30 epochs done, 1000
+ * steps per epoch (50000 samples, batch 50). */
+static checkpoint_meta seed_meta(const char *spec, int c, int h, int w, int classes)
 {
     checkpoint_meta m;
     memset(&m, 0, sizeof m);
@@ -179,11 +180,25 @@ static void save_ckpt(const char *name, const char *spec, int c, int h, int w, i
     m.rng_state = 0x9e3779b97f4a7c15ull;
     m.input_scale = 1.0f / 255;
     m.input_shift = 0;
-    float *p = malloc(sizeof(float) * (n ? n : 1)), *q = malloc(sizeof(float) * (n ? n : 1));
-    for (long i = 0; i < n; i++) {
-        p[i] = (float)(i % 7) * 0.125f - 0.25f;
-        q[i] = (float)(i % 5) * -0.0625f;
-    }
+    m.train_count = 50000;
+    m.train_limit = 0;
+    m.labels_crc = 0x1a2b3c4du;
+    return m;
+}
+
+static float *seed_values(long n, int momentum)
+{
+    float *v = malloc(sizeof(float) * (n ? n : 1));
+    for (long i = 0; i < n; i++)
+        v[i] = momentum ? (float)(i % 5) * -0.0625f : (float)(i % 7) * 0.125f - 0.25f;
+    return v;
+}
+
+static void save_ckpt(const char *name, const char *spec, int c, int h, int w, int classes,
+                      long n)
+{
+    checkpoint_meta m = seed_meta(spec, c, h, w, classes);
+    float *p = seed_values(n, 0), *q = seed_values(n, 1);
     char path[2048], err[4400];
     path_of(path, sizeof path, "checkpoint", name);
     if (checkpoint_save(path, &m, p, q, n, err, sizeof err) != 0) {
@@ -194,12 +209,109 @@ static void save_ckpt(const char *name, const char *spec, int c, int h, int w, i
     free(q);
 }
 
+static unsigned char *le32_put(unsigned char *q, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        q[i] = (unsigned char)(v >> (8 * i));
+    return q + 4;
+}
+
+static unsigned char *le64_put(unsigned char *q, uint64_t v)
+{
+    return le32_put(le32_put(q, (uint32_t)v), (uint32_t)(v >> 32));
+}
+
+static uint32_t f32_bits(float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    return v;
+}
+
+/* A format 1 file (include/checkpoint.h's layout; no CRC yet) into b;
+ * returns its size. */
+static size_t v1_bytes(unsigned char *b, const char *spec, int c, int h, int w, int classes,
+                       long n)
+{
+    checkpoint_meta m = seed_meta(spec, c, h, w, classes);
+    float *p = seed_values(n, 0), *mo = seed_values(n, 1);
+    size_t sl = strlen(spec);
+    unsigned char *q = b;
+    memcpy(q, "CNNCKPT", 8);
+    q = le32_put(q + 8, 1);
+    q = le32_put(q, (uint32_t)sl);
+    memcpy(q, spec, sl);
+    q += sl;
+    uint32_t ints[] = {c, h, w, classes, f32_bits(m.lr), f32_bits(m.lr_gamma),
+                       f32_bits(m.momentum), f32_bits(m.weight_decay), m.lr_step, m.batch,
+                       m.epochs, m.epochs_done};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        q = le32_put(q, ints[i]);
+    q = le64_put(le64_put(le64_put(q, m.steps_done), m.seed), m.rng_state);
+    q = le32_put(le32_put(q, f32_bits(m.input_scale)), f32_bits(m.input_shift));
+    q = le64_put(q, (uint64_t)n);
+    for (long i = 0; i < n; i++)
+        q = le32_put(q, f32_bits(p[i]));
+    for (long i = 0; i < n; i++)
+        q = le32_put(q, f32_bits(mo[i]));
+    free(p);
+    free(mo);
+    return (size_t)(q - b) + 4;
+}
+
 static void put_with_crc(const char *name, unsigned char *data, size_t size)
 {
     uint32_t crc = (uint32_t)crc32(0L, data, (uInt)(size - 4));
     for (int i = 0; i < 4; i++)
         data[size - 4 + i] = (unsigned char)(crc >> (8 * i));
     put_file("checkpoint", name, data, size);
+}
+
+/* Format 1 seeds: good ones and the old broken ones. */
+static void write_v1_checkpoints(void)
+{
+    unsigned char b[4096];
+    size_t n = v1_bytes(b, "fc2,softmax", 1, 2, 2, 2, 10);
+    put_with_crc("v1-fc2-1x2x2.ckpt", b, n);
+    put_with_crc("v1-conv-1x4x4.ckpt", b, v1_bytes(b, "conv2k3p1,relu,avgpool2,fc3,softmax", 1, 4, 4, 3, 47));
+    n = v1_bytes(b, "fc2,softmax", 1, 2, 2, 2, 10);
+    b[12] = 0xff; /* spec length 255: runs into the fields after it */
+    put_with_crc("v1-bad-spec-length.ckpt", b, n);
+    b[12] = 11;
+    b[n - 4 - 80 - 8] = 11; /* parameter count 11 instead of 10 */
+    put_with_crc("v1-bad-param-count.ckpt", b, n);
+    b[n - 4 - 80 - 8] = 10;
+    memcpy(b + n - 4 - 40, "\x00\x00\xc0\x7f", 4); /* momentum value 0: NaN */
+    put_with_crc("v1-bad-nan.ckpt", b, n);
+}
+
+/* A format 2 file rebuilt from c's sections: `drop` left out, `twice`
+ * written twice, `extra_tag` (with 4 bytes) appended when not 0. */
+static void put_rebuilt(const char *name, const unsigned char *c, size_t n, uint32_t drop,
+                        uint32_t twice, uint32_t extra_tag)
+{
+    unsigned char *b = malloc(2 * n + 64), *q = b + 24;
+    uint32_t count = 0;
+    for (size_t at = 24; at + 12 <= n - 4;) {
+        uint32_t tag = c[at] | (uint32_t)c[at + 1] << 8 | (uint32_t)c[at + 2] << 16 |
+                       (uint32_t)c[at + 3] << 24;
+        size_t whole = 12 + (c[at + 4] | (size_t)c[at + 5] << 8 | (size_t)c[at + 6] << 16);
+        for (int k = tag == twice ? 2 : tag == drop ? 0 : 1; k > 0; k--, count++) {
+            memcpy(q, c + at, whole);
+            q += whole;
+        }
+        at += whole;
+    }
+    if (extra_tag) {
+        q = le64_put(le32_put(q, extra_tag), 4);
+        q = le32_put(q, 0xabcdef01u);
+        count++;
+    }
+    size_t size = (size_t)(q - b) + 4;
+    memcpy(b, c, 12);
+    le64_put(le32_put(b + 12, count), size);
+    put_with_crc(name, b, size);
+    free(b);
 }
 
 static void write_checkpoints(void)
@@ -209,7 +321,10 @@ static void write_checkpoints(void)
     save_ckpt("conv-1x4x4.ckpt", "conv2k3p1,relu,avgpool2,fc3,softmax", 1, 4, 4, 3, 47);
     save_ckpt("fc10-wrong-count.ckpt", "fc10,euclid", 1, 28, 28, 10, 50); /* fc10 needs 7850 */
     save_ckpt("empty-spec.ckpt", "", 1, 28, 28, 10, 0);
+    write_v1_checkpoints();
 
+    /* fc2-1x2x2: header 24; network at 24 (12 + 4 + 11 + 24 bytes), schedule
+     * at 75, progress at 115, data at 155, params at 179, momentum at 239 */
     size_t n;
     unsigned char *c = get_file(d, "fc2-1x2x2.ckpt", &n);
     put_file(d, "bad-empty.ckpt", c, 0);
@@ -220,14 +335,36 @@ static void write_checkpoints(void)
     c[n - 10] ^= 0x40;
     put_file(d, "bad-crc.ckpt", c, n);
     c[n - 10] ^= 0x40;
-    c[8] = 2; /* version 2, CRC fixed */
-    put_with_crc("bad-version-2.ckpt", c, n);
-    c[8] = 1;
-    c[12] = 0xff; /* spec length 255: runs into the fields after it */
+    c[8] = 3;
+    put_file(d, "bad-version-flip-bad-crc.ckpt", c, n); /* the CRC not fixed: corrupt */
+    put_with_crc("bad-version-3.ckpt", c, n);           /* the CRC fixed: newer */
+    c[8] = 2;
+    c[16] += 8; /* the file length 8 bytes more */
+    put_with_crc("bad-length.ckpt", c, n);
+    c[16] -= 8;
+    c[36] = 0xff; /* spec length 255: runs past its section */
     put_with_crc("bad-spec-length.ckpt", c, n);
-    c[12] = 11;
-    c[n - 4 - 80 - 8] = 11; /* parameter count 11 instead of 10 */
+    c[36] = 11;
+    c[75 + 12 + 20] = 0xff; /* batch 0x7f0000ff: far above the limit */
+    c[75 + 12 + 23] = 0x7f;
+    put_with_crc("bad-huge-batch.ckpt", c, n);
+    c[75 + 12 + 20] = 50;
+    c[75 + 12 + 23] = 0;
+    c[179 + 12] = 11; /* parameter count 11 instead of 10 */
     put_with_crc("bad-param-count.ckpt", c, n);
+    c[179 + 12] = 10;
+    c[155 + 4] = 0xff; /* the data section's length past the end */
+    put_with_crc("bad-section-past-end.ckpt", c, n);
+    c[155 + 4] = 12;
+    memcpy(c + 179 + 12 + 8 + 4 * 3, "\x00\x00\xc0\x7f", 4); /* parameter 3: NaN */
+    put_with_crc("bad-nan-param.ckpt", c, n);
+    free(c);
+
+    c = get_file(d, "fc2-1x2x2.ckpt", &n);
+    put_rebuilt("optional-section.ckpt", c, n, 0, 0, CHECKPOINT_SECTION_OPTIONAL | 7u);
+    put_rebuilt("bad-required-section.ckpt", c, n, 0, 0, 7u);
+    put_rebuilt("bad-duplicated-section.ckpt", c, n, 0, 4, 0);
+    put_rebuilt("bad-missing-section.ckpt", c, n, 6, 0, 0);
     c[0] = 'X';
     put_file(d, "bad-magic.ckpt", c, n);
     free(c);

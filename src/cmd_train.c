@@ -387,6 +387,26 @@ static void divergence_causes(const train_config *c, int resumed, char *out, siz
             len - strlen(out) - 1);
 }
 
+/* A resumed run must train on the samples the checkpoint was trained on, or
+ * it would repeat or skip some: the same number used and the same labels
+ * (their CRC; the images are not compared). A format 1 checkpoint records no
+ * data: a one-line note says so. */
+static int check_resume_data(const char *path, const checkpoint_meta *meta,
+                             const dataset *train, int train_limit)
+{
+    checkpoint_meta now = {0};
+    char why[512];
+    checkpoint_set_data(&now, train->labels, train->count, train_limit);
+    if (meta->data_unknown) {
+        print_error("cnn train: note: --resume %s: a version 1 checkpoint records no training "
+                    "data, so this run's data cannot be verified against it", path);
+    } else if (!checkpoint_same_data(meta, &now, why, sizeof why)) {
+        print_error("cnn train: --resume %s: %s", path, why);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
@@ -484,6 +504,7 @@ int cmd_train(int argc, char **argv)
     if (!(ops = open_device("train", device, gpu, desc, sizeof desc)) ||
         load_data("train", data_dir, &train, &test))
         goto done;
+    if (*resume && check_resume_data(resume, &meta, &train, c.train_limit)) goto done;
 
     float scale, shift;
     if (*resume) {
@@ -532,8 +553,10 @@ int cmd_train(int argc, char **argv)
     }
     saver sv = {nt, *save ? save : NULL, save_every, {{0}, 1, 28, 28, CNN_CLASSES, c.lr,
                 c.lr_gamma, c.momentum, c.weight_decay, c.lr_step, c.batch, c.epochs, 0, 0,
-                c.seed, 0, scale, shift}, 0, 0, (int)env_long("CNN_TEST_FAIL_SAVE_AT_EPOCH")};
+                c.seed, 0, scale, shift, 0, 0, 0, 0, 0}, 0, 0,
+                (int)env_long("CNN_TEST_FAIL_SAVE_AT_EPOCH")};
     snprintf(sv.meta.spec, sizeof sv.meta.spec, "%s", spec.text);
+    checkpoint_set_data(&sv.meta, train.labels, train.count, c.train_limit);
     c.on_epoch = on_epoch;
     c.on_epoch_ctx = &sv;
     c.stop = &stop_requests;

@@ -3,6 +3,7 @@
  * Everything a header claims is checked before anything is allocated: raw files against
  * their size on disk, gzip files by growing the buffer only as real data arrives. */
 #include "data.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,24 +116,13 @@ int idx_read(const char *path, int expect_ndim, idx_file *out, char *err, size_t
         return -1;
     }
 
-    /* not blocking: a FIFO is refused below rather than waited on */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
+    int fd = file_open_input(path, "data file", err, errlen); /* a FIFO: refused at once */
+    if (fd < 0) return -1;
     if (fstat(fd, &st) != 0) {
         set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
-    if (!S_ISREG(st.st_mode)) { /* a size check needs a plain file */
-        set_err(err, errlen, "%s: cannot read: %s", path,
-                S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
-        close(fd);
-        return -1;
-    }
-    fcntl(fd, F_SETFL, O_RDONLY); /* a regular file: reads wait again */
     if (st.st_size == 0) {
         set_err(err, errlen, "%s: empty file", name);
         close(fd);

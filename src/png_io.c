@@ -1,6 +1,7 @@
 /* Greyscale PNG (libpng) and PGM files; see include/png_io.h. */
 #include "png_io.h"
 #include "file_write.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -307,21 +308,8 @@ static int read_pgm(FILE *f, const char *path, int binary, gray_image *out, char
 int image_read_gray(const char *path, gray_image *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    struct stat st;
-    /* not blocking: a FIFO is refused rather than waited on */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: %s, not an image", path,
-                S_ISDIR(st.st_mode) ? "is a folder" : "not a regular file");
-        close(fd);
-        return -1;
-    }
-    fcntl(fd, F_SETFL, O_RDONLY);
+    int fd = file_open_input(path, "image", err, errlen); /* a FIFO: refused at once */
+    if (fd < 0) return -1;
     FILE *f = fdopen(fd, "rb");
     if (!f) {
         set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));

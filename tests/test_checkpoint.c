@@ -139,16 +139,21 @@ static checkpoint_meta sample_meta(void)
     m.batch = 50;
     m.epochs = 30;
     m.epochs_done = 17;
-    m.steps_done = 0x123456789ABCDEF0ull;
+    /* 1200 steps per epoch (60000 / 50): 345 steps into epoch 18 */
+    m.steps_done = 17 * 1200 + 345;
     m.seed = UINT64_MAX;
     m.rng_state = 0x8000000000000001ull;
     m.input_scale = 1.0f / 78.6f;
     m.input_shift = -0.424f;
+    m.train_count = 60000;
+    m.train_limit = 0;
+    m.labels_crc = 0xDEADBEEFu;
     return m;
 }
 
-/* n floats of random bit patterns (NaNs with payloads, infinities, denormals
- * included) after a fixed list of awkward values. */
+/* n finite floats of random bit patterns (denormals included) after a fixed
+ * list of awkward values. NaN and infinity are never written (a checkpoint
+ * holding them is refused). */
 static float *awkward_floats(long n, uint64_t seed)
 {
     static const uint32_t special[] = {
@@ -158,8 +163,6 @@ static float *awkward_floats(long n, uint64_t seed)
         0x00800000u,                          /* smallest normal */
         0x7F7FFFFFu, 0xFF7FFFFFu,             /* +-FLT_MAX */
         0x7F000000u, 0x7E967699u,             /* huge */
-        0x7F800000u, 0xFF800000u,             /* +-inf */
-        0x7FC00000u, 0x7FC12345u, 0xFFFFFFFFu, /* quiet NaNs with payloads */
         0x3F800000u, 0xBF800000u, 0x3EAAAAABu,
     };
     float *p = malloc(sizeof(float) * (size_t)(n ? n : 1));
@@ -168,6 +171,7 @@ static float *awkward_floats(long n, uint64_t seed)
     for (long i = 0; i < n; i++) {
         uint32_t v = (size_t)i < sizeof special / sizeof special[0] ? special[i]
                                                                    : (uint32_t)rng_next(&r);
+        if ((v & 0x7F800000u) == 0x7F800000u) v ^= 0x00800000u; /* NaN or inf: made finite */
         p[i] = bits_float(v);
     }
     return p;
@@ -194,6 +198,9 @@ static void expect_meta_equal(const checkpoint_meta *a, const checkpoint_meta *b
     cr_assert_eq(a->rng_state, b->rng_state);
     cr_assert_eq(float_bits(a->input_scale), float_bits(b->input_scale));
     cr_assert_eq(float_bits(a->input_shift), float_bits(b->input_shift));
+    cr_assert_eq(a->train_count, b->train_count);
+    cr_assert_eq(a->train_limit, b->train_limit);
+    cr_assert_eq(a->labels_crc, b->labels_crc);
 }
 
 /* Saves meta and n awkward parameters and momentum values at path. */
@@ -251,6 +258,8 @@ Test(checkpoint, round_trip_exact_bits, .fini = remove_temp_dir)
     cr_assert_eq(checkpoint_load(path, &got, &gp, &gm, &gn, err, sizeof err), 0, "load: %s", err);
     cr_assert_eq(gn, n, "parameter count %ld, saved %ld", gn, n);
     expect_meta_equal(&got, &m);
+    cr_assert_eq(got.version, 2, "the file's version %d", got.version);
+    cr_assert_eq(got.data_unknown, 0, "a format 2 file records its data");
     cr_assert_not_null(gp);
     cr_assert_not_null(gm);
     for (long i = 0; i < n; i++) {
@@ -267,8 +276,8 @@ Test(checkpoint, round_trip_exact_bits, .fini = remove_temp_dir)
     free(gm);
 }
 
-/* Negative and extreme integers, the longest spec the format allows and an
- * empty parameter list survive too. */
+/* Extreme settings (at the limits a load accepts), the longest spec the
+ * format allows and an empty parameter list survive too. */
 Test(checkpoint, round_trip_edge_meta, .fini = remove_temp_dir)
 {
     char dir[256], path[512];
@@ -278,10 +287,14 @@ Test(checkpoint, round_trip_edge_meta, .fini = remove_temp_dir)
     memset(m.spec, 'x', NET_SPEC_MAX - 1);
     m.spec[NET_SPEC_MAX - 1] = 0;
     m.lr_step = 0;
-    m.epochs = 0x7FFFFFFF;
-    m.epochs_done = 0x7FFFFFFF;
+    m.epochs = CHECKPOINT_MAX_EPOCHS;
+    m.epochs_done = CHECKPOINT_MAX_EPOCHS;
     m.batch = 1;
-    m.steps_done = 0;
+    m.train_count = CHECKPOINT_MAX_SAMPLES;
+    m.train_limit = 0x7FFFFFFF;
+    m.labels_crc = UINT32_MAX;
+    /* every epoch done: 10^8 steps (batch 1) each */
+    m.steps_done = (uint64_t)CHECKPOINT_MAX_EPOCHS * CHECKPOINT_MAX_SAMPLES;
     m.seed = 0;
     m.rng_state = UINT64_MAX;
     m.input_shift = bits_float(0x80000000u);
@@ -299,6 +312,24 @@ Test(checkpoint, round_trip_edge_meta, .fini = remove_temp_dir)
     free(gm);
 }
 
+/* Format 2: the data of the section tagged tag (the first one), its length in
+ * *slen; fails the test when the file has none. */
+static const unsigned char *section_of(const unsigned char *b, size_t len, uint32_t tag,
+                                       size_t *slen)
+{
+    size_t at = 24;
+    while (at + 12 <= len - 4) {
+        uint64_t l = le64(b + at + 4);
+        if (le32(b + at) == tag) {
+            *slen = (size_t)l;
+            return b + at + 12;
+        }
+        at += 12 + (size_t)l;
+    }
+    cr_assert_fail("the file has no section %u", tag);
+    return NULL;
+}
+
 /* The file is laid out exactly as include/checkpoint.h says. */
 Test(checkpoint, documented_layout, .fini = remove_temp_dir)
 {
@@ -313,40 +344,57 @@ Test(checkpoint, documented_layout, .fini = remove_temp_dir)
     size_t len;
     unsigned char *b = read_file(path, &len);
     size_t sl = strlen(m.spec);
-    size_t want = 8 + 4 + 4 + sl + 16 + 16 + 12 + 4 + 24 + 8 + 8 + 8 * (size_t)n + 4;
+    /* header, then six sections of a 12-byte head each, then the CRC */
+    size_t sizes[6] = {4 + sl + 16 + 8, 28, 28, 12, 8 + 4 * (size_t)n, 8 + 4 * (size_t)n};
+    size_t want = 24 + 4;
+    for (int i = 0; i < 6; i++) want += 12 + sizes[i];
     cr_assert_eq(len, want, "the file has %zu bytes, the layout %zu", len, want);
     cr_assert_eq(memcmp(b, "CNNCKPT\0", 8), 0, "magic");
-    cr_assert_eq(le32(b + 8), CHECKPOINT_VERSION);
-    cr_assert_eq(le32(b + 12), sl);
-    cr_assert_eq(memcmp(b + 16, m.spec, sl), 0, "spec text");
-    const unsigned char *q = b + 16 + sl;
+    cr_assert_eq(le32(b + 8), 2u, "version");
+    cr_assert_eq(le32(b + 12), 6u, "section count");
+    cr_assert_eq(le64(b + 16), (uint64_t)len, "file length");
+    /* the sections in the documented order, tags 1 to 6 */
+    size_t at = 24;
+    for (uint32_t tag = 1; tag <= 6; tag++) {
+        cr_assert_eq(le32(b + at), tag, "section %u's tag", tag);
+        cr_assert_eq(le64(b + at + 4), (uint64_t)sizes[tag - 1], "section %u's length", tag);
+        at += 12 + sizes[tag - 1];
+    }
+    cr_assert_eq(at, len - 4);
+
+    const unsigned char *q = b + 24 + 12; /* network */
+    cr_assert_eq(le32(q), sl);
+    cr_assert_eq(memcmp(q + 4, m.spec, sl), 0, "spec text");
+    q += 4 + sl;
     cr_assert_eq(le32(q), 1u);
     cr_assert_eq(le32(q + 4), 28u);
     cr_assert_eq(le32(q + 8), 27u);
     cr_assert_eq(le32(q + 12), 10u);
-    q += 16;
+    cr_assert_eq(le32(q + 16), float_bits(m.input_scale));
+    cr_assert_eq(le32(q + 20), float_bits(m.input_shift));
+    q += 24 + 12; /* schedule */
     cr_assert_eq(le32(q), float_bits(m.lr));
     cr_assert_eq(le32(q + 4), float_bits(m.lr_gamma));
     cr_assert_eq(le32(q + 8), float_bits(m.momentum));
     cr_assert_eq(le32(q + 12), float_bits(m.weight_decay));
-    q += 16;
-    cr_assert_eq(le32(q), 5u);
-    cr_assert_eq(le32(q + 4), 50u);
-    cr_assert_eq(le32(q + 8), 30u);
-    cr_assert_eq(le32(q + 12), 17u, "epochs done");
-    q += 16;
-    cr_assert_eq(le64(q), m.steps_done);
-    cr_assert_eq(le64(q + 8), m.seed);
-    cr_assert_eq(le64(q + 16), m.rng_state);
-    q += 24;
-    cr_assert_eq(le32(q), float_bits(m.input_scale));
-    cr_assert_eq(le32(q + 4), float_bits(m.input_shift));
-    q += 8;
+    cr_assert_eq(le32(q + 16), 5u);
+    cr_assert_eq(le32(q + 20), 50u);
+    cr_assert_eq(le32(q + 24), 30u);
+    q += 28 + 12; /* progress */
+    cr_assert_eq(le32(q), 17u, "epochs done");
+    cr_assert_eq(le64(q + 4), m.steps_done);
+    cr_assert_eq(le64(q + 12), m.seed);
+    cr_assert_eq(le64(q + 20), m.rng_state);
+    q += 28 + 12; /* data */
+    cr_assert_eq(le32(q), 60000u);
+    cr_assert_eq(le32(q + 4), 0u);
+    cr_assert_eq(le32(q + 8), 0xDEADBEEFu);
+    q += 12 + 12; /* params, then momentum */
     cr_assert_eq(le64(q), (uint64_t)n);
-    q += 8;
+    cr_assert_eq(le64(q + 8 + 4 * n + 12), (uint64_t)n);
     for (long i = 0; i < n; i++) {
-        cr_assert_eq(le32(q + 4 * i), float_bits(p[i]), "parameter %ld", i);
-        cr_assert_eq(le32(q + 4 * (n + i)), float_bits(mo[i]), "momentum %ld", i);
+        cr_assert_eq(le32(q + 8 + 4 * i), float_bits(p[i]), "parameter %ld", i);
+        cr_assert_eq(le32(q + 8 + 4 * n + 12 + 8 + 4 * i), float_bits(mo[i]), "momentum %ld", i);
     }
     cr_assert_eq(le32(b + len - 4), crc32_ieee(b, len - 4), "the CRC is not zlib's CRC-32");
     free(b);
@@ -367,6 +415,7 @@ Test(checkpoint, save_leaves_no_tmp, .fini = remove_temp_dir)
     cr_assert(exists(path), "no checkpoint at %s", path);
     cr_assert_not(exists(tmp), "%s was left behind", tmp);
     m.epochs_done = 18;
+    m.steps_done = 18 * 1200;
     save_sample(path, &m, 100); /* over an existing one */
     cr_assert_not(exists(tmp), "%s was left behind by the second save", tmp);
     expect_no_tmp_in(dir);
@@ -555,7 +604,8 @@ Test(checkpoint, refuses_crc_mismatch, .fini = remove_temp_dir)
     temp_path(path, sizeof path, "ck");
     size_t len;
     unsigned char *b = valid_file(path, 500, &len);
-    size_t params_at = len - 4 - 2 * 500 * 4;
+    size_t slen;
+    size_t params_at = (size_t)(section_of(b, len, 5, &slen) - b) + 8;
     b[params_at + 123 * 4 + 1] ^= 0x01; /* one bit of one parameter */
     write_file(path, b, len);
     expect_refusal(path, W("CRC"), "a flipped bit in a parameter");
@@ -628,7 +678,9 @@ Test(checkpoint, refuses_inconsistent_sizes, .fini = remove_temp_dir)
     size_t len;
     unsigned char *orig = valid_file(path, 16, &len);
     unsigned char *b = malloc(len);
-    size_t count_at = len - 4 - 2 * 16 * 4 - 8;
+    size_t slen;
+    size_t count_at = (size_t)(section_of(orig, len, 5, &slen) - orig);
+    size_t spec_len_at = (size_t)(section_of(orig, len, 1, &slen) - orig);
     cr_assert_eq(le64(orig + count_at), 16u);
     static const uint64_t counts[] = {15, 17, 0, 1ull << 61, 1ull << 62, UINT64_MAX,
                                       (UINT64_MAX / 8) + 3};
@@ -646,7 +698,7 @@ Test(checkpoint, refuses_inconsistent_sizes, .fini = remove_temp_dir)
         char why[64];
         snprintf(why, sizeof why, "spec length %u", spec_lens[i]);
         memcpy(b, orig, len);
-        set_le32(b + 12, spec_lens[i]);
+        set_le32(b + spec_len_at, spec_lens[i]);
         fix_crc(b, len);
         write_file(path, b, len);
         expect_refusal(path, W(""), why);
@@ -662,6 +714,411 @@ Test(checkpoint, refuses_folder_and_missing_file, .fini = remove_temp_dir)
     expect_refusal(dir, W(""), "a folder");
     temp_path(path, sizeof path, "does-not-exist");
     expect_refusal(path, W("No such file"), "a missing file");
+}
+
+/* ---- 3b. format 1 files, format 2's sections, values and settings ---- */
+
+static unsigned char *put32(unsigned char *q, uint32_t v)
+{
+    set_le32(q, v);
+    return q + 4;
+}
+
+static unsigned char *put64(unsigned char *q, uint64_t v)
+{
+    set_le64(q, v);
+    return q + 8;
+}
+
+/* A format 1 file, byte for byte as include/checkpoint.h documents it (the
+ * writer of earlier builds), with a correct CRC. */
+static void write_v1(const char *path, const checkpoint_meta *m, const float *p,
+                     const float *mo, long n)
+{
+    size_t sl = strlen(m->spec), len = 16 + sl + 88 + 8 * (size_t)n + 4;
+    unsigned char *b = calloc(1, len), *q = b;
+    cr_assert_not_null(b);
+    memcpy(q, "CNNCKPT\0", 8);
+    q = put32(q + 8, 1);
+    q = put32(q, (uint32_t)sl);
+    memcpy(q, m->spec, sl);
+    q += sl;
+    q = put32(q, (uint32_t)m->in_c); q = put32(q, (uint32_t)m->in_h);
+    q = put32(q, (uint32_t)m->in_w); q = put32(q, (uint32_t)m->classes);
+    q = put32(q, float_bits(m->lr)); q = put32(q, float_bits(m->lr_gamma));
+    q = put32(q, float_bits(m->momentum)); q = put32(q, float_bits(m->weight_decay));
+    q = put32(q, (uint32_t)m->lr_step); q = put32(q, (uint32_t)m->batch);
+    q = put32(q, (uint32_t)m->epochs); q = put32(q, (uint32_t)m->epochs_done);
+    q = put64(q, m->steps_done); q = put64(q, m->seed); q = put64(q, m->rng_state);
+    q = put32(q, float_bits(m->input_scale)); q = put32(q, float_bits(m->input_shift));
+    q = put64(q, (uint64_t)n);
+    for (long i = 0; i < n; i++) q = put32(q, float_bits(p[i]));
+    for (long i = 0; i < n; i++) q = put32(q, float_bits(mo[i]));
+    cr_assert_eq((size_t)(q - b), len - 4);
+    fix_crc(b, len);
+    write_file(path, b, len);
+    free(b);
+}
+
+Test(checkpoint, version_1_file_loads_without_data, .fini = remove_temp_dir)
+{
+    char dir[256], path[512];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    temp_path(path, sizeof path, "v1");
+    const long n = 300;
+    checkpoint_meta m = sample_meta();
+    float *p = awkward_floats(n, 21), *mo = awkward_floats(n, 22);
+    write_v1(path, &m, p, mo, n);
+
+    checkpoint_meta got;
+    float *gp, *gm;
+    long gn;
+    char err[ERRLEN] = "";
+    cr_assert_eq(checkpoint_load(path, &got, &gp, &gm, &gn, err, sizeof err), 0, "load: %s", err);
+    cr_assert_eq(got.version, 1);
+    cr_assert_eq(got.data_unknown, 1, "a format 1 file records no data");
+    cr_assert_eq(got.train_count, 0);
+    m.train_count = 0;
+    m.labels_crc = 0;
+    expect_meta_equal(&got, &m);
+    cr_assert_eq(gn, n);
+    cr_assert_eq(memcmp(gp, p, sizeof(float) * n), 0, "parameters");
+    cr_assert_eq(memcmp(gm, mo, sizeof(float) * n), 0, "momentum");
+    /* a format 1 file matches any data: it has none to compare */
+    checkpoint_meta now = sample_meta();
+    char why[512] = "";
+    cr_assert_eq(checkpoint_same_data(&got, &now, why, sizeof why), 1, "%s", why);
+    free(gp);
+    free(gm);
+
+    /* and is checked like format 2: CRC, size, values */
+    size_t len;
+    unsigned char *b = read_file(path, &len);
+    b[len / 2] ^= 0x04;
+    write_file(path, b, len);
+    expect_refusal(path, W("corrupt", "CRC"), "format 1, a flipped bit");
+    b[len / 2] ^= 0x04;
+    write_file(path, b, len - 9);
+    expect_refusal(path, W("cut short"), "format 1 cut short");
+    b[8] = 3; /* the version damaged, the CRC not fixed: damage, not "newer" */
+    write_file(path, b, len);
+    expect_refusal(path, W("corrupt"), "format 1 with version 3 and a bad CRC");
+    free(b);
+    p[7] = bits_float(0x7FC00000u);
+    write_v1(path, &m, p, mo, n);
+    expect_refusal(path, W("not finite", "parameter 7", "NaN"), "format 1 with a NaN");
+    free(p);
+    free(mo);
+}
+
+/* A flipped version byte under a CRC that no longer matches is damage: never
+ * "written by a newer cnn". */
+Test(checkpoint, damaged_version_is_corrupt_not_newer, .fini = remove_temp_dir)
+{
+    char dir[256], path[512];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    temp_path(path, sizeof path, "ck");
+    size_t len;
+    unsigned char *b = valid_file(path, 20, &len);
+    static const uint32_t versions[] = {3, 0, 1, 0x02000002u, 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        char why[64], err[ERRLEN];
+        snprintf(why, sizeof why, "version %u, CRC not fixed", versions[i]);
+        set_le32(b + 8, versions[i]);
+        write_file(path, b, len);
+        expect_refusal(path, W("corrupt"), why);
+        checkpoint_meta m;
+        float *p, *mo;
+        long n;
+        cr_assert_neq(checkpoint_load(path, &m, &p, &mo, &n, err, sizeof err), 0);
+        cr_assert_null(strstr(err, "newer"), "%s: called newer: %s", why, err);
+    }
+    free(b);
+}
+
+/* fc8,relu,fc10,softmax on 1x28x28: 6272 + 8 weights and biases in layer 1,
+ * 80 + 10 in layer 3. */
+#define SMALL_NET "fc8,relu,fc10,softmax"
+#define SMALL_NET_PARAMS (784L * 8 + 8 + 80 + 10)
+
+static void save_small_net(const char *path)
+{
+    checkpoint_meta m = sample_meta();
+    snprintf(m.spec, sizeof m.spec, "%s", SMALL_NET);
+    m.in_w = 28;
+    float *p = calloc(SMALL_NET_PARAMS, sizeof(float));
+    cr_assert_not_null(p);
+    for (long i = 0; i < SMALL_NET_PARAMS; i++) p[i] = (float)(i % 13) * 0.01f;
+    char err[ERRLEN] = "";
+    cr_assert_eq(checkpoint_save(path, &m, p, p, SMALL_NET_PARAMS, err, sizeof err), 0, "%s", err);
+    free(p);
+}
+
+/* Sets float i of the params (tag 5) or momentum (tag 6) section to bits,
+ * fixing the CRC: only the value is wrong. */
+static void set_value(const char *path, uint32_t tag, long i, uint32_t bits)
+{
+    size_t len, slen;
+    unsigned char *b = read_file(path, &len);
+    unsigned char *values = (unsigned char *)section_of(b, len, tag, &slen) + 8;
+    set_le32(values + 4 * i, bits);
+    fix_crc(b, len);
+    write_file(path, b, len);
+    free(b);
+}
+
+Test(checkpoint, refuses_values_not_finite_naming_the_layer, .fini = remove_temp_dir)
+{
+    char dir[256], path[512];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    temp_path(path, sizeof path, "ck");
+    save_small_net(path);
+    set_value(path, 5, 784 * 8 + 8 + 5, 0x7FC00000u); /* layer 3's weight 5 */
+    expect_refusal(path, W("not finite", "weight 5 of layer 3 (fc10)", "NaN"),
+                   "a NaN weight under a good CRC");
+    save_small_net(path);
+    set_value(path, 6, 784 * 8 + 2, 0x7F800000u); /* layer 1's bias 2 */
+    expect_refusal(path, W("not finite", "the momentum of bias 2 of layer 1 (fc8)", "+inf"),
+                   "an infinite momentum value under a good CRC");
+    save_small_net(path);
+    set_value(path, 5, SMALL_NET_PARAMS - 1, 0xFF800000u); /* the last bias */
+    expect_refusal(path, W("bias 9 of layer 3 (fc10)", "-inf"), "-inf in the last bias");
+
+    /* a spec that does not describe the values: named by index */
+    checkpoint_meta m = sample_meta();
+    save_sample(path, &m, 20);
+    set_value(path, 5, 7, 0xFFC00001u);
+    expect_refusal(path, W("not finite", "parameter 7 (of 20)", "NaN"), "a NaN, no layers");
+
+    /* and the writer refuses to write them */
+    float *p = awkward_floats(20, 9);
+    p[3] = bits_float(0x7F800000u);
+    char err[ERRLEN] = "";
+    cr_assert_eq(checkpoint_save(path, &m, p, p, 20, err, sizeof err), -1);
+    cr_assert_not_null(strstr(err, "not finite"), "%s", err);
+    free(p);
+}
+
+/* Settings under a good CRC that would overflow an int or make no sense. */
+Test(checkpoint, refuses_settings_out_of_range, .fini = remove_temp_dir)
+{
+    char dir[256], path[512];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    temp_path(path, sizeof path, "ck");
+    size_t len, slen;
+    unsigned char *orig = valid_file(path, 16, &len);
+    unsigned char *b = malloc(len);
+    size_t schedule = (size_t)(section_of(orig, len, 2, &slen) - orig);
+    size_t progress = (size_t)(section_of(orig, len, 3, &slen) - orig);
+    size_t data = (size_t)(section_of(orig, len, 4, &slen) - orig);
+    size_t network = (size_t)(section_of(orig, len, 1, &slen) - orig);
+    size_t shape = network + 4 + le32(orig + network);
+    static const struct { const char *name; int field; uint64_t value; const char *word; } cases[] = {
+        {"batch 2^31-1", 0, 0x7FFFFFFFu, "batch"},
+        {"batch 2^31", 0, 0x80000000u, "batch"},
+        {"batch 2^32-1", 0, 0xFFFFFFFFu, "batch"},
+        {"batch one above the limit", 0, CHECKPOINT_MAX_BATCH + 1u, "batch"},
+        {"batch 0", 0, 0, "batch"},
+        {"epochs 2^32-1", 1, 0xFFFFFFFFu, "epoch"},
+        {"epochs above the limit", 1, CHECKPOINT_MAX_EPOCHS + 1u, "epoch"},
+        {"lr step 2^31", 2, 0x80000000u, "lr step"},
+        {"steps done 2^63", 3, 1ull << 63, "steps"},
+        {"steps done before the epochs done", 3, 5, "steps"},
+        {"steps done past the epoch", 3, 18 * 1200, "steps"},
+        {"epochs done 2^31", 4, 0x80000000u, "epoch"},
+        {"training set of 0", 5, 0, "training set"},
+        {"training set of 2^31", 5, 0x80000000u, "training set"},
+        {"--train-limit 2^31", 6, 0x80000000u, "train-limit"},
+        {"input 5000 pixels high", 7, 5000, "input shape"},
+        {"input height 2^32-1", 7, 0xFFFFFFFFu, "input shape"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(b, orig, len);
+        uint64_t v = cases[i].value;
+        switch (cases[i].field) {
+        case 0: set_le32(b + schedule + 20, (uint32_t)v); break;
+        case 1: set_le32(b + schedule + 24, (uint32_t)v); break;
+        case 2: set_le32(b + schedule + 16, (uint32_t)v); break;
+        case 3: set_le64(b + progress + 4, v); break;
+        case 4: set_le32(b + progress, (uint32_t)v); break;
+        case 5: set_le32(b + data, (uint32_t)v); break;
+        case 6: set_le32(b + data + 4, (uint32_t)v); break;
+        default: set_le32(b + shape + 4, (uint32_t)v); break;
+        }
+        fix_crc(b, len);
+        write_file(path, b, len);
+        expect_refusal(path, W("impossible settings", cases[i].word), cases[i].name);
+    }
+    /* the writer refuses what the reader would */
+    checkpoint_meta m = sample_meta();
+    m.batch = CHECKPOINT_MAX_BATCH + 1;
+    float v[4] = {0};
+    char err[ERRLEN] = "";
+    cr_assert_eq(checkpoint_save(path, &m, v, v, 4, err, sizeof err), -1, "saved batch 2^24+1");
+    cr_assert_not_null(strstr(err, "batch"), "%s", err);
+    free(b);
+    free(orig);
+}
+
+/* Bytes read by this process so far (/proc/self/io's rchar), or -1. */
+static long long bytes_read_so_far(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    if (!f) return -1;
+    char line[128];
+    long long v = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "rchar: %lld", &v) == 1) break;
+    fclose(f);
+    return v;
+}
+
+/* A 100 MB file that is not a checkpoint (or whose header says another size)
+ * is refused from its first bytes, not read whole. */
+Test(checkpoint, refuses_large_file_without_reading_it, .fini = remove_temp_dir)
+{
+    char dir[256], path[512];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    temp_path(path, sizeof path, "big");
+    const off_t big = 100L << 20;
+    unsigned char head[24] = "CNNCKPT";
+    for (int magic = 0; magic < 2; magic++) {
+        FILE *f = fopen(path, "wb");
+        cr_assert_not_null(f);
+        if (magic) {
+            /* format 2's header, claiming 1000 bytes */
+            set_le32(head + 8, 2);
+            set_le32(head + 12, 6);
+            set_le64(head + 16, 1000);
+            cr_assert_eq(fwrite(head, 1, sizeof head, f), sizeof head);
+        }
+        cr_assert_eq(ftruncate(fileno(f), big), 0, "ftruncate: %s", strerror(errno));
+        fclose(f);
+        long long before = bytes_read_so_far();
+        if (magic)
+            expect_refusal(path, W("corrupt", "1000 bytes", "104857600"), "a 100 MB file, "
+                           "its header saying 1000 bytes");
+        else
+            expect_refusal(path, W("not a cnn checkpoint"), "100 MB of zeros");
+        long long after = bytes_read_so_far();
+        if (before >= 0 && after >= 0)
+            cr_assert_lt(after - before, 1 << 20, "checkpoint_load read %lld bytes of a file "
+                         "it should refuse from its header", after - before);
+    }
+}
+
+/* A valid file's sections (tag, length, data), for rebuilding it. */
+typedef struct { uint32_t tag; size_t len; const unsigned char *data; } section;
+
+static int sections_of(const unsigned char *b, size_t len, section *out, int max)
+{
+    int n = 0;
+    for (size_t at = 24; at + 12 <= len - 4 && n < max; n++) {
+        out[n].tag = le32(b + at);
+        out[n].len = (size_t)le64(b + at + 4);
+        out[n].data = b + at + 12;
+        at += 12 + out[n].len;
+    }
+    return n;
+}
+
+/* A format 2 file of these sections, its header's count and length and its
+ * CRC right (count_delta added to the count). */
+static void write_sections(const char *path, const section *s, int n, int count_delta)
+{
+    size_t len = 24 + 4;
+    for (int i = 0; i < n; i++) len += 12 + s[i].len;
+    unsigned char *b = malloc(len), *q = b;
+    memcpy(q, "CNNCKPT\0", 8);
+    q = put32(q + 8, 2);
+    q = put32(q, (uint32_t)(n + count_delta));
+    q = put64(q, len);
+    for (int i = 0; i < n; i++) {
+        q = put32(q, s[i].tag);
+        q = put64(q, s[i].len);
+        memcpy(q, s[i].data, s[i].len);
+        q += s[i].len;
+    }
+    fix_crc(b, len);
+    write_file(path, b, len);
+    free(b);
+}
+
+static void expect_loads(const char *path, long n, const char *why)
+{
+    checkpoint_meta m;
+    float *p, *mo;
+    long got;
+    char err[ERRLEN] = "";
+    cr_assert_eq(checkpoint_load(path, &m, &p, &mo, &got, err, sizeof err), 0, "%s: %s", why, err);
+    cr_assert_eq(got, n, "%s: %ld parameters", why, got);
+    free(p);
+    free(mo);
+}
+
+Test(checkpoint, sections_unknown_duplicated_missing, .fini = remove_temp_dir)
+{
+    char dir[256], path[512], bad[512];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    temp_path(path, sizeof path, "ck");
+    temp_path(bad, sizeof bad, "bad");
+    size_t len;
+    unsigned char *b = valid_file(path, 30, &len);
+    section s[10];
+    cr_assert_eq(sections_of(b, len, s, 8), 6);
+    static const unsigned char extra[5] = "extra";
+
+    write_sections(bad, s, 6, 0);
+    expect_loads(bad, 30, "the sections rewritten as they were");
+    size_t rebuilt_len;
+    unsigned char *rebuilt = read_file(bad, &rebuilt_len);
+    cr_assert(rebuilt_len == len && memcmp(rebuilt, b, len) == 0, "rebuilding changed the file");
+    free(rebuilt);
+    section moved[6] = {s[5], s[3], s[0], s[4], s[2], s[1]};
+    write_sections(bad, moved, 6, 0);
+    expect_loads(bad, 30, "the sections in another order");
+    s[6] = (section){CHECKPOINT_SECTION_OPTIONAL | 0x42u, sizeof extra, extra};
+    write_sections(bad, s, 7, 0);
+    expect_loads(bad, 30, "an unknown optional section");
+    s[6].len = 0;
+    write_sections(bad, s, 7, 0);
+    expect_loads(bad, 30, "an empty unknown optional section");
+
+    s[6] = (section){0x42u, sizeof extra, extra};
+    write_sections(bad, s, 7, 0);
+    expect_refusal(bad, W("required section", "0x00000042", "newer"), "an unknown required section");
+    s[6] = s[3];
+    write_sections(bad, s, 7, 0);
+    expect_refusal(bad, W("corrupt", "data section appears twice"), "the data section twice");
+    write_sections(bad, s, 5, 0);
+    expect_refusal(bad, W("corrupt", "no momentum section"), "no momentum section");
+    section no_data[5] = {s[0], s[1], s[2], s[4], s[5]};
+    write_sections(bad, no_data, 5, 0);
+    expect_refusal(bad, W("corrupt", "no data section"), "no data section");
+    write_sections(bad, s, 6, 1);
+    expect_refusal(bad, W("corrupt", "counts 7 sections"), "a section count one too many");
+    write_sections(bad, s, 6, -1);
+    expect_refusal(bad, W("corrupt"), "a section count one too few");
+    s[6] = (section){6, s[5].len - 4, s[5].data};
+    section short_momentum[6] = {s[0], s[1], s[2], s[3], s[4], s[6]};
+    write_sections(bad, short_momentum, 6, 0);
+    expect_refusal(bad, W("corrupt", "momentum"), "a momentum section one value short");
+
+    /* a section length past the end, under a good CRC */
+    unsigned char *c = malloc(len);
+    memcpy(c, b, len);
+    size_t slen;
+    size_t data_at = (size_t)(section_of(c, len, 4, &slen) - c);
+    set_le64(c + data_at - 8, 1u << 20);
+    fix_crc(c, len);
+    write_file(bad, c, len);
+    expect_refusal(bad, W("corrupt", "runs past the end"), "a section length past the end");
+    set_le64(c + data_at - 8, UINT64_MAX);
+    fix_crc(c, len);
+    write_file(bad, c, len);
+    expect_refusal(bad, W("corrupt", "runs past the end"), "a section length of 2^64-1");
+    free(c);
+    free(b);
 }
 
 /* ---- running the binary ---- */
@@ -975,6 +1432,100 @@ Test(checkpoint, resume_when_all_epochs_are_done, .fini = remove_temp_dir, .time
     result_free(&r);
 }
 
+/* ---- 4c'. resuming on other data ---- */
+
+/* The checkpoint records the samples it was trained on: a resume on others
+ * (another --train-limit, other labels) would repeat or skip steps. */
+Test(checkpoint, resume_refuses_other_data, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], other[512], a[512], b[512];
+    make_data_dir(dir, sizeof dir);
+    temp_path(a, sizeof a, "A.ck");
+    temp_path(b, sizeof b, "B.ck");
+    result r;
+    TRAIN(&r, dir, "--net", FC_NET, "--epochs", "1", "--batch", "20", "--train-limit", "300",
+          "--save", a);
+    expect_success(&r, "train --train-limit 300");
+    result_free(&r);
+    checkpoint_meta m;
+    long n;
+    load_ok(a, &m, &n);
+    cr_assert_eq(m.train_count, TRAIN_COUNT);
+    cr_assert_eq(m.train_limit, 300);
+
+    TRAIN(&r, dir, "--resume", a, "--epochs", "2", "--train-limit", "200");
+    expect_error(&r, 1, W(a, "300 samples (--train-limit 300", "200 samples (--train-limit 200"),
+                 "resume with --train-limit 200");
+    cr_assert_eq(r.out_len, 0, "it printed before failing:\n%s", r.out);
+    result_free(&r);
+    TRAIN(&r, dir, "--resume", a, "--epochs", "2");
+    expect_error(&r, 1, W("300 samples", "600 samples (--train-limit 0"),
+                 "resume without the --train-limit");
+    result_free(&r);
+
+    /* the same number of samples, other labels */
+    temp_path(other, sizeof other, "other");
+    cr_assert_eq(mkdir(other, 0777), 0);
+    write_block_digits(other, "train", TRAIN_COUNT, 999);
+    write_block_digits(other, "t10k", TEST_COUNT, 202);
+    TRAIN(&r, other, "--resume", a, "--epochs", "2", "--train-limit", "300");
+    expect_error(&r, 1, W("labels CRC"), "resume on other labels");
+    result_free(&r);
+
+    TRAIN(&r, dir, "--resume", a, "--epochs", "2", "--train-limit", "300", "--save", b);
+    expect_success(&r, "resume with the same --train-limit");
+    result_free(&r);
+    /* --train-limit at or above the set's size uses the same samples as none */
+    TRAIN(&r, dir, "--net", FC_NET, "--epochs", "1", "--batch", "20", "--save", a);
+    expect_success(&r, "train on all 600");
+    result_free(&r);
+    TRAIN(&r, dir, "--resume", a, "--epochs", "2", "--train-limit", "1000");
+    expect_success(&r, "resume all 600 with --train-limit 1000");
+    result_free(&r);
+}
+
+/* A format 1 checkpoint resumes like the same state in format 2 (the run
+ * ends in the same bytes), with one note that its data cannot be verified. */
+Test(checkpoint, resume_from_version_1_notes_and_continues, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], b[512], b1[512], c[512], c1[512];
+    make_data_dir(dir, sizeof dir);
+    temp_path(b, sizeof b, "B.ck");
+    temp_path(b1, sizeof b1, "B1.ck");
+    temp_path(c, sizeof c, "C.ck");
+    temp_path(c1, sizeof c1, "C1.ck");
+    result r;
+    TRAIN(&r, dir, "--net", FC_NET, "--epochs", "1", "--batch", "20", "--save", b);
+    expect_success(&r, "train --epochs 1");
+    result_free(&r);
+    checkpoint_meta m;
+    float *p, *mo;
+    long n;
+    char err[ERRLEN];
+    cr_assert_eq(checkpoint_load(b, &m, &p, &mo, &n, err, sizeof err), 0, "%s", err);
+    write_v1(b1, &m, p, mo, n);
+    free(p);
+    free(mo);
+
+    TRAIN(&r, dir, "--resume", b, "--epochs", "2", "--save", c);
+    expect_success(&r, "resume the format 2 checkpoint");
+    result_free(&r);
+    TRAIN(&r, dir, "--resume", b1, "--epochs", "2", "--save", c1);
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 0, "resume a format 1 checkpoint: exit %d: %s", r.status, r.err);
+    cr_assert_eq(strchr(r.err, '\n'), r.err + r.err_len - 1, "not one line on stderr:\n%s", r.err);
+    cr_assert_not_null(strstr(r.err, "note"), "no note: %s", r.err);
+    cr_assert_not_null(strstr(r.err, "version 1"), "the note does not say version 1: %s", r.err);
+    cr_assert_not_null(strstr(r.err, b1), "the note does not name the file: %s", r.err);
+    result_free(&r);
+    expect_same_file(c, c1, "resumed from format 1 vs from format 2");
+
+    RUN(&r, "eval", "--model", b1, "--device", "cpu", "--data", dir);
+    expect_success(&r, "eval of a format 1 checkpoint");
+    result_free(&r);
+}
+
 /* ---- 4d. bad files through the binary ---- */
 
 static void expect_eval_refuses(const char *model, const char *dir, const char *const *want,
@@ -1025,9 +1576,11 @@ Test(checkpoint, binary_refuses_bad_checkpoints, .fini = remove_temp_dir, .timeo
 
     /* intact, but for a network these 28x28 inputs do not fit */
     char spec[] = "fc16,relu,fc10,softmax";
-    size_t sl = le32(b + 12);
+    size_t slen;
+    unsigned char *network = (unsigned char *)section_of(b, len, 1, &slen);
+    size_t sl = le32(network);
     cr_assert_eq(sl, strlen(spec));
-    memcpy(b + 16, "fc16,relu,fc11,softmax", sl);
+    memcpy(network + 4, "fc16,relu,fc11,softmax", sl);
     fix_crc(b, len);
     write_file(bad, b, len);
     expect_eval_refuses(bad, dir, W(bad), "a checkpoint for 11 classes");

@@ -3,9 +3,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "hostile_util.h"
+#include "idx_util.h"
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static void set_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void set_le64(unsigned char *p, uint64_t v)
+{
+    set_le32(p, (uint32_t)v);
+    set_le32(p + 4, (uint32_t)(v >> 32));
+}
 
 #define good_data hostile_good_data
 #define trained hostile_trained
@@ -26,14 +49,175 @@ static void patch_model(const char *d, size_t at, unsigned char value, int fix_c
     write_file(path, b, cut >= 0 ? (size_t)cut : len);
     free(b);
 }
+/* Format 2: the offset of the data of the model's section tagged tag (its
+ * length at offset - 8), walking the sections after the 24-byte header. */
+static size_t section_at(const unsigned char *b, size_t len, uint32_t tag)
+{
+    for (size_t at = 24; at + 12 <= len - 4;) {
+        uint64_t l = le64(b + at + 4);
+        if (le32(b + at) == tag) return at + 12;
+        at += 12 + (size_t)l;
+    }
+    cr_assert_fail("the model has no section %u", tag);
+    return 0;
+}
+
+/* The trained model's bytes, for a setup to change and write back. */
+static unsigned char *model_bytes(const char *d, char *path, size_t pathlen, size_t *len)
+{
+    trained(d);
+    snprintf(path, pathlen, "%s/m.ckpt", d);
+    return read_file(path, len);
+}
+
+static void fix_crc_and_write(const char *path, unsigned char *b, size_t len)
+{
+    uLong crc = crc32(0L, b, (uInt)(len - 4));
+    for (int i = 0; i < 4; i++) b[len - 4 + i] = (unsigned char)(crc >> (8 * i));
+    write_file(path, b, len);
+    free(b);
+}
+
+/* 4 bytes at offset `at` of section tag set to v, the CRC fixed. */
+static void patch_section(const char *d, uint32_t tag, size_t at, uint32_t v)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = model_bytes(d, path, sizeof path, &len);
+    set_le32(b + section_at(b, len, tag) + at, v);
+    fix_crc_and_write(path, b, len);
+}
+
 static void ckpt_bad_magic(const char *d) { patch_model(d, 0, 'X', 0, -1); }
-static void ckpt_newer(const char *d) { patch_model(d, 8, 2, 1, -1); }
-static void ckpt_crc(const char *d) { patch_model(d, 200, 0x77, 0, -1); }
+static void ckpt_newer(const char *d) { patch_model(d, 8, 3, 1, -1); }
+static void ckpt_crc(const char *d) { patch_model(d, 300, 0x77, 0, -1); }
 static void ckpt_truncated(const char *d) { patch_model(d, 0, 'C', 0, 100); }
 static void ckpt_empty(const char *d) { patch_model(d, 0, 'C', 0, 0); }
-/* batch (at 52 + the spec's 21 bytes) set to 0, CRC fixed: a division by
- * zero if trusted */
-static void ckpt_batch0(const char *d) { patch_model(d, 52 + 21, 0, 1, -1); }
+/* batch (the schedule section's u32 at 20) set to 0, CRC fixed: a division
+ * by zero if trusted */
+static void ckpt_batch0(const char *d) { patch_section(d, 2, 20, 0); }
+/* 2^31 - 1: (count + batch - 1) overflows an int if trusted */
+static void ckpt_huge_batch(const char *d) { patch_section(d, 2, 20, 0x7FFFFFFFu); }
+/* fc8,relu,fc10: layer 3's weights start after layer 1's 6272 + 8 values;
+ * the values follow the section's u64 count */
+static void ckpt_nan_weight(const char *d) { patch_section(d, 5, 8 + 4 * (6280 + 3), 0x7FC00000u); }
+static void ckpt_inf_momentum(const char *d) { patch_section(d, 6, 8 + 4 * 6274, 0x7F800000u); }
+/* the version byte flipped (2 to 3), the CRC left: damage, not a newer cnn */
+static void ckpt_version_flip(const char *d) { patch_model(d, 8, 3, 0, -1); }
+/* the data section's length runs 1 MB past the end, CRC fixed */
+static void ckpt_section_past_end(const char *d)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = model_bytes(d, path, sizeof path, &len);
+    set_le64(b + section_at(b, len, 4) - 8, 1u << 20);
+    fix_crc_and_write(path, b, len);
+}
+/* the header's file length 1000 bytes more than the file */
+static void ckpt_longer_header(const char *d)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = model_bytes(d, path, sizeof path, &len);
+    set_le64(b + 16, (uint64_t)len + 1000);
+    fix_crc_and_write(path, b, len);
+}
+
+/* The model with its sections rearranged: the section tagged `drop` left out
+ * (0: none), then `extra_len` bytes of a section tagged extra_tag appended
+ * (extra_tag 0: none; a known tag copies that section again). Header count,
+ * length and CRC are right. */
+static void rebuild_model(const char *d, uint32_t drop, uint32_t extra_tag)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = model_bytes(d, path, sizeof path, &len);
+    unsigned char *out = malloc(2 * len), *q = out + 24;
+    cr_assert_not_null(out);
+    uint32_t count = 0;
+    for (size_t at = 24; at + 12 <= len - 4;) {
+        size_t whole = 12 + (size_t)le64(b + at + 4);
+        uint32_t tag = le32(b + at);
+        if (tag != drop) {
+            memcpy(q, b + at, whole);
+            q += whole;
+            count++;
+        }
+        if (tag == extra_tag) {
+            memcpy(q, b + at, whole);
+            q += whole;
+            count++;
+        }
+        at += whole;
+    }
+    if (extra_tag > 6) {
+        set_le32(q, extra_tag);
+        set_le64(q + 4, 5);
+        memcpy(q + 12, "extra", 5);
+        q += 17;
+        count++;
+    }
+    size_t out_len = (size_t)(q - out) + 4;
+    memcpy(out, b, 12);
+    set_le32(out + 12, count);
+    set_le64(out + 16, out_len);
+    free(b);
+    fix_crc_and_write(path, out, out_len);
+}
+static void ckpt_unknown_required(const char *d) { rebuild_model(d, 0, 0x42); }
+static void ckpt_duplicated(const char *d) { rebuild_model(d, 0, 4); }
+static void ckpt_missing(const char *d) { rebuild_model(d, 6, 0); }
+
+static void make_fifo(const char *d, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", d, name);
+    cr_assert_eq(mkfifo(path, 0600), 0, "mkfifo %s", path);
+}
+static void ckpt_fifo(const char *d) { good_data(d); make_fifo(d, "m.ckpt"); }
+
+/* 100 MB of nothing (a sparse file) where the checkpoint belongs */
+static void ckpt_100mb(const char *d)
+{
+    good_data(d);
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.ckpt", d);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(ftruncate(fileno(f), 100L << 20), 0);
+    fclose(f);
+}
+
+/* The model, and the training labels changed (the same count): another data set. */
+static void other_labels(const char *d)
+{
+    trained(d);
+    enum { N = HOSTILE_N_TRAIN };
+    unsigned char images[N * 784], labels[N];
+    for (int i = 0; i < N; i++) {
+        labels[i] = (unsigned char)((i + 3) % 10);
+        for (int p = 0; p < 784; p++) images[i * 784 + p] = (unsigned char)((p * 7 + i * 13) % 256);
+    }
+    write_idx_split(d, "train", N, images, labels);
+}
+
+/* The model with a NaN weight, and a 28x28 PGM to predict. */
+static void nan_weight_and_image(const char *d)
+{
+    ckpt_nan_weight(d);
+    char path[512], pgm[15 + 784] = "P5\n28 28\n255\n";
+    snprintf(path, sizeof path, "%s/digit.pgm", d);
+    memset(pgm + 13, 200, 784);
+    write_file(path, pgm, 13 + 784);
+}
+
+/* after: a refusal that must not blame a newer cnn */
+static void not_newer(const char *dir, const result *r)
+{
+    (void)dir;
+    cr_expect_null(strstr(r->err, "newer"), "damage was called a newer version: %s", r->err);
+}
+
 static void ckpt_folder(const char *d)
 {
     good_data(d);
@@ -42,17 +226,34 @@ static void ckpt_folder(const char *d)
     mkdir(path, 0777);
 }
 
+#define EVAL_M "eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"
+#define RESUME_M "train", "--data", "@", "--device", "cpu", "--log", "", "--resume", "@/m.ckpt"
 
 static const hostile CASES[] = {
-    {"checkpoint: bad magic", ckpt_bad_magic, {"eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"}, 1, {"not a cnn checkpoint"}, NULL},
-    {"checkpoint: newer version", ckpt_newer, {"eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"}, 1, {"version 2", "newer"}, NULL},
-    {"checkpoint: CRC mismatch", ckpt_crc, {"eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"}, 1, {"CRC"}, NULL},
-    {"checkpoint: cut short", ckpt_truncated, {"eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"}, 1, {"cut short"}, NULL},
-    {"checkpoint: empty", ckpt_empty, {"eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"}, 1, {"not a cnn checkpoint"}, NULL},
-    {"checkpoint: a folder", ckpt_folder, {"eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"}, 1, {"not a regular file"}, NULL},
+    {"checkpoint: bad magic", ckpt_bad_magic, {EVAL_M}, 1, {"not a cnn checkpoint"}, NULL},
+    {"checkpoint: newer version", ckpt_newer, {EVAL_M}, 1, {"version 3", "newer"}, NULL},
+    {"checkpoint: CRC mismatch", ckpt_crc, {EVAL_M}, 1, {"corrupt", "CRC"}, not_newer},
+    {"checkpoint: cut short", ckpt_truncated, {EVAL_M}, 1, {"cut short"}, NULL},
+    {"checkpoint: empty", ckpt_empty, {EVAL_M}, 1, {"not a cnn checkpoint"}, NULL},
+    {"checkpoint: a folder", ckpt_folder, {EVAL_M}, 1, {"not a regular file"}, NULL},
     {"checkpoint: missing", good_data, {"eval", "--data", "@", "--device", "cpu", "--model", "@/none.ckpt"}, 1, {"cannot open checkpoint"}, NULL},
-    {"checkpoint: batch 0 under a good CRC", ckpt_batch0, {"train", "--data", "@", "--device", "cpu", "--log", "", "--resume", "@/m.ckpt"}, 1, {"impossible settings", "batch"}, NULL},
+    {"checkpoint: batch 0 under a good CRC", ckpt_batch0, {RESUME_M}, 1, {"impossible settings", "batch"}, NULL},
     {"checkpoint: wrong network", trained, {"train", "--data", "@", "--device", "cpu", "--resume", "@/m.ckpt", "--net", "mlp1", "--epochs", "2"}, 1, {"wrong network"}, NULL},
+    {"checkpoint: a FIFO as --model", ckpt_fifo, {EVAL_M}, 1, {"m.ckpt", "not a regular file", "FIFO"}, NULL},
+    {"checkpoint: a FIFO as --resume", ckpt_fifo, {RESUME_M, "--epochs", "2"}, 1, {"--resume", "not a regular file", "FIFO"}, NULL},
+    {"checkpoint: a NaN weight under a good CRC", ckpt_nan_weight, {EVAL_M}, 1, {"not finite", "weight 3 of layer 3 (fc10)", "NaN"}, NULL},
+    {"checkpoint: a NaN weight, predict", nan_weight_and_image, {"predict", "--device", "cpu", "--model", "@/m.ckpt", "@/digit.pgm"}, 1, {"cnn predict", "not finite", "layer 3 (fc10)"}, NULL},
+    {"checkpoint: infinite momentum under a good CRC", ckpt_inf_momentum, {RESUME_M, "--epochs", "2"}, 1, {"not finite", "momentum of bias 2 of layer 1 (fc8)", "+inf"}, NULL},
+    {"checkpoint: the version byte flipped, the CRC bad", ckpt_version_flip, {EVAL_M}, 1, {"corrupt", "CRC"}, not_newer},
+    {"checkpoint: batch 2^31-1 under a good CRC", ckpt_huge_batch, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "batch"}, NULL},
+    {"checkpoint: a section length past the end", ckpt_section_past_end, {EVAL_M}, 1, {"corrupt", "section", "past the end"}, NULL},
+    {"checkpoint: an unknown required section", ckpt_unknown_required, {EVAL_M}, 1, {"required section", "0x00000042", "newer"}, NULL},
+    {"checkpoint: a section twice", ckpt_duplicated, {EVAL_M}, 1, {"corrupt", "data section appears twice"}, NULL},
+    {"checkpoint: a section missing", ckpt_missing, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "no momentum section"}, NULL},
+    {"checkpoint: header claims 1000 bytes more", ckpt_longer_header, {EVAL_M}, 1, {"cut short", "header implies"}, NULL},
+    {"checkpoint: 100 MB of zeros", ckpt_100mb, {EVAL_M}, 1, {"not a cnn checkpoint"}, NULL},
+    {"checkpoint: resume with another --train-limit", trained, {RESUME_M, "--epochs", "2", "--train-limit", "40"}, 1, {"60 samples (--train-limit 0", "40 samples (--train-limit 40"}, NULL},
+    {"checkpoint: resume on other labels", other_labels, {RESUME_M, "--epochs", "2"}, 1, {"--resume", "labels CRC", "this run has 60 samples"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -61,5 +262,9 @@ const int hostile_ckpt_cases = N_CASES;
 HOSTILE_CASE(hostile_ckpt, 0) HOSTILE_CASE(hostile_ckpt, 1) HOSTILE_CASE(hostile_ckpt, 2) HOSTILE_CASE(hostile_ckpt, 3)
 HOSTILE_CASE(hostile_ckpt, 4) HOSTILE_CASE(hostile_ckpt, 5) HOSTILE_CASE(hostile_ckpt, 6) HOSTILE_CASE(hostile_ckpt, 7)
 HOSTILE_CASE(hostile_ckpt, 8) HOSTILE_CASE(hostile_ckpt, 9) HOSTILE_CASE(hostile_ckpt, 10) HOSTILE_CASE(hostile_ckpt, 11)
+HOSTILE_CASE(hostile_ckpt, 12) HOSTILE_CASE(hostile_ckpt, 13) HOSTILE_CASE(hostile_ckpt, 14) HOSTILE_CASE(hostile_ckpt, 15)
+HOSTILE_CASE(hostile_ckpt, 16) HOSTILE_CASE(hostile_ckpt, 17) HOSTILE_CASE(hostile_ckpt, 18) HOSTILE_CASE(hostile_ckpt, 19)
+HOSTILE_CASE(hostile_ckpt, 20) HOSTILE_CASE(hostile_ckpt, 21) HOSTILE_CASE(hostile_ckpt, 22) HOSTILE_CASE(hostile_ckpt, 23)
+HOSTILE_CASE(hostile_ckpt, 24) HOSTILE_CASE(hostile_ckpt, 25) HOSTILE_CASE(hostile_ckpt, 26) HOSTILE_CASE(hostile_ckpt, 27)
 
-Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 12, "add HOSTILE_CASE() lines"); }
+Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 28, "add HOSTILE_CASE() lines"); }

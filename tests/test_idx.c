@@ -265,7 +265,7 @@ Test(idx, missing_file)
 {
     const char *p = tmp_path("nothing-here");
     char want[1100];
-    snprintf(want, sizeof want, "%s: cannot open: No such file or directory", p);
+    snprintf(want, sizeof want, "%s: cannot open data file: No such file or directory", p);
     expect_fail(p, 1, want);
 }
 
