@@ -1,4 +1,6 @@
-/* cnn train: the flags, the start banner, checkpoints, the closing JSON line. */
+/* cnn train: the flags, the files checked before training, the start
+ * banner, the run, the closing JSON line (run_guard.c: how a run that does
+ * not finish ends). */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -14,141 +16,12 @@
 #include "commands.h"
 #include "device.h"
 #include "file_write.h"
+#include "run_guard.h"
 #include "json_out.h"
 #include "text_out.h"
 #include "train.h"
 
 #define DEFAULT_LOG "build/train.csv"
-/* where an interrupted run without --save leaves its checkpoint (a new
- * file: -2, -3, ... are added to the name when it exists) */
-#define INTERRUPTED_BASE "cnn-interrupted"
-
-typedef struct {
-    net *nt;
-    const char *save;
-    int save_every;
-    checkpoint_meta meta;
-    int saved;              /* this run wrote a checkpoint to save ... */
-    int saved_epochs;       /* ... after this many epochs */
-    int fail_at_epoch;      /* test hook, CNN_TEST_FAIL_SAVE_AT_EPOCH (0: off) */
-} saver;
-
-/* ---- SIGINT, SIGTERM, SIGHUP (Ctrl-C, kill, timeout, a scheduler, a
- * closed terminal): the first stops training after its current step
- * (train_run checks the count) and a checkpoint is written; a second one
- * ends the process at once, removing a half-written temporary and the lock
- * file first. ---- */
-
-static const int STOP_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
-#define N_STOP_SIGNALS (int)(sizeof STOP_SIGNALS / sizeof STOP_SIGNALS[0])
-static volatile sig_atomic_t stop_requests;
-static volatile sig_atomic_t first_stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    if (stop_requests++ == 0) {
-        first_stop_signal = sig;
-        return;
-    }
-    file_out_remove_on_signal();
-    signal(sig, SIG_DFL);
-    raise(sig); /* delivered when the handler returns: the process ends as killed by it */
-}
-
-static void catch_stop_signals(struct sigaction *old)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    stop_requests = first_stop_signal = 0;
-    for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &sa, &old[i]);
-}
-
-static void restore_stop_signals(const struct sigaction *old)
-{
-    for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &old[i], NULL);
-}
-
-static const char *signal_name(int sig)
-{
-    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
-}
-
-/* All parameters and momentum values finite. */
-static int all_finite(const float *p, long n)
-{
-    for (long i = 0; i < n; i++)
-        if (!isfinite(p[i])) return 0;
-    return 1;
-}
-
-/* Test hook: a file size limit far below a checkpoint's size, so that the
- * save after epoch fail_at_epoch fails in the kernel (EFBIG) the way a full
- * disk would; the returned limit is put back after the save. */
-static int limit_file_size(const saver *s, int epochs_done, struct rlimit *old)
-{
-    if (s->fail_at_epoch <= 0 || epochs_done != s->fail_at_epoch) return 0;
-    struct rlimit small;
-    if (getrlimit(RLIMIT_FSIZE, old) != 0) return 0;
-    small = *old;
-    small.rlim_cur = 1024;
-    return setrlimit(RLIMIT_FSIZE, &small) == 0;
-}
-
-/* Writes the net to path (with no_replace only where no file is: errno
- * EEXIST otherwise); on failure err holds one line (without "cnn train: ")
- * and any previous file at path is unchanged. */
-static int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
-                           long steps, uint64_t state, char *err, size_t errlen)
-{
-    const cnn_ops *ops = s->nt->ops;
-    long n = s->nt->n_params;
-    float *params = malloc(sizeof(float) * (n ? n : 1)), *mom = malloc(sizeof(float) * (n ? n : 1));
-    int rc = -1;
-    if (params && mom) {
-        ops->download(params, s->nt->params, sizeof(float) * n);
-        ops->download(mom, s->nt->momentum, sizeof(float) * n);
-        s->meta.epochs_done = epochs_done;
-        s->meta.steps_done = (uint64_t)steps;
-        s->meta.rng_state = state;
-        if (!all_finite(params, n) || !all_finite(mom, n)) {
-            snprintf(err, errlen, "%s: not writing a checkpoint of weights that are not finite "
-                                  "(NaN or infinite); any previous checkpoint there is unchanged",
-                     path);
-        } else {
-            struct rlimit old;
-            int limited = limit_file_size(s, epochs_done, &old);
-            rc = (no_replace ? checkpoint_save_new : checkpoint_save)(path, &s->meta, params, mom,
-                                                                       n, err, errlen);
-            int save_errno = errno;
-            if (limited) setrlimit(RLIMIT_FSIZE, &old);
-            errno = save_errno;
-            if (rc == 0 && path == s->save) {
-                s->saved = 1;
-                s->saved_epochs = epochs_done;
-            }
-        }
-    } else {
-        snprintf(err, errlen, "%s: out of memory writing the checkpoint", path);
-    }
-    free(params);
-    free(mom);
-    return rc;
-}
-
-static int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
-{
-    saver *s = ctx;
-    char err[4400];
-    if (s->save && s->save_every > 0 && epochs_done % s->save_every == 0 &&
-        save_checkpoint(s, s->save, 0, epochs_done, steps, state, err, sizeof err)) {
-        print_error("cnn train: %s; training stopped after epoch %d", err, epochs_done);
-        return -1;
-    }
-    return 0;
-}
 
 /* An environment variable's positive integer value, 0 when unset. */
 static long env_long(const char *name)
@@ -279,66 +152,6 @@ static int lock_save(const char *save, int *fd)
     return -1;
 }
 
-/* Without --save an interrupt's checkpoint takes a name no file has here:
- * cnn-interrupted.ckpt, else cnn-interrupted-2.ckpt, -3, ... */
-static int save_interrupt_checkpoint(saver *s, const train_result *res, char *path,
-                                     size_t len, char *err, size_t errlen)
-{
-    for (int k = 1; k <= 1000; k++) {
-        if (k == 1) snprintf(path, len, "%s.ckpt", INTERRUPTED_BASE);
-        else snprintf(path, len, "%s-%d.ckpt", INTERRUPTED_BASE, k);
-        if (save_checkpoint(s, path, 1, res->epochs_done, res->steps_done, res->shuffle_state,
-                            err, errlen) == 0)
-            return 0;
-        if (errno != EEXIST) return -1;
-    }
-    snprintf(err, errlen, "%s-1000.ckpt and every name before it exist", INTERRUPTED_BASE);
-    return -1;
-}
-
-/* A stopped run (a signal, or stdout closed): its state goes to --save, or to
- * a new file here; says how to continue. Returns the exit status: 128 + the
- * signal, 128 + SIGPIPE for a closed stdout, 1 when the save failed. */
-static int finish_interrupted(saver *sv, const train_result *res, const train_config *c,
-                              const char *data_flag)
-{
-    char where[96], path[4200], err[4400], why[64];
-    int sig = first_stop_signal;
-    if (res->epoch_step > 0)
-        snprintf(where, sizeof where, "at epoch %d, step %ld", res->epochs_done + 1,
-                 res->steps_done);
-    else
-        snprintf(where, sizeof where, "after epoch %d, step %ld", res->epochs_done,
-                 res->steps_done);
-    if (sig) snprintf(why, sizeof why, "by %s", signal_name(sig));
-    else if (res->out_errno == EPIPE) snprintf(why, sizeof why, "by a closed stdout");
-    else snprintf(why, sizeof why, "by stdout (%s)", strerror(res->out_errno));
-    int rc = sv->save ? save_checkpoint(sv, sv->save, 0, res->epochs_done, res->steps_done,
-                                        res->shuffle_state, err, sizeof err)
-                      : save_interrupt_checkpoint(sv, res, path, sizeof path, err, sizeof err);
-    if (rc) {
-        print_error("cnn train: interrupted %s %s, but the checkpoint was not written: %s", why,
-                    where, err);
-        return 1;
-    }
-    if (sv->save) snprintf(path, sizeof path, "%s", sv->save);
-    /* the command is pasted into a shell: paths are quoted where needed */
-    char more[2 * SHELL_WORD_MAX + 64] = "", qpath[SHELL_WORD_MAX], qdata[SHELL_WORD_MAX];
-    shell_quote(path, qpath, sizeof qpath);
-    if (data_flag) {
-        shell_quote(data_flag, qdata, sizeof qdata);
-        snprintf(more, sizeof more, " --data %s", qdata);
-    }
-    if (c->train_limit > 0)
-        snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
-                 c->train_limit);
-    if (sv->save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", qpath);
-    print_error("cnn train: interrupted %s %s: checkpoint written to %s%s; continue with: "
-                "cnn train --resume %s%s", why, where, path,
-                sv->save ? "" : " (no --save was given)", qpath, more);
-    return sig ? 128 + sig : res->out_errno == EPIPE ? 128 + SIGPIPE : 1;
-}
-
 /* The closing JSON line: what ran, on what, and how it ended. */
 static void print_result_json(const char *net_name, const net_spec *spec, const char *device,
                               const char *data_dir, const train_config *c,
@@ -365,28 +178,6 @@ static void print_result_json(const char *net_name, const net_spec *spec, const 
     json_end(&j);
 }
 
-/* The hyperparameters that can make the loss diverge, with their values: the
- * rate, a schedule that raises it, momentum and weight decay when in use. */
-static void divergence_causes(const train_config *c, int resumed, char *out, size_t len)
-{
-    char part[64];
-    snprintf(out, len, " (%s--lr %g", resumed ? "the checkpoint's " : "", c->lr);
-    if (c->lr_step > 0 && c->lr_gamma > 1) {
-        snprintf(part, sizeof part, ", --lr-gamma %g", c->lr_gamma);
-        strncat(out, part, len - strlen(out) - 1);
-    }
-    if (c->momentum != 0) {
-        snprintf(part, sizeof part, ", --momentum %g", c->momentum);
-        strncat(out, part, len - strlen(out) - 1);
-    }
-    if (c->weight_decay != 0) {
-        snprintf(part, sizeof part, ", --weight-decay %g", c->weight_decay);
-        strncat(out, part, len - strlen(out) - 1);
-    }
-    strncat(out, resumed ? ": smaller values need a new run)" : ": try smaller values)",
-            len - strlen(out) - 1);
-}
-
 /* A resumed run must train on the samples the checkpoint was trained on, or
  * it would repeat or skip some: the same number used and the same labels
  * (their CRC; the images are not compared). A format 1 checkpoint records no
@@ -405,6 +196,36 @@ static int check_resume_data(const char *path, const checkpoint_meta *meta,
         return -1;
     }
     return 0;
+}
+
+/* What this run is: the lines before training starts. */
+static void print_banner(const train_config *c, const net_spec *spec, const char *net_name,
+                         const char *data_dir, const dataset *train, int test_count,
+                         const char *device_desc, float scale, float shift, const char *log_path,
+                         const char *resume, const char *save)
+{
+    int used = c->train_limit && c->train_limit < train->count ? c->train_limit : train->count;
+    printf("cnn train (this build's backends: %s)\n", device_build_backends());
+    printf("  %-13s %s\n  %-13s %s\n", "net", net_name, "spec", spec->text);
+    printf("  %-13s %ld\n", "parameters", spec->n_params);
+    printf("  %-13s %s (%d train, %d test)\n", "data", data_dir, used, test_count);
+    printf("  %-13s %s\n", "device", device_desc);
+    printf("  %-13s %d%s\n  %-13s %d\n", "epochs", c->epochs,
+           *resume ? " (resumed)" : "", "batch", c->batch);
+    printf("  %-13s %g, x%g every %d epochs\n", "lr", c->lr, c->lr_gamma, c->lr_step);
+    printf("  %-13s %g\n  %-13s %g\n", "momentum", c->momentum, "weight decay", c->weight_decay);
+    printf("  %-13s %llu\n", "seed", (unsigned long long)c->seed);
+    printf("  %-13s x * %.6g %+.6g\n", "input", scale, shift);
+    printf("  %-13s %s\n", "log", *log_path ? log_path : "(none)");
+    if (*resume) {
+        long steps = (used + c->batch - 1) / c->batch, in = c->start_step - c->start_epoch * steps;
+        if (in > 0 && in < steps)
+            printf("  %-13s %s, in epoch %d after %ld of its %ld steps\n", "resumed from", resume,
+                   c->start_epoch + 1, in, steps);
+        else
+            printf("  %-13s %s, after epoch %d\n", "resumed from", resume, c->start_epoch);
+    }
+    if (*save) printf("  %-13s %s\n", "checkpoint", save);
 }
 
 int cmd_train(int argc, char **argv)
@@ -513,29 +334,8 @@ int cmd_train(int argc, char **argv)
     } else {
         input_normalization(normalize, &train, &scale, &shift);
     }
-    printf("cnn train (this build's backends: %s)\n", device_build_backends());
-    printf("  %-13s %s\n  %-13s %s\n", "net", *resume ? meta.spec : net_name, "spec", spec.text);
-    printf("  %-13s %ld\n", "parameters", spec.n_params);
-    printf("  %-13s %s (%d train, %d test)\n", "data", data_dir,
-           c.train_limit && c.train_limit < train.count ? c.train_limit : train.count, test.count);
-    printf("  %-13s %s\n", "device", desc);
-    printf("  %-13s %d%s\n  %-13s %d\n", "epochs", c.epochs,
-           *resume ? " (resumed)" : "", "batch", c.batch);
-    printf("  %-13s %g, x%g every %d epochs\n", "lr", c.lr, c.lr_gamma, c.lr_step);
-    printf("  %-13s %g\n  %-13s %g\n", "momentum", c.momentum, "weight decay", c.weight_decay);
-    printf("  %-13s %llu\n", "seed", (unsigned long long)c.seed);
-    printf("  %-13s x * %.6g %+.6g\n", "input", scale, shift);
-    printf("  %-13s %s\n", "log", *log_path ? log_path : "(none)");
-    if (*resume) {
-        int count = c.train_limit && c.train_limit < train.count ? c.train_limit : train.count;
-        long steps = (count + c.batch - 1) / c.batch, in = c.start_step - c.start_epoch * steps;
-        if (in > 0 && in < steps)
-            printf("  %-13s %s, in epoch %d after %ld of its %ld steps\n", "resumed from", resume,
-                   c.start_epoch + 1, in, steps);
-        else
-            printf("  %-13s %s, after epoch %d\n", "resumed from", resume, c.start_epoch);
-    }
-    if (*save) printf("  %-13s %s\n", "checkpoint", save);
+    print_banner(&c, &spec, *resume ? meta.spec : net_name, data_dir, &train, test.count, desc,
+                 scale, shift, log_path, resume, save);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         print_error("cnn train: cannot write to stdout: %s: stopping before training",
                     strerror(errno));
@@ -583,27 +383,7 @@ int cmd_train(int argc, char **argv)
                     log_path, strerror(res.csv_errno), res.steps_done,
                     sv.saved ? "; the last checkpoint written is intact" : "");
     } else if (res.nonfinite_step > 0) {
-        char last[4400], causes[256];
-        struct stat st;
-        if (sv.saved)
-            snprintf(last, sizeof last, "the last good checkpoint, %s (after epoch %d), is intact",
-                     sv.save, sv.saved_epochs);
-        else if (*resume)
-            snprintf(last, sizeof last, "the last good checkpoint, %s (the one resumed from), "
-                                        "is intact", resume);
-        else if (sv.save && stat(sv.save, &st) == 0)
-            snprintf(last, sizeof last, "no checkpoint was written (%s is unchanged; --save-every "
-                                        "N writes one every N epochs)", sv.save);
-        else if (sv.save)
-            snprintf(last, sizeof last, "no checkpoint was written (--save-every N writes one "
-                                        "every N epochs)");
-        else
-            snprintf(last, sizeof last, "no checkpoint was written (--save FILE --save-every N "
-                                        "writes one every N epochs)");
-        divergence_causes(&c, *resume != 0, causes, sizeof causes);
-        print_error("cnn train: the training loss became %s between steps %ld and %ld (epoch "
-                    "%d): stopping; %s%s", res.nonfinite_nan ? "NaN" : "infinite",
-                    res.finite_step, res.nonfinite_step, res.nonfinite_epoch, last, causes);
+        report_divergence(&sv, &c, resume, &res);
     }
 done:
     if (handler_set) restore_stop_signals(old_sa);

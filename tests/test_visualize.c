@@ -284,7 +284,7 @@ Test(visualize, malformed_images_refused)
         read_fails(tmp_path(bad[i].name), bad[i].want);
     }
     read_fails(tmp_path("missing.png"), "cannot open");
-    read_fails(temp_dir, "is a folder");
+    read_fails(temp_dir, "not a regular file (a folder)");
 }
 
 /* ---- MNIST-style preparation ---- */

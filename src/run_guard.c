@@ -1,0 +1,233 @@
+/* The safety net of a training run: see include/run_guard.h. */
+#include "run_guard.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_write.h"
+#include "text_out.h"
+
+/* ---- SIGINT, SIGTERM, SIGHUP (Ctrl-C, kill, timeout, a scheduler, a
+ * closed terminal): the first stops training after its current step
+ * (train_run checks the count) and a checkpoint is written; a second one
+ * ends the process at once, removing a half-written temporary and the lock
+ * file first. ---- */
+
+static const int STOP_SIGNALS[N_STOP_SIGNALS] = {SIGINT, SIGTERM, SIGHUP};
+volatile sig_atomic_t stop_requests;
+static volatile sig_atomic_t first_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    if (stop_requests++ == 0) {
+        first_stop_signal = sig;
+        return;
+    }
+    file_out_remove_on_signal();
+    signal(sig, SIG_DFL);
+    raise(sig); /* delivered when the handler returns: the process ends as killed by it */
+}
+
+void catch_stop_signals(struct sigaction old[N_STOP_SIGNALS])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    stop_requests = first_stop_signal = 0;
+    for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &sa, &old[i]);
+}
+
+void restore_stop_signals(const struct sigaction old[N_STOP_SIGNALS])
+{
+    for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &old[i], NULL);
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+/* All parameters and momentum values finite. */
+static int all_finite(const float *p, long n)
+{
+    for (long i = 0; i < n; i++)
+        if (!isfinite(p[i])) return 0;
+    return 1;
+}
+
+/* Test hook: a file size limit far below a checkpoint's size, so that the
+ * save after epoch fail_at_epoch fails in the kernel (EFBIG) the way a full
+ * disk would; the returned limit is put back after the save. */
+static int limit_file_size(const saver *s, int epochs_done, struct rlimit *old)
+{
+    if (s->fail_at_epoch <= 0 || epochs_done != s->fail_at_epoch) return 0;
+    struct rlimit small;
+    if (getrlimit(RLIMIT_FSIZE, old) != 0) return 0;
+    small = *old;
+    small.rlim_cur = 1024;
+    return setrlimit(RLIMIT_FSIZE, &small) == 0;
+}
+
+int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done, long steps,
+                    uint64_t state, char *err, size_t errlen)
+{
+    const cnn_ops *ops = s->nt->ops;
+    long n = s->nt->n_params;
+    float *params = malloc(sizeof(float) * (n ? n : 1)), *mom = malloc(sizeof(float) * (n ? n : 1));
+    int rc = -1;
+    if (params && mom) {
+        ops->download(params, s->nt->params, sizeof(float) * n);
+        ops->download(mom, s->nt->momentum, sizeof(float) * n);
+        s->meta.epochs_done = epochs_done;
+        s->meta.steps_done = (uint64_t)steps;
+        s->meta.rng_state = state;
+        if (!all_finite(params, n) || !all_finite(mom, n)) {
+            snprintf(err, errlen, "%s: not writing a checkpoint of weights that are not finite "
+                                  "(NaN or infinite); any previous checkpoint there is unchanged",
+                     path);
+        } else {
+            struct rlimit old;
+            int limited = limit_file_size(s, epochs_done, &old);
+            rc = (no_replace ? checkpoint_save_new : checkpoint_save)(path, &s->meta, params, mom,
+                                                                       n, err, errlen);
+            int save_errno = errno;
+            if (limited) setrlimit(RLIMIT_FSIZE, &old);
+            errno = save_errno;
+            if (rc == 0 && path == s->save) {
+                s->saved = 1;
+                s->saved_epochs = epochs_done;
+            }
+        }
+    } else {
+        snprintf(err, errlen, "%s: out of memory writing the checkpoint", path);
+    }
+    free(params);
+    free(mom);
+    return rc;
+}
+
+int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
+{
+    saver *s = ctx;
+    char err[4400];
+    if (s->save && s->save_every > 0 && epochs_done % s->save_every == 0 &&
+        save_checkpoint(s, s->save, 0, epochs_done, steps, state, err, sizeof err)) {
+        print_error("cnn train: %s; training stopped after epoch %d", err, epochs_done);
+        return -1;
+    }
+    return 0;
+}
+
+/* Without --save an interrupt's checkpoint takes a name no file has here:
+ * cnn-interrupted.ckpt, else cnn-interrupted-2.ckpt, -3, ... */
+static int save_interrupt_checkpoint(saver *s, const train_result *res, char *path,
+                                     size_t len, char *err, size_t errlen)
+{
+    for (int k = 1; k <= 1000; k++) {
+        if (k == 1) snprintf(path, len, "%s.ckpt", INTERRUPTED_BASE);
+        else snprintf(path, len, "%s-%d.ckpt", INTERRUPTED_BASE, k);
+        if (save_checkpoint(s, path, 1, res->epochs_done, res->steps_done, res->shuffle_state,
+                            err, errlen) == 0)
+            return 0;
+        if (errno != EEXIST) return -1;
+    }
+    snprintf(err, errlen, "%s-1000.ckpt and every name before it exist", INTERRUPTED_BASE);
+    return -1;
+}
+
+int finish_interrupted(saver *sv, const train_result *res, const train_config *c,
+                       const char *data_flag)
+{
+    char where[96], path[4200], err[4400], why[64];
+    int sig = first_stop_signal;
+    if (res->epoch_step > 0)
+        snprintf(where, sizeof where, "at epoch %d, step %ld", res->epochs_done + 1,
+                 res->steps_done);
+    else
+        snprintf(where, sizeof where, "after epoch %d, step %ld", res->epochs_done,
+                 res->steps_done);
+    if (sig) snprintf(why, sizeof why, "by %s", signal_name(sig));
+    else if (res->out_errno == EPIPE) snprintf(why, sizeof why, "by a closed stdout");
+    else snprintf(why, sizeof why, "by stdout (%s)", strerror(res->out_errno));
+    int rc = sv->save ? save_checkpoint(sv, sv->save, 0, res->epochs_done, res->steps_done,
+                                        res->shuffle_state, err, sizeof err)
+                      : save_interrupt_checkpoint(sv, res, path, sizeof path, err, sizeof err);
+    if (rc) {
+        print_error("cnn train: interrupted %s %s, but the checkpoint was not written: %s", why,
+                    where, err);
+        return 1;
+    }
+    if (sv->save) snprintf(path, sizeof path, "%s", sv->save);
+    /* the command is pasted into a shell: paths are quoted where needed */
+    char more[2 * SHELL_WORD_MAX + 64] = "", qpath[SHELL_WORD_MAX], qdata[SHELL_WORD_MAX];
+    shell_quote(path, qpath, sizeof qpath);
+    if (data_flag) {
+        shell_quote(data_flag, qdata, sizeof qdata);
+        snprintf(more, sizeof more, " --data %s", qdata);
+    }
+    if (c->train_limit > 0)
+        snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
+                 c->train_limit);
+    if (sv->save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", qpath);
+    print_error("cnn train: interrupted %s %s: checkpoint written to %s%s; continue with: "
+                "cnn train --resume %s%s", why, where, path,
+                sv->save ? "" : " (no --save was given)", qpath, more);
+    return sig ? 128 + sig : res->out_errno == EPIPE ? 128 + SIGPIPE : 1;
+}
+
+/* The hyperparameters that can make the loss diverge, with their values: the
+ * rate, a schedule that raises it, momentum and weight decay when in use. */
+static void divergence_causes(const train_config *c, int resumed, char *out, size_t len)
+{
+    char part[64];
+    snprintf(out, len, " (%s--lr %g", resumed ? "the checkpoint's " : "", c->lr);
+    if (c->lr_step > 0 && c->lr_gamma > 1) {
+        snprintf(part, sizeof part, ", --lr-gamma %g", c->lr_gamma);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    if (c->momentum != 0) {
+        snprintf(part, sizeof part, ", --momentum %g", c->momentum);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    if (c->weight_decay != 0) {
+        snprintf(part, sizeof part, ", --weight-decay %g", c->weight_decay);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    strncat(out, resumed ? ": smaller values need a new run)" : ": try smaller values)",
+            len - strlen(out) - 1);
+}
+
+
+void report_divergence(const saver *sv, const train_config *c, const char *resume,
+                       const train_result *res)
+{
+    char last[4400], causes[256];
+    struct stat st;
+    if (sv->saved)
+        snprintf(last, sizeof last, "the last good checkpoint, %s (after epoch %d), is intact",
+                 sv->save, sv->saved_epochs);
+    else if (*resume)
+        snprintf(last, sizeof last, "the last good checkpoint, %s (the one resumed from), "
+                                    "is intact", resume);
+    else if (sv->save && stat(sv->save, &st) == 0)
+        snprintf(last, sizeof last, "no checkpoint was written (%s is unchanged; --save-every "
+                                    "N writes one every N epochs)", sv->save);
+    else if (sv->save)
+        snprintf(last, sizeof last, "no checkpoint was written (--save-every N writes one "
+                                    "every N epochs)");
+    else
+        snprintf(last, sizeof last, "no checkpoint was written (--save FILE --save-every N "
+                                    "writes one every N epochs)");
+    divergence_causes(c, *resume != 0, causes, sizeof causes);
+    print_error("cnn train: the training loss became %s between steps %ld and %ld (epoch "
+                "%d): stopping; %s%s", res->nonfinite_nan ? "NaN" : "infinite",
+                res->finite_step, res->nonfinite_step, res->nonfinite_epoch, last, causes);
+}
