@@ -198,6 +198,19 @@ static int check_resume_data(const char *path, const checkpoint_meta *meta,
     return 0;
 }
 
+/* A schedule a checkpoint could not hold is refused now, not at the first
+ * save (checkpoint.h's limits keep every count inside an int). */
+static int schedule_out_of_range(const train_config *c)
+{
+    const char *flag = c->batch > CHECKPOINT_MAX_BATCH ? "--batch"
+                       : c->epochs > CHECKPOINT_MAX_EPOCHS ? "--epochs"
+                       : c->lr_step > CHECKPOINT_MAX_EPOCHS ? "--lr-step" : NULL;
+    if (!flag) return 0;
+    print_error("cnn train: %s: at most %d", flag,
+                !strcmp(flag, "--batch") ? CHECKPOINT_MAX_BATCH : CHECKPOINT_MAX_EPOCHS);
+    return 1;
+}
+
 /* What this run is: the lines before training starts. */
 static void print_banner(const train_config *c, const net_spec *spec, const char *net_name,
                          const char *data_dir, const dataset *train, int test_count,
@@ -305,6 +318,7 @@ int cmd_train(int argc, char **argv)
         }
     }
     c.threads = threads;
+    if (schedule_out_of_range(&c)) return 2;
 
     int status = 1, handler_set = 0, lock_fd = -1;
     struct sigaction old_sa[N_STOP_SIGNALS];

@@ -91,6 +91,9 @@ static const hostile CASES[] = {
     {"visualize --digits with a newline", good_data, {"visualize", "--model", "@/m.ckpt", "--out", "@/o", "--digits", "1\n2"}, 2, {"--digits", "\"1\\n2\""}, NULL},
     {"eval --model with a newline, missing", good_data, {"eval", "--model", "@/no\nsuch.ckpt", "--data", "@", "--device", "cpu"}, 1, {"no\\nsuch.ckpt", "cannot open"}, NULL},
     {"predict: an image path with a newline, missing", good_data, {"predict", "--model", "@/m.ckpt", "@/no\npic.png"}, 1, {"no\\npic.png", "cannot open"}, NULL},
+    {"--batch above what a checkpoint holds", good_data, {"train", "--data", "@", "--batch", "16777217"}, 2, {"--batch", "at most 16777216"}, NULL},
+    {"--epochs above what a checkpoint holds", good_data, {"train", "--data", "@", "--epochs", "2000000000"}, 2, {"--epochs", "at most 16777216"}, NULL},
+    {"--lr-step above what a checkpoint holds", good_data, {"train", "--data", "@", "--lr-step", "99999999"}, 2, {"--lr-step", "at most 16777216"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
