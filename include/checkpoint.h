@@ -77,6 +77,10 @@
 #define CHECKPOINT_MAX_SIDE 4096         /* input height and width */
 #define CHECKPOINT_MAX_CHANNELS 64       /* input channels */
 
+/* The first 8 bytes of every checkpoint, "CNNCKPT" and a zero byte (for
+ * code that must tell a checkpoint from another file without reading it). */
+#define CHECKPOINT_MAGIC "CNNCKPT"
+
 typedef struct {
     char spec[NET_SPEC_MAX];
     int in_c, in_h, in_w, classes;

@@ -47,6 +47,11 @@ int file_check_output(const char *path, char *err, size_t errlen);
  * what is not a regular file and never following a link. Sets *was_empty. */
 FILE *file_append_open(const char *path, int *was_empty, char *err, size_t errlen);
 
+/* Whether path is a regular file with something in it that does not start
+ * with the len bytes of mark: what a writer that replaces or appends to its
+ * own kind of file (a checkpoint, a CSV log) must not touch. */
+int file_holds_other(const char *path, const char *mark, size_t len);
+
 /* Whether two paths name the same file: the same device and inode when both
  * exist, else the same folder (device and inode) and the same last name. */
 int file_same(const char *a, const char *b);
@@ -56,11 +61,14 @@ int file_same(const char *a, const char *b);
 void file_out_remove_on_signal(void);
 
 /* An exclusive lock on "<path>.lock" while a run owns path (flock, so it ends
- * with the process). Returns the lock's descriptor, or -1 with err naming the
- * process holding it. */
+ * with the process; the file says "cnn lock: pid N"). A file there that is
+ * not such a lock is refused, not replaced. Returns the lock's descriptor,
+ * or -1 with err naming the process holding it. A lock file is a target
+ * file_out_begin refuses. */
 int file_lock(const char *path, const char *flag, char *err, size_t errlen);
 
-/* Removes the lock file and releases the lock. */
+/* Removes the lock file (if it is still the one this run made) and releases
+ * the lock. */
 void file_unlock(int fd, const char *path);
 
 #endif

@@ -46,6 +46,10 @@ int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
 /* train_config's on_epoch: the --save-every checkpoint (ctx: a saver). */
 int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state);
 
+/* The first of cnn-interrupted.ckpt, cnn-interrupted-2.ckpt, ... -1000 that
+ * nothing has taken (a file, a folder, a link), into path; -1 if none. */
+int interrupt_checkpoint_name(char *path, size_t len);
+
 /* A stopped run (a signal, or stdout closed): its state goes to --save, or to
  * a new file here; says how to continue (data_flag: --data when given).
  * Returns the exit status: 128 + the signal, 128 + SIGPIPE for a closed

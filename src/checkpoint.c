@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static const char MAGIC[8] = {'C', 'N', 'N', 'C', 'K', 'P', 'T', 0};
+static const char MAGIC[8] = CHECKPOINT_MAGIC; /* with its zero byte */
 
 #define STRINGIFY(x) #x
 #define STR(x) STRINGIFY(x)

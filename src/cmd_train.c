@@ -22,6 +22,7 @@
 #include "train.h"
 
 #define DEFAULT_LOG "build/train.csv"
+#define LOG_HEADER "kind,epoch,step,loss,acc,lr,seconds\n"
 
 /* An environment variable's positive integer value, 0 when unset. */
 static long env_long(const char *name)
@@ -36,14 +37,17 @@ static FILE *open_log(const char *path)
     char err[4400];
     int fresh;
     FILE *f = NULL;
-    if (file_check_output(path, err, sizeof err) == 0)
+    if (file_holds_other(path, LOG_HEADER, strlen(LOG_HEADER)))
+        snprintf(err, sizeof err, "%s: is not a cnn CSV log (it does not start with its "
+                                  "header): refusing to append to it", path);
+    else if (file_check_output(path, err, sizeof err) == 0)
         f = file_append_open(path, &fresh, err, sizeof err);
     if (!f) {
         print_error("cnn train: --log %s%s", err,
                     strstr(err, "not a regular file") ? " (--log \"\" for no log)" : "");
         return NULL;
     }
-    if (fresh) fprintf(f, "kind,epoch,step,loss,acc,lr,seconds\n");
+    if (fresh) fprintf(f, "%s", LOG_HEADER);
     if (fflush(f) != 0 || ferror(f)) {
         print_error("cnn train: --log %s: cannot write: %s", path, strerror(errno));
         fclose(f);
@@ -141,6 +145,32 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
         return -1;
     }
     return 0;
+}
+
+/* --save replaces only a checkpoint (or an empty file), and only where it
+ * can. */
+static int check_save(const char *save)
+{
+    if (file_holds_other(save, CHECKPOINT_MAGIC, sizeof CHECKPOINT_MAGIC)) {
+        print_error("cnn train: --save %s: is not a cnn checkpoint: refusing to replace it "
+                    "(move it away, or choose another --save)", save);
+        return -1;
+    }
+    return check_writable("train", "--save", save);
+}
+
+/* Without --save an interrupt leaves its checkpoint here: that must be
+ * possible, known before training. */
+static int check_interrupt_folder(void)
+{
+    char path[64], err[4400];
+    if (interrupt_checkpoint_name(path, sizeof path) == 0 &&
+        file_check_output(path, err, sizeof err) == 0)
+        return 0;
+    print_error("cnn train: without --save an interrupt writes its checkpoint here, and %s: "
+                "give --save FILE", interrupt_checkpoint_name(path, sizeof path) ? "every "
+                "cnn-interrupted name is taken" : err);
+    return -1;
 }
 
 /* Locks --save for this run: a second run writing it is refused. */
@@ -332,7 +362,7 @@ int cmd_train(int argc, char **argv)
         status = 2;
         goto done;
     }
-    if (*save && (check_writable("train", "--save", save) || lock_save(save, &lock_fd)))
+    if (*save ? check_save(save) || lock_save(save, &lock_fd) : check_interrupt_folder())
         goto done;
     if (*log_path && !(csv = open_log(log_path))) goto done;
     cpu_ops_set_threads(threads);

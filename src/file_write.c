@@ -1,4 +1,5 @@
 /* Writing files safely: see include/file_write.h. */
+#define _DEFAULT_SOURCE /* flock: a lock that closing another descriptor keeps */
 #include "file_write.h"
 
 #include <errno.h>
@@ -6,7 +7,9 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,28 +21,72 @@
 static char active_tmp[4200];
 static volatile sig_atomic_t tmp_active;
 static char held_lock[4200];
+static struct stat held_lock_id; /* the lock file this run made, by inode */
 static volatile sig_atomic_t lock_held;
+
+/* What a lock file holds: this, then the owner's pid. */
+static const char LOCK_MARK[] = "cnn lock: pid ";
+
+/* Removes the lock file only while it is still the one this run made (a
+ * later file at that name is someone else's). */
+static void remove_held_lock(void)
+{
+    struct stat now;
+    if (lstat(held_lock, &now) == 0 && now.st_dev == held_lock_id.st_dev &&
+        now.st_ino == held_lock_id.st_ino)
+        unlink(held_lock);
+}
 
 void file_out_remove_on_signal(void)
 {
     if (tmp_active) unlink(active_tmp);
-    if (lock_held) unlink(held_lock);
+    if (lock_held) remove_held_lock();
 }
 
-/* NULL when an existing target may be replaced, else why not. */
-static const char *target_problem(const char *path, int *err_no)
+/* Whether the regular file path starts with len bytes of mark. */
+static int starts_with(const char *path, const char *mark, size_t len)
+{
+    char head[64] = {0};
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = read(fd, head, len < sizeof head ? len : sizeof head);
+    close(fd);
+    return got == (ssize_t)len && !memcmp(head, mark, len);
+}
+
+int file_holds_other(const char *path, const char *mark, size_t len)
 {
     struct stat st;
-    *err_no = 0;
-    if (lstat(path, &st) != 0) {
-        if (errno == ENOENT) return NULL;
-        *err_no = errno;
-        return strerror(errno);
-    }
-    if (S_ISLNK(st.st_mode)) return "is a symbolic link (give the file it points to)";
-    if (S_ISDIR(st.st_mode)) return "is a folder";
-    if (!S_ISREG(st.st_mode)) return "is not a regular file";
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+           !starts_with(path, mark, len);
+}
+
+/* In a sticky folder (/tmp) only the owner of a file, or of the folder,
+ * may replace it. */
+static int sticky_and_not_ours(const char *path, const struct stat *st)
+{
+    char dir[4096];
+    struct stat d;
+    path_folder(path, dir, sizeof dir);
+    uid_t me = geteuid();
+    return me != 0 && stat(dir, &d) == 0 && (d.st_mode & S_ISVTX) && st->st_uid != me &&
+           d.st_uid != me;
+}
+
+/* NULL when path may be written, else why not; *exists and *st say what is
+ * there now. */
+static const char *target_problem(const char *path, int *exists, struct stat *st)
+{
+    *exists = 0;
+    if (lstat(path, st) != 0) return errno == ENOENT ? NULL : strerror(errno);
+    *exists = 1;
+    if (S_ISLNK(st->st_mode)) return "is a symbolic link (give the file it points to)";
+    if (S_ISDIR(st->st_mode)) return "is a folder";
+    if (!S_ISREG(st->st_mode)) return "is not a regular file";
     if (access(path, W_OK) != 0) return "is not writable";
+    if (sticky_and_not_ours(path, st))
+        return "belongs to another user in a sticky folder, so it cannot be replaced";
+    if (starts_with(path, LOCK_MARK, sizeof LOCK_MARK - 1)) return "is a cnn run's lock file";
     return NULL;
 }
 
@@ -55,7 +102,8 @@ static int create_temporary(const char *path, char *tmp, size_t len)
     uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
     for (int attempt = 0; attempt < 100; attempt++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
-        if ((size_t)snprintf(tmp, len, "%s/.%s.%06llx.tmp", dir, name,
+        /* (a long name is cut: the random part and O_EXCL keep it unique) */
+        if ((size_t)snprintf(tmp, len, "%s/.%.200s.%06llx.tmp", dir, name,
                              (unsigned long long)(x >> 40)) >= len) {
             errno = ENAMETOOLONG;
             return -1;
@@ -68,10 +116,11 @@ static int create_temporary(const char *path, char *tmp, size_t len)
 
 int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
 {
-    int e;
+    int exists;
+    struct stat st;
     memset(o, 0, sizeof *o);
     o->path = path;
-    const char *bad = *path ? target_problem(path, &e) : "an empty path";
+    const char *bad = *path ? target_problem(path, &exists, &st) : "an empty path";
     if (bad) {
         snprintf(err, errlen, "%s: %s", path, bad);
         return -1;
@@ -85,6 +134,7 @@ int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
     }
     memcpy(active_tmp, o->tmp, sizeof o->tmp);
     tmp_active = 1;
+    if (exists) fchmod(fd, st.st_mode & 07777); /* a replaced file keeps its permissions */
     if (!(o->f = fdopen(fd, "wb"))) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
@@ -166,7 +216,7 @@ int file_write_all(const char *path, const void *data, size_t len, char *err, si
 
 int file_check_output(const char *path, char *err, size_t errlen)
 {
-    char dir[4096];
+    char dir[4096], moved[4300];
     struct stat st;
     path_folder(path, dir, sizeof dir);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -175,7 +225,21 @@ int file_check_output(const char *path, char *err, size_t errlen)
     }
     file_out o;
     if (file_out_begin(&o, path, err, errlen)) return -1;
-    file_out_abort(&o);
+    fclose(o.f);
+    o.f = NULL;
+    /* what a save does: a rename in the folder, and the temporary's removal */
+    snprintf(moved, sizeof moved, "%s.probe", o.tmp);
+    if (rename(o.tmp, moved) != 0) {
+        snprintf(err, errlen, "%s: cannot rename files in %s: %s", path, dir, strerror(errno));
+        file_out_abort(&o);
+        return -1;
+    }
+    tmp_active = 0;
+    if (unlink(moved) != 0) {
+        snprintf(err, errlen, "%s: cannot remove files in %s (%s is left there): %s", path, dir,
+                 moved, strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -228,6 +292,61 @@ int file_same(const char *a, const char *b)
            sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && !strcmp(na, nb);
 }
 
+/* The pid a lock file names, or 0. */
+static long lock_owner(int fd)
+{
+    char text[64] = {0};
+    ssize_t got = pread(fd, text, sizeof text - 1, 0);
+    size_t mark = sizeof LOCK_MARK - 1;
+    if (got < (ssize_t)mark || memcmp(text, LOCK_MARK, mark)) return 0;
+    return strtol(text + mark, NULL, 10);
+}
+
+/* Opens and locks "<path>.lock"; -1 with err set, or -2 when the file was
+ * replaced meanwhile (try again). */
+static int lock_once(const char *lock, const char *flag, const char *path, char *err,
+                     size_t errlen)
+{
+    int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    struct stat held, now;
+    if (fd < 0 || fstat(fd, &held) != 0 || !S_ISREG(held.st_mode)) {
+        snprintf(err, errlen, "%s %s: cannot make its lock file %s: %s", flag, path, lock,
+                 fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    if (held.st_size > 0 && !lock_owner(fd)) {
+        snprintf(err, errlen, "%s %s: %s exists and is not a cnn lock file (move it away)", flag,
+                 path, lock);
+        close(fd);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        long owner = lock_owner(fd);
+        if (owner > 0) snprintf(pid, sizeof pid, " (pid %ld)", owner);
+        snprintf(err, errlen, "%s %s: another cnn run%s is using it; wait for it to end, or "
+                              "choose another path", flag, path, pid);
+        close(fd);
+        return -1;
+    }
+    /* the lock file may have been removed by its last owner meanwhile */
+    if (stat(lock, &now) != 0 || now.st_dev != held.st_dev || now.st_ino != held.st_ino) {
+        close(fd);
+        return -2;
+    }
+    char text[64];
+    int len = snprintf(text, sizeof text, "%s%ld\n", LOCK_MARK, (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != len) {
+        snprintf(err, errlen, "%s %s: cannot write its lock file %s: %s", flag, path, lock,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    held_lock_id = held;
+    return fd;
+}
+
 int file_lock(const char *path, const char *flag, char *err, size_t errlen)
 {
     char lock[4200];
@@ -236,32 +355,13 @@ int file_lock(const char *path, const char *flag, char *err, size_t errlen)
         return -1;
     }
     for (int attempt = 0; attempt < 10; attempt++) {
-        int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
-        struct stat held, now;
-        if (fd < 0 || fstat(fd, &held) != 0 || !S_ISREG(held.st_mode)) {
-            snprintf(err, errlen, "%s %s: cannot make its lock file %s: %s", flag, path, lock,
-                     fd < 0 ? strerror(errno) : "not a regular file");
-            if (fd >= 0) close(fd);
-            return -1;
-        }
-        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-        if (fcntl(fd, F_SETLK, &fl) != 0) {
-            struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-            char pid[32] = "";
-            if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
-                snprintf(pid, sizeof pid, " (pid %ld)", (long)who.l_pid);
-            snprintf(err, errlen, "%s %s: another cnn run%s is using it; wait for it to end, or "
-                                  "choose another path", flag, path, pid);
-            close(fd);
-            return -1;
-        }
-        /* the lock file may have been removed by its last owner meanwhile */
-        if (stat(lock, &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino) {
+        int fd = lock_once(lock, flag, path, err, errlen);
+        if (fd == -1) return -1;
+        if (fd >= 0) {
             memcpy(held_lock, lock, sizeof lock);
             lock_held = 1;
             return fd;
         }
-        close(fd);
     }
     snprintf(err, errlen, "%s %s: its lock file %s keeps changing", flag, path, lock);
     return -1;
@@ -269,10 +369,9 @@ int file_lock(const char *path, const char *flag, char *err, size_t errlen)
 
 void file_unlock(int fd, const char *path)
 {
+    (void)path;
     if (fd < 0) return;
-    char lock[4200];
-    snprintf(lock, sizeof lock, "%s.lock", path);
-    unlink(lock);
+    remove_held_lock();
     lock_held = 0;
     close(fd);
 }

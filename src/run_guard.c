@@ -128,18 +128,28 @@ int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
 
 /* Without --save an interrupt's checkpoint takes a name no file has here:
  * cnn-interrupted.ckpt, else cnn-interrupted-2.ckpt, -3, ... */
-static int save_interrupt_checkpoint(saver *s, const train_result *res, char *path,
-                                     size_t len, char *err, size_t errlen)
+int interrupt_checkpoint_name(char *path, size_t len)
 {
+    struct stat st;
     for (int k = 1; k <= 1000; k++) {
         if (k == 1) snprintf(path, len, "%s.ckpt", INTERRUPTED_BASE);
         else snprintf(path, len, "%s-%d.ckpt", INTERRUPTED_BASE, k);
+        if (lstat(path, &st) != 0 && errno == ENOENT) return 0;
+    }
+    return -1;
+}
+
+static int save_interrupt_checkpoint(saver *s, const train_result *res, char *path,
+                                     size_t len, char *err, size_t errlen)
+{
+    for (int attempt = 0; attempt < 10; attempt++) {
+        if (interrupt_checkpoint_name(path, len)) break;
         if (save_checkpoint(s, path, 1, res->epochs_done, res->steps_done, res->shuffle_state,
                             err, errlen) == 0)
             return 0;
-        if (errno != EEXIST) return -1;
+        if (errno != EEXIST) return -1; /* (EEXIST: another process took the name) */
     }
-    snprintf(err, errlen, "%s-1000.ckpt and every name before it exist", INTERRUPTED_BASE);
+    snprintf(err, errlen, "%s.ckpt, -2, ... -1000: every name is taken", INTERRUPTED_BASE);
     return -1;
 }
 

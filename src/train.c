@@ -303,6 +303,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                             tally_loss(&csv_tally), tally_acc(&csv_tally), lr, now - start);
                     /* a live log (tail -f), and whole rows if killed */
                     if ((res->csv_errno = write_failed(csv, fflush(csv)))) {
+                        res->steps_done = global_step;
                         release(ops, index, host_index, graph);
                         return -1;
                     }
@@ -360,6 +361,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
             fprintf(csv, "test,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
                     res->test_loss, res->test_acc, lr, now_seconds() - start);
             if ((res->csv_errno = write_failed(csv, fflush(csv)))) {
+                res->steps_done = global_step;
                 release(ops, index, host_index, graph);
                 return -1;
             }

@@ -116,11 +116,34 @@ static void model_named_index(const char *d)
     cr_assert_eq(rename(at(d, "m.ckpt"), at(d, "out/index.md")), 0);
 }
 
+static void with_notes(const char *d)
+{
+    good_data(d);
+    write_file(at(d, "notes.txt"), "notes", 5);
+    write_file(at(d, "notes.lock"), "notes", 5);
+}
+static void expect_content(const char *path, const char *want)
+{
+    size_t len;
+    unsigned char *b = read_file(path, &len);
+    cr_assert(len == strlen(want) && !memcmp(b, want, len), "%s was changed", path);
+    free(b);
+}
+static void notes_unchanged(const char *d, const result *r) { (void)r; expect_content(at(d, "notes.txt"), "notes"); }
+static void lock_notes_unchanged(const char *d, const result *r) { (void)r; expect_content(at(d, "notes.lock"), "notes"); }
+#define RUN_LOCK "cnn lock: pid 1\n"
+static void with_run_lock(const char *d)
+{
+    good_data(d);
+    write_file(at(d, "m.ckpt.lock"), RUN_LOCK, strlen(RUN_LOCK));
+}
+static void run_lock_unchanged(const char *d, const result *r) { (void)r; expect_content(at(d, "m.ckpt.lock"), RUN_LOCK); }
+
 #define TRAIN "train", "--data", "@", "--device", "cpu", "--epochs", "1"
 #define LONG_NAME "n123456789012345678901234567890123456789012345678901234567890123456789" \
     "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234" \
     "5678901234567890123456789012345678901234567890123456789012345678901234567890123456789" \
-    "0123456789"
+    "01234567890123456789"
 
 static const hostile CASES[] = {
     {"--log in a missing folder", good_data, {"train", "--data", "@", "--log", "@/no/such/log.csv"}, 1, {"--log", "does not exist"}, NULL},
@@ -146,9 +169,15 @@ static const hostile CASES[] = {
     /* outputs that cannot be written fail before training */
     {"--save under /sys", good_data, {TRAIN, "--log", "", "--save", "/sys/m.ckpt"}, 1, {"--save", "cannot create a file in /sys"}, NULL},
     {"--log under /proc", good_data, {TRAIN, "--log", "/proc/x.csv"}, 1, {"--log", "/proc/x.csv"}, NULL},
-    {"--save with a name too long for its temporary", good_data, {TRAIN, "--log", "", "--save", "@/" LONG_NAME}, 1, {"--save", "File name too long"}, NULL},
+    {"--save with a name longer than a file system allows", good_data, {TRAIN, "--log", "", "--save", "@/" LONG_NAME}, 1, {"--save", "File name too long"}, NULL},
     {"visualize onto a folder named index.md", index_md_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--device", "cpu", "--out", "@/out"}, 1, {"index.md", "is a folder"}, NULL},
     {"visualize writing over its own --model", model_named_index, {"visualize", "--model", "@/out/index.md", "--data", "@", "--device", "cpu", "--out", "@/out"}, 1, {"index.md", "is --model", "choose another --out"}, NULL},
+    /* files that are not the kind the output replaces or appends to */
+    {"--save onto a file that is not a checkpoint", with_notes, {TRAIN, "--log", "", "--save", "@/notes.txt"}, 1, {"--save", "is not a cnn checkpoint"}, notes_unchanged},
+    {"--log onto a checkpoint", trained_with_copy, {TRAIN, "--log", "@/m.ckpt"}, 1, {"--log", "is not a cnn CSV log"}, model_unchanged},
+    {"a stranger's file at --save's lock name", with_notes, {TRAIN, "--log", "", "--save", "@/notes"}, 1, {"notes.lock", "is not a cnn lock file"}, lock_notes_unchanged},
+    {"--save onto a run's lock file", with_run_lock, {TRAIN, "--log", "", "--save", "@/m.ckpt.lock"}, 1, {"--save", "is not a cnn checkpoint"}, run_lock_unchanged},
+    {"--log onto a run's lock file", with_run_lock, {TRAIN, "--log", "@/m.ckpt.lock"}, 1, {"--log", "is not a cnn CSV log"}, run_lock_unchanged},
     /* inputs that are FIFOs: refused at once */
     {"a FIFO as the training images", fifo_images, {TRAIN, "--log", ""}, 1, {"train-images-idx3-ubyte", "not a regular file"}, refused_at_once},
     {"a FIFO as gzipped test labels", fifo_labels_gz, {TRAIN, "--log", ""}, 1, {"t10k-labels-idx1-ubyte.gz", "not a regular file"}, refused_at_once},
@@ -169,8 +198,10 @@ HOSTILE_CASE(hostile_files, 16) HOSTILE_CASE(hostile_files, 17) HOSTILE_CASE(hos
 HOSTILE_CASE(hostile_files, 20) HOSTILE_CASE(hostile_files, 21) HOSTILE_CASE(hostile_files, 22) HOSTILE_CASE(hostile_files, 23)
 HOSTILE_CASE(hostile_files, 24) HOSTILE_CASE(hostile_files, 25) HOSTILE_CASE(hostile_files, 26) HOSTILE_CASE(hostile_files, 27)
 HOSTILE_CASE(hostile_files, 28) HOSTILE_CASE(hostile_files, 29) HOSTILE_CASE(hostile_files, 30) HOSTILE_CASE(hostile_files, 31)
+HOSTILE_CASE(hostile_files, 32) HOSTILE_CASE(hostile_files, 33) HOSTILE_CASE(hostile_files, 34) HOSTILE_CASE(hostile_files, 35)
+HOSTILE_CASE(hostile_files, 36) HOSTILE_CASE(hostile_files, 37) HOSTILE_CASE(hostile_files, 38) HOSTILE_CASE(hostile_files, 39)
 
-Test(hostile_files, every_case_has_a_test) { cr_assert_leq(N_CASES, 32, "add HOSTILE_CASE() lines"); }
+Test(hostile_files, every_case_has_a_test) { cr_assert_leq(N_CASES, 40, "add HOSTILE_CASE() lines"); }
 
 /* A symbolic link waiting where an old cnn put its temporary ("m.ckpt.tmp")
  * is not followed: the save succeeds and the link's target is untouched. */

@@ -540,22 +540,25 @@ Test(reliability, second_run_on_one_save_is_refused, .fini = remove_temp_dir, .t
 }
 
 /* An interrupt without --save never replaces a cnn-interrupted.ckpt that is
- * there: it takes the next free name and says which. */
+ * there (nor a folder at the next name): it takes the next free name and says
+ * which. */
 Test(reliability, interrupt_without_save_keeps_earlier_file, .fini = remove_temp_dir,
      .timeout = 300)
 {
     char dir[256], def[512], second[512];
     make_data_dir(dir, sizeof dir, 600);
     snprintf(def, sizeof def, "%s/cnn-interrupted.ckpt", dir);
-    snprintf(second, sizeof second, "%s/cnn-interrupted-2.ckpt", dir);
     write_file(def, "an earlier run's", 16);
+    snprintf(second, sizeof second, "%s/cnn-interrupted-2.ckpt", dir);
+    cr_assert_eq(mkdir(second, 0777), 0); /* taken too, by a folder */
+    snprintf(second, sizeof second, "%s/cnn-interrupted-3.ckpt", dir);
     child ch;
     start_cnn(&ch, dir, "CNN_TEST_SIGINT_AT_STEP=3",
               A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", "",
                 "--net", FC_NET, "--epochs", "2"));
     int st = wait_child(&ch, RUN_TIMEOUT_S);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "wait status 0x%x", st);
-    expect_one_line(ch.err, W("written to cnn-interrupted-2.ckpt", "(no --save was given)"),
+    expect_one_line(ch.err, W("written to cnn-interrupted-3.ckpt", "(no --save was given)"),
                     "an interrupt beside an earlier checkpoint");
     size_t len;
     unsigned char *kept = read_file(def, &len);
