@@ -11,6 +11,11 @@
 /* Below this many elements a loop is not worth waking the other threads for. */
 #define PAR_MIN 32768
 
+/* Weight gradients are summed per block of samples, at most GRAD_BLOCKS
+ * blocks fixed by the batch size alone, and the blocks added in order: the
+ * same bits on any number of threads. */
+#define GRAD_BLOCKS 8
+
 /* Stride 1, pad <= k - 1 (the input gradient is then a convolution of dy
  * padded by k - 1 - pad), and an output that is not empty. The CPU backend
  * lowers other convolutions through im2col. */
