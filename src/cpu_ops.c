@@ -434,10 +434,60 @@ static void cpu_sgd(float *w, const float *g, float *v, long n, const float *lr_
     }
 }
 
+/* With --threads 0 (the default) the thread count follows the machine's
+ * load: the CPUs this process may use (OpenMP's own default, or
+ * OMP_NUM_THREADS), less the other processes that want them now, at least
+ * one. libgomp's threads spin up to about 3 ms at every op waiting for each
+ * other, so with more runnable threads than cores a descheduled one stalls
+ * the rest: with four busy processes on two cores, two threads trained
+ * about 10x slower than one (bench/RESULTS.md, make bench-load). Looked at
+ * again every LOAD_CHECK_S, at the start of a batch. The results do not
+ * depend on the thread count (GRAD_BLOCKS, cpu_gemm). */
+#define LOAD_CHECK_S 0.25
+
+static int follow_load = 1;  /* until --threads N */
+static int thread_ceiling;   /* OpenMP's own default, read before the first change */
+static double next_load_check;
+
+/* Tasks runnable on the whole machine now, this thread among them: the
+ * fourth field of /proc/loadavg ("R/T"); -1 where it cannot be read. */
+static int runnable_tasks(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    int running = -1;
+    if (f) {
+        if (fscanf(f, "%*f %*f %*f %d", &running) != 1) running = -1;
+        fclose(f);
+    }
+    return running;
+}
+
+static double monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static void threads_follow_load(void)
+{
+    double now = monotonic_seconds();
+    if (!follow_load || now < next_load_check) return;
+    next_load_check = now + LOAD_CHECK_S;
+    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
+    int running = runnable_tasks();
+    if (running < 0) return;
+    /* ours: this thread, and the team's others, which spin between ops */
+    int others = running - omp_get_max_threads();
+    int threads = thread_ceiling - (others > 0 ? others : 0);
+    omp_set_num_threads(threads > 1 ? threads : 1);
+}
+
 static void cpu_gather(const unsigned char *images, const unsigned char *labels,
                        const int *index, const int *cursor, int n, int dim, float scale,
                        float shift, float *x, int *y)
 {
+    threads_follow_load(); /* once a batch */
     index += *cursor;
 #pragma omp parallel for schedule(static) if ((long)n * dim > PAR_MIN)
     for (int i = 0; i < n; i++) {
@@ -461,7 +511,21 @@ static double cpu_time_ms(void (*body)(void *ctx), void *ctx)
 
 void cpu_ops_set_threads(int threads)
 {
+    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
+    follow_load = threads <= 0;
     if (threads > 0) omp_set_num_threads(threads);
+    else {
+        omp_set_num_threads(thread_ceiling);
+        next_load_check = 0;
+        threads_follow_load();
+    }
+}
+
+int cpu_ops_max_threads(int *follows_load)
+{
+    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
+    *follows_load = follow_load;
+    return follow_load ? thread_ceiling : omp_get_max_threads();
 }
 
 const cnn_ops cpu_ops = {
