@@ -8,6 +8,7 @@
 ## make plots RUN="DIR..."  charts of training runs (DIR/train.csv)
 ## make report [EPOCHS=N]  the report: seed-cnn, mlp1, mlp2 trained, charted
 ## make bench         this project against the CPU, the GPU and its peers (bench/)
+## make bench-load    the CPU trainer beside 4 busy processes: default threads against --threads 1
 ## make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
 ## make fresh-check   the README's quick start in fresh Debian roots, offline training
 ## make test SAN=1    the CPU code and tests under ASan and UBSan (in build/san)
@@ -104,7 +105,7 @@ FORCE:
 # Rebuild everything when the CUDA switch flips.
 CONFIG := $(BUILD)/config-cuda$(CUDA)
 
-.PHONY: all test train data bench plots report fuzz clean deps device-check fresh-check help FORCE
+.PHONY: all test train data bench bench-load plots report fuzz clean deps device-check fresh-check help FORCE
 all: $(BUILD)/cnn
 
 $(CONFIG): $(DEPS_MK)
@@ -167,6 +168,10 @@ bench: $(BUILD)/cnn-bench
 	@bash scripts/deps.sh bench
 	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
 	@bash bench/run.sh
+
+bench-load: $(BUILD)/cnn
+	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
+	@bash bench/under_load.sh $(BUILD)/cnn
 
 train: $(BUILD)/cnn
 	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist

@@ -11,6 +11,12 @@
 /* Below this many elements a loop is not worth waking the other threads for. */
 #define PAR_MIN 32768
 
+/* Weight gradients are summed per block of samples, at most GRAD_BLOCKS
+ * blocks fixed by the batch size alone, and the blocks added in order: the
+ * same bits on any number of threads, so that the thread count may follow
+ * the machine's load (src/cpu_ops.c) without changing a run's results. */
+#define GRAD_BLOCKS 8
+
 /* Stride 1, pad <= k - 1 (the input gradient is then a convolution of dy
  * padded by k - 1 - pad), and an output that is not empty. The CPU backend
  * lowers other convolutions through im2col. */
@@ -19,6 +25,10 @@ void conv_direct_fwd(const float *x, cnn_window g, const float *w, const float *
                      float *y);
 void conv_direct_bwd(const float *x, cnn_window g, const float *w, int cout, const float *dy,
                      float *dw, float *db, float *dx);
+
+/* The CPU backend's most threads, and whether it takes fewer while other
+ * processes want the cores (--threads 0, the default; src/cpu_ops.c). */
+int cpu_ops_max_threads(int *follows_load);
 
 void cpu_pool_fwd(const float *x, cnn_window g, float *y);
 void cpu_pool_bwd(const float *dy, cnn_window g, float *dx);

@@ -13,9 +13,9 @@
  * the kernel flipped and its two channel axes swapped (the "full"
  * convolution), so one register-tiled kernel serves forward and input
  * gradient and a second one the weight gradient. Samples are split across
- * the OpenMP threads; the weight gradients are summed per thread and added
- * in thread order, so a run on the same number of threads repeats itself
- * exactly. */
+ * the OpenMP threads; the weight gradients are summed per block of samples
+ * (blocks fixed by the batch size) and added in block order, so a run
+ * repeats itself exactly on any number of threads. */
 #include "cpu_kernels.h"
 #include "cpu_vec.h"
 
@@ -252,8 +252,8 @@ static void flipped_kernel(const float *w, int cout, int c, int k, float *wt)
                 wt[((long)ci * cout + co) * kk + i] = w[((long)co * c + ci) * kk + (kk - 1 - i)];
 }
 
-/* The sum of parts[0], parts[stride], ... (one per thread, in thread order)
- * and of the lanes of that. */
+/* The sum of parts[0], parts[stride], ... (one per block of samples, in
+ * order) and of the lanes of that. */
 static float lane_sum(const vf8 *parts, long stride, int count)
 {
     vf8 sum = parts[0];
@@ -266,7 +266,7 @@ static float lane_sum(const vf8 *parts, long stride, int count)
 void conv_direct_bwd(const float *x, cnn_window g, const float *w, int cout, const float *dy,
                      float *dw, float *db, float *dx)
 {
-    int rows = cnn_cols_rows(g), threads = omp_get_max_threads(), used = 1;
+    int rows = cnn_cols_rows(g), blocks = g.n < GRAD_BLOCKS ? g.n : GRAD_BLOCKS;
     long cols, cols_dx = 0, ohw = (long)g.oh * g.ow, nw = (long)cout * rows;
     padded p = padded_make(g.c, g.h, g.w, g.pad, g.k, &cols);
     /* dy as the weight gradient reads it: rows wp apart, zero in the junk
@@ -279,15 +279,15 @@ void conv_direct_bwd(const float *x, cnn_window g, const float *w, int cout, con
     shifted_offsets(p, g.k, off);
     shifted_offsets(q, g.k, off_dx);
     if (wt) flipped_kernel(w, cout, g.c, g.k, wt);
-    vf8 *parts = scratch_vectors(nw * threads, "weight gradient sums");
-    vf8 *bias_parts = scratch_vectors((long)cout * threads, "bias gradient sums");
-    memset(parts, 0, sizeof(vf8) * nw * threads);
-    memset(bias_parts, 0, sizeof(vf8) * cout * threads);
+    /* at least one block, so that an empty batch still gives zero sums */
+    vf8 *parts = scratch_vectors(nw * (blocks ? blocks : 1), "weight gradient sums");
+    vf8 *bias_parts = scratch_vectors((long)cout * (blocks ? blocks : 1), "bias gradient sums");
+    if (!blocks) {
+        memset(parts, 0, sizeof(vf8) * nw);
+        memset(bias_parts, 0, sizeof(vf8) * cout);
+    }
 #pragma omp parallel if (g.n > 1)
     {
-        int t = omp_get_thread_num();
-#pragma omp single
-        used = omp_get_num_threads();
         float *in = scratch(p.size, "convolution input");
         float *grad = scratch(cout * cols, "convolution output gradient");
         float *grad_pad = dx ? scratch(q.size, "padded output gradient") : NULL;
@@ -295,31 +295,36 @@ void conv_direct_bwd(const float *x, cnn_window g, const float *w, int cout, con
         memset(in, 0, sizeof(float) * p.size);
         memset(grad, 0, sizeof(float) * cout * cols);
         if (grad_pad) memset(grad_pad, 0, sizeof(float) * q.size);
-        vf8 *acc = parts + nw * t;
-        vf8 *bias = bias_parts + cout * t;
 #pragma omp for schedule(static)
-        for (int n = 0; n < g.n; n++) {
-            pad_sample(x, g.n, n, g.h, g.w, p, in);
-            for (int co = 0; co < cout; co++) {
-                const float *src = dy + ((long)co * g.n + n) * ohw;
-                float *row = grad + co * cols;
-                for (int oy = 0; oy < g.oh; oy++)
-                    copy_row(row + (long)oy * p.wp, src + (long)oy * g.ow, g.ow, 0.0f);
-                /* the bias gradient from the padded row, 8 lanes at a time
-                 * (a scalar sum is one long chain of dependent adds) */
-                vf8 sum = splat(0.0f);
-                for (long j = 0; j < cols; j += VL) sum += load8(row + j);
-                bias[co] += sum;
-            }
-            shifted_weight_grad(grad, cout, cols, off, in, rows, acc);
-            if (!dx) continue;
-            pad_sample(dy, g.n, n, g.oh, g.ow, q, grad_pad);
-            shifted_gemm(wt, g.c, cout * g.k * g.k, off_dx, grad_pad, cols_dx, out);
-            for (int c = 0; c < g.c; c++) {
-                float *dst = dx + ((long)c * g.n + n) * g.h * g.w;
-                const float *src = out + c * cols_dx;
-                for (int iy = 0; iy < g.h; iy++)
-                    copy_row(dst + (long)iy * g.w, src + (long)iy * q.wp, g.w, 0.0f);
+        for (int blk = 0; blk < blocks; blk++) {
+            vf8 *acc = parts + nw * blk;
+            vf8 *bias = bias_parts + cout * blk;
+            memset(acc, 0, sizeof(vf8) * nw);
+            memset(bias, 0, sizeof(vf8) * cout);
+            int first = (int)((long)g.n * blk / blocks), end = (int)((long)g.n * (blk + 1) / blocks);
+            for (int n = first; n < end; n++) {
+                pad_sample(x, g.n, n, g.h, g.w, p, in);
+                for (int co = 0; co < cout; co++) {
+                    const float *src = dy + ((long)co * g.n + n) * ohw;
+                    float *row = grad + co * cols;
+                    for (int oy = 0; oy < g.oh; oy++)
+                        copy_row(row + (long)oy * p.wp, src + (long)oy * g.ow, g.ow, 0.0f);
+                    /* the bias gradient from the padded row, 8 lanes at a
+                     * time (a scalar sum is one long chain of dependent adds) */
+                    vf8 sum = splat(0.0f);
+                    for (long j = 0; j < cols; j += VL) sum += load8(row + j);
+                    bias[co] += sum;
+                }
+                shifted_weight_grad(grad, cout, cols, off, in, rows, acc);
+                if (!dx) continue;
+                pad_sample(dy, g.n, n, g.oh, g.ow, q, grad_pad);
+                shifted_gemm(wt, g.c, cout * g.k * g.k, off_dx, grad_pad, cols_dx, out);
+                for (int c = 0; c < g.c; c++) {
+                    float *dst = dx + ((long)c * g.n + n) * g.h * g.w;
+                    const float *src = out + c * cols_dx;
+                    for (int iy = 0; iy < g.h; iy++)
+                        copy_row(dst + (long)iy * g.w, src + (long)iy * q.wp, g.w, 0.0f);
+                }
             }
         }
         free(in);
@@ -327,6 +332,7 @@ void conv_direct_bwd(const float *x, cnn_window g, const float *w, int cout, con
         free(grad_pad);
         free(out);
     }
+    int used = blocks ? blocks : 1;
     for (long i = 0; i < nw; i++) dw[i] = lane_sum(parts + i, nw, used);
     for (int co = 0; co < cout; co++) db[co] = lane_sum(bias_parts + co, cout, used);
     free(parts);

@@ -49,57 +49,86 @@ static void sgemm_block(int ta, int tb, int m, int n, int k, float alpha, const 
                 m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+/* Products below this many multiply-adds run on one thread; the others are
+ * cut into at most GEMM_PIECES pieces of at least GEMM_PIECE_MIN rows or
+ * columns of C, or of the inner dimension, by their shape alone. */
+#define GEMM_PAR_MIN 2e5
+#define GEMM_PIECES 8
+#define GEMM_PIECE_MIN 64
+
+static int gemm_pieces(int len)
+{
+    int pieces = len / GEMM_PIECE_MIN;
+    return pieces > GEMM_PIECES ? GEMM_PIECES : pieces;
+}
+
+/* C's rows or columns [lo, hi) of the product. */
+static void sgemm_band(int by_cols, int lo, int hi, int ta, int tb, int m, int n, int k,
+                       float alpha, const float *a, int lda, const float *b, int ldb,
+                       float beta, float *c)
+{
+    if (by_cols)
+        sgemm_block(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? (long)lo * k : lo), ldb,
+                    beta, c + lo, n);
+    else
+        sgemm_block(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : (long)lo * k), lda, b, ldb,
+                    beta, c + (long)lo * n, n);
+}
+
+/* C small, inner dimension long (a weight gradient): the product over each
+ * of `slices` slices of k, the first into C, the others apart and then
+ * added in order. The slices depend on k alone, not on the thread count. */
+static void sgemm_sliced(int slices, int ta, int tb, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c)
+{
+    size_t mn = (size_t)m * n;
+    float *part = malloc(sizeof(float) * mn * (slices - 1));
+    if (!part) {
+        fprintf(stderr, "cnn: out of memory: a product's partial sums need %.1f MiB\n",
+                sizeof(float) * mn * (slices - 1) / 1048576.0);
+        exit(1);
+    }
+#pragma omp parallel for schedule(static)
+    for (int s = 0; s < slices; s++) {
+        int lo = (int)((long)k * s / slices), hi = (int)((long)k * (s + 1) / slices);
+        const float *as = a + (ta ? (long)lo * m : lo), *bs = b + (tb ? lo : (long)lo * n);
+        if (s == 0)
+            sgemm_block(ta, tb, m, n, hi - lo, alpha, as, lda, bs, ldb, beta, c, n);
+        else
+            sgemm_block(ta, tb, m, n, hi - lo, alpha, as, lda, bs, ldb, 0.0f,
+                        part + (size_t)(s - 1) * mn, n);
+    }
+    for (int s = 1; s < slices; s++)
+        for (size_t i = 0; i < mn; i++) c[i] += part[(size_t)(s - 1) * mn + i];
+    free(part);
+}
+
 /* OpenBLAS runs single-threaded here (its own threads fight OpenMP's for two
  * cores and spend more time spinning than computing); the product is split
- * across the OpenMP threads instead: by rows of C or columns of C when either
- * is wide, otherwise by the inner dimension, with the partial products summed
- * in a fixed order so the result is the same on every run. */
+ * across the OpenMP threads instead: in bands of C's rows or columns when
+ * either is wide, otherwise in slices of the inner dimension summed in
+ * order. The pieces depend on the shape alone, never on the thread count
+ * (OpenBLAS's sums for an element change with the width of the block it is
+ * computed in), so the result has the same bits on any number of threads. */
 static void cpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
                      const float *b, float beta, float *c)
 {
     blas_single_threaded();
     int lda = ta ? m : k, ldb = tb ? k : n;
-    int threads = omp_get_max_threads();
-    if (threads < 2 || (double)m * n * k < 2e5) {
+    int by_cols = n >= m, bands = gemm_pieces(by_cols ? n : m), slices = gemm_pieces(k);
+    if ((double)m * n * k < GEMM_PAR_MIN || (bands < 2 && slices < 2)) {
         sgemm_block(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
         return;
     }
-    if (n >= 64 * threads || m >= 64 * threads) {
-        int by_cols = n >= m;
-        int len = by_cols ? n : m;
-#pragma omp parallel num_threads(threads)
-        {
-            int t = omp_get_thread_num(), lo = (int)((long)len * t / threads),
-                hi = (int)((long)len * (t + 1) / threads);
-            if (by_cols)
-                sgemm_block(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? (long)lo * k : lo),
-                            ldb, beta, c + lo, n);
-            else
-                sgemm_block(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : (long)lo * k), lda, b,
-                            ldb, beta, c + (long)lo * n, n);
-        }
+    if (bands < 2) {
+        sgemm_sliced(slices, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c);
         return;
     }
-    /* C small, inner dimension long (a weight gradient): split k. */
-    float *part = malloc(sizeof(float) * (size_t)m * n * (threads - 1));
-    if (!part) {
-        sgemm_block(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
-        return;
-    }
-#pragma omp parallel num_threads(threads)
-    {
-        int t = omp_get_thread_num(), lo = (int)((long)k * t / threads),
-            hi = (int)((long)k * (t + 1) / threads);
-        const float *ab = a + (ta ? (long)lo * m : lo), *bb = b + (tb ? lo : (long)lo * n);
-        if (t == 0)
-            sgemm_block(ta, tb, m, n, hi - lo, alpha, ab, lda, bb, ldb, beta, c, n);
-        else
-            sgemm_block(ta, tb, m, n, hi - lo, alpha, ab, lda, bb, ldb, 0.0f,
-                        part + (size_t)(t - 1) * m * n, n);
-    }
-    for (int t = 1; t < threads; t++)
-        for (long i = 0; i < (long)m * n; i++) c[i] += part[(size_t)(t - 1) * m * n + i];
-    free(part);
+    int len = by_cols ? n : m;
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < bands; p++)
+        sgemm_band(by_cols, (int)((long)len * p / bands), (int)((long)len * (p + 1) / bands), ta,
+                   tb, m, n, k, alpha, a, lda, b, ldb, beta, c);
 }
 
 /* The output columns ox whose input column ox*stride - pad + kx lies inside
@@ -248,39 +277,41 @@ static void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout,
         return;
     }
     int rows = cnn_cols_rows(g), chunk = chunk_samples(g), ohw = g.oh * g.ow;
-    int chunks = (g.n + chunk - 1) / chunk, threads = omp_get_max_threads();
+    int chunks = (g.n + chunk - 1) / chunk;
+    int blocks = chunks < GRAD_BLOCKS ? chunks : GRAD_BLOCKS, used = blocks ? blocks : 1;
     long ldy = (long)g.n * ohw, nw = (long)cout * rows;
-    /* each thread sums its chunks' weight and bias gradients apart; the parts
-     * are added in thread order afterwards, so the result is reproducible */
-    float *parts = scratch_floats((nw + cout) * threads);
+    /* the weight and bias gradients of each block of chunks apart, added in
+     * block order afterwards (GRAD_BLOCKS) */
+    float *parts = scratch_floats((nw + cout) * used);
     blas_single_threaded();
-    memset(parts, 0, sizeof(float) * (nw + cout) * threads);
-    int used = 1;
+    memset(parts, 0, sizeof(float) * (nw + cout) * used);
 #pragma omp parallel if (chunks > 1)
     {
-        int t = omp_get_thread_num();
-#pragma omp single
-        used = omp_get_num_threads();
         float *cols = scratch_floats((long)rows * chunk * ohw);
         float *dcols = dx ? scratch_floats((long)rows * chunk * ohw) : NULL;
-        float *pw = parts + (nw + cout) * t, *pb = pw + nw;
 #pragma omp for schedule(static)
-        for (int ci = 0; ci < chunks; ci++) {
-            int n0 = ci * chunk, count = g.n - n0 < chunk ? g.n - n0 : chunk;
-            int width = count * ohw;
-            const float *dyc = dy + (long)n0 * ohw;
-            for (int r = 0; r < rows; r++) im2col_row(x, g, r, n0, count, cols + (long)r * width);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, rows, width, 1.0f, dyc,
-                        (int)ldy, cols, width, 1.0f, pw, rows);
-            for (int co = 0; co < cout; co++) {
-                float sum = 0.0f;
-                for (int j = 0; j < width; j++) sum += dyc[co * ldy + j];
-                pb[co] += sum;
-            }
-            if (dx) {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rows, width, cout, 1.0f, w,
-                            rows, dyc, (int)ldy, 0.0f, dcols, width);
-                for (int c = 0; c < g.c; c++) col2im_channel(dcols, g, c, n0, count, dx);
+        for (int blk = 0; blk < blocks; blk++) {
+            float *pw = parts + (nw + cout) * blk, *pb = pw + nw;
+            int first = (int)((long)chunks * blk / blocks);
+            int end = (int)((long)chunks * (blk + 1) / blocks);
+            for (int ci = first; ci < end; ci++) {
+                int n0 = ci * chunk, count = g.n - n0 < chunk ? g.n - n0 : chunk;
+                int width = count * ohw;
+                const float *dyc = dy + (long)n0 * ohw;
+                for (int r = 0; r < rows; r++)
+                    im2col_row(x, g, r, n0, count, cols + (long)r * width);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, rows, width, 1.0f,
+                            dyc, (int)ldy, cols, width, 1.0f, pw, rows);
+                for (int co = 0; co < cout; co++) {
+                    float sum = 0.0f;
+                    for (int j = 0; j < width; j++) sum += dyc[co * ldy + j];
+                    pb[co] += sum;
+                }
+                if (dx) {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rows, width, cout, 1.0f,
+                                w, rows, dyc, (int)ldy, 0.0f, dcols, width);
+                    for (int c = 0; c < g.c; c++) col2im_channel(dcols, g, c, n0, count, dx);
+                }
             }
         }
         free(cols);
@@ -288,7 +319,7 @@ static void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout,
     }
     for (long i = 0; i < nw + cout; i++) {
         float sum = 0.0f;
-        for (int t = 0; t < used; t++) sum += parts[(nw + cout) * t + i];
+        for (int b = 0; b < used; b++) sum += parts[(nw + cout) * b + i];
         if (i < nw) dw[i] = sum;
         else db[i - nw] = sum;
     }
@@ -403,10 +434,60 @@ static void cpu_sgd(float *w, const float *g, float *v, long n, const float *lr_
     }
 }
 
+/* With --threads 0 (the default) the thread count follows the machine's
+ * load: the CPUs this process may use (OpenMP's own default, or
+ * OMP_NUM_THREADS), less the other processes that want them now, at least
+ * one. libgomp's threads spin up to about 3 ms at every op waiting for each
+ * other, so with more runnable threads than cores a descheduled one stalls
+ * the rest: with four busy processes on two cores, two threads trained
+ * about 10x slower than one (bench/RESULTS.md, make bench-load). Looked at
+ * again every LOAD_CHECK_S, at the start of a batch. The results do not
+ * depend on the thread count (GRAD_BLOCKS, cpu_gemm). */
+#define LOAD_CHECK_S 0.25
+
+static int follow_load = 1;  /* until --threads N */
+static int thread_ceiling;   /* OpenMP's own default, read before the first change */
+static double next_load_check;
+
+/* Tasks runnable on the whole machine now, this thread among them: the
+ * fourth field of /proc/loadavg ("R/T"); -1 where it cannot be read. */
+static int runnable_tasks(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    int running = -1;
+    if (f) {
+        if (fscanf(f, "%*f %*f %*f %d", &running) != 1) running = -1;
+        fclose(f);
+    }
+    return running;
+}
+
+static double monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static void threads_follow_load(void)
+{
+    double now = monotonic_seconds();
+    if (!follow_load || now < next_load_check) return;
+    next_load_check = now + LOAD_CHECK_S;
+    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
+    int running = runnable_tasks();
+    if (running < 0) return;
+    /* ours: this thread, and the team's others, which spin between ops */
+    int others = running - omp_get_max_threads();
+    int threads = thread_ceiling - (others > 0 ? others : 0);
+    omp_set_num_threads(threads > 1 ? threads : 1);
+}
+
 static void cpu_gather(const unsigned char *images, const unsigned char *labels,
                        const int *index, const int *cursor, int n, int dim, float scale,
                        float shift, float *x, int *y)
 {
+    threads_follow_load(); /* once a batch */
     index += *cursor;
 #pragma omp parallel for schedule(static) if ((long)n * dim > PAR_MIN)
     for (int i = 0; i < n; i++) {
@@ -430,7 +511,21 @@ static double cpu_time_ms(void (*body)(void *ctx), void *ctx)
 
 void cpu_ops_set_threads(int threads)
 {
+    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
+    follow_load = threads <= 0;
     if (threads > 0) omp_set_num_threads(threads);
+    else {
+        omp_set_num_threads(thread_ceiling);
+        next_load_check = 0;
+        threads_follow_load();
+    }
+}
+
+int cpu_ops_max_threads(int *follows_load)
+{
+    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
+    *follows_load = follow_load;
+    return follow_load ? thread_ceiling : omp_get_max_threads();
 }
 
 const cnn_ops cpu_ops = {

@@ -1,13 +1,15 @@
 /* Device choice. The only place host code learns whether CUDA was built in. */
 #include "device.h"
+#include "cpu_kernels.h"
 
-#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
 static const cnn_ops *cpu_select(char *desc, size_t desclen, const char *note)
 {
-    snprintf(desc, desclen, "cpu (%d threads, OpenBLAS)%s", omp_get_max_threads(), note);
+    int follows_load, threads = cpu_ops_max_threads(&follows_load);
+    snprintf(desc, desclen, "cpu (%d threads%s, OpenBLAS)%s", threads,
+             follows_load ? ", fewer under load" : "", note);
     return &cpu_ops;
 }
 

@@ -156,6 +156,34 @@ Test(cpu_conv, any_thread_count)
     }
 }
 
+/* The weight, bias and input gradients (direct path, and im2col with stride
+ * 2) have the same bits on 1, 2, 3 and 8 threads: the thread count follows
+ * the machine's load, and must not change a run. */
+Test(cpu_conv, backward_same_bits_on_any_thread_count)
+{
+    const conv_case cases[] = {{5, 2, 1, 4, 8, 14, 14, 50}, {3, 1, 2, 3, 5, 28, 28, 50}};
+    const int threads[] = {1, 2, 3, 8};
+    rng r = {10};
+    for (int i = 0; i < 2; i++) {
+        const conv_case *t = &cases[i];
+        cnn_window g = cnn_window_make(t->c, t->n, t->h, t->w, t->k, t->stride, t->pad);
+        long nx = (long)t->n * t->c * t->h * t->w, ny = (long)t->n * t->cout * g.oh * g.ow;
+        long nw = (long)t->cout * cnn_cols_rows(g), ng = nw + t->cout + nx;
+        float *x = rand_floats(&r, nx, -1, 1), *dy = rand_floats(&r, ny, -1, 1);
+        float *w = rand_floats(&r, nw, -1, 1), *grads = malloc(sizeof(float) * ng);
+        float *first = malloc(sizeof(float) * ng);
+        for (int k = 0; k < 4; k++) {
+            cpu_ops_set_threads(threads[k]);
+            cpu_ops.conv_bwd(x, g, w, t->cout, dy, grads, grads + nw, grads + nw + t->cout);
+            if (k == 0) memcpy(first, grads, sizeof(float) * ng);
+            cr_assert_eq(memcmp(grads, first, sizeof(float) * ng), 0,
+                         "k%d s%d: %d threads differ from 1", t->k, t->stride, threads[k]);
+        }
+        free(x); free(dy); free(w); free(grads); free(first);
+    }
+    cpu_ops_set_threads(0);
+}
+
 /* A window larger than the padded input (the spec parser refuses such a
  * layer; the op still must not fail): no output, and every gradient zero. */
 Test(cpu_conv, empty_output_gives_zero_gradients)

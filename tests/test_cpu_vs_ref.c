@@ -200,6 +200,33 @@ Test(cpu_vs_ref, gemm_all_transposes_and_splits)
             }
 }
 
+/* The same bits on 1, 2, 3 and 8 threads, on each path of the CPU gemm: the
+ * thread count follows the machine's load, and must not change a run. */
+Test(cpu_vs_ref, gemm_same_bits_on_any_thread_count)
+{
+    const int sizes[][3] = {{50, 300, 784}, {300, 50, 784}, {10, 392, 512}, {4, 25, 9000}};
+    const int threads[] = {1, 2, 3, 8};
+    rng r = {21};
+    for (int s = 0; s < 4; s++)
+        for (int t = 0; t < 4; t++) {
+            int m = sizes[s][0], n = sizes[s][1], k = sizes[s][2], ta = t & 1, tb = t >> 1;
+            float *a = rand_floats(&r, (long)m * k, -1, 1), *b = rand_floats(&r, (long)k * n, -1, 1);
+            float *c0 = rand_floats(&r, (long)m * n, -1, 1), *c = malloc(sizeof(float) * m * n);
+            float *first = malloc(sizeof(float) * m * n);
+            for (int i = 0; i < 4; i++) {
+                cpu_ops_set_threads(threads[i]);
+                memcpy(c, c0, sizeof(float) * m * n);
+                cpu_ops.gemm(ta, tb, m, n, k, 1.0f, a, b, 0.5f, c);
+                if (i == 0) memcpy(first, c, sizeof(float) * m * n);
+                cr_assert_eq(memcmp(c, first, sizeof(float) * m * n), 0,
+                             "m%d n%d k%d ta%d tb%d: %d threads differ from 1", m, n, k, ta, tb,
+                             threads[i]);
+            }
+            free(a); free(b); free(c0); free(c); free(first);
+        }
+    cpu_ops_set_threads(0);
+}
+
 /* No NaN for any finite scores; the loss op adds to the sums, never resets. */
 Test(cpu_vs_ref, softmax_huge_scores_finite)
 {
