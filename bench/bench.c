@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "device.h"
+#include "file_write.h"
 #include "train.h"
 
 
@@ -21,7 +22,8 @@ typedef struct {
     float scale, shift;
     backend be[2];
     int n_be;
-    FILE *ops_csv, *tput_csv, *scale_csv;
+    FILE *ops_csv, *tput_csv, *scale_csv;   /* csv[0..2]'s open temporaries */
+    struct csv_file { char path[1024]; file_out out; } csv[3];
 } bench;
 
 static int cmp_double(const void *a, const void *b)
@@ -207,17 +209,27 @@ static void scaling(bench *b, int quick)
             }
 }
 
-static FILE *open_csv(const char *dir, const char *name, const char *header)
+/* A CSV file under dir, written through a temporary (file_write.h) that
+ * close_csv renames into place once it is whole. */
+static FILE *open_csv(struct csv_file *c, const char *dir, const char *name, const char *header)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "cnn-bench: cannot write %s\n", path);
+    char err[4400];
+    snprintf(c->path, sizeof c->path, "%s/%s", dir, name);
+    if (file_out_begin(&c->out, c->path, err, sizeof err)) {
+        fprintf(stderr, "cnn-bench: %s\n", err);
         exit(1);
     }
-    fprintf(f, "%s\n", header);
-    return f;
+    fprintf(c->out.f, "%s\n", header);
+    return c->out.f;
+}
+
+static void close_csv(struct csv_file *c)
+{
+    char err[4400];
+    if (file_out_commit(&c->out, 0, err, sizeof err)) {
+        fprintf(stderr, "cnn-bench: %s\n", err);
+        exit(1);
+    }
 }
 
 int main(int argc, char **argv)
@@ -252,9 +264,9 @@ int main(int argc, char **argv)
             printf("(no GPU: %s)\n", err);
         }
     }
-    b.ops_csv = open_csv(out, "ops.csv", "backend,net,batch,layer,forward_ms,backward_ms,forward_rate,backward_rate,unit");
-    b.tput_csv = open_csv(out, "throughput.csv", "net,batch,backend,seconds_per_epoch,images_per_second,test_acc");
-    b.scale_csv = open_csv(out, "scaling.csv", "channels,batch,backend,seconds_per_epoch,images_per_second");
+    b.ops_csv = open_csv(&b.csv[0], out, "ops.csv", "backend,net,batch,layer,forward_ms,backward_ms,forward_rate,backward_rate,unit");
+    b.tput_csv = open_csv(&b.csv[1], out, "throughput.csv", "net,batch,backend,seconds_per_epoch,images_per_second,test_acc");
+    b.scale_csv = open_csv(&b.csv[2], out, "scaling.csv", "channels,batch,backend,seconds_per_epoch,images_per_second");
 
     printf("## Per-layer time (median of repeated runs after warm-up)\n");
     for (int e = 0; e < b.n_be; e++)
@@ -264,9 +276,7 @@ int main(int argc, char **argv)
         }
     throughput(&b, quick);
     scaling(&b, quick);
-    fclose(b.ops_csv);
-    fclose(b.tput_csv);
-    fclose(b.scale_csv);
+    for (int i = 0; i < 3; i++) close_csv(&b.csv[i]);
     dataset_free(&b.train);
     dataset_free(&b.test);
     return 0;

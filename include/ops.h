@@ -110,8 +110,9 @@ typedef struct cnn_ops {
 extern const cnn_ops cpu_ops;
 
 /* Sets the thread count of the CPU backend (OpenMP; OpenBLAS itself runs on one
- * thread inside each of them); 0 keeps
- * the default (all cores). */
+ * thread inside each of them); 0 keeps the default: the cores the process may
+ * use, less those other runnable processes are using (looked at again every
+ * 0.25 s), at least one. Results are the same bits on any count. */
 void cpu_ops_set_threads(int threads);
 
 #ifdef __cplusplus

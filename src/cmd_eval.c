@@ -19,7 +19,7 @@ int cmd_eval(int argc, char **argv)
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
         {"batch", OPT_INT, &batch, "500", "samples per forward pass", 0, 0},
-        {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: all cores)", 1, 0},
+        {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: the free cores)", 1, 0},
     };
     int r = cli_parse("eval", "--model FILE [flags]", opts, sizeof opts / sizeof opts[0], argc,
                       argv, 2);

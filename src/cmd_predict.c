@@ -59,7 +59,7 @@ int cmd_predict(int argc, char **argv)
         {"device", OPT_STR, &device, "cpu", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
         {"threads", OPT_THREADS, &threads, "1",
-         "CPU threads (0: all cores); one suits single images", 1, 0},
+         "CPU threads (0: the free cores); one suits single images", 1, 0},
     };
     const int n_opts = sizeof opts / sizeof opts[0];
     static const char *images[PREDICT_MAX_IMAGES];

@@ -299,7 +299,7 @@ int cmd_train(int argc, char **argv)
         {"save", OPT_STR, &save, "", "write a checkpoint here at the end, and on Ctrl-C", 0, 0},
         {"save-every", OPT_INT, &save_every, "0", "also write it every N epochs (0: only at the end)", 1, 0},
         {"resume", OPT_STR, &resume, "", "continue the run a checkpoint holds", 0, 0},
-        {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: all cores)", 1, 0},
+        {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: the free cores)", 1, 0},
         {"train-limit", OPT_INT, &c.train_limit, "0", "train on the first N samples only (0: all)", 1, 0},
         {"quiet", OPT_BOOL, &c.quiet, "false", "only the per-epoch lines and the JSON result", 0, 0},
         {"graph", OPT_BOOL, &c.graph, "true", "GPU: replay one captured CUDA graph per step (false: launch each op, for debugging)", 0, 0},
