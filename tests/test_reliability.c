@@ -421,7 +421,7 @@ Test(reliability, closed_stdout_stops_with_checkpoint, .fini = remove_temp_dir, 
     snprintf(b, sizeof b, "%s/B.ck", dir);
     snprintf(c, sizeof c, "%s/C.ck", dir);
     result r;
-    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "2", "--batch", "20", "--seed", "5",
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "8", "--batch", "20", "--seed", "5",
                            "--save", a));
     expect_success(&r, "the uninterrupted run");
     result_free(&r);
@@ -431,7 +431,7 @@ Test(reliability, closed_stdout_stops_with_checkpoint, .fini = remove_temp_dir, 
     child ch;
     start_cnn_with(&ch, NULL, NULL,
                    A("cnn", "train", "--data", dir, "--device", "cpu", "--log", "", "--log-every",
-                     "5", "--net", FC_NET, "--epochs", "2", "--batch", "20", "--seed", "5",
+                     "5", "--net", FC_NET, "--epochs", "8", "--batch", "20", "--seed", "5",
                      "--save", b),
                    (child_setup){fds[1], 0});
     close(fds[1]);
@@ -522,8 +522,8 @@ Test(reliability, second_run_on_one_save_is_refused, .fini = remove_temp_dir, .t
     child ch;
     start_cnn(&ch, NULL, NULL,
               A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
-                "--csv-every", "5", "--net", FC_NET, "--epochs", "3", "--batch", "20",
-                "--save", k));
+                "--csv-every", "5", "--net", FC_NET, "--epochs", "1000", "--batch", "20",
+                "--save", k)); /* far more than it gets to: it is stopped below */
     wait_for_rows(&ch, csv, 2);
     result r;
     train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--save", k));
