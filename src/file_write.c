@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,8 +109,16 @@ static int create_temporary(const char *path, char *tmp, size_t len)
             errno = ENAMETOOLONG;
             return -1;
         }
+        /* named for the signal handler before it exists: a signal between the
+         * open and the naming would leave it behind (a name taken already is
+         * at worst an earlier run's leftover of this very pattern) */
+        memcpy(active_tmp, tmp, len < sizeof active_tmp ? len : sizeof active_tmp);
+        atomic_thread_fence(memory_order_seq_cst); /* the name is whole before the flag */
+        tmp_active = 1;
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST) return fd;
+        if (fd >= 0) return fd;
+        tmp_active = 0;
+        if (errno != EEXIST) return -1;
     }
     return -1;
 }
@@ -132,8 +141,6 @@ int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
         return -1;
     }
-    memcpy(active_tmp, o->tmp, sizeof o->tmp);
-    tmp_active = 1;
     if (exists) fchmod(fd, st.st_mode & 07777); /* a replaced file keeps its permissions */
     if (!(o->f = fdopen(fd, "wb"))) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));

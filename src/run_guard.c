@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,18 @@ static const int STOP_SIGNALS[N_STOP_SIGNALS] = {SIGINT, SIGTERM, SIGHUP};
 volatile sig_atomic_t stop_requests;
 static volatile sig_atomic_t first_stop_signal;
 
+static pthread_t main_thread; /* the thread that writes files */
+
+/* A signal may land on any thread, an OpenMP worker too. It is handled on
+ * the main thread only: there the handler runs between two of its steps, so
+ * a second signal finds a file write either not begun or with its temporary
+ * named, and the process ends before the main thread goes on. */
 static void on_stop_signal(int sig)
 {
+    if (!pthread_equal(pthread_self(), main_thread)) {
+        pthread_kill(main_thread, sig);
+        return;
+    }
     if (stop_requests++ == 0) {
         first_stop_signal = sig;
         return;
@@ -42,6 +53,7 @@ void catch_stop_signals(struct sigaction old[N_STOP_SIGNALS])
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     stop_requests = first_stop_signal = 0;
+    main_thread = pthread_self();
     for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &sa, &old[i]);
 }
 
