@@ -33,6 +33,10 @@ typedef struct {
  * ends the process at once. */
 extern volatile sig_atomic_t stop_requests;
 
+/* The first stop signal caught (0: none yet), and its name ("SIGTERM"). */
+int stop_signal_received(void);
+const char *signal_name(int sig);
+
 #define N_STOP_SIGNALS 3
 void catch_stop_signals(struct sigaction old[N_STOP_SIGNALS]);
 void restore_stop_signals(const struct sigaction old[N_STOP_SIGNALS]);

@@ -159,18 +159,19 @@ static int check_save(const char *save)
     return check_writable("train", "--save", save);
 }
 
-/* Without --save an interrupt leaves its checkpoint here: that must be
- * possible, known before training. */
-static int check_interrupt_folder(void)
+/* Without --save an interrupt leaves its checkpoint here: whether it can is
+ * said before training. */
+static void check_interrupt_folder(void)
 {
     char path[64], err[4400];
     if (interrupt_checkpoint_name(path, sizeof path) == 0 &&
         file_check_output(path, err, sizeof err) == 0)
-        return 0;
-    print_error("cnn train: without --save an interrupt writes its checkpoint here, and %s: "
-                "give --save FILE", interrupt_checkpoint_name(path, sizeof path) ? "every "
-                "cnn-interrupted name is taken" : err);
-    return -1;
+        return;
+    /* a run that finishes writes nothing here: a note, not a refusal */
+    print_error("cnn train: note: without --save an interrupt writes its checkpoint here, and "
+                "%s: give --save FILE to keep an interrupted run",
+                interrupt_checkpoint_name(path, sizeof path) ? "every cnn-interrupted name is "
+                "taken" : err);
 }
 
 /* Locks --save for this run: a second run writing it is refused. */
@@ -358,12 +359,16 @@ int cmd_train(int argc, char **argv)
     net *nt = NULL;
     char desc[256];
     const cnn_ops *ops;
+    /* from here on a stop signal is caught: it removes the lock and the
+     * temporaries below, and before training it ends the run */
+    catch_stop_signals(old_sa);
+    handler_set = 1;
     if (paths_clash(save, log_path, resume, data_dir)) {
         status = 2;
         goto done;
     }
-    if (*save ? check_save(save) || lock_save(save, &lock_fd) : check_interrupt_folder())
-        goto done;
+    if (!*save) check_interrupt_folder();
+    else if (check_save(save) || lock_save(save, &lock_fd)) goto done;
     if (*log_path && !(csv = open_log(log_path))) goto done;
     cpu_ops_set_threads(threads);
     if (!(ops = open_device("train", device, gpu, desc, sizeof desc)) ||
@@ -405,11 +410,15 @@ int cmd_train(int argc, char **argv)
     c.on_epoch_ctx = &sv;
     c.stop = &stop_requests;
     c.test_sigint_at_step = env_long("CNN_TEST_SIGINT_AT_STEP"); /* test hook */
-    catch_stop_signals(old_sa);
-    handler_set = 1;
 
     train_result res;
     char err[4400];
+    if (stop_signal_received()) {
+        print_error("cnn train: interrupted by %s before training started: nothing to save",
+                    signal_name(stop_signal_received()));
+        status = 128 + stop_signal_received();
+        goto done;
+    }
     int rc = train_run(nt, &c, &dtrain, &dtest, stdout, csv, &res);
     if (rc == 0) {
         if (sv.save && save_checkpoint(&sv, sv.save, 0, res.epochs_done, res.steps_done,

@@ -38,9 +38,14 @@ static void remove_held_lock(void)
         unlink(held_lock);
 }
 
+/* the output probe's renamed temporary (file_check_output) */
+static char active_probe[4300];
+static volatile sig_atomic_t probe_active;
+
 void file_out_remove_on_signal(void)
 {
     if (tmp_active) unlink(active_tmp);
+    if (probe_active) unlink(active_probe);
     if (lock_held) remove_held_lock();
 }
 
@@ -236,13 +241,19 @@ int file_check_output(const char *path, char *err, size_t errlen)
     o.f = NULL;
     /* what a save does: a rename in the folder, and the temporary's removal */
     snprintf(moved, sizeof moved, "%s.probe", o.tmp);
+    memcpy(active_probe, moved, sizeof moved);
+    atomic_thread_fence(memory_order_seq_cst);
+    probe_active = 1; /* (both names are removed by a signal while it renames) */
     if (rename(o.tmp, moved) != 0) {
         snprintf(err, errlen, "%s: cannot rename files in %s: %s", path, dir, strerror(errno));
+        probe_active = 0;
         file_out_abort(&o);
         return -1;
     }
     tmp_active = 0;
-    if (unlink(moved) != 0) {
+    int removed = unlink(moved) == 0;
+    probe_active = 0;
+    if (!removed) {
         snprintf(err, errlen, "%s: cannot remove files in %s (%s is left there): %s", path, dir,
                  moved, strerror(errno));
         return -1;
@@ -322,12 +333,6 @@ static int lock_once(const char *lock, const char *flag, const char *path, char 
         if (fd >= 0) close(fd);
         return -1;
     }
-    if (held.st_size > 0 && !lock_owner(fd)) {
-        snprintf(err, errlen, "%s %s: %s exists and is not a cnn lock file (move it away)", flag,
-                 path, lock);
-        close(fd);
-        return -1;
-    }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         char pid[32] = "";
         long owner = lock_owner(fd);
@@ -342,9 +347,18 @@ static int lock_once(const char *lock, const char *flag, const char *path, char 
         close(fd);
         return -2;
     }
+    /* held now, so what it says is stable: a lock of a run that ended, or
+     * something else that must not be taken over */
+    if (now.st_size > 0 && !lock_owner(fd)) {
+        snprintf(err, errlen, "%s %s: %s exists and is not a cnn lock file (move it away)", flag,
+                 path, lock);
+        close(fd);
+        return -1;
+    }
     char text[64];
     int len = snprintf(text, sizeof text, "%s%ld\n", LOCK_MARK, (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != len) {
+    /* written before the cut, so that a reader never sees it empty */
+    if (pwrite(fd, text, (size_t)len, 0) != len || ftruncate(fd, len) != 0) {
         snprintf(err, errlen, "%s %s: cannot write its lock file %s: %s", flag, path, lock,
                  strerror(errno));
         close(fd);

@@ -45,6 +45,11 @@ static void on_stop_signal(int sig)
     raise(sig); /* delivered when the handler returns: the process ends as killed by it */
 }
 
+int stop_signal_received(void)
+{
+    return first_stop_signal;
+}
+
 void catch_stop_signals(struct sigaction old[N_STOP_SIGNALS])
 {
     struct sigaction sa;
@@ -62,7 +67,7 @@ void restore_stop_signals(const struct sigaction old[N_STOP_SIGNALS])
     for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &old[i], NULL);
 }
 
-static const char *signal_name(int sig)
+const char *signal_name(int sig)
 {
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
 }

@@ -539,6 +539,35 @@ Test(reliability, second_run_on_one_save_is_refused, .fini = remove_temp_dir, .t
     cr_assert_neq(access(lock, F_OK), 0, "the lock file %s was left behind", lock);
 }
 
+/* SIGTERM at any moment of the start (checks, lock, data, set-up) leaves no
+ * lock file and no temporary, and ends the process at once: by the signal
+ * itself, or with 143 and one line. */
+Test(reliability, sigterm_during_start_leaves_nothing, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], k[512], lock[520];
+    make_data_dir(dir, sizeof dir, SIG_TRAIN);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    snprintf(lock, sizeof lock, "%s.lock", k);
+    static const int delays_ms[] = {0, 5, 20, 60, 150};
+    for (size_t i = 0; i < sizeof delays_ms / sizeof delays_ms[0]; i++) {
+        child ch;
+        start_cnn(&ch, NULL, NULL,
+                  A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", "",
+                    "--net", FC_NET, "--epochs", "1000", "--save", k));
+        sleep_ms(delays_ms[i]);
+        cr_assert_eq(kill(ch.pid, SIGTERM), 0);
+        int st = wait_child(&ch, 60);
+        cr_assert((WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) ||
+                      (WIFEXITED(st) && WEXITSTATUS(st) == 143),
+                  "after %d ms: wait status 0x%x", delays_ms[i], st);
+        if (WIFEXITED(st)) expect_one_line(ch.err, W("SIGTERM"), "SIGTERM during the start");
+        cr_assert_neq(access(lock, F_OK), 0, "after %d ms: %s was left behind", delays_ms[i],
+                      lock);
+        expect_no_tmp_in(dir, NULL);
+        remove(k);
+    }
+}
+
 /* An interrupt without --save never replaces a cnn-interrupted.ckpt that is
  * there (nor a folder at the next name): it takes the next free name and says
  * which. */
