@@ -323,6 +323,10 @@ static void expect_interrupt_message(const char *err, const char *path, const ch
 /* ---- 1. SIGINT from outside, then --resume: the same final weights ---- */
 
 #define SIG_TRAIN 4000 /* 200 steps an epoch at batch 20: a few seconds in all */
+/* epochs of the runs a signal stops: enough that the run is still going when
+ * the signal comes, on a loaded machine too (the test waits for 20 steps) */
+#define SIG_EPOCHS 40
+#define SIG_EPOCHS_TEXT "40"
 
 /* sig (SIGINT, SIGTERM or SIGHUP) from outside 20 steps in: exit 128 + sig,
  * one line, a checkpoint from which --resume ends bit-identical to the
@@ -337,7 +341,7 @@ static void signal_then_resume(int sig)
     snprintf(c, sizeof c, "%s/C.ck", dir);
     snprintf(csv, sizeof csv, "%s/log.csv", dir);
     result r;
-    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "3", "--batch", "20", "--momentum", "0.9",
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", SIG_EPOCHS_TEXT, "--batch", "20", "--momentum", "0.9",
                            "--seed", "5", "--save", a));
     expect_success(&r, "the uninterrupted run");
     json_of(&r, json_a, sizeof json_a);
@@ -346,7 +350,7 @@ static void signal_then_resume(int sig)
     child ch;
     start_cnn(&ch, NULL, NULL,
               A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
-                "--csv-every", "5", "--net", FC_NET, "--epochs", "3", "--batch", "20",
+                "--csv-every", "5", "--net", FC_NET, "--epochs", SIG_EPOCHS_TEXT, "--batch", "20",
                 "--momentum", "0.9", "--seed", "5", "--save", b));
     wait_for_rows(&ch, csv, 4); /* 20 steps in: well inside the first epoch */
     cr_assert_eq(kill(ch.pid, sig), 0);
@@ -366,12 +370,12 @@ static void signal_then_resume(int sig)
     cr_assert_null(strstr(out, "\"test_loss\""), "an interrupted run printed its JSON:\n%s", out);
     free(out);
     checkpoint_meta m = load_ok(b);
-    cr_assert_lt(m.epochs_done, 3, "the interrupted checkpoint says %d of 3 epochs are done",
-                 m.epochs_done);
+    cr_assert_lt(m.epochs_done, SIG_EPOCHS, "the interrupted checkpoint says %d of %d epochs "
+                 "are done", m.epochs_done, SIG_EPOCHS);
     cr_assert_geq(m.steps_done, 20u, "the checkpoint has %llu steps, the log showed 20",
                   (unsigned long long)m.steps_done);
-    cr_assert_lt(m.steps_done, 3u * SIG_TRAIN / 20);
-    cr_assert_eq(m.epochs, 3);
+    cr_assert_lt(m.steps_done, (unsigned)SIG_EPOCHS * SIG_TRAIN / 20);
+    cr_assert_eq(m.epochs, SIG_EPOCHS);
     expect_no_tmp_in(dir, NULL);
 
     train(&r, NULL, dir, A("--resume", b, "--save", c));
@@ -421,7 +425,7 @@ Test(reliability, closed_stdout_stops_with_checkpoint, .fini = remove_temp_dir, 
     snprintf(b, sizeof b, "%s/B.ck", dir);
     snprintf(c, sizeof c, "%s/C.ck", dir);
     result r;
-    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "8", "--batch", "20", "--seed", "5",
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", SIG_EPOCHS_TEXT, "--batch", "20", "--seed", "5",
                            "--save", a));
     expect_success(&r, "the uninterrupted run");
     result_free(&r);
@@ -431,7 +435,7 @@ Test(reliability, closed_stdout_stops_with_checkpoint, .fini = remove_temp_dir, 
     child ch;
     start_cnn_with(&ch, NULL, NULL,
                    A("cnn", "train", "--data", dir, "--device", "cpu", "--log", "", "--log-every",
-                     "5", "--net", FC_NET, "--epochs", "8", "--batch", "20", "--seed", "5",
+                     "5", "--net", FC_NET, "--epochs", SIG_EPOCHS_TEXT, "--batch", "20", "--seed", "5",
                      "--save", b),
                    (child_setup){fds[1], 0});
     close(fds[1]);
