@@ -69,6 +69,6 @@ int file_lock(const char *path, const char *flag, char *err, size_t errlen);
 
 /* Removes the lock file (if it is still the one this run made) and releases
  * the lock. */
-void file_unlock(int fd, const char *path);
+void file_unlock(int fd);
 
 #endif

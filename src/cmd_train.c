@@ -440,7 +440,7 @@ int cmd_train(int argc, char **argv)
     }
 done:
     if (handler_set) restore_stop_signals(old_sa);
-    file_unlock(lock_fd, save);
+    file_unlock(lock_fd);
     if (nt) net_destroy(nt);
     if (dtrain.images) device_dataset_free(&dtrain);
     if (dtest.images) device_dataset_free(&dtest);

@@ -388,9 +388,8 @@ int file_lock(const char *path, const char *flag, char *err, size_t errlen)
     return -1;
 }
 
-void file_unlock(int fd, const char *path)
+void file_unlock(int fd)
 {
-    (void)path;
     if (fd < 0) return;
     remove_held_lock();
     lock_held = 0;

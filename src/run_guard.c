@@ -2,7 +2,6 @@
 #include "run_guard.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,14 +71,6 @@ const char *signal_name(int sig)
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
-/* All parameters and momentum values finite. */
-static int all_finite(const float *p, long n)
-{
-    for (long i = 0; i < n; i++)
-        if (!isfinite(p[i])) return 0;
-    return 1;
-}
-
 /* Test hook: a file size limit far below a checkpoint's size, so that the
  * save after epoch fail_at_epoch fails in the kernel (EFBIG) the way a full
  * disk would; the returned limit is put back after the save. */
@@ -99,35 +90,31 @@ int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
     const cnn_ops *ops = s->nt->ops;
     long n = s->nt->n_params;
     float *params = malloc(sizeof(float) * (n ? n : 1)), *mom = malloc(sizeof(float) * (n ? n : 1));
-    int rc = -1;
-    if (params && mom) {
-        ops->download(params, s->nt->params, sizeof(float) * n);
-        ops->download(mom, s->nt->momentum, sizeof(float) * n);
-        s->meta.epochs_done = epochs_done;
-        s->meta.steps_done = (uint64_t)steps;
-        s->meta.rng_state = state;
-        if (!all_finite(params, n) || !all_finite(mom, n)) {
-            snprintf(err, errlen, "%s: not writing a checkpoint of weights that are not finite "
-                                  "(NaN or infinite); any previous checkpoint there is unchanged",
-                     path);
-        } else {
-            struct rlimit old;
-            int limited = limit_file_size(s, epochs_done, &old);
-            rc = (no_replace ? checkpoint_save_new : checkpoint_save)(path, &s->meta, params, mom,
-                                                                       n, err, errlen);
-            int save_errno = errno;
-            if (limited) setrlimit(RLIMIT_FSIZE, &old);
-            errno = save_errno;
-            if (rc == 0 && path == s->save) {
-                s->saved = 1;
-                s->saved_epochs = epochs_done;
-            }
-        }
-    } else {
+    if (!params || !mom) {
+        free(params);
+        free(mom);
         snprintf(err, errlen, "%s: out of memory writing the checkpoint", path);
+        return -1;
+    }
+    ops->download(params, s->nt->params, sizeof(float) * n);
+    ops->download(mom, s->nt->momentum, sizeof(float) * n);
+    s->meta.epochs_done = epochs_done;
+    s->meta.steps_done = (uint64_t)steps;
+    s->meta.rng_state = state;
+    struct rlimit old;
+    int limited = limit_file_size(s, epochs_done, &old);
+    /* (it refuses values that are not finite, naming the layer) */
+    int rc = (no_replace ? checkpoint_save_new : checkpoint_save)(path, &s->meta, params, mom, n,
+                                                                  err, errlen);
+    int save_errno = errno;
+    if (limited) setrlimit(RLIMIT_FSIZE, &old);
+    if (rc == 0 && path == s->save) {
+        s->saved = 1;
+        s->saved_epochs = epochs_done;
     }
     free(params);
     free(mom);
+    errno = save_errno;
     return rc;
 }
 
