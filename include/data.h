@@ -37,8 +37,11 @@ typedef struct {
 int dataset_load(const char *images_path, const char *labels_path, int classes,
                  dataset *out, char *err, size_t errlen);
 
-/* Loads "<dir>/train-images-idx3-ubyte[.gz]" and its three siblings (train
- * and t10k); either the .gz or the raw name is accepted. */
+/* The four files of a data folder: train images and labels, then t10k's. */
+extern const char *const DATASET_FILES[4];
+
+/* Loads "<dir>/train-images-idx3-ubyte[.gz]" and its three siblings
+ * (DATASET_FILES); either the .gz or the raw name is accepted. */
 int dataset_load_dir(const char *dir, int classes, dataset *train, dataset *test, char *err,
                      size_t errlen);
 void dataset_free(dataset *d);

@@ -56,19 +56,14 @@ static FILE *open_log(const char *path)
     return f;
 }
 
-/* The files a data folder's sets are read from (idx.c looks for each name,
- * then the name with .gz). */
-static const char *const DATA_FILES[] = {
-    "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte"};
-
-/* Whether a file the run writes (role `flag`) is one of the data files. */
+/* Whether a file the run writes (role `flag`) is one of the data files
+ * (each name raw or with .gz, as idx.c looks for them). */
 static int names_data_file(const char *flag, const char *path, const char *data_dir)
 {
-    for (size_t i = 0; i < sizeof DATA_FILES / sizeof DATA_FILES[0]; i++)
+    for (size_t i = 0; i < sizeof DATASET_FILES / sizeof DATASET_FILES[0]; i++)
         for (int gz = 0; gz < 2; gz++) {
             char data[4400];
-            snprintf(data, sizeof data, "%s/%s%s", data_dir, DATA_FILES[i], gz ? ".gz" : "");
+            snprintf(data, sizeof data, "%s/%s%s", data_dir, DATASET_FILES[i], gz ? ".gz" : "");
             if (file_same(path, data)) {
                 print_error("cnn train: %s %s is the data file %s: choose another path",
                             flag, path, data);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "paths.h"
 
 /* What a signal handler removes: the temporary being written and the lock
@@ -49,15 +50,16 @@ void file_out_remove_on_signal(void)
     if (lock_held) remove_held_lock();
 }
 
-/* Whether the regular file path starts with len bytes of mark. */
+/* Whether the regular file path starts with len bytes of mark (read the one
+ * way inputs are read: a FIFO put there meanwhile is not waited on). */
 static int starts_with(const char *path, const char *mark, size_t len)
 {
-    char head[64] = {0};
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    char head[64], err[16];
+    int fd = file_open_input(path, "file", err, sizeof err);
     if (fd < 0) return 0;
-    ssize_t got = read(fd, head, len < sizeof head ? len : sizeof head);
+    int same = len <= sizeof head && file_read_exact(fd, head, len) == 0 && !memcmp(head, mark, len);
     close(fd);
-    return got == (ssize_t)len && !memcmp(head, mark, len);
+    return same;
 }
 
 int file_holds_other(const char *path, const char *mark, size_t len)

@@ -337,12 +337,14 @@ static int find_file(const char *dir, const char *name, char *path, size_t pathl
     return -1;
 }
 
-static int load_pair(const char *dir, const char *prefix, int classes, dataset *d, char *err,
-                     size_t errlen)
+const char *const DATASET_FILES[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                       "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+
+/* names: the images' and the labels' file names */
+static int load_pair(const char *dir, const char *const *names, int classes, dataset *d,
+                     char *err, size_t errlen)
 {
-    char names[2][64], paths[2][4096];
-    snprintf(names[0], sizeof names[0], "%s-images-idx3-ubyte", prefix);
-    snprintf(names[1], sizeof names[1], "%s-labels-idx1-ubyte", prefix);
+    char paths[2][4096];
     for (int i = 0; i < 2; i++)
         if (find_file(dir, names[i], paths[i], sizeof paths[i], err, errlen) != 0)
             return -1;
@@ -363,9 +365,9 @@ int dataset_load_dir(const char *dir, int classes, dataset *train, dataset *test
         set_err(err, errlen, "%s: not a folder: " DATA_HINT, dir);
         return -1;
     }
-    if (load_pair(dir, "train", classes, train, err, errlen) != 0)
+    if (load_pair(dir, DATASET_FILES, classes, train, err, errlen) != 0)
         return -1;
-    if (load_pair(dir, "t10k", classes, test, err, errlen) != 0) {
+    if (load_pair(dir, DATASET_FILES + 2, classes, test, err, errlen) != 0) {
         dataset_free(train);
         return -1;
     }
