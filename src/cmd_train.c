@@ -159,14 +159,12 @@ static int check_save(const char *save)
 static void check_interrupt_folder(void)
 {
     char path[64], err[4400];
-    if (interrupt_checkpoint_name(path, sizeof path) == 0 &&
-        file_check_output(path, err, sizeof err) == 0)
-        return;
+    int all_taken = interrupt_checkpoint_name(path, sizeof path) != 0;
+    if (!all_taken && file_check_output(path, err, sizeof err) == 0) return;
     /* a run that finishes writes nothing here: a note, not a refusal */
     print_error("cnn train: note: without --save an interrupt writes its checkpoint here, and "
                 "%s: give --save FILE to keep an interrupted run",
-                interrupt_checkpoint_name(path, sizeof path) ? "every cnn-interrupted name is "
-                "taken" : err);
+                all_taken ? "every cnn-interrupted name is taken" : err);
 }
 
 /* Locks --save for this run: a second run writing it is refused. */
