@@ -89,7 +89,7 @@ static void time_layers(bench *b, const backend *be, const char *name, const cha
     net_spec spec = parse_spec(text);
     const cnn_ops *ops = be->ops;
     net *nt = net_create(ops, &spec, batch);
-    net_init_params(nt, 1);
+    net_init_params(nt, 1, 0.0f);
     device_dataset d;
     device_dataset_upload(ops, &b->train, batch, b->scale, b->shift, &d);
     ops->zero(nt->cursor, sizeof(int));
@@ -135,7 +135,7 @@ static double epoch_seconds(bench *b, const backend *be, const char *text, int b
     device_dataset_upload(ops, &b->train, limit, b->scale, b->shift, &train);
     device_dataset_upload(ops, &b->test, 0, b->scale, b->shift, &test);
     net *nt = net_create(ops, &spec, batch);
-    net_init_params(nt, 1);
+    net_init_params(nt, 1, 0.0f);
     train_config c = {0};
     train_config_use_preset(&c, net_preset_find("seed-cnn")); /* every net, as the peers */
     c.epochs = 1;

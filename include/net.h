@@ -34,7 +34,7 @@ void net_destroy(net *nt);
 
 /* Weights uniform in +-sqrt(6 / fan_in) (He et al., for ReLU nets), biases 0,
  * drawn from seed; momentum buffers zeroed. */
-void net_init_params(net *nt, uint64_t seed);
+void net_init_params(net *nt, uint64_t seed, float init_std);
 
 /* Forward through every layer and the loss for the first n samples of
  * act[0] and labels; the loss adds to stats and leaves its gradient. */

@@ -60,7 +60,8 @@ typedef struct {
     const char *name, *spec, *about;
     float lr, lr_gamma, momentum, weight_decay;
     int lr_step, batch, epochs;
-    const char *normalize; /* "std" or "unit", see train.h */
+    const char *normalize; /* "std", "unit" or "center", see train.h */
+    float init_std;        /* 0: He uniform; else weights from N(0, init_std^2) */
 } net_preset;
 
 /* The preset called name, or NULL. */

@@ -3,6 +3,7 @@
 #ifndef CNN_RNG_H
 #define CNN_RNG_H
 
+#include <math.h>
 #include <stdint.h>
 
 typedef struct { uint64_t state; } rng;
@@ -17,6 +18,13 @@ static inline uint64_t rng_next(rng *r)
 
 /* Uniform in [0, 1), 24 bits. */
 static inline float rng_uniform(rng *r) { return (float)(rng_next(r) >> 40) * 0x1.0p-24f; }
+
+/* Standard normal (Box-Muller; the first uniform is kept above 0). */
+static inline float rng_normal(rng *r)
+{
+    float u = 1.0f - rng_uniform(r), v = rng_uniform(r);
+    return sqrtf(-2.0f * logf(u)) * cosf(6.2831853f * v);
+}
 
 /* Uniform in [0, n), n > 0 (a 32-bit multiply-shift; its bias, below n / 2^32, is negligible here). */
 static inline uint32_t rng_below(rng *r, uint32_t n)

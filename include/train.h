@@ -14,6 +14,7 @@ typedef struct {
     int log_every;          /* steps between printed lines (0: none) */
     int csv_every;          /* steps between the CSV's train rows (0: none) */
     float lr, lr_gamma, momentum, weight_decay;
+    float init_std;         /* the weights at the start: 0 He uniform, else N(0, init_std^2) */
     uint64_t seed;
     int train_limit;        /* use only the first N training samples (0: all) */
     int quiet;              /* no per-interval lines or progress bar */
@@ -79,8 +80,11 @@ float train_lr_at(const train_config *cfg, int epoch);
 /* The input a net sees is x = byte * scale + shift. Mode "std" standardises:
  * mean 0 and standard deviation 1 over the training images (for MNIST scale
  * = 1/78.6, shift = -0.424), computed from the data so any IDX data set
- * works; "unit" maps bytes to [0, 1]. Returns -1 for another mode. */
+ * works; "unit" maps bytes to [0, 1]; "center" to (byte - 128) / 255, in
+ * [-0.502, 0.498], as the report's course framework loads MNIST. Returns -1
+ * for another mode. */
 int input_normalization(const char *mode, const dataset *train, float *scale, float *shift);
+int input_normalization_known(const char *mode);
 
 /* A data set copied into backend memory once, for the whole run, with the
  * normalization its batches are gathered with. */

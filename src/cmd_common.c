@@ -31,7 +31,7 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
     if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
                        sizeof err)) {
         if (!found && !strchr(name, ',') && !looks_like_layer(name))
-            print_error("cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2 or a "
+            print_error("cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2, seed-cnn4 or a "
                         "layer spec such as fc392,relu,fc10,softmax", cmd, name);
         else
             print_error("cnn %s: --net: %s", cmd, err);

@@ -252,6 +252,10 @@ static void print_banner(const train_config *c, const net_spec *spec, const char
     printf("  %-13s %g, x%g every %d epochs\n", "lr", c->lr, c->lr_gamma, c->lr_step);
     printf("  %-13s %g\n  %-13s %g\n", "momentum", c->momentum, "weight decay", c->weight_decay);
     printf("  %-13s %llu\n", "seed", (unsigned long long)c->seed);
+    if (!*resume && c->init_std > 0)
+        printf("  %-13s normal, deviation %g\n", "init", c->init_std);
+    else if (!*resume)
+        printf("  %-13s uniform, +-sqrt(6/fan_in)\n", "init");
     printf("  %-13s x * %.6g %+.6g\n", "input", scale, shift);
     printf("  %-13s %s\n", "log", *log_path ? log_path : "(none)");
     if (*resume) {
@@ -269,20 +273,21 @@ int cmd_train(int argc, char **argv)
 {
     const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
     int gpu, threads, epochs = 0, batch = 0, lr_step = 0, save_every = 0;
-    float lr = 0, gamma = 0, momentum = 0, decay = 0;
+    float lr = 0, gamma = 0, momentum = 0, decay = 0, init_std = 0;
     train_config c = {0};
     const char *normalize = "";
-    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, DATA };
+    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD, DATA };
     cli_opt opts[] = {
-        [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2) or layer spec", 0, 0},
-        [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's, 30)", 0, 0},
-        [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's: seed-cnn 50, mlp1 100, mlp2 50)", 0, 0},
-        [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's: 0.1, mlp2 0.05)", 0, 0},
-        [LR_STEP] = {"lr-step", OPT_INT, &lr_step, NULL, "multiply the lr by --lr-gamma every N epochs, 0 never (default: 5)", 1, 0},
+        [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4) or layer spec", 0, 0},
+        [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, the MLPs 100)", 0, 0},
+        [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's: the CNNs 50, the MLPs 100)", 0, 0},
+        [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's, 0.1)", 0, 0},
+        [LR_STEP] = {"lr-step", OPT_INT, &lr_step, NULL, "multiply the lr by --lr-gamma every N epochs, 0 never (default: the preset's: the CNNs 5, the MLPs 0)", 1, 0},
         [LR_GAMMA] = {"lr-gamma", OPT_FLOAT, &gamma, NULL, "the lr's factor every --lr-step epochs (default: 0.5)", 0, 0},
-        [MOMENTUM] = {"momentum", OPT_FLOAT, &momentum, NULL, "SGD momentum (default: the preset's: 1e-4, mlp2 0.9)", 1, 0},
+        [MOMENTUM] = {"momentum", OPT_FLOAT, &momentum, NULL, "SGD momentum (default: the preset's, 1e-4)", 1, 0},
         [DECAY] = {"weight-decay", OPT_FLOAT, &decay, NULL, "L2 weight decay (default: the preset's: 2e-4, mlp1 1e-4)", 1, 0},
-        [NORMALIZE] = {"normalize", OPT_STR, &normalize, NULL, "inputs: std (mean 0, deviation 1) or unit ([0,1]) (default: the preset's: std, mlp2 unit)", 0, 0},
+        [NORMALIZE] = {"normalize", OPT_STR, &normalize, NULL, "inputs: std (mean 0, deviation 1), unit ([0,1]) or center ((byte-128)/255) (default: the preset's, std)", 0, 0},
+        [INIT_STD] = {"init-std", OPT_FLOAT, &init_std, NULL, "weights at the start: 0 uniform in +-sqrt(6/fan_in) (He), else normal with this deviation (default: the preset's: the CNNs 0, the MLPs 0.01)", 1, 0},
         [DATA] = {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
@@ -310,7 +315,7 @@ int cmd_train(int argc, char **argv)
         /* the run's own schedule continues: a flag that would change it is
          * refused rather than silently ignored */
         static const char *fixed[] = {"batch", "lr", "lr-step", "lr-gamma", "momentum",
-                                      "weight-decay", "normalize", "seed"};
+                                      "weight-decay", "normalize", "init-std", "seed"};
         for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
             for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++)
                 if (opts[i].given && !strcmp(opts[i].name, fixed[j])) {
@@ -335,9 +340,11 @@ int cmd_train(int argc, char **argv)
         if (opts[LR_GAMMA].given) c.lr_gamma = gamma;
         if (opts[MOMENTUM].given) c.momentum = momentum;
         if (opts[DECAY].given) c.weight_decay = decay;
+        if (opts[INIT_STD].given) c.init_std = init_std;
         if (!opts[NORMALIZE].given) normalize = preset->normalize;
-        if (strcmp(normalize, "std") && strcmp(normalize, "unit")) {
-            print_error("cnn train: --normalize: expected std or unit, got \"%s\"", normalize);
+        if (!input_normalization_known(normalize)) {
+            print_error("cnn train: --normalize: expected std, unit or center, got \"%s\"",
+                        normalize);
             return 2;
         }
     }
@@ -388,7 +395,7 @@ int cmd_train(int argc, char **argv)
     device_dataset_upload(ops, &train, c.train_limit, scale, shift, &dtrain);
     device_dataset_upload(ops, &test, 0, scale, shift, &dtest);
     nt = net_create(ops, &spec, c.batch);
-    net_init_params(nt, c.seed);
+    net_init_params(nt, c.seed, c.init_std);
     if (*resume) {
         ops->upload(nt->params, ck_params, sizeof(float) * spec.n_params);
         ops->upload(nt->momentum, ck_mom, sizeof(float) * spec.n_params);

@@ -104,7 +104,7 @@ void net_destroy(net *nt)
     free(nt);
 }
 
-void net_init_params(net *nt, uint64_t seed)
+void net_init_params(net *nt, uint64_t seed, float init_std)
 {
     rng r = {seed};
     float *host = calloc(nt->n_params ? nt->n_params : 1, sizeof(float));
@@ -117,8 +117,9 @@ void net_init_params(net *nt, uint64_t seed)
         if (!l->weights) continue;
         long fan_in = l->weights / l->out;
         float bound = sqrtf(6.0f / (float)fan_in);
+        float *w = host + l->param_offset;
         for (long j = 0; j < l->weights; j++)
-            host[l->param_offset + j] = (2.0f * rng_uniform(&r) - 1.0f) * bound;
+            w[j] = init_std > 0 ? init_std * rng_normal(&r) : (2.0f * rng_uniform(&r) - 1.0f) * bound;
     }
     size_t bytes = sizeof(float) * nt->n_params;
     nt->ops->upload(nt->params, host, bytes);

@@ -22,6 +22,7 @@ void train_config_use_preset(train_config *c, const net_preset *p)
     c->lr_gamma = p->lr_gamma;
     c->momentum = p->momentum;
     c->weight_decay = p->weight_decay;
+    c->init_std = p->init_std;
 }
 
 static double now_seconds(void)
@@ -37,11 +38,16 @@ float train_lr_at(const train_config *cfg, int epoch)
     return cfg->lr * powf(cfg->lr_gamma, (float)drops);
 }
 
+int input_normalization_known(const char *mode)
+{
+    return !strcmp(mode, "std") || !strcmp(mode, "unit") || !strcmp(mode, "center");
+}
+
 int input_normalization(const char *mode, const dataset *d, float *scale, float *shift)
 {
-    if (!strcmp(mode, "unit")) {
+    if (!strcmp(mode, "unit") || !strcmp(mode, "center")) {
         *scale = 1.0f / 255.0f;
-        *shift = 0.0f;
+        *shift = !strcmp(mode, "unit") ? 0.0f : -128.0f / 255.0f;
         return 0;
     }
     if (strcmp(mode, "std")) return -1;

@@ -330,7 +330,7 @@ static void train_on(const cnn_ops *ops, int graph, train_result *res, float *pa
     cr_assert_eq(net_spec_parse("conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
                                 (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
     net *nt = net_create(ops, &spec, 50);
-    net_init_params(nt, 7);
+    net_init_params(nt, 7, 0.0f);
     train_config c = {0};
     train_config_use_preset(&c, net_preset_find("seed-cnn"));
     c.epochs = 1; /* 200 steps of 50 */

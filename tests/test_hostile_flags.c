@@ -35,7 +35,7 @@ static const hostile CASES[] = {
     {"--seed -1", good_data, {"train", "--data", "@", "--seed", "-1"}, 2, {"--seed", "\"-1\""}, NULL},
     {"--threads -2", good_data, {"train", "--data", "@", "--threads", "-2"}, 2, {"--threads"}, NULL},
     {"--gpu -1", good_data, {"train", "--data", "@", "--gpu", "-1"}, 2, {"--gpu"}, NULL},
-    {"--normalize foo", good_data, {"train", "--data", "@", "--normalize", "foo"}, 2, {"--normalize", "\"foo\""}, NULL},
+    {"--normalize foo", good_data, {"train", "--data", "@", "--normalize", "foo"}, 2, {"--normalize", "std, unit or center", "\"foo\""}, NULL},
     {"--device tpu", good_data, {"train", "--data", "@", "--device", "tpu"}, 2, {"--device", "\"tpu\""}, NULL},
     {"unknown flag", good_data, {"train", "--data", "@", "--bogus", "1"}, 2, {"unknown flag --bogus"}, NULL},
     {"flag without its value", good_data, {"train", "--data", "@", "--epochs"}, 2, {"--epochs needs a value"}, NULL},
@@ -62,6 +62,9 @@ static const hostile CASES[] = {
     {"--lr ' 0.1'", good_data, {"train", "--data", "@", "--lr", " 0.1"}, 2, {"--lr", "\" 0.1\""}, NULL},
     {"--lr +0.1", good_data, {"train", "--data", "@", "--lr", "+0.1"}, 2, {"--lr", "\"+0.1\""}, NULL},
     {"--lr 0x1p-3 (hex)", good_data, {"train", "--data", "@", "--lr", "0x1p-3"}, 2, {"--lr", "\"0x1p-3\""}, NULL},
+    {"--init-std -0.01", good_data, {"train", "--data", "@", "--init-std", "-0.01"}, 2, {"--init-std", "\"-0.01\""}, NULL},
+    {"--init-std nan", good_data, {"train", "--data", "@", "--init-std", "nan"}, 2, {"--init-std", "\"nan\""}, NULL},
+    {"--init-std on a resume", good_data, {"train", "--data", "@", "--resume", "x.ckpt", "--init-std", "0.01"}, 2, {"--init-std", "resumed run"}, NULL},
     {"--weight-decay infinity", good_data, {"train", "--data", "@", "--weight-decay", "infinity"}, 2, {"--weight-decay", "\"infinity\""}, NULL},
     /* booleans: a next argument is theirs only when it is true/false/1/0 */
     {"--quiet maybe", good_data, {"train", "--data", "@", "--quiet", "maybe"}, 2, {"unexpected argument", "\"maybe\""}, NULL},
@@ -119,5 +122,6 @@ HOSTILE_CASE(hostile_flags, 64) HOSTILE_CASE(hostile_flags, 65) HOSTILE_CASE(hos
 HOSTILE_CASE(hostile_flags, 68) HOSTILE_CASE(hostile_flags, 69) HOSTILE_CASE(hostile_flags, 70) HOSTILE_CASE(hostile_flags, 71)
 HOSTILE_CASE(hostile_flags, 72) HOSTILE_CASE(hostile_flags, 73) HOSTILE_CASE(hostile_flags, 74) HOSTILE_CASE(hostile_flags, 75)
 HOSTILE_CASE(hostile_flags, 76) HOSTILE_CASE(hostile_flags, 77) HOSTILE_CASE(hostile_flags, 78) HOSTILE_CASE(hostile_flags, 79)
+HOSTILE_CASE(hostile_flags, 80) HOSTILE_CASE(hostile_flags, 81) HOSTILE_CASE(hostile_flags, 82) HOSTILE_CASE(hostile_flags, 83)
 
-Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 80, "add HOSTILE_CASE() lines"); }
+Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 84, "add HOSTILE_CASE() lines"); }

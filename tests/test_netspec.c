@@ -71,16 +71,34 @@ static void expect_chain(void)
                  offset);
 }
 
-Test(netspec, preset_table)
+/* The presets are the report's settings (its sections 3.1 and 4): the
+ * hyperparameters, the parameter counts, and seed-cnn4, the 4/4-channel
+ * variant its section 5 draws. */
+Test(netspec, presets_are_the_reports)
 {
-    cr_assert_eq(net_presets_count, 3);
-    const char *names[] = {"seed-cnn", "mlp1", "mlp2"};
-    for (int i = 0; i < 3; i++) {
-        const net_preset *p = net_preset_find(names[i]);
-        cr_assert_not_null(p, "preset %s missing", names[i]);
-        cr_assert_str_eq(p->name, names[i]);
-        cr_assert(p->lr > 0 && p->batch > 0 && p->epochs > 0 && p->lr_step > 0,
-                  "preset %s has a non-positive hyperparameter", names[i]);
+    struct {
+        const char *name;
+        float lr, momentum, weight_decay;
+        int lr_step, batch, epochs;
+        long params;
+    } want[] = {
+        {"seed-cnn", 0.1f, 1e-4f, 2e-4f, 5, 50, 30, 4842},
+        {"mlp1", 0.1f, 1e-4f, 1e-4f, 0, 100, 100, 311650},
+        {"mlp2", 0.1f, 1e-4f, 2e-4f, 0, 100, 100, 386718},
+        {"seed-cnn4", 0.1f, 1e-4f, 2e-4f, 5, 50, 30, 2478},
+    };
+    int n = sizeof want / sizeof want[0];
+    cr_assert_eq(net_presets_count, n);
+    for (int i = 0; i < n; i++) {
+        const net_preset *p = net_preset_find(want[i].name);
+        cr_assert_not_null(p, "preset %s missing", want[i].name);
+        cr_assert_str_eq(p->name, want[i].name);
+        cr_expect(p->lr == want[i].lr && p->momentum == want[i].momentum &&
+                  p->weight_decay == want[i].weight_decay && p->lr_step == want[i].lr_step &&
+                  p->batch == want[i].batch && p->epochs == want[i].epochs,
+                  "preset %s is not the report's", want[i].name);
+        parse_ok(p->spec, MNIST, 10);
+        cr_expect_eq(spec.n_params, want[i].params, "preset %s", want[i].name);
     }
     cr_assert_null(net_preset_find("seed"));
     cr_assert_null(net_preset_find(""));

@@ -25,7 +25,7 @@ static net *make_net(const char *text, int batch, uint64_t seed)
     char err[512];
     cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0, "%s", err);
     net *nt = net_create(&cpu_ops, &spec, batch);
-    net_init_params(nt, seed);
+    net_init_params(nt, seed, 0.0f);
     return nt;
 }
 
@@ -136,6 +136,45 @@ Test(train, init_is_seeded_and_bounded)
     }
     net_destroy(a);
     net_destroy(b);
+}
+
+/* --init-std: every weight from N(0, std^2) (the report's course framework),
+ * biases 0; the sample mean and deviation of mlp2's 386,508 weights. */
+Test(train, init_normal_has_the_deviation_asked)
+{
+    net_spec spec;
+    char err[512];
+    cr_assert_eq(net_spec_parse("fc392,relu,fc196,relu,fc10,euclid", (shape3){1, 28, 28}, 10, &spec,
+                                err, sizeof err), 0, "%s", err);
+    net *nt = net_create(&cpu_ops, &spec, 4);
+    net_init_params(nt, 5, 0.01f);
+    double n = 0, sum = 0, sq = 0;
+    for (int i = 0; i < spec.n_layers; i++) {
+        const layer_spec *l = &spec.layer[i];
+        for (long j = 0; j < l->weights; j++) {
+            double w = nt->params[l->param_offset + j];
+            n++, sum += w, sq += w * w;
+        }
+        for (long j = 0; j < l->bias; j++) cr_assert_eq(nt->params[l->param_offset + l->weights + j], 0);
+    }
+    double mean = sum / n, sd = sqrt(sq / n - mean * mean);
+    cr_assert(fabs(mean) < 1e-4, "mean %g", mean);
+    cr_assert(fabs(sd - 0.01) < 1e-4, "deviation %g, asked 0.01", sd);
+    net_destroy(nt);
+}
+
+/* The three input scalings: std above, unit [0, 1], center (x - 128) / 255. */
+Test(train, normalization_unit_and_center)
+{
+    float scale, shift;
+    cr_assert_eq(input_normalization("unit", NULL, &scale, &shift), 0);
+    cr_assert_float_eq(255 * scale + shift, 1.0f, 1e-6);
+    cr_assert_float_eq(shift, 0.0f, 1e-9);
+    cr_assert_eq(input_normalization("center", NULL, &scale, &shift), 0);
+    cr_assert_float_eq(128 * scale + shift, 0.0f, 1e-6);
+    cr_assert_float_eq(255 * scale + shift, 127.0f / 255, 1e-6);
+    cr_assert_eq(input_normalization("other", NULL, &scale, &shift), -1);
+    cr_assert(input_normalization_known("center") && !input_normalization_known("Std"));
 }
 
 Test(train, normalization_standardises)
