@@ -6,7 +6,7 @@
 ## make deps          check (and install) the libraries the build links
 ## make help          this list
 ## make plots RUN="DIR..."  charts of training runs (DIR/train.csv)
-## make report [EPOCHS=N]  the report: seed-cnn, mlp1, mlp2 trained, charted
+## make report [EPOCHS=N] [SEEDS="1 2 3"]  the report's tables and figures, ours beside its own
 ## make bench         this project against the CPU, the GPU and its peers (bench/)
 ## make bench-load    the CPU trainer beside 4 busy processes: default threads against --threads 1
 ## make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
@@ -162,7 +162,8 @@ plots:
 report: $(BUILD)/cnn
 	@bash scripts/deps.sh plots
 	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
-	@EPOCHS=$(EPOCHS) DEVICE=$(DEVICE) bash scripts/report.sh
+	@EPOCHS=$(EPOCHS) SEEDS="$(SEEDS)" DEVICE=$(DEVICE) TRAIN_LIMIT=$(TRAIN_LIMIT) OUT=$(OUT) \
+		bash scripts/report.sh
 
 bench: $(BUILD)/cnn-bench
 	@bash scripts/deps.sh bench

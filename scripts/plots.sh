@@ -19,5 +19,7 @@ for run in "$@"; do
 done
 if [ $# -eq 1 ]; then out=${OUT:-$(dirname "${csvs[0]}")}; else out=${OUT:-build/plots}; fi
 mkdir -p "$out"
-gnuplot -e "csvs='${csvs[*]}'; names='${names[*]}'; out='$out'" "$(dirname "$0")/plot_run.gp"
+# the logged interval, for the titles: the first train row's step
+every=$(awk -F, '$1 == "train" { print $3; exit }' "${csvs[0]}")
+gnuplot -e "csvs='${csvs[*]}'; names='${names[*]}'; out='$out'; every='${every:-?}'" "$(dirname "$0")/plot_run.gp"
 echo "plots: $out/loss.png $out/accuracy.png $out/test-accuracy.png $out/test-loss.png"

@@ -59,14 +59,19 @@ static double now_s(void)
 void run_cnn(const char *const argv[], int timeout_s, result *r)
 {
     const char *bin = cnn_bin();
-    memset(r, 0, sizeof *r);
-    r->timeout_s = timeout_s;
     if (access(bin, X_OK) != 0) {
         int e = errno;
         remove_temp_dir(); /* a skipped test does not run its .fini */
         cr_skip_test("no cnn binary at \"%s\" (%s): build it with make, or set CNN_BIN", bin,
                      strerror(e));
     }
+    run_program(bin, argv, timeout_s, r);
+}
+
+void run_program(const char *bin, const char *const argv[], int timeout_s, result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->timeout_s = timeout_s;
     int argc = 0;
     while (argv[argc]) argc++;
     char **args = calloc((size_t)argc + 1, sizeof *args);

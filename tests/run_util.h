@@ -31,6 +31,9 @@ const char *cnn_bin(void);
  * the test's temporary folder first: a skipped test does not run its .fini). */
 void run_cnn(const char *const argv[], int timeout_s, result *r);
 
+/* The same for any program: bin is its path, argv[0] is replaced by it. */
+void run_program(const char *bin, const char *const argv[], int timeout_s, result *r);
+
 void result_free(result *r);
 
 /* Fails the test if cnn timed out, was killed by a signal or did not exit. */
