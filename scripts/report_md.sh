@@ -179,9 +179,9 @@ charts() {
     echo
     echo "## The CNN against the MLPs (the report's figures 8 and 9)"
     echo
-    echo "Seed ${seeds[0]} of each net: training curves as the mean over each 50 iterations"
-    echo "(figure 8; seed-cnn has 50 images a step, the MLPs 100), test curves per epoch"
-    echo "(figure 9)."
+    echo "Seed ${seeds[0]} of each net over its first 30 epochs, as the report compares"
+    echo "them: training curves as the mean over each 50 iterations (figure 8; seed-cnn"
+    echo "has 50 images a step, the MLPs 100), test curves per epoch (figure 9)."
     echo
     echo "![training loss](compare/loss.png)"
     echo "![training accuracy](compare/accuracy.png)"
