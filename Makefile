@@ -161,9 +161,9 @@ plots:
 
 report: $(BUILD)/cnn
 	@bash scripts/deps.sh plots
-	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
-	@EPOCHS=$(EPOCHS) SEEDS="$(SEEDS)" DEVICE=$(DEVICE) TRAIN_LIMIT=$(TRAIN_LIMIT) OUT=$(OUT) \
-		bash scripts/report.sh
+	@test -n "$(DATA)" || test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
+	@EPOCHS="$(EPOCHS)" SEEDS="$(SEEDS)" DEVICE="$(DEVICE)" DATA="$(DATA)" \
+		TRAIN_LIMIT="$(TRAIN_LIMIT)" OUT="$(OUT)" CNN="$(BUILD)/cnn" bash scripts/report.sh
 
 bench: $(BUILD)/cnn-bench
 	@bash scripts/deps.sh bench

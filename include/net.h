@@ -32,8 +32,9 @@ typedef struct {
 net *net_create(const cnn_ops *ops, const net_spec *spec, int batch);
 void net_destroy(net *nt);
 
-/* Weights uniform in +-sqrt(6 / fan_in) (He et al., for ReLU nets), biases 0,
- * drawn from seed; momentum buffers zeroed. */
+/* Weights uniform in +-sqrt(6 / fan_in) (He et al., for ReLU nets) when
+ * init_std is 0, else normal with deviation init_std; biases 0; drawn from
+ * seed; momentum buffers zeroed. */
 void net_init_params(net *nt, uint64_t seed, float init_std);
 
 /* Forward through every layer and the loss for the first n samples of

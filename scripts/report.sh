@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make report [EPOCHS=N] [SEEDS="1 2 3"] [DEVICE=cpu|gpu|auto] [DATA=dir]
 #             [TRAIN_LIMIT=N] [OUT=dir]
-# Each net trains for its preset's epochs, as the report's runs did (the CNN
-# 30, the MLPs their max_epoch of 100), unless EPOCHS sets one count for all.
+# Each net trains for its preset's epochs (the CNN 30; the MLPs 100, the
+# max_epoch of their settings in the report), unless EPOCHS sets one count
+# for all.
 # The report's experiments (its sections 3 to 5) run again and set beside its
 # own figures, in OUT/report.md (default build/report):
 #   - seed-cnn, mlp1 and mlp2, each trained once per seed: the highest test
@@ -17,8 +18,9 @@
 # Every run keeps its CSV log, output and checkpoint in OUT/runs/NET-sSEED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+die() { echo "report: $*" >&2; exit 2; }
 epochs=${EPOCHS:-}
-seeds=(${SEEDS:-1 2 3})
+read -r -a seeds <<<"${SEEDS:-1 2 3}"
 device=${DEVICE:-auto}
 data=${DATA:-data/mnist}
 limit=${TRAIN_LIMIT:-0}
@@ -26,6 +28,18 @@ out=${OUT:-build/report}
 cnn=${CNN:-build/cnn}
 nets=(seed-cnn mlp1 mlp2)
 pictures_net=seed-cnn4
+
+# Everything that would stop the report is checked before the first run.
+command -v gnuplot >/dev/null || die "gnuplot not found: make report installs it (apt-get install gnuplot-nox)"
+# gnuplot's word lists split paths on blanks
+[[ "$out$PWD" != *[[:space:]\'\"]* ]] || die "OUT and the project's path must not hold blanks or quotes: \"$out\""
+[ "${#seeds[@]}" -gt 0 ] || die "SEEDS is empty"
+for seed in "${seeds[@]}"; do
+    [[ "$seed" =~ ^[0-9]+$ ]] || die "SEEDS: \"$seed\" is not a seed (a number)"
+done
+[ "$(printf '%s\n' "${seeds[@]}" | sort | uniq -d)" = "" ] || die "SEEDS repeats a seed: ${seeds[*]}"
+[[ -z "$epochs" || "$epochs" =~ ^[1-9][0-9]*$ ]] || die "EPOCHS: \"$epochs\" is not a number of epochs"
+[ -x "$cnn" ] || die "no cnn binary at $cnn: run make first"
 mkdir -p "$out/runs"
 
 # train NET SEED: one run into $out/runs/NET-sSEED

@@ -249,7 +249,10 @@ static void print_banner(const train_config *c, const net_spec *spec, const char
     printf("  %-13s %s\n", "device", device_desc);
     printf("  %-13s %d%s\n  %-13s %d\n", "epochs", c->epochs,
            *resume ? " (resumed)" : "", "batch", c->batch);
-    printf("  %-13s %g, x%g every %d epochs\n", "lr", c->lr, c->lr_gamma, c->lr_step);
+    if (c->lr_step > 0)
+        printf("  %-13s %g, x%g every %d epochs\n", "lr", c->lr, c->lr_gamma, c->lr_step);
+    else
+        printf("  %-13s %g, constant\n", "lr", c->lr);
     printf("  %-13s %g\n  %-13s %g\n", "momentum", c->momentum, "weight decay", c->weight_decay);
     printf("  %-13s %llu\n", "seed", (unsigned long long)c->seed);
     if (!*resume && c->init_std > 0)
@@ -279,15 +282,15 @@ int cmd_train(int argc, char **argv)
     enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD, DATA };
     cli_opt opts[] = {
         [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4) or layer spec", 0, 0},
-        [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, the MLPs 100)", 0, 0},
-        [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's: the CNNs 50, the MLPs 100)", 0, 0},
+        [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, mlp1 and mlp2 100)", 0, 0},
+        [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's: 50, mlp1 and mlp2 100)", 0, 0},
         [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's, 0.1)", 0, 0},
-        [LR_STEP] = {"lr-step", OPT_INT, &lr_step, NULL, "multiply the lr by --lr-gamma every N epochs, 0 never (default: the preset's: the CNNs 5, the MLPs 0)", 1, 0},
+        [LR_STEP] = {"lr-step", OPT_INT, &lr_step, NULL, "multiply the lr by --lr-gamma every N epochs, 0 never (default: the preset's: 5, mlp1 and mlp2 0)", 1, 0},
         [LR_GAMMA] = {"lr-gamma", OPT_FLOAT, &gamma, NULL, "the lr's factor every --lr-step epochs (default: 0.5)", 0, 0},
         [MOMENTUM] = {"momentum", OPT_FLOAT, &momentum, NULL, "SGD momentum (default: the preset's, 1e-4)", 1, 0},
         [DECAY] = {"weight-decay", OPT_FLOAT, &decay, NULL, "L2 weight decay (default: the preset's: 2e-4, mlp1 1e-4)", 1, 0},
         [NORMALIZE] = {"normalize", OPT_STR, &normalize, NULL, "inputs: std (mean 0, deviation 1), unit ([0,1]) or center ((byte-128)/255) (default: the preset's, std)", 0, 0},
-        [INIT_STD] = {"init-std", OPT_FLOAT, &init_std, NULL, "weights at the start: 0 uniform in +-sqrt(6/fan_in) (He), else normal with this deviation (default: the preset's: the CNNs 0, the MLPs 0.01)", 1, 0},
+        [INIT_STD] = {"init-std", OPT_FLOAT, &init_std, NULL, "weights at the start: 0 uniform in +-sqrt(6/fan_in) (He), else normal with this deviation (default: the preset's: 0, mlp1 and mlp2 0.01)", 1, 0},
         [DATA] = {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},

@@ -198,10 +198,12 @@ int finish_interrupted(saver *sv, const train_result *res, const train_config *c
 }
 
 /* The hyperparameters that can make the loss diverge, with their values: the
- * rate, a schedule that raises it, momentum and weight decay when in use. */
+ * rate, a schedule that raises it, momentum and weight decay when in use,
+ * and for a new run the first weights (He's can be too large: mlp2's
+ * Euclidean loss diverges from them at lr 0.1). */
 static void divergence_causes(const train_config *c, int resumed, char *out, size_t len)
 {
-    char part[64];
+    char part[96];
     snprintf(out, len, " (%s--lr %g", resumed ? "the checkpoint's " : "", c->lr);
     if (c->lr_step > 0 && c->lr_gamma > 1) {
         snprintf(part, sizeof part, ", --lr-gamma %g", c->lr_gamma);
@@ -215,8 +217,14 @@ static void divergence_causes(const train_config *c, int resumed, char *out, siz
         snprintf(part, sizeof part, ", --weight-decay %g", c->weight_decay);
         strncat(out, part, len - strlen(out) - 1);
     }
-    strncat(out, resumed ? ": smaller values need a new run)" : ": try smaller values)",
-            len - strlen(out) - 1);
+    if (!resumed && c->init_std > 0)
+        snprintf(part, sizeof part, ", --init-std %g: try smaller values)", c->init_std);
+    else if (!resumed)
+        snprintf(part, sizeof part, ": try smaller values, or --init-std 0.01 for smaller "
+                 "first weights)");
+    else
+        snprintf(part, sizeof part, ": smaller values need a new run)");
+    strncat(out, part, len - strlen(out) - 1);
 }
 
 

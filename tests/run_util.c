@@ -56,6 +56,17 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+void cnn_bin_absolute(char *path, size_t len)
+{
+    path[0] = '\0';
+    if (cnn_bin()[0] != '/') {
+        cr_assert_not_null(getcwd(path, len / 2), "getcwd: %s", strerror(errno));
+        strcat(path, "/");
+    }
+    strncat(path, cnn_bin(), len - strlen(path) - 1);
+    cr_assert_eq(access(path, X_OK), 0, "no cnn binary at %s", path);
+}
+
 void run_cnn(const char *const argv[], int timeout_s, result *r)
 {
     const char *bin = cnn_bin();

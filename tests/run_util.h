@@ -31,6 +31,10 @@ const char *cnn_bin(void);
  * the test's temporary folder first: a skipped test does not run its .fini). */
 void run_cnn(const char *const argv[], int timeout_s, result *r);
 
+/* cnn_bin() as an absolute path, for a child that changes directory; fails
+ * the test when it is not an executable. */
+void cnn_bin_absolute(char *path, size_t len);
+
 /* The same for any program: bin is its path, argv[0] is replaced by it. */
 void run_program(const char *bin, const char *const argv[], int timeout_s, result *r);
 

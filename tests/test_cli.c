@@ -571,8 +571,12 @@ Test(cli, divergence_names_the_hyperparameters, .fini = remove_temp_dir, .timeou
                  "lr 1e30");
     result_free(&r);
     TRAIN_SMALL(&r, dir, "--lr", "1e30", "--momentum", "0", "--weight-decay", "0");
-    expect_error(&r, 1, (const char *const[])W("(--lr 1e+30: try smaller values)"),
+    expect_error(&r, 1, (const char *const[])W("(--lr 1e+30: try smaller values, or --init-std 0.01"),
                  "lr 1e30 alone");
+    result_free(&r);
+    TRAIN_SMALL(&r, dir, "--lr", "1e30", "--momentum", "0", "--weight-decay", "0", "--init-std", "0.5");
+    expect_error(&r, 1, (const char *const[])W("(--lr 1e+30, --init-std 0.5: try smaller values)"),
+                 "lr 1e30 from N(0, 0.5^2)");
     result_free(&r);
     /* a schedule that multiplies the rate by 1e12 every epoch */
     RUN(&r, "train", "--data", dir, "--device", "cpu", "--epochs", "3", "--batch", "20", "--log",

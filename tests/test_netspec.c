@@ -81,11 +81,14 @@ Test(netspec, presets_are_the_reports)
         float lr, momentum, weight_decay;
         int lr_step, batch, epochs;
         long params;
+        /* the readings kept of what the report leaves open (README "Networks") */
+        const char *normalize;
+        float init_std;
     } want[] = {
-        {"seed-cnn", 0.1f, 1e-4f, 2e-4f, 5, 50, 30, 4842},
-        {"mlp1", 0.1f, 1e-4f, 1e-4f, 0, 100, 100, 311650},
-        {"mlp2", 0.1f, 1e-4f, 2e-4f, 0, 100, 100, 386718},
-        {"seed-cnn4", 0.1f, 1e-4f, 2e-4f, 5, 50, 30, 2478},
+        {"seed-cnn", 0.1f, 1e-4f, 2e-4f, 5, 50, 30, 4842, "std", 0},
+        {"mlp1", 0.1f, 1e-4f, 1e-4f, 0, 100, 100, 311650, "std", 0.01f},
+        {"mlp2", 0.1f, 1e-4f, 2e-4f, 0, 100, 100, 386718, "std", 0.01f},
+        {"seed-cnn4", 0.1f, 1e-4f, 2e-4f, 5, 50, 30, 2478, "std", 0},
     };
     int n = sizeof want / sizeof want[0];
     cr_assert_eq(net_presets_count, n);
@@ -97,6 +100,8 @@ Test(netspec, presets_are_the_reports)
                   p->weight_decay == want[i].weight_decay && p->lr_step == want[i].lr_step &&
                   p->batch == want[i].batch && p->epochs == want[i].epochs,
                   "preset %s is not the report's", want[i].name);
+        cr_expect(!strcmp(p->normalize, want[i].normalize) && p->init_std == want[i].init_std,
+                  "preset %s: inputs %s, init %g", want[i].name, p->normalize, p->init_std);
         parse_ok(p->spec, MNIST, 10);
         cr_expect_eq(spec.n_params, want[i].params, "preset %s", want[i].name);
     }

@@ -49,14 +49,10 @@ static void run_report(void)
         remove_temp_dir();
         cr_skip_test("gnuplot not found: make report installs it (scripts/deps.sh plots)");
     }
-    char cnn[4096] = "";
-    if (cnn_bin()[0] != '/') {
-        cr_assert_not_null(getcwd(cnn, sizeof cnn - 1024));
-        strcat(cnn, "/");
-    }
-    strncat(cnn, cnn_bin(), 1000);
-    cr_assert_eq(access(cnn, X_OK), 0, "no cnn binary at %s", cnn);
+    char cnn[4096];
+    cnn_bin_absolute(cnn, sizeof cnn);
     setenv("CNN", cnn, 1);
+    setenv("DATA", "data/mnist", 1);
     setenv("OUT", out_dir, 1);
     setenv("EPOCHS", "1", 1);
     setenv("SEEDS", "1 2", 1);
@@ -94,7 +90,9 @@ static double run_best(const char *net, int seed)
 {
     char start[64];
     snprintf(start, sizeof start, "\n| %s | %d | ", net, seed);
-    const char *row = strstr(strstr(report, "## Each run"), start);
+    const char *table = strstr(report, "## Each run");
+    cr_assert_not_null(table, "report.md has no table of runs");
+    const char *row = strstr(table, start);
     cr_assert_not_null(row, "no row for %s seed %d in the table of runs", net, seed);
     int epochs;
     double best;
@@ -171,7 +169,10 @@ Test(report, tiny_run_has_the_reports_tables_curves_and_pictures)
                             "392x10=3920 | 10 | 3920, 10", "784x392=307328 | 392 | 307328, 392",
                             "392x196=76832 | 196 | 76832, 196", "196x10=1960 | 10 | 1960, 10",
                             "| 4842 |", "| 311650 |", "| 386718 |"};
-    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) expect_has(params[i]);
+    const char *section = strstr(report, "## Parameters");
+    cr_assert_not_null(section, "report.md has no parameter table");
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++)
+        cr_expect_not_null(strstr(section, params[i]), "the parameter table lacks \"%s\"", params[i]);
     cr_expect_null(strstr(report, "differs"), "a layer differs from the report's");
 
     /* 3,000 images: 60 steps of 50 for seed-cnn, 30 of 100 for the MLPs */
