@@ -92,12 +92,12 @@ side_by_side() {
     echo "report's time scaled to as many)."
     echo
     local time_col="30 epochs" shortest
-    shortest=$(for net in "${nets[@]}"; do run_figures "$net"; done | awk '{ print $7 }' | sort -n | head -n 1)
+    shortest=$(printf '%s\n' "${figures_of[@]}" | awk '{ print $7 }' | sort -n | head -n 1)
     [ "$shortest" -ge 30 ] || time_col="$shortest epoch(s)"
     echo "| net | parameters | epochs | report: accuracy | ours: accuracy, mean epoch | ours: in the first 30 epochs | ours: after the last epoch | against the report (run; first 30) | report: 30 epochs | ours: $time_col | speed-up |"
     echo "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
     for net in "${nets[@]}"; do
-        figures=$(run_figures "$net")
+        figures=${figures_of[$net]}
         epochs_run=$(awk '{ print $7; exit }' <<<"$figures")
         printf '| %s | %s | %s | %s%% | %s, epoch %s | %s, epoch %s | %s | %s; %s | %s | %s | %s |\n' \
             "$net" "$(number "$out/runs/$net-s${seeds[0]}/train.log" params)" "$epochs_run" \
@@ -126,7 +126,7 @@ each_run() {
     echo "| net | seed | epochs | highest test accuracy | at epoch | in the first 30 | at epoch | after the last epoch | wall time of 30 epochs (s) | training time (s) | wall time (s) |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for net in "${nets[@]}"; do
-        figures=$(run_figures "$net")
+        figures=${figures_of[$net]}
         for seed in "${seeds[@]}"; do
             read -r best at best30 at30 last wall30 epochs_run train_s wall
             printf '| %s | %s | %s | %s%% | %s | %s%% | %s | %s%% | %s | %s | %s |\n' "$net" "$seed" \
@@ -259,6 +259,10 @@ confusion() {
         echo '```'
     done
 }
+
+# Each net's runs, read once for every table.
+declare -A figures_of
+for net in "${nets[@]}"; do figures_of[$net]=$(run_figures "$net"); done
 
 header
 side_by_side
