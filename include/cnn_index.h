@@ -40,6 +40,29 @@ CNN_HD cnn_window cnn_window_make(int c, int n, int h, int w, int k, int stride,
     return g;
 }
 
+/* Output side of a pooling window, Caffe's rule (PyTorch's ceil_mode):
+ * rounded up, so a last partial window is kept, less one when that window
+ * would start in the bottom/right padding; 0 when the window does not fit. */
+CNN_HD int cnn_pool_out_side(int in, int k, int stride, int pad)
+{
+    if (in <= 0 || k <= 0 || stride <= 0 || pad < 0 || in + 2 * pad < k)
+        return 0;
+    int out = (in + 2 * pad - k + stride - 1) / stride + 1;
+    if (pad > 0 && (out - 1) * stride >= in + pad)
+        out--;
+    return out;
+}
+
+/* A pooling window: as cnn_window_make with the output sides of
+ * cnn_pool_out_side. */
+CNN_HD cnn_window cnn_pool_window_make(int c, int n, int h, int w, int k, int stride, int pad)
+{
+    cnn_window g = cnn_window_make(c, n, h, w, k, stride, pad);
+    g.oh = cnn_pool_out_side(h, k, stride, pad);
+    g.ow = cnn_pool_out_side(w, k, stride, pad);
+    return g;
+}
+
 /* Feature Matrix shape: one row per (channel, ky, kx), one column per
  * (sample, oy, ox). */
 CNN_HD int cnn_cols_rows(cnn_window g) { return g.c * g.k * g.k; }

@@ -39,9 +39,65 @@ typedef struct cnn_ops {
     void (*im2col)(const float *x, cnn_window g, float *cols);
     void (*col2im)(const float *cols, cnn_window g, float *x);
 
-    /* Average pooling over every (channel, sample) plane; padding counts as 0. */
+    /* Pooling windows follow Caffe (g from cnn_pool_window_make: the output
+     * side is rounded up, see cnn_index.h).
+     * Average pooling over every (channel, sample) plane; padding counts as
+     * 0 and the divisor is Caffe's: the window's cells inside the padded
+     * input (k*k unless the window hangs past the bottom/right padding). */
     void (*pool_fwd)(const float *x, cnn_window g, float *y);
     void (*pool_bwd)(const float *dy, cnn_window g, float *dx);
+
+    /* Max pooling: y = the largest input of each window (padding never
+     * wins); arg = the window offset ky*k + kx of its first largest input in
+     * window order (row by row), so ties are defined. Backward is a gather:
+     * dx[i] = the sum of dy over the windows whose arg points at input i. */
+    void (*maxpool_fwd)(const float *x, cnn_window g, float *y, int *arg);
+    void (*maxpool_bwd)(const float *dy, const int *arg, cnn_window g, float *dx);
+
+    /* Global average pooling: y[p] = the mean of plane p's `size` values,
+     * for `planes` contiguous planes; dx[p][j] = dy[p] / size. */
+    void (*gap_fwd)(const float *x, long planes, int size, float *y);
+    void (*gap_bwd)(const float *dy, long planes, int size, float *dx);
+
+    /* Elementwise activations (kind: CNN_ACT_TANH, CNN_ACT_SIGMOID or
+     * CNN_ACT_LRELU with its slope; see cnn_act.h). Backward takes the
+     * forward's input x and output y: dx = dy * f'(x). */
+    void (*act_fwd)(int kind, float slope, const float *x, float *y, long n);
+    void (*act_bwd)(int kind, float slope, const float *x, const float *y, const float *dy,
+                    float *dx, long n);
+
+    /* Inverted dropout with drop probability p: element i of the n is kept
+     * when cnn_dropout_keep(seed, *step, salt, i, p) (cnn_dropout.h), and
+     * then y = x / (1 - p), else 0. The step is read from backend memory,
+     * so a captured step draws a new mask every replay. Backward applies
+     * the same mask and scale to dy. */
+    void (*dropout_fwd)(const float *x, float *y, long n, float p, unsigned long long seed,
+                        const unsigned long long *step, int salt);
+    void (*dropout_bwd)(const float *dy, float *dx, long n, float p, unsigned long long seed,
+                        const unsigned long long *step, int salt);
+    /* *step += 1 (in backend memory; once per training step). */
+    void (*count_step)(unsigned long long *step);
+
+    /* Batch normalization over x laid out outer x ch x inner (a conv output
+     * 1 x C x N*H*W, an fc output N x F x 1), per channel over its
+     * outer*inner values, in a fixed order (no atomics).
+     *   bn_fwd_train: batch mean and biased variance; mean and invstd
+     *   (1/sqrt(var + eps)) are saved for backward; y = gamma * (x - mean) *
+     *   invstd + beta; the running averages move as PyTorch's:
+     *   run = (1 - momentum) * run + momentum * batch value, the variance
+     *   unbiased (times m / (m - 1), m = outer*inner; as is when m = 1).
+     *   bn_fwd_eval: the same with run_mean and run_var, nothing updated.
+     *   bn_bwd: dgamma = sum dy * xhat, dbeta = sum dy (overwritten), and
+     *   dx = gamma * invstd / m * (m * dy - dbeta - xhat * dgamma). */
+    void (*bn_fwd_train)(const float *x, int outer, int ch, int inner, const float *gamma,
+                         const float *beta, float eps, float momentum, float *mean,
+                         float *invstd, float *run_mean, float *run_var, float *y);
+    void (*bn_fwd_eval)(const float *x, int outer, int ch, int inner, const float *gamma,
+                        const float *beta, float eps, const float *run_mean,
+                        const float *run_var, float *y);
+    void (*bn_bwd)(const float *x, const float *dy, int outer, int ch, int inner,
+                   const float *gamma, const float *mean, const float *invstd, float *dgamma,
+                   float *dbeta, float *dx);
 
     void (*relu_fwd)(const float *x, float *y, long n);
     /* dx = dy where the forward output y > 0, else 0. */

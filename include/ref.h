@@ -15,11 +15,44 @@ void ref_conv_bwd(const double *x, int n, int c, int h, int w, const double *wt,
                   int k, int stride, int pad, const double *dy, double *dx, double *dwt,
                   double *db);
 
-/* Average pooling with zero padding counted in the k*k divisor. */
+/* Pooling output sides follow Caffe's rule (see cnn_pool_out_side in
+ * cnn_index.h; the reference computes them itself).
+ * Average pooling: zero padding counts, the divisor is the window's cells
+ * inside the padded input (Caffe: k*k unless it hangs past the padding). */
 void ref_pool_fwd(const double *x, int n, int c, int h, int w, int k, int stride, int pad,
                   double *y);
 void ref_pool_bwd(const double *dy, int n, int c, int h, int w, int k, int stride, int pad,
                   double *dx);
+
+/* Max pooling: padding never wins; the first largest in window order (row
+ * by row) takes the gradient. bwd needs the forward's input x. */
+void ref_maxpool_fwd(const double *x, int n, int c, int h, int w, int k, int stride, int pad,
+                     double *y);
+void ref_maxpool_bwd(const double *x, const double *dy, int n, int c, int h, int w, int k,
+                     int stride, int pad, double *dx);
+
+/* Global average pooling: x n x c x hw -> y n x c. */
+void ref_gap_fwd(const double *x, int n, int c, int hw, double *y);
+void ref_gap_bwd(const double *dy, int n, int c, int hw, double *dx);
+
+/* tanh, sigmoid, leaky ReLU (kind CNN_ACT_* of cnn_act.h; slope for lrelu). */
+void ref_act_fwd(int kind, double slope, const double *x, long len, double *y);
+void ref_act_bwd(int kind, double slope, const double *x, const double *dy, long len,
+                 double *dx);
+
+/* Dropout with a given mask: y = keep[i] ? x / (1 - p) : 0; bwd likewise. */
+void ref_dropout_fwd(const double *x, const unsigned char *keep, double p, long len, double *y);
+void ref_dropout_bwd(const double *dy, const unsigned char *keep, double p, long len,
+                     double *dx);
+
+/* Batch normalization in training mode: x n x c x hw (hw = 1 after an fc),
+ * statistics per channel over the n*hw values, biased variance;
+ * y = gamma * (x - mean) / sqrt(var + eps) + beta. bwd overwrites dx,
+ * dgamma and dbeta. */
+void ref_bn_fwd(const double *x, int n, int c, int hw, const double *gamma, const double *beta,
+                double eps, double *y);
+void ref_bn_bwd(const double *x, int n, int c, int hw, const double *gamma, double eps,
+                const double *dy, double *dx, double *dgamma, double *dbeta);
 
 void ref_relu_fwd(const double *x, long len, double *y);
 void ref_relu_bwd(const double *x, const double *dy, long len, double *dx);
