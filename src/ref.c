@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Convolution output side: rounded down. */
 static int out_side(int in, int k, int stride, int pad) { return (in + 2 * pad - k) / stride + 1; }
 
 void ref_conv_fwd(const double *x, int n, int c, int h, int w, const double *wt,
@@ -57,37 +58,99 @@ void ref_conv_bwd(const double *x, int n, int c, int h, int w, const double *wt,
                 }
 }
 
+/* Pooling output side, Caffe's rule (PyTorch's ceil_mode): rounded up so a
+ * last partial window is kept, less one when that window would start in the
+ * bottom/right padding; 0 when not even one window fits. */
+static int pool_out_side(int in, int k, int stride, int pad)
+{
+    int span = in + 2 * pad - k;
+    if (in <= 0 || span < 0) return 0;
+    int out = (span + stride - 1) / stride + 1; /* span >= 0: this is the ceiling */
+    if (pad > 0 && (out - 1) * stride >= in + pad) out--;
+    return out;
+}
+
+static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b) { return a > b ? a : b; }
+
+/* Average pooling. The window of output (i, j) spans rows [ys, ye) and
+ * columns [xs, xe) of the padded input, cut at the bottom/right padding's
+ * edge; its area is the divisor (Caffe's), taken before cutting it down to
+ * the real input, where the sum runs (the padding adds zeros). */
 void ref_pool_fwd(const double *x, int n, int c, int h, int w, int k, int stride, int pad,
                   double *y)
 {
-    int oh = out_side(h, k, stride, pad), ow = out_side(w, k, stride, pad);
+    int oh = pool_out_side(h, k, stride, pad), ow = pool_out_side(w, k, stride, pad);
     for (long p = 0; p < (long)n * c; p++) /* each (sample, channel) plane */
         for (int i = 0; i < oh; i++)
             for (int j = 0; j < ow; j++) {
-                double acc = 0;
-                for (int u = 0; u < k; u++)
-                    for (int v = 0; v < k; v++) {
-                        int yy = i * stride - pad + u, xx = j * stride - pad + v;
-                        if (yy >= 0 && yy < h && xx >= 0 && xx < w) acc += x[(p * h + yy) * w + xx];
-                    }
-                y[(p * oh + i) * ow + j] = acc / (k * k); /* padding counts in the divisor */
+                int ys = i * stride - pad, ye = imin(ys + k, h + pad);
+                int xs = j * stride - pad, xe = imin(xs + k, w + pad);
+                double div = (double)(ye - ys) * (xe - xs), acc = 0;
+                for (int yy = imax(ys, 0); yy < imin(ye, h); yy++)
+                    for (int xx = imax(xs, 0); xx < imin(xe, w); xx++)
+                        acc += x[(p * h + yy) * w + xx];
+                y[(p * oh + i) * ow + j] = acc / div;
             }
 }
 
 void ref_pool_bwd(const double *dy, int n, int c, int h, int w, int k, int stride, int pad,
                   double *dx)
 {
-    int oh = out_side(h, k, stride, pad), ow = out_side(w, k, stride, pad);
+    int oh = pool_out_side(h, k, stride, pad), ow = pool_out_side(w, k, stride, pad);
     memset(dx, 0, sizeof *dx * (size_t)n * c * h * w);
     for (long p = 0; p < (long)n * c; p++)
         for (int i = 0; i < oh; i++)
             for (int j = 0; j < ow; j++) {
-                double g = dy[(p * oh + i) * ow + j] / (k * k);
-                for (int u = 0; u < k; u++)
-                    for (int v = 0; v < k; v++) {
-                        int yy = i * stride - pad + u, xx = j * stride - pad + v;
-                        if (yy >= 0 && yy < h && xx >= 0 && xx < w) dx[(p * h + yy) * w + xx] += g;
-                    }
+                int ys = i * stride - pad, ye = imin(ys + k, h + pad);
+                int xs = j * stride - pad, xe = imin(xs + k, w + pad);
+                double g = dy[(p * oh + i) * ow + j] / ((double)(ye - ys) * (xe - xs));
+                for (int yy = imax(ys, 0); yy < imin(ye, h); yy++)
+                    for (int xx = imax(xs, 0); xx < imin(xe, w); xx++)
+                        dx[(p * h + yy) * w + xx] += g;
+            }
+}
+
+/* The plane offset (yy * w + xx) of the first largest real input of window
+ * (i, j), scanning row by row; -1 when the window holds no real input (only
+ * possible when pad >= k). */
+static long max_at(const double *plane, int h, int w, int k, int stride, int pad, int i, int j)
+{
+    long best = -1;
+    for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++) {
+            int yy = i * stride - pad + u, xx = j * stride - pad + v;
+            if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue; /* padding never wins */
+            long at = (long)yy * w + xx;
+            if (best < 0 || plane[at] > plane[best]) best = at; /* strictly: ties keep the first */
+        }
+    return best;
+}
+
+void ref_maxpool_fwd(const double *x, int n, int c, int h, int w, int k, int stride, int pad,
+                     double *y)
+{
+    int oh = pool_out_side(h, k, stride, pad), ow = pool_out_side(w, k, stride, pad);
+    for (long p = 0; p < (long)n * c; p++) {
+        const double *plane = x + p * h * w;
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                long at = max_at(plane, h, w, k, stride, pad, i, j);
+                y[(p * oh + i) * ow + j] = at < 0 ? 0 : plane[at];
+            }
+    }
+}
+
+void ref_maxpool_bwd(const double *x, const double *dy, int n, int c, int h, int w, int k,
+                     int stride, int pad, double *dx)
+{
+    int oh = pool_out_side(h, k, stride, pad), ow = pool_out_side(w, k, stride, pad);
+    memset(dx, 0, sizeof *dx * (size_t)n * c * h * w);
+    for (long p = 0; p < (long)n * c; p++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                long at = max_at(x + p * h * w, h, w, k, stride, pad, i, j);
+                if (at >= 0) dx[p * h * w + at] += dy[(p * oh + i) * ow + j];
             }
 }
 

@@ -151,65 +151,191 @@ Test(gradcheck, conv_pad_wider_than_half_kernel)
     check_conv((conv_case){3, 2, 5, 4, 2, 3, 1, 2}); /* outputs that see only padding */
 }
 
-/* ---- average pooling ---- */
+/* ---- pooling (average and max) ---- */
 typedef struct { int n, c, h, w, k, stride, pad; } pool_case;
 typedef struct {
     pool_case g;
+    int max; /* max pooling, else average */
     double *x, *r, *y;
     long yl;
 } pool_ctx;
+
+/* Pooling output side, Caffe's rule (written out again here, as the
+ * convolution check writes out its own). */
+static int pool_side(int in, int k, int stride, int pad)
+{
+    int out = (in + 2 * pad - k + stride - 1) / stride + 1;
+    return pad > 0 && (out - 1) * stride >= in + pad ? out - 1 : out;
+}
 
 static double pool_scalar(void *p)
 {
     pool_ctx *t = p;
     pool_case g = t->g;
-    ref_pool_fwd(t->x, g.n, g.c, g.h, g.w, g.k, g.stride, g.pad, t->y);
+    if (t->max)
+        ref_maxpool_fwd(t->x, g.n, g.c, g.h, g.w, g.k, g.stride, g.pad, t->y);
+    else
+        ref_pool_fwd(t->x, g.n, g.c, g.h, g.w, g.k, g.stride, g.pad, t->y);
     return dot(t->y, t->r, t->yl);
 }
 
-static void check_pool(pool_case g)
+/* len distinct values spread evenly over [-1, 1) in a random order: no two
+ * closer than 2/len, far more than EPS, so no window's max changes hands
+ * under a finite difference. */
+static double *distinct_buf(long len)
 {
-    int oh = (g.h + 2 * g.pad - g.k) / g.stride + 1, ow = (g.w + 2 * g.pad - g.k) / g.stride + 1;
-    pool_ctx t = {.g = g, .yl = (long)g.n * g.c * oh * ow};
+    double *p = rand_buf(len);
+    for (long i = 0; i < len; i++) p[i] = -1 + 2.0 * (double)i / (double)len;
+    for (long i = len - 1; i > 0; i--) {
+        long j = (long)(splitmix64() % (uint64_t)(i + 1));
+        double tmp = p[i];
+        p[i] = p[j], p[j] = tmp;
+    }
+    return p;
+}
+
+static void check_pool_kind(pool_case g, int max)
+{
+    int oh = pool_side(g.h, g.k, g.stride, g.pad), ow = pool_side(g.w, g.k, g.stride, g.pad);
+    pool_ctx t = {.g = g, .max = max, .yl = (long)g.n * g.c * oh * ow};
     long xl = (long)g.n * g.c * g.h * g.w;
-    t.x = rand_buf(xl), t.r = rand_buf(t.yl), t.y = malloc(sizeof *t.y * (size_t)t.yl);
+    t.x = max ? distinct_buf(xl) : rand_buf(xl);
+    t.r = rand_buf(t.yl), t.y = malloc(sizeof *t.y * (size_t)t.yl);
     double *dx = malloc(sizeof *dx * (size_t)xl);
-    ref_pool_bwd(t.r, g.n, g.c, g.h, g.w, g.k, g.stride, g.pad, dx);
+    if (max)
+        ref_maxpool_bwd(t.x, t.r, g.n, g.c, g.h, g.w, g.k, g.stride, g.pad, dx);
+    else
+        ref_pool_bwd(t.r, g.n, g.c, g.h, g.w, g.k, g.stride, g.pad, dx);
     char name[64];
-    snprintf(name, sizeof name, "pool n%d c%d %dx%d k%d s%d p%d", g.n, g.c, g.h, g.w, g.k,
-             g.stride, g.pad);
+    snprintf(name, sizeof name, "%s n%d c%d %dx%d k%d s%d p%d", max ? "maxpool" : "pool", g.n,
+             g.c, g.h, g.w, g.k, g.stride, g.pad);
     check_grad(name, pool_scalar, &t, t.x, dx, NULL, xl);
     free(t.x), free(t.r), free(t.y), free(dx);
 }
+static void check_pool(pool_case g) { check_pool_kind(g, 0); }
+static void check_maxpool(pool_case g) { check_pool_kind(g, 1); }
 
 /*                          n  c  h  w  k  s  p */
 Test(gradcheck, pool_k2_s2)
 {
     check_pool((pool_case){1, 1, 8, 8, 2, 2, 0});
-    check_pool((pool_case){3, 2, 7, 5, 2, 2, 0}); /* odd sides: last row/col dropped */
+    check_pool((pool_case){3, 2, 7, 5, 2, 2, 0}); /* odd sides: last windows partial */
 }
 Test(gradcheck, pool_k3_s2_pad1)
 {
     check_pool((pool_case){1, 2, 7, 5, 3, 2, 1});
     check_pool((pool_case){2, 3, 6, 9, 3, 2, 1});
 }
+Test(gradcheck, pool_non_tiling)
+{
+    check_pool((pool_case){2, 2, 5, 5, 2, 2, 0}); /* 3x3 out, the last row/col 1 wide */
+    check_pool((pool_case){1, 2, 6, 6, 3, 2, 1}); /* 4x4 out, the last window in padding */
+    check_pool((pool_case){1, 1, 7, 6, 3, 3, 0}); /* 3x2 out: 7 = 3 + 3 + 1 */
+}
 
 Test(gradcheck, pool_and_conv_forward_values)
 {
     /* The gradient checks cannot see a forward pass that is wrong in a
      * self-consistent way; pin a few values by hand. */
-    double ones[16], y[4];
-    for (int i = 0; i < 16; i++) ones[i] = 1;
-    ref_pool_fwd(ones, 1, 1, 4, 4, 3, 2, 1, y); /* padding counts in k*k */
+    double ones[36], y[16];
+    for (int i = 0; i < 36; i++) ones[i] = 1;
+    ref_pool_fwd(ones, 1, 1, 4, 4, 3, 2, 1, y); /* 3x3 out */
+    cr_assert_float_eq(y[0], 4.0 / 9, 1e-15);   /* rows/cols -1..1: padding counts */
+    cr_assert_float_eq(y[1], 6.0 / 9, 1e-15);   /* cols 1..3 */
+    cr_assert_float_eq(y[2], 2.0 / 6, 1e-15);   /* cols 3..4: 4 is padding, 5 is cut */
+    cr_assert_float_eq(y[3], 6.0 / 9, 1e-15);
+    cr_assert_float_eq(y[4], 9.0 / 9, 1e-15);
+    cr_assert_float_eq(y[8], 1.0 / 4, 1e-15);
+
+    /* k3 s2 p1 on 6x6: 4x4 out; the last window starts at 5 and is cut at
+     * the padding's edge 7: divisor 2 per side, one real row/col. */
+    ref_pool_fwd(ones, 1, 1, 6, 6, 3, 2, 1, y);
     cr_assert_float_eq(y[0], 4.0 / 9, 1e-15);
-    cr_assert_float_eq(y[1], 6.0 / 9, 1e-15);
-    cr_assert_float_eq(y[3], 9.0 / 9, 1e-15);
+    cr_assert_float_eq(y[3], 2.0 / 6, 1e-15);
+    cr_assert_float_eq(y[5], 9.0 / 9, 1e-15);
+    cr_assert_float_eq(y[15], 1.0 / 4, 1e-15);
+
+    /* k2 s2 on 5x5 (1..25): 3x3 out, no padding, so the last windows are
+     * cut to the input and divide by what is left. */
+    double x25[25];
+    for (int i = 0; i < 25; i++) x25[i] = i + 1;
+    ref_pool_fwd(x25, 1, 1, 5, 5, 2, 2, 0, y);
+    cr_assert_float_eq(y[0], (1 + 2 + 6 + 7) / 4.0, 1e-15);
+    cr_assert_float_eq(y[2], (5 + 10) / 2.0, 1e-15);
+    cr_assert_float_eq(y[6], (21 + 22) / 2.0, 1e-15);
+    cr_assert_float_eq(y[8], 25.0, 1e-15);
 
     double x[6] = {1, 2, 3, 4, 5, 6}; /* 1 x 2 x 3 */
     double wt[4] = {1, 10, 100, 1000}, b = 0.5, yc[2]; /* 2x2 kernel, valid */
     ref_conv_fwd(x, 1, 1, 2, 3, wt, &b, 1, 2, 1, 0, yc);
     cr_assert_float_eq(yc[0], 1 + 20 + 400 + 5000 + 0.5, 1e-12);
     cr_assert_float_eq(yc[1], 2 + 30 + 500 + 6000 + 0.5, 1e-12);
+}
+
+/*                             n  c  h  w  k  s  p */
+Test(gradcheck, maxpool_k2_s2)
+{
+    check_maxpool((pool_case){1, 1, 8, 8, 2, 2, 0});
+    check_maxpool((pool_case){3, 2, 6, 4, 2, 2, 0});
+}
+Test(gradcheck, maxpool_overlapping_k3_s2)
+{
+    check_maxpool((pool_case){1, 2, 9, 9, 3, 2, 0});
+    check_maxpool((pool_case){2, 2, 7, 11, 3, 2, 0});
+}
+Test(gradcheck, maxpool_padded)
+{
+    check_maxpool((pool_case){1, 2, 7, 5, 3, 2, 1});
+    check_maxpool((pool_case){2, 1, 6, 6, 3, 1, 1});
+    check_maxpool((pool_case){1, 1, 5, 6, 5, 2, 2});
+}
+Test(gradcheck, maxpool_ceil_partial_windows)
+{
+    check_maxpool((pool_case){2, 2, 5, 5, 2, 2, 0}); /* 3x3 out, last row/col 1 wide */
+    check_maxpool((pool_case){1, 2, 6, 6, 3, 2, 1}); /* 4x4 out */
+    check_maxpool((pool_case){1, 1, 8, 7, 3, 3, 0}); /* 3x3 out, last windows 2 and 1 wide */
+}
+
+Test(gradcheck, maxpool_values_padding_and_ties)
+{
+    /* Padding never wins: an all-negative input, k3 s2 p1 on 4x4, 3x3 out. */
+    double x[16], y[9], dy[9], dx[16];
+    for (int i = 0; i < 16; i++) x[i] = -1 - i;
+    ref_maxpool_fwd(x, 1, 1, 4, 4, 3, 2, 1, y);
+    cr_assert_float_eq(y[0], -1.0, 0);  /* rows/cols 0..1 of the input */
+    cr_assert_float_eq(y[2], -4.0, 0);  /* rows 0..1, col 3 */
+    cr_assert_float_eq(y[8], -16.0, 0); /* the one real cell (3, 3) */
+    for (int i = 0; i < 9; i++) dy[i] = i + 1;
+    ref_maxpool_bwd(x, dy, 1, 1, 4, 4, 3, 2, 1, dx);
+    /* the max of each window is its top-left real cell: (0,0) (0,1) (0,3) (1,0) ... */
+    double want[16] = {1, 2, 0, 3, 4, 5, 0, 6, 0, 0, 0, 0, 7, 8, 0, 9};
+    for (int i = 0; i < 16; i++) cr_assert_float_eq(dx[i], want[i], 0, "dx[%d]", i);
+
+    /* Ties go to the first in window order (row by row). A 2x4 plane, k2 s2:
+     * window 0 all equal -> (0,0); window 1 = [1 3; 3 2] -> (0,3). */
+    double xt[8] = {5, 5, 1, 3, 5, 5, 3, 2}, yt[2], dyt[2] = {10, 20}, dxt[8];
+    ref_maxpool_fwd(xt, 1, 1, 2, 4, 2, 2, 0, yt);
+    cr_assert_float_eq(yt[0], 5.0, 0);
+    cr_assert_float_eq(yt[1], 3.0, 0);
+    ref_maxpool_bwd(xt, dyt, 1, 1, 2, 4, 2, 2, 0, dxt);
+    double wantt[8] = {10, 0, 0, 20, 0, 0, 0, 0};
+    for (int i = 0; i < 8; i++) cr_assert_float_eq(dxt[i], wantt[i], 0, "tie dx[%d]", i);
+
+    /* Overlapping windows over a constant plane (k3 s2, 5x5 -> 2x2): each
+     * window's first cell takes its dy, and a zero input with padding
+     * (k3 s2 p1, 4x4 -> 3x3) gives it to the first real cell, not the pad. */
+    double c25[25], yc[4], dyc[4] = {1, 2, 3, 4}, dxc[25];
+    for (int i = 0; i < 25; i++) c25[i] = 0.5;
+    ref_maxpool_bwd(c25, dyc, 1, 1, 5, 5, 3, 2, 0, dxc);
+    ref_maxpool_fwd(c25, 1, 1, 5, 5, 3, 2, 0, yc);
+    for (int i = 0; i < 4; i++) cr_assert_float_eq(yc[i], 0.5, 0);
+    for (int i = 0; i < 25; i++) {
+        double wc = i == 0 ? 1 : i == 2 ? 2 : i == 10 ? 3 : i == 12 ? 4 : 0;
+        cr_assert_float_eq(dxc[i], wc, 0, "constant dx[%d]", i);
+    }
+    double z16[16] = {0};
+    ref_maxpool_bwd(z16, dy, 1, 1, 4, 4, 3, 2, 1, dx);
+    for (int i = 0; i < 16; i++) cr_assert_float_eq(dx[i], want[i], 0, "zero dx[%d]", i);
 }
 
 /* ---- relu ---- */
