@@ -3,6 +3,8 @@
  * index arithmetic as its forward pass and scatters into zeroed outputs. */
 #include "ref.h"
 
+#include "cnn_act.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +154,119 @@ void ref_maxpool_bwd(const double *x, const double *dy, int n, int c, int h, int
                 long at = max_at(x + p * h * w, h, w, k, stride, pad, i, j);
                 if (at >= 0) dx[p * h * w + at] += dy[(p * oh + i) * ow + j];
             }
+}
+
+void ref_gap_fwd(const double *x, int n, int c, int hw, double *y)
+{
+    for (long p = 0; p < (long)n * c; p++) {
+        double acc = 0;
+        for (int j = 0; j < hw; j++) acc += x[p * hw + j];
+        y[p] = acc / hw;
+    }
+}
+
+void ref_gap_bwd(const double *dy, int n, int c, int hw, double *dx)
+{
+    for (long p = 0; p < (long)n * c; p++)
+        for (int j = 0; j < hw; j++) dx[p * hw + j] = dy[p] / hw;
+}
+
+void ref_act_fwd(int kind, double slope, const double *x, long len, double *y)
+{
+    for (long i = 0; i < len; i++) switch (kind) {
+        case CNN_ACT_TANH: y[i] = tanh(x[i]); break;
+        case CNN_ACT_SIGMOID: y[i] = 1 / (1 + exp(-x[i])); break;
+        case CNN_ACT_LRELU: y[i] = x[i] > 0 ? x[i] : slope * x[i]; break;
+        default: abort(); /* a caller's bug */
+        }
+}
+
+void ref_act_bwd(int kind, double slope, const double *x, const double *dy, long len,
+                 double *dx)
+{
+    for (long i = 0; i < len; i++) {
+        double d;
+        switch (kind) {
+        case CNN_ACT_TANH: {
+            double t = tanh(x[i]);
+            d = 1 - t * t;
+            break;
+        }
+        case CNN_ACT_SIGMOID: {
+            double s = 1 / (1 + exp(-x[i]));
+            d = s * (1 - s);
+            break;
+        }
+        case CNN_ACT_LRELU: d = x[i] > 0 ? 1 : slope; break; /* slope at 0 */
+        default: abort();
+        }
+        dx[i] = dy[i] * d;
+    }
+}
+
+void ref_dropout_fwd(const double *x, const unsigned char *keep, double p, long len, double *y)
+{
+    for (long i = 0; i < len; i++) y[i] = keep[i] ? x[i] / (1 - p) : 0;
+}
+
+void ref_dropout_bwd(const double *dy, const unsigned char *keep, double p, long len,
+                     double *dx)
+{
+    for (long i = 0; i < len; i++) dx[i] = keep[i] ? dy[i] / (1 - p) : 0;
+}
+
+/* Channel ch's batch mean and biased variance over its n*hw values. */
+static void bn_stats(const double *x, int n, int c, int hw, int ch, double *mean, double *var)
+{
+    double m = (double)n * hw, s = 0, ss = 0;
+    for (int smp = 0; smp < n; smp++)
+        for (int j = 0; j < hw; j++) s += x[((long)smp * c + ch) * hw + j];
+    *mean = s / m;
+    for (int smp = 0; smp < n; smp++)
+        for (int j = 0; j < hw; j++) {
+            double d = x[((long)smp * c + ch) * hw + j] - *mean;
+            ss += d * d;
+        }
+    *var = ss / m;
+}
+
+void ref_bn_fwd(const double *x, int n, int c, int hw, const double *gamma, const double *beta,
+                double eps, double *y)
+{
+    for (int ch = 0; ch < c; ch++) {
+        double mean, var;
+        bn_stats(x, n, c, hw, ch, &mean, &var);
+        double invstd = 1 / sqrt(var + eps);
+        for (int smp = 0; smp < n; smp++)
+            for (int j = 0; j < hw; j++) {
+                long i = ((long)smp * c + ch) * hw + j;
+                y[i] = gamma[ch] * (x[i] - mean) * invstd + beta[ch];
+            }
+    }
+}
+
+void ref_bn_bwd(const double *x, int n, int c, int hw, const double *gamma, double eps,
+                const double *dy, double *dx, double *dgamma, double *dbeta)
+{
+    double m = (double)n * hw;
+    for (int ch = 0; ch < c; ch++) {
+        double mean, var;
+        bn_stats(x, n, c, hw, ch, &mean, &var);
+        double invstd = 1 / sqrt(var + eps), db = 0, dg = 0;
+        for (int smp = 0; smp < n; smp++)
+            for (int j = 0; j < hw; j++) {
+                long i = ((long)smp * c + ch) * hw + j;
+                db += dy[i];
+                dg += dy[i] * (x[i] - mean) * invstd;
+            }
+        dbeta[ch] = db, dgamma[ch] = dg;
+        for (int smp = 0; smp < n; smp++)
+            for (int j = 0; j < hw; j++) {
+                long i = ((long)smp * c + ch) * hw + j;
+                double xhat = (x[i] - mean) * invstd;
+                dx[i] = gamma[ch] * invstd / m * (m * dy[i] - db - xhat * dg);
+            }
+    }
 }
 
 void ref_relu_fwd(const double *x, long len, double *y)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnn_act.h"
 #include "netspec.h"
 #include "ref.h"
 
@@ -338,6 +339,29 @@ Test(gradcheck, maxpool_values_padding_and_ties)
     for (int i = 0; i < 16; i++) cr_assert_float_eq(dx[i], want[i], 0, "zero dx[%d]", i);
 }
 
+/* ---- global average pooling ---- */
+typedef struct { int n, c, hw; double *x, *r, *y; } gap_ctx;
+static double gap_scalar(void *p)
+{
+    gap_ctx *t = p;
+    ref_gap_fwd(t->x, t->n, t->c, t->hw, t->y);
+    return dot(t->y, t->r, (long)t->n * t->c);
+}
+Test(gradcheck, gap)
+{
+    gap_ctx t = {.n = 3, .c = 4, .hw = 10};
+    long xl = (long)t.n * t.c * t.hw, yl = (long)t.n * t.c;
+    t.x = rand_buf(xl), t.r = rand_buf(yl), t.y = malloc(sizeof *t.y * (size_t)yl);
+    double *dx = malloc(sizeof *dx * (size_t)xl);
+    ref_gap_bwd(t.r, t.n, t.c, t.hw, dx);
+    check_grad("gap n3 c4 hw10", gap_scalar, &t, t.x, dx, NULL, xl);
+    double sum = 0; /* plane (1, 2) by hand */
+    for (int j = 0; j < t.hw; j++) sum += t.x[(1 * t.c + 2) * t.hw + j];
+    gap_scalar(&t);
+    cr_assert_float_eq(t.y[1 * t.c + 2], sum / t.hw, 1e-15);
+    free(t.x), free(t.r), free(t.y), free(dx);
+}
+
 /* ---- relu ---- */
 typedef struct { double *x, *r, *y; long len; } relu_ctx;
 static double relu_scalar(void *p)
@@ -357,6 +381,120 @@ Test(gradcheck, relu)
     check_grad("relu", relu_scalar, &t, t.x, dx, NULL, t.len);
     free(t.x), free(t.r), free(t.y), free(dx);
 }
+
+/* ---- tanh, sigmoid, leaky relu ---- */
+typedef struct { int kind; double slope, *x, *r, *y; long len; } act_ctx;
+static double act_scalar(void *p)
+{
+    act_ctx *t = p;
+    ref_act_fwd(t->kind, t->slope, t->x, t->len, t->y);
+    return dot(t->y, t->r, t->len);
+}
+static void check_act(const char *name, int kind, double slope)
+{
+    act_ctx t = {.kind = kind, .slope = slope, .len = 200};
+    t.x = rand_buf(t.len), t.r = rand_buf(t.len), t.y = malloc(sizeof *t.y * (size_t)t.len);
+    for (long i = 0; i < t.len; i++) /* |x| in [0.05, 3.05]: the saturating ends too */
+        t.x[i] = copysign(0.05 + 3 * fabs(t.x[i]), t.x[i]);
+    double *dx = malloc(sizeof *dx * (size_t)t.len);
+    ref_act_bwd(kind, slope, t.x, t.r, t.len, dx);
+    check_grad(name, act_scalar, &t, t.x, dx, NULL, t.len);
+    free(t.x), free(t.r), free(t.y), free(dx);
+}
+Test(gradcheck, tanh) { check_act("tanh", CNN_ACT_TANH, 0); }
+Test(gradcheck, sigmoid) { check_act("sigmoid", CNN_ACT_SIGMOID, 0); }
+Test(gradcheck, lrelu)
+{
+    check_act("lrelu 0.01", CNN_ACT_LRELU, 0.01);
+    check_act("lrelu 0.2", CNN_ACT_LRELU, 0.2);
+}
+Test(gradcheck, act_values)
+{
+    double x[4] = {-2, 0, 0.5, 3}, y[4], dy[4] = {1, 1, 1, 1}, dx[4];
+    ref_act_fwd(CNN_ACT_LRELU, 0.2, x, 4, y);
+    cr_assert_float_eq(y[0], -0.4, 1e-15);
+    cr_assert_float_eq(y[1], 0.0, 0);
+    cr_assert_float_eq(y[3], 3.0, 0);
+    ref_act_bwd(CNN_ACT_LRELU, 0.2, x, dy, 4, dx);
+    cr_assert_float_eq(dx[1], 0.2, 0, "lrelu's derivative at 0 is the slope");
+    cr_assert_float_eq(dx[2], 1.0, 0);
+    ref_act_fwd(CNN_ACT_SIGMOID, 0, x, 4, y);
+    cr_assert_float_eq(y[1], 0.5, 0);
+    cr_assert_float_eq(y[0], 1 / (1 + exp(2.0)), 1e-15);
+    ref_act_fwd(CNN_ACT_TANH, 0, x, 4, y);
+    cr_assert_float_eq(y[2], tanh(0.5), 0);
+}
+
+/* ---- dropout with a fixed mask ---- */
+typedef struct { double p, *x, *r, *y; unsigned char *keep; long len; } dropout_ctx;
+static double dropout_scalar(void *p)
+{
+    dropout_ctx *t = p;
+    ref_dropout_fwd(t->x, t->keep, t->p, t->len, t->y);
+    return dot(t->y, t->r, t->len);
+}
+Test(gradcheck, dropout)
+{
+    dropout_ctx t = {.p = 0.3, .len = 200};
+    t.x = rand_buf(t.len), t.r = rand_buf(t.len), t.y = malloc(sizeof *t.y * (size_t)t.len);
+    t.keep = malloc((size_t)t.len);
+    long kept = 0;
+    for (long i = 0; i < t.len; i++) kept += t.keep[i] = uniform(0, 1) >= t.p;
+    cr_assert(kept > 0 && kept < t.len, "the mask should hold both kinds");
+    double *dx = malloc(sizeof *dx * (size_t)t.len);
+    ref_dropout_bwd(t.r, t.keep, t.p, t.len, dx);
+    check_grad("dropout p0.3", dropout_scalar, &t, t.x, dx, NULL, t.len);
+    dropout_scalar(&t);
+    for (long i = 0; i < t.len; i++)
+        cr_assert_float_eq(t.y[i], t.keep[i] ? t.x[i] / 0.7 : 0.0, 1e-15, "y[%ld]", i);
+    free(t.x), free(t.r), free(t.y), free(t.keep), free(dx);
+}
+
+/* ---- batch normalization, training mode ---- */
+#define BN_EPS 1e-5
+typedef struct { int n, c, hw; double *x, *gamma, *beta, *r, *y; } bn_ctx;
+static double bn_scalar(void *p)
+{
+    bn_ctx *t = p;
+    ref_bn_fwd(t->x, t->n, t->c, t->hw, t->gamma, t->beta, BN_EPS, t->y);
+    return dot(t->y, t->r, (long)t->n * t->c * t->hw);
+}
+static void check_bn(int n, int c, int hw)
+{
+    bn_ctx t = {.n = n, .c = c, .hw = hw};
+    long len = (long)n * c * hw;
+    t.x = rand_buf(len), t.gamma = rand_buf(c), t.beta = rand_buf(c), t.r = rand_buf(len);
+    t.y = malloc(sizeof *t.y * (size_t)len);
+    for (int ch = 0; ch < c; ch++) t.gamma[ch] += copysign(0.5, t.gamma[ch]); /* |gamma| >= 0.5 */
+    double *dx = malloc(sizeof *dx * (size_t)len), *dg = malloc(sizeof *dg * (size_t)c);
+    double *db = malloc(sizeof *db * (size_t)c);
+    ref_bn_bwd(t.x, n, c, hw, t.gamma, BN_EPS, t.r, dx, dg, db);
+    char name[64];
+    snprintf(name, sizeof name, "bn n%d c%d hw%d", n, c, hw);
+    check_grad(name, bn_scalar, &t, t.x, dx, NULL, len);
+    check_grad(name, bn_scalar, &t, t.gamma, dg, NULL, c);
+    check_grad(name, bn_scalar, &t, t.beta, db, NULL, c);
+
+    /* Each channel of y has mean beta and (biased) variance
+     * gamma^2 var / (var + eps). */
+    bn_scalar(&t);
+    double m = (double)n * hw;
+    for (int ch = 0; ch < c; ch++) {
+        double sx = 0, sxx = 0, sy = 0, syy = 0;
+        for (int s = 0; s < n; s++)
+            for (int j = 0; j < hw; j++) {
+                long i = ((long)s * c + ch) * hw + j;
+                sx += t.x[i], sxx += t.x[i] * t.x[i], sy += t.y[i], syy += t.y[i] * t.y[i];
+            }
+        double vx = sxx / m - (sx / m) * (sx / m), vy = syy / m - (sy / m) * (sy / m);
+        cr_assert_float_eq(sy / m, t.beta[ch], 1e-12, "%s: channel %d mean", name, ch);
+        cr_assert_float_eq(vy, t.gamma[ch] * t.gamma[ch] * vx / (vx + BN_EPS), 1e-12,
+                           "%s: channel %d variance", name, ch);
+    }
+    free(t.x), free(t.gamma), free(t.beta), free(t.r), free(t.y), free(dx), free(dg), free(db);
+}
+Test(gradcheck, bn_conv_layout) { check_bn(3, 2, 6); }
+Test(gradcheck, bn_fc_layout) { check_bn(5, 4, 1); }
 
 /* ---- fully connected ---- */
 typedef struct { int n, f, o; double *x, *wt, *b, *r, *y; } fc_ctx;
