@@ -8,11 +8,7 @@
 #ifndef CNN_INDEX_H
 #define CNN_INDEX_H
 
-#ifdef __CUDACC__
-#define CNN_HD static __host__ __device__ __forceinline__
-#else
-#define CNN_HD static inline
-#endif
+#include "cnn_hd.h"
 
 /* A square window (a convolution's kernel or a pooling window) sliding over a
  * C x N x H x W tensor with a stride and zero padding. */
@@ -122,40 +118,129 @@ CNN_HD float cnn_col2im_at(const float *cols, cnn_window g, int i)
     return sum;
 }
 
-/* Average pooling, padding counted as zeros (the divisor is always k*k).
+/* The part of output element o's pooling window (of a C x N x OH x OW
+ * result) that pooling reads: window offsets ky in [ylo, yhi) and kx in
+ * [xlo, xhi) lie inside the input (padding left out), and offset (ky, kx)
+ * reads x[at + ky*w + kx] (`at` itself may point into the padding). cells
+ * is Caffe's average-pooling divisor: the window's cells inside the padded
+ * input, padding included, so k*k unless the window hangs past the
+ * bottom/right padding (a last, partial window of the rounded-up output
+ * side). */
+typedef struct {
+    long at;
+    int ylo, yhi, xlo, xhi, cells;
+} cnn_pool_win;
+
+/* Along one side: a window starting at `start` (o*stride - pad), its offsets
+ * [*lo, *hi) inside [0, in), and its cells up to the end of the padding. */
+CNN_HD int cnn_pool_side(int start, int k, int pad, int in, int *lo, int *hi)
+{
+    int end = start + k;
+    *lo = start < 0 ? -start : 0;
+    *hi = end > in ? in - start : k;
+    if (*hi < *lo) *hi = *lo;
+    return (end < in + pad ? end : in + pad) - start;
+}
+
+CNN_HD cnn_pool_win cnn_pool_win_of(cnn_window g, int o)
+{
+    int ox = o % g.ow, oy = (o / g.ow) % g.oh, plane = o / (g.ow * g.oh);
+    int y0 = cnn_in_coord(oy, 0, g.stride, g.pad), x0 = cnn_in_coord(ox, 0, g.stride, g.pad);
+    cnn_pool_win v;
+    v.at = ((long)plane * g.h + y0) * g.w + x0;
+    v.cells = cnn_pool_side(y0, g.k, g.pad, g.h, &v.ylo, &v.yhi) *
+              cnn_pool_side(x0, g.k, g.pad, g.w, &v.xlo, &v.xhi);
+    return v;
+}
+
+/* Average pooling, padding counted as zeros, Caffe's divisor (above).
  * Output element o of a C x N x OH x OW result. */
 CNN_HD float cnn_pool_fwd_at(const float *x, cnn_window g, int o)
 {
-    int ox = o % g.ow, oy = (o / g.ow) % g.oh, plane = o / (g.ow * g.oh);
-    const float *xp = x + (long)plane * g.h * g.w;
+    cnn_pool_win v = cnn_pool_win_of(g, o);
     float sum = 0.0f;
-    for (int ky = 0; ky < g.k; ky++) {
-        int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
-        if (iy < 0 || iy >= g.h) continue;
-        for (int kx = 0; kx < g.k; kx++) {
-            int ix = cnn_in_coord(ox, kx, g.stride, g.pad);
-            if (ix < 0 || ix >= g.w) continue;
-            sum += xp[iy * g.w + ix];
-        }
-    }
-    return sum / (float)(g.k * g.k);
+    for (int ky = v.ylo; ky < v.yhi; ky++)
+        for (int kx = v.xlo; kx < v.xhi; kx++) sum += x[v.at + (long)ky * g.w + kx];
+    return sum / (float)v.cells;
 }
 
-/* Input gradient element i of average pooling: a gather over the outputs
- * whose window covers input element i. */
-CNN_HD float cnn_pool_bwd_at(const float *dy, cnn_window g, int i)
+/* Max pooling: the largest input of output element o's window (padding never
+ * wins), and in *arg its offset ky*k + kx, the first largest in window order
+ * (row by row: only a strictly larger value replaces it), so ties are
+ * defined. A window wholly in the padding (pad >= k) gives 0 and arg -1,
+ * which no input matches in backward. */
+CNN_HD float cnn_maxpool_fwd_at(const float *x, cnn_window g, int o, int *arg)
+{
+    cnn_pool_win v = cnn_pool_win_of(g, o);
+    float best = 0.0f;
+    int where = -1;
+    for (int ky = v.ylo; ky < v.yhi; ky++)
+        for (int kx = v.xlo; kx < v.xhi; kx++) {
+            float val = x[v.at + (long)ky * g.w + kx];
+            if (where < 0 || val > best) {
+                best = val;
+                where = ky * g.k + kx;
+            }
+        }
+    *arg = where;
+    return best;
+}
+
+/* Input gradient element i of pooling: a gather over the outputs o whose
+ * window covers input i. Average pooling (arg NULL) adds dy[o] / o's divisor;
+ * max pooling adds dy[o] where arg[o] is i's offset in o's window. */
+CNN_HD float cnn_pool_gather_at(const float *dy, const int *arg, cnn_window g, int i)
 {
     int ix = i % g.w, iy = (i / g.w) % g.h, plane = i / (g.w * g.h);
-    const float *dyp = dy + (long)plane * g.oh * g.ow;
-    int ylo, yhi, xlo, xhi;
+    long base = (long)plane * g.oh * g.ow;
+    int ylo, yhi, xlo, xhi, lo, hi;
     cnn_covering(iy, g.k, g.stride, g.pad, g.oh, &ylo, &yhi);
     cnn_covering(ix, g.k, g.stride, g.pad, g.ow, &xlo, &xhi);
     float sum = 0.0f;
-    for (int oy = ylo; oy < yhi; oy++)
-        for (int ox = xlo; ox < xhi; ox++)
-            sum += dyp[oy * g.ow + ox];
-    return sum / (float)(g.k * g.k);
+    for (int oy = ylo; oy < yhi; oy++) {
+        int y0 = cnn_in_coord(oy, 0, g.stride, g.pad), ky = iy - y0;
+        int ycells = cnn_pool_side(y0, g.k, g.pad, g.h, &lo, &hi);
+        for (int ox = xlo; ox < xhi; ox++) {
+            int x0 = cnn_in_coord(ox, 0, g.stride, g.pad), kx = ix - x0;
+            long o = base + (long)oy * g.ow + ox;
+            if (!arg)
+                sum += dy[o] / (float)(ycells * cnn_pool_side(x0, g.k, g.pad, g.w, &lo, &hi));
+            else if (arg[o] == ky * g.k + kx)
+                sum += dy[o];
+        }
+    }
+    return sum;
 }
+
+/* Input gradient element i of average pooling. */
+CNN_HD float cnn_pool_bwd_at(const float *dy, cnn_window g, int i)
+{
+    return cnn_pool_gather_at(dy, (const int *)0, g, i);
+}
+
+/* Input gradient element i of max pooling, from the forward's arg. */
+CNN_HD float cnn_maxpool_bwd_at(const float *dy, const int *arg, cnn_window g, int i)
+{
+    return cnn_pool_gather_at(dy, arg, g, i);
+}
+
+/* Global average pooling backward: element i of `planes` planes of `size`
+ * values gets its plane's dy / size. */
+CNN_HD float cnn_gap_bwd_at(const float *dy, int size, long i)
+{
+    return dy[i / size] / (float)size;
+}
+
+/* A tensor laid out outer x ch x inner (a conv output 1 x C x N*H*W, an fc
+ * output N x F x 1), as bias and batch normalization see it: the index of
+ * channel c's element j (0 <= j < outer * inner, in the order outer, then
+ * inner), and the channel of element i. */
+CNN_HD long cnn_channel_elem(int c, long j, int ch, int inner)
+{
+    return ((j / inner) * ch + c) * inner + j % inner;
+}
+
+CNN_HD int cnn_channel_of(long i, int ch, int inner) { return (int)((i / inner) % ch); }
 
 /* Swapping the two outer axes of an A x B x inner tensor: the source index of
  * destination element i of the B x A x inner result. Used to flatten a CNHW

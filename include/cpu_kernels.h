@@ -1,8 +1,8 @@
 /* The CPU backend's hand-written kernels, beside the ops table in
  * src/cpu_ops.c: stride-1 convolutions that read straight from a
  * zero-padded copy of each sample, with no Feature Matrix (src/cpu_conv.c),
- * and average pooling (src/cpu_pool.c). Same contracts as the ops of the
- * same names in ops.h. */
+ * average and max pooling (src/cpu_pool.c), and the other layers' ops
+ * (src/cpu_layers.c). Same contracts as the ops of the same names in ops.h. */
 #ifndef CNN_CPU_KERNELS_H
 #define CNN_CPU_KERNELS_H
 
@@ -32,5 +32,26 @@ int cpu_ops_max_threads(int *follows_load);
 
 void cpu_pool_fwd(const float *x, cnn_window g, float *y);
 void cpu_pool_bwd(const float *dy, cnn_window g, float *dx);
+void cpu_maxpool_fwd(const float *x, cnn_window g, float *y, int *arg);
+void cpu_maxpool_bwd(const float *dy, const int *arg, cnn_window g, float *dx);
+
+void cpu_gap_fwd(const float *x, long planes, int size, float *y);
+void cpu_gap_bwd(const float *dy, long planes, int size, float *dx);
+void cpu_act_fwd(int kind, float slope, const float *x, float *y, long n);
+void cpu_act_bwd(int kind, float slope, const float *x, const float *y, const float *dy,
+                 float *dx, long n);
+/* Both dropout_fwd and dropout_bwd: the same mask and scale. */
+void cpu_dropout(const float *x, float *y, long n, float p, unsigned long long seed,
+                 const unsigned long long *step, int salt);
+void cpu_count_step(unsigned long long *step);
+void cpu_bn_fwd_train(const float *x, int outer, int ch, int inner, const float *gamma,
+                      const float *beta, float eps, float momentum, float *mean, float *invstd,
+                      float *run_mean, float *run_var, float *y);
+void cpu_bn_fwd_eval(const float *x, int outer, int ch, int inner, const float *gamma,
+                     const float *beta, float eps, const float *run_mean, const float *run_var,
+                     float *y);
+void cpu_bn_bwd(const float *x, const float *dy, int outer, int ch, int inner,
+                const float *gamma, const float *mean, const float *invstd, float *dgamma,
+                float *dbeta, float *dx);
 
 #endif

@@ -43,7 +43,8 @@ static inline int gpu_blocks(long n, int threads)
     return (int)(b < 1 ? 1 : b > 65535 ? 65535 : b);
 }
 
-/* The kernel launchers (gpu_kernels.cu) that fill the ops table. */
+/* The kernel launchers that fill the ops table: gpu_kernels.cu's, then
+ * gpu_layers.cu's. */
 void gpu_im2col(const float *x, cnn_window g, float *cols);
 void gpu_col2im(const float *cols, cnn_window g, float *x);
 void gpu_pool_fwd(const float *x, cnn_window g, float *y);
@@ -62,5 +63,25 @@ void gpu_sgd(float *w, const float *g, float *v, long n, const float *lr, float 
 void gpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
                 const int *cursor, int n, int dim, float scale, float shift, float *x, int *y);
 void gpu_advance(int *cursor, int n);
+void gpu_maxpool_fwd(const float *x, cnn_window g, float *y, int *arg);
+void gpu_maxpool_bwd(const float *dy, const int *arg, cnn_window g, float *dx);
+void gpu_gap_fwd(const float *x, long planes, int size, float *y);
+void gpu_gap_bwd(const float *dy, long planes, int size, float *dx);
+void gpu_act_fwd(int kind, float slope, const float *x, float *y, long n);
+void gpu_act_bwd(int kind, float slope, const float *x, const float *y, const float *dy,
+                 float *dx, long n);
+/* Both dropout_fwd and dropout_bwd: the same mask and scale. */
+void gpu_dropout(const float *x, float *y, long n, float p, unsigned long long seed,
+                 const unsigned long long *step, int salt);
+void gpu_count_step(unsigned long long *step);
+void gpu_bn_fwd_train(const float *x, int outer, int ch, int inner, const float *gamma,
+                      const float *beta, float eps, float momentum, float *mean, float *invstd,
+                      float *run_mean, float *run_var, float *y);
+void gpu_bn_fwd_eval(const float *x, int outer, int ch, int inner, const float *gamma,
+                     const float *beta, float eps, const float *run_mean, const float *run_var,
+                     float *y);
+void gpu_bn_bwd(const float *x, const float *dy, int outer, int ch, int inner,
+                const float *gamma, const float *mean, const float *invstd, float *dgamma,
+                float *dbeta, float *dx);
 
 #endif

@@ -3,20 +3,7 @@
 // few lines of elementwise work. Reductions (bias gradient, loss sums) run in
 // one block per output with a fixed tree: no atomics, the same result on
 // every run.
-#include "gpu.h"
-
-#define THREADS 256
-
-#define GRID_STRIDE(i, n) \
-    for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < (n); i += (long)gridDim.x * blockDim.x)
-
-#define LAUNCH(kernel, n, ...)                                                         \
-    do {                                                                               \
-        if ((n) > 0) {                                                                 \
-            kernel<<<gpu_blocks((n), THREADS), THREADS, 0, gpu_stream>>>(__VA_ARGS__); \
-            LAUNCH_CHECK(kernel);                                                      \
-        }                                                                              \
-    } while (0)
+#include "gpu_launch.cuh"
 
 __global__ void im2col_kernel(const float *x, cnn_window g, float *cols, long total)
 {
@@ -51,7 +38,7 @@ __global__ void relu_bwd_kernel(const float *y, const float *dy, float *dx, long
 
 __global__ void bias_add_kernel(float *y, const float *b, int ch, int inner, long n)
 {
-    GRID_STRIDE(i, n) y[i] += b[(i / inner) % ch];
+    GRID_STRIDE(i, n) y[i] += b[cnn_channel_of(i, ch, inner)];
 }
 
 // The bias gradient in two fixed-order passes, so it is deterministic and
@@ -59,18 +46,6 @@ __global__ void bias_add_kernel(float *y, const float *b, int ch, int inner, lon
 // each summing a fixed slice of that channel's outer x inner entries; pass 2
 // adds a channel's parts in order.
 #define BIAS_PARTS 32
-
-__device__ float block_sum(float v)
-{
-    __shared__ float part[THREADS];
-    part[threadIdx.x] = v;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s /= 2) {
-        if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
-        __syncthreads();
-    }
-    return part[0];
-}
 
 __global__ void bias_grad_parts_kernel(const float *dy, float *parts, int outer, int ch,
                                        int inner)
@@ -80,7 +55,7 @@ __global__ void bias_grad_parts_kernel(const float *dy, float *parts, int outer,
     long lo = count * p / BIAS_PARTS, hi = count * (p + 1) / BIAS_PARTS;
     float sum = 0.0f;
     for (long j = lo + threadIdx.x; j < hi; j += blockDim.x)
-        sum += dy[((j / inner) * ch + c) * inner + j % inner];
+        sum += dy[cnn_channel_elem(c, j, ch, inner)];
     sum = block_sum(sum);
     if (threadIdx.x == 0) parts[c * BIAS_PARTS + p] = sum;
 }

@@ -1,7 +1,8 @@
-/* Average pooling on the CPU. Windows that tile the map (stride k, no
- * padding: every preset's pooling) take plain loops, k = 2 eight outputs at
- * a time; any other window takes the bounds-checked index functions. Planes
- * are split across the OpenMP threads. */
+/* Pooling on the CPU. Average pooling windows that tile the map (stride k,
+ * no padding, no partial last window: every preset's pooling) take plain
+ * loops, k = 2 eight outputs at a time; any other window, and max pooling,
+ * take the bounds-checked index functions of cnn_index.h. Planes are split
+ * across the OpenMP threads. */
 #include "cpu_kernels.h"
 #include "cpu_vec.h"
 
@@ -52,9 +53,21 @@ static int pool2_bwd_row(const float *src, int ow, float inv, float *d0, float *
 }
 #endif
 
-/* Pooling without padding whose windows do not overlap (stride k): every
- * window lies inside the map, so the loops need no bounds checks. */
-static int pool_is_plain(cnn_window g) { return g.pad == 0 && g.stride == g.k; }
+/* Pooling without padding whose windows do not overlap (stride k) and stop
+ * inside the map (no partial last window, which Caffe's rounded-up output
+ * side keeps when k does not divide the side): every window lies inside the
+ * map and has k*k cells, so the loops need no bounds checks. */
+static int pool_is_plain(cnn_window g)
+{
+    return g.pad == 0 && g.stride == g.k && g.oh * g.k <= g.h && g.ow * g.k <= g.w;
+}
+
+/* One (channel, sample) plane: the index functions' int indices stay small. */
+static cnn_window one_plane(cnn_window g)
+{
+    g.c = g.n = 1;
+    return g;
+}
 
 /* One plane of plain pooling; k = 2 goes eight outputs at a time first, and
  * is inlined with k constant so the remaining loops unroll too. With loops
@@ -105,8 +118,7 @@ void cpu_pool_fwd(const float *x, cnn_window g, float *y)
 {
     int planes = g.c * g.n, ohw = g.oh * g.ow;
     float inv = 1.0f / (float)(g.k * g.k);
-    cnn_window one = g; /* one plane: the index functions' int indices stay small */
-    one.c = one.n = 1;
+    cnn_window one = one_plane(g);
 #pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
     for (int p = 0; p < planes; p++) {
         const float *xp = x + (long)p * g.h * g.w;
@@ -124,8 +136,7 @@ void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
 {
     int planes = g.c * g.n, hw = g.h * g.w;
     float inv = 1.0f / (float)(g.k * g.k);
-    cnn_window one = g;
-    one.c = one.n = 1;
+    cnn_window one = one_plane(g);
 #pragma omp parallel for schedule(static) if ((long)planes * hw > PAR_MIN)
     for (int p = 0; p < planes; p++) {
         const float *dyp = dy + (long)p * g.oh * g.ow;
@@ -137,4 +148,29 @@ void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
         else
             plain_pool_bwd(dyp, dxp, g.k, g.h, g.w, g.oh, g.ow, inv);
     }
+}
+
+/* Max pooling always takes the index functions: no preset has it, and the
+ * arg it records per output is what backward's gather reads. */
+void cpu_maxpool_fwd(const float *x, cnn_window g, float *y, int *arg)
+{
+    int planes = g.c * g.n, ohw = g.oh * g.ow;
+    cnn_window one = one_plane(g);
+#pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
+    for (int p = 0; p < planes; p++)
+        for (int o = 0; o < ohw; o++) {
+            long at = (long)p * ohw + o;
+            y[at] = cnn_maxpool_fwd_at(x + (long)p * g.h * g.w, one, o, arg + at);
+        }
+}
+
+void cpu_maxpool_bwd(const float *dy, const int *arg, cnn_window g, float *dx)
+{
+    int planes = g.c * g.n, hw = g.h * g.w;
+    long ohw = (long)g.oh * g.ow;
+    cnn_window one = one_plane(g);
+#pragma omp parallel for schedule(static) if ((long)planes * hw > PAR_MIN)
+    for (int p = 0; p < planes; p++)
+        for (int i = 0; i < hw; i++)
+            dx[(long)p * hw + i] = cnn_maxpool_bwd_at(dy + p * ohw, arg + p * ohw, one, i);
 }

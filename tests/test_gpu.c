@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cnn_act.h"
 #include "device.h"
 #include "net.h"
 #include "ref.h"
@@ -171,6 +172,165 @@ Test(gpu, elementwise_bias_swap)
     expect_close(g, gsw, sw, (long)a * bb * inner, 0, 0, "swap axes");
     g->free(gx); g->free(gdy); g->free(gyv); g->free(gdx); g->free(gsw);
     free(x); free(dy); free(y); free(dx); free(sw);
+}
+
+/* Pooling with Caffe's windows (rounded-up sides: partial last windows,
+ * overlapping, padded): average and max, forward and backward; the arg of
+ * max pooling exactly. */
+Test(gpu, pooling_caffe_windows)
+{
+    const cnn_ops *g = gpu();
+    const int geoms[][7] = {{2, 3, 9, 9, 3, 2, 0}, {1, 2, 10, 10, 3, 2, 0}, {2, 2, 7, 6, 3, 2, 1},
+                            {1, 1, 5, 5, 2, 2, 0}, {4, 50, 28, 28, 2, 2, 0}, {1, 2, 6, 6, 3, 2, 1},
+                            {2, 1, 11, 7, 3, 3, 1}, {8, 50, 14, 14, 3, 2, 1}};
+    rng r = {36};
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
+        const int *p = geoms[gi];
+        cnn_window w = cnn_pool_window_make(p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+        long xn = (long)w.c * w.n * w.h * w.w, pn = (long)w.c * w.n * w.oh * w.ow;
+        float *x = rand_floats(&r, xn, -1, 1), *dy = rand_floats(&r, pn, -1, 1);
+        for (long i = 0; i < xn; i += 3) x[i] = x[i / 2]; /* some ties */
+        float *avg = malloc(sizeof(float) * pn), *mx = malloc(sizeof(float) * pn);
+        float *davg = malloc(sizeof(float) * xn), *dmx = malloc(sizeof(float) * xn);
+        int *arg = malloc(sizeof(int) * pn), *garg_host = malloc(sizeof(int) * pn);
+        cpu_ops.pool_fwd(x, w, avg);
+        cpu_ops.pool_bwd(dy, w, davg);
+        cpu_ops.maxpool_fwd(x, w, mx, arg);
+        cpu_ops.maxpool_bwd(dy, arg, w, dmx);
+        float *gx = to_gpu(g, x, xn), *gdy = to_gpu(g, dy, pn), *gavg = gpu_nan(g, pn);
+        float *gmx = gpu_nan(g, pn), *gdavg = gpu_nan(g, xn), *gdmx = gpu_nan(g, xn);
+        int *garg = g->alloc(sizeof(int) * pn, "arg");
+        for (long i = 0; i < pn; i++) garg_host[i] = -7; /* an arg left unwritten fails */
+        g->upload(garg, garg_host, sizeof(int) * pn);
+        g->pool_fwd(gx, w, gavg);
+        g->pool_bwd(gdy, w, gdavg);
+        g->maxpool_fwd(gx, w, gmx, garg);
+        g->maxpool_bwd(gdy, garg, w, gdmx);
+        char what[64];
+        snprintf(what, sizeof what, "average pool forward, geometry %zu", gi);
+        expect_close(g, gavg, avg, pn, 1e-6, 1e-5, what);
+        snprintf(what, sizeof what, "average pool backward, geometry %zu", gi);
+        expect_close(g, gdavg, davg, xn, 1e-6, 1e-5, what);
+        snprintf(what, sizeof what, "max pool forward, geometry %zu", gi);
+        expect_close(g, gmx, mx, pn, 0, 0, what);
+        snprintf(what, sizeof what, "max pool backward, geometry %zu", gi);
+        expect_close(g, gdmx, dmx, xn, 1e-6, 1e-5, what);
+        g->download(garg_host, garg, sizeof(int) * pn);
+        cr_assert_eq(memcmp(garg_host, arg, sizeof(int) * pn), 0, "max pool arg, geometry %zu", gi);
+        g->free(gx); g->free(gdy); g->free(gavg); g->free(gmx); g->free(gdavg); g->free(gdmx);
+        g->free(garg);
+        free(x); free(dy); free(avg); free(mx); free(davg); free(dmx); free(arg); free(garg_host);
+    }
+}
+
+Test(gpu, gap_and_activations)
+{
+    const cnn_ops *g = gpu();
+    rng r = {37};
+    const int shapes[][2] = {{1, 1}, {400, 49}, {8, 3000}};
+    for (int s = 0; s < 3; s++) {
+        long planes = shapes[s][0], n = planes * shapes[s][1];
+        int size = shapes[s][1];
+        float *x = rand_floats(&r, n, -1, 1), *dy = rand_floats(&r, planes, -1, 1);
+        float *y = malloc(sizeof(float) * planes), *dx = malloc(sizeof(float) * n);
+        cpu_ops.gap_fwd(x, planes, size, y);
+        cpu_ops.gap_bwd(dy, planes, size, dx);
+        float *gx = to_gpu(g, x, n), *gdy = to_gpu(g, dy, planes), *gy = gpu_nan(g, planes);
+        float *gdx = gpu_nan(g, n);
+        g->gap_fwd(gx, planes, size, gy);
+        g->gap_bwd(gdy, planes, size, gdx);
+        expect_close(g, gy, y, planes, 1e-6, 1e-5, "gap forward");
+        expect_close(g, gdx, dx, n, 0, 0, "gap backward");
+        g->free(gx); g->free(gdy); g->free(gy); g->free(gdx);
+        free(x); free(dy); free(y); free(dx);
+    }
+
+    long n = 50 * 4 * 28 * 28;
+    float *x = rand_floats(&r, n, -8, 8), *dy = rand_floats(&r, n, -1, 1);
+    x[0] = 100, x[1] = -100, x[2] = 0;
+    float *y = malloc(sizeof(float) * n), *dx = malloc(sizeof(float) * n);
+    float *gx = to_gpu(g, x, n), *gdy = to_gpu(g, dy, n), *gy = gpu_nan(g, n), *gdx = gpu_nan(g, n);
+    const int kinds[] = {CNN_ACT_TANH, CNN_ACT_SIGMOID, CNN_ACT_LRELU};
+    for (int k = 0; k < 3; k++) {
+        cpu_ops.act_fwd(kinds[k], 0.01f, x, y, n);
+        cpu_ops.act_bwd(kinds[k], 0.01f, x, y, dy, dx, n);
+        g->act_fwd(kinds[k], 0.01f, gx, gy, n);
+        g->act_bwd(kinds[k], 0.01f, gx, gy, gdy, gdx, n);
+        /* expf and tanhf differ from glibc's by an ulp or two */
+        expect_close(g, gy, y, n, 1e-7, 1e-6, "activation forward");
+        expect_close(g, gdx, dx, n, 1e-6, 1e-5, "activation backward");
+    }
+    g->free(gx); g->free(gdy); g->free(gy); g->free(gdx);
+    free(x); free(dy); free(y); free(dx);
+}
+
+/* The mask is integer arithmetic and the scale one division: the same bits
+ * as the CPU, at the step read from device memory, before and after
+ * count_step moves it. */
+Test(gpu, dropout_same_mask_as_cpu)
+{
+    const cnn_ops *g = gpu();
+    rng r = {38};
+    long n = 100003;
+    float *x = rand_floats(&r, n, -1, 1), *y = malloc(sizeof(float) * n);
+    float *gx = to_gpu(g, x, n), *gy = gpu_nan(g, n);
+    unsigned long long step = 5, *gstep = g->alloc(sizeof step, "step");
+    g->upload(gstep, &step, sizeof step);
+    for (int k = 0; k < 2; k++) {
+        cpu_ops.dropout_fwd(x, y, n, 0.4f, 99, &step, 2);
+        g->dropout_fwd(gx, gy, n, 0.4f, 99, gstep, 2);
+        expect_close(g, gy, y, n, 0, 0, "dropout forward");
+        g->dropout_bwd(gx, gy, n, 0.4f, 99, gstep, 2);
+        expect_close(g, gy, y, n, 0, 0, "dropout backward");
+        cpu_ops.count_step(&step);
+        g->count_step(gstep);
+    }
+    unsigned long long got;
+    g->download(&got, gstep, sizeof got);
+    cr_assert_eq(got, 7);
+    g->free(gx); g->free(gy); g->free(gstep);
+    free(x); free(y);
+}
+
+/* Batch normalization in the conv layout (1 x C x N*H*W) and the fc layout
+ * (N x F x 1): training forward with its saved and running statistics,
+ * evaluation, backward. */
+Test(gpu, batch_norm)
+{
+    const cnn_ops *g = gpu();
+    const int shapes[][3] = {{1, 4, 50 * 28 * 28}, {50, 10, 1}, {3, 5, 7}, {1, 2, 1}};
+    rng r = {39};
+    for (int s = 0; s < 4; s++) {
+        int outer = shapes[s][0], ch = shapes[s][1], inner = shapes[s][2];
+        long n = (long)outer * ch * inner;
+        float *x = rand_floats(&r, n, -2, 3), *dy = rand_floats(&r, n, -1, 1);
+        float *gamma = rand_floats(&r, ch, 0.5f, 1.5f), *beta = rand_floats(&r, ch, -1, 1);
+        float *stats = rand_floats(&r, 6 * ch, 0.5f, 1.5f); /* mean invstd rm rv dg db */
+        float *y = malloc(sizeof(float) * n), *ye = malloc(sizeof(float) * n);
+        float *dx = malloc(sizeof(float) * n);
+        float *gx = to_gpu(g, x, n), *gdy = to_gpu(g, dy, n), *ggamma = to_gpu(g, gamma, ch);
+        float *gbeta = to_gpu(g, beta, ch), *gstats = to_gpu(g, stats, 6 * ch);
+        float *gy = gpu_nan(g, n), *gye = gpu_nan(g, n), *gdx = gpu_nan(g, n);
+        float *st = stats, *gs = gstats;
+        cpu_ops.bn_fwd_train(x, outer, ch, inner, gamma, beta, 1e-5f, 0.1f, st, st + ch,
+                             st + 2 * ch, st + 3 * ch, y);
+        cpu_ops.bn_fwd_eval(x, outer, ch, inner, gamma, beta, 1e-5f, st + 2 * ch, st + 3 * ch, ye);
+        cpu_ops.bn_bwd(x, dy, outer, ch, inner, gamma, st, st + ch, st + 4 * ch, st + 5 * ch, dx);
+        g->bn_fwd_train(gx, outer, ch, inner, ggamma, gbeta, 1e-5f, 0.1f, gs, gs + ch,
+                        gs + 2 * ch, gs + 3 * ch, gy);
+        g->bn_fwd_eval(gx, outer, ch, inner, ggamma, gbeta, 1e-5f, gs + 2 * ch, gs + 3 * ch, gye);
+        g->bn_bwd(gx, gdy, outer, ch, inner, ggamma, gs, gs + ch, gs + 4 * ch, gs + 5 * ch, gdx);
+        expect_close(g, gstats, stats, 4 * ch, 1e-5, 1e-4, "bn saved and running statistics");
+        /* sums of m terms, the GPU's in float: their rounding grows as sqrt(m) */
+        expect_close(g, gstats + 4 * ch, stats + 4 * ch, 2 * ch, 1e-5 * sqrt((double)outer * inner),
+                     1e-4, "bn dgamma and dbeta");
+        expect_close(g, gy, y, n, 1e-5, 1e-4, "bn training forward");
+        expect_close(g, gye, ye, n, 1e-5, 1e-4, "bn evaluation forward");
+        expect_close(g, gdx, dx, n, 1e-5, 1e-4, "bn backward");
+        g->free(gx); g->free(gdy); g->free(ggamma); g->free(gbeta); g->free(gstats);
+        g->free(gy); g->free(gye); g->free(gdx);
+        free(x); free(dy); free(gamma); free(beta); free(stats); free(y); free(ye); free(dx);
+    }
 }
 
 static void check_loss(int euclid, float lo, float hi, int n)
