@@ -165,7 +165,7 @@ report: $(BUILD)/cnn
 	@EPOCHS="$(EPOCHS)" SEEDS="$(SEEDS)" DEVICE="$(DEVICE)" DATA="$(DATA)" \
 		TRAIN_LIMIT="$(TRAIN_LIMIT)" OUT="$(OUT)" CNN="$(BUILD)/cnn" bash scripts/report.sh
 
-bench: $(BUILD)/cnn-bench
+bench: $(BUILD)/cnn-bench $(BUILD)/cnn
 	@bash scripts/deps.sh bench
 	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
 	@bash bench/run.sh

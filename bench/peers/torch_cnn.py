@@ -1,78 +1,301 @@
-"""PyTorch peer: seed-cnn in PyTorch with the same data, initialisation rule,
-batch and hyperparameters as `cnn train --net seed-cnn` (lr 0.1, momentum
-1e-4, weight decay 2e-4, batch 50), the data already in the device's memory.
+"""PyTorch peer: any network of the trainer's layer-spec language, in PyTorch,
+with the same data, initialisation rule, batch and hyperparameters as
+`cnn train --net NAME`, the data already in the device's memory.
+
+The network and its hyperparameters come from the trainer itself: --net NAME
+(default seed-cnn) runs `cnn summary --net NAME` and reads its "spec" and
+"preset defaults" lines, so the two cannot drift. --spec SPEC trains another
+spec with --net's hyperparameters (as `cnn train --net SPEC` takes
+seed-cnn's); every hyperparameter flag overrides the preset's, and with
+--spec and all of them given the trainer is not asked at all.
+
+Each layer word maps to a PyTorch module through one table, LAYERS, below.
+SGD is Caffe's rule, v = momentum*v - lr*(g + decay*w); w += v, with decay on
+every parameter (batch norm's gamma and beta too): torch.optim.SGD's update
+is the same while the lr holds, and where the schedule changes the lr its
+momentum buffers are rescaled by old/new lr to stay so.
+
 Modes: eager, graph (one training step captured with torch.cuda.graphs and
-replayed; GPU only), compile (torch.compile). Trains one epoch (or --steps,
-scaled to an epoch) and prints one JSON line with seconds per epoch and the
-test accuracy after it."""
+replayed; GPU only), compile (torch.compile). Trains --epochs (default 1; or
+--steps of each, scaled to an epoch) and prints one JSON line with seconds per
+epoch and the test accuracy after it."""
 import argparse
 import json
 import math
 import os
+import re
+import subprocess
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 import mnist
 
+CLASSES = 10
+INPUT = (1, 28, 28)
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-class SeedCNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.c1 = nn.Conv2d(1, 4, 5, padding=2)
-        self.c2 = nn.Conv2d(4, 8, 5, padding=2)
-        self.fc = nn.Linear(392, 10)
-        for m in (self.c1, self.c2, self.fc):  # He-uniform, biases 0: the trainer's rule
-            fan_in = m.weight[0].numel()
-            nn.init.uniform_(m.weight, -math.sqrt(6 / fan_in), math.sqrt(6 / fan_in))
+
+class SpecError(ValueError):
+    pass
+
+
+def _pool_side(n, k, s, p, caffe):
+    """Output side of a pooling window, rounded up. A last window that would
+    start past the input and its padding is dropped: by Caffe (and the
+    trainer) only where there is padding, by PyTorch's ceil_mode always."""
+    if n + 2 * p < k:
+        return 0
+    out = (n + 2 * p - k + s - 1) // s + 1
+    if (p > 0 or not caffe) and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _window(args, default_stride):
+    k, p, s = int(args[0]), int(args[1] or 0), args[2]
+    s = int(s) if s is not None else default_stride(k)
+    if k < 1 or s < 1:
+        raise SpecError("window and stride must be at least 1")
+    return k, p, s
+
+
+def _conv(shape, args, ctx):
+    c, h, w = shape
+    out, (k, p, s) = int(args[0]), _window(args[1:], lambda k: 1)
+    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    if out < 1 or oh < 1 or ow < 1:
+        raise SpecError(f"a {k}x{k} window does not fit a {h}x{w} input padded by {p}")
+    return nn.Conv2d(c, out, k, stride=s, padding=p), (out, oh, ow)
+
+
+def _pool(make):
+    def build(shape, args, ctx):
+        c, h, w = shape
+        k, p, s = _window(args, lambda k: k)
+        if p > k // 2:
+            raise SpecError(f"PyTorch's pooling takes padding at most half the window ({k // 2})")
+        oh, ow = _pool_side(h, k, s, p, True), _pool_side(w, k, s, p, True)
+        if oh < 1 or ow < 1:
+            raise SpecError(f"a {k}x{k} window does not fit a {h}x{w} input padded by {p}")
+        if (oh, ow) != (_pool_side(h, k, s, p, False), _pool_side(w, k, s, p, False)):
+            raise SpecError(f"on a {h}x{w} input the last window starts past the input: "
+                            "Caffe's rule keeps it, PyTorch's drops it")
+        return make(k, s, p), (c, oh, ow)
+    return build
+
+
+def _fc(shape, args, ctx):
+    n = int(args[0])
+    if n < 1:
+        raise SpecError("fc needs at least 1 output")
+    return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(shape), n)), (n, 1, 1)
+
+
+def _bn(shape, args, ctx):
+    kind = nn.BatchNorm1d if ctx["flat"] else nn.BatchNorm2d
+    return kind(shape[0], eps=ctx["opts"].bn_eps, momentum=ctx["opts"].bn_momentum), shape
+
+
+def _same(module):
+    return lambda shape, args, ctx: (module(*args), shape)
+
+
+WINDOW = r"(\d+)(?:p(\d+))?(?:s(\d+))?"
+NUM = r"(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
+# The translation table: layer word -> (a regex for its arguments, a builder
+# taking the input shape C,H,W, the arguments and {flat: the input is N x F,
+# opts: the flags} and giving the module and the output shape). fc's output
+# is flat (N x F); bn after an fc is BatchNorm1d; a spatial layer after an fc
+# gets an Unflatten first.
+LAYERS = {
+    "conv": (r"(\d+)k" + WINDOW, _conv),
+    "relu": (r"", _same(nn.ReLU)),
+    "tanh": (r"", _same(nn.Tanh)),
+    "sigmoid": (r"", _same(nn.Sigmoid)),
+    "lrelu": (NUM + "?", _same(lambda slope: nn.LeakyReLU(float(slope or 0.01)))),
+    "avgpool": (WINDOW, _pool(lambda k, s, p: nn.AvgPool2d(k, s, p, ceil_mode=True,
+                                                           count_include_pad=True))),
+    "maxpool": (WINDOW, _pool(lambda k, s, p: nn.MaxPool2d(k, s, p, ceil_mode=True))),
+    "gap": (r"", lambda shape, args, ctx: (nn.AdaptiveAvgPool2d(1), (shape[0], 1, 1))),
+    "fc": (r"(\d+)", _fc),
+    "dropout": (NUM, _same(lambda p: nn.Dropout(float(p)))),
+    "bn": (r"", _bn),
+    "softmax": (r"", None),  # the losses: last, see LOSSES
+    "euclid": (r"", None),
+}
+FLAT_OUT = {"fc"}                                   # leave N x F
+ANY_SHAPE = {"relu", "tanh", "sigmoid", "lrelu", "dropout", "bn"}  # keep what they get
+LOSSES = {
+    "softmax": F.cross_entropy,
+    # 0.5 * ||s - onehot||^2 summed over the outputs, mean over the batch
+    "euclid": lambda s, y: 0.5 * (s - F.one_hot(y, s.shape[1]).to(s.dtype)).pow(2).sum(1).mean(),
+}
+
+
+def build_net(spec, opts):
+    """(nn.Sequential, loss function, canonical spec) for a layer spec."""
+    tokens = [t.strip() for t in spec.split(",")]
+    shape, flat, modules, loss = INPUT, False, [], None
+    for i, tok in enumerate(tokens):
+        where = f'layer {i + 1} "{tok}" of "{spec}"'
+        word = re.match(r"[a-z]*", tok).group(0)
+        if word not in LAYERS:
+            raise SpecError(f"{where}: unknown layer; known: {', '.join(LAYERS)}")
+        pattern, build = LAYERS[word]
+        m = re.fullmatch(word + pattern, tok)
+        if not m:
+            raise SpecError(f"{where}: bad arguments for {word}")
+        if word in LOSSES:
+            if i != len(tokens) - 1:
+                raise SpecError(f"{where}: the loss must be the last layer")
+            if math.prod(shape) != CLASSES:
+                raise SpecError(f"{where}: the loss needs {CLASSES} scores, gets {shape}")
+            loss = LOSSES[word]
+            if not flat:
+                modules.append(nn.Flatten())
+            break
+        if flat and word not in ANY_SHAPE and word != "fc":
+            modules.append(nn.Unflatten(1, shape))  # a spatial layer after an fc
+            flat = False
+        try:
+            module, shape = build(shape, m.groups(), {"flat": flat, "opts": opts})
+        except SpecError as e:
+            raise SpecError(f"{where}: {e}") from None
+        modules.append(module)
+        flat = word in FLAT_OUT or (flat and word in ANY_SHAPE)
+    if loss is None:
+        raise SpecError(f'"{spec}": the last layer must be a loss (softmax or euclid)')
+    return nn.Sequential(*modules), loss, ",".join(tokens)
+
+
+def init_params(net, init_std):
+    """The trainer's rule: conv and fc weights uniform in +-sqrt(6/fan_in)
+    (fan_in = weights / outputs) with init_std 0, else N(0, init_std^2);
+    biases 0; batch norm's gamma 1 and beta 0 (PyTorch's own start)."""
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            if init_std > 0:
+                nn.init.normal_(m.weight, 0.0, init_std)
+            else:
+                bound = math.sqrt(6 / m.weight[0].numel())
+                nn.init.uniform_(m.weight, -bound, bound)
             nn.init.zeros_(m.bias)
 
-    def forward(self, x):
-        x = F.avg_pool2d(F.relu(self.c1(x)), 2)
-        x = F.avg_pool2d(F.relu(self.c2(x)), 2)
-        return self.fc(x.flatten(1))
+
+HYPER = ("lr", "lr_step", "lr_gamma", "momentum", "weight_decay", "batch", "normalize",
+         "init_std")
+
+
+def trainer_preset(cnn, name):
+    """(spec, hyperparameters) of the trainer's preset `name`, from the
+    "spec" and "preset defaults" lines of `cnn summary --net name`."""
+    if not os.access(cnn, os.X_OK):
+        raise SystemExit(f"torch_cnn.py: {cnn}: no trainer binary to read preset {name} from: "
+                         "run `make`, pass --cnn PATH, or give --spec and every hyperparameter")
+    r = subprocess.run([cnn, "summary", "--net", name], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"torch_cnn.py: the trainer refuses --net {name}: {r.stderr.strip()}")
+    spec = re.search(r"^spec (\S.*)$", r.stdout, re.M)
+    line = re.search(r"^preset defaults: (.*)$", r.stdout, re.M)
+    if not spec or not line:
+        raise SystemExit(f"torch_cnn.py: {name} is not one of the trainer's presets "
+                         "(`cnn summary` printed no preset defaults); use --spec for a spec")
+    m = re.fullmatch(r"lr (\S+) \((?:x(\S+) every (\d+) epochs|constant)\), momentum (\S+), "
+                     r"weight decay (\S+), batch (\d+), (\d+) epochs, inputs (\w+), "
+                     r"init (?:He uniform|normal (\S+))", line.group(1).strip())
+    if not m:
+        raise SystemExit(f"torch_cnn.py: cannot read the trainer's preset line: {line.group(0)}")
+    lr, gamma, step, mom, wd, batch, _epochs, norm, std = m.groups()
+    return spec.group(1).strip(), {
+        "lr": float(lr), "lr_step": int(step or 0), "lr_gamma": float(gamma or 0.5),
+        "momentum": float(mom), "weight_decay": float(wd), "batch": int(batch),
+        "normalize": norm, "init_std": float(std or 0.0)}
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--net", default=None,
+                    help="the trainer's preset: its spec and hyperparameters (default seed-cnn)")
+    ap.add_argument("--spec", default=None, help="a layer spec instead of the preset's")
+    ap.add_argument("--cnn", default=os.path.join(HERE, "..", "..", "build", "cnn"),
+                    help="the trainer binary to read presets from (default ../../build/cnn)")
     ap.add_argument("--data", default="data/mnist")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--mode", default="eager", choices=["eager", "graph", "compile"])
-    ap.add_argument("--batch", type=int, default=50)
-    ap.add_argument("--steps", type=int, default=0, help="time this many steps (0: the epoch)")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=0,
+                    help="time this many steps of each epoch (0: all), scaled to an epoch")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bn-momentum", type=float, default=0.1)
+    ap.add_argument("--bn-eps", type=float, default=1e-5)
+    g = ap.add_argument_group("hyperparameters (default: the preset's)")
+    g.add_argument("--lr", type=float)
+    g.add_argument("--lr-step", type=int, help="multiply the lr by --lr-gamma every N epochs")
+    g.add_argument("--lr-gamma", type=float)
+    g.add_argument("--momentum", type=float)
+    g.add_argument("--weight-decay", type=float)
+    g.add_argument("--batch", type=int)
+    g.add_argument("--normalize", choices=["std", "unit", "center"])
+    g.add_argument("--init-std", type=float, help="0: He uniform, else N(0, X^2)")
     a = ap.parse_args()
-    torch.manual_seed(a.seed)
+
+    given = {k: getattr(a, k) for k in HYPER if getattr(a, k) is not None}
+    if a.spec is not None and a.net is None and len(given) == len(HYPER):
+        spec, hyper = a.spec, given  # nothing to ask the trainer
+    else:
+        spec, hyper = trainer_preset(a.cnn, a.net or "seed-cnn")
+        hyper.update(given)
+        spec = a.spec if a.spec is not None else spec
+    torch.manual_seed(a.seed)  # before the modules' own draws, as the seed-cnn peer did
+    try:
+        net, loss_fn, spec = build_net(spec, a)
+    except SpecError as e:
+        raise SystemExit(f"torch_cnn.py: --spec: {e}")
+    name = a.net or ("seed-cnn" if a.spec is None else "spec")
+
     if a.device == "cpu":
         torch.set_num_threads(a.threads)
     dev = torch.device(a.device)
-    train_x, train_y, test_x, test_y = (torch.from_numpy(t).to(dev) for t in mnist.load(a.data))
-    net = SeedCNN().to(dev)
-    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=1e-4, weight_decay=2e-4)
+    train_x, train_y, test_x, test_y = (torch.from_numpy(t).to(dev)
+                                        for t in mnist.load(a.data, hyper["normalize"]))
+    init_params(net, hyper["init_std"])
+    net = net.to(dev).train()
+    opt = torch.optim.SGD(net.parameters(), lr=hyper["lr"], momentum=hyper["momentum"],
+                          weight_decay=hyper["weight_decay"])
+    batch = hyper["batch"]
     n = train_x.shape[0]
-    steps_in_epoch = n // a.batch
-    steps = a.steps or steps_in_epoch
-    order = torch.randperm(n, device=dev)
+    steps_in_epoch = n // batch
+    steps = min(a.steps, steps_in_epoch) if a.steps else steps_in_epoch
+
+    def lr_at(epoch):  # the trainer's schedule
+        drops = epoch // hyper["lr_step"] if hyper["lr_step"] > 0 else 0
+        return hyper["lr"] * hyper["lr_gamma"] ** drops
 
     def step(x, y):
         opt.zero_grad(set_to_none=False)
-        loss = F.cross_entropy(net(x), y)
+        loss = loss_fn(net(x), y)
         loss.backward()
         opt.step()
         return loss
 
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    order = torch.randperm(n, device=dev)
     if a.mode == "compile":
+        if not hasattr(torch, "compile"):
+            raise SystemExit(f"torch_cnn.py: --mode compile needs PyTorch 2 (this is "
+                             f"{torch.__version__})")
         step = torch.compile(step)
     if a.mode == "graph":
         if dev.type != "cuda":
             raise SystemExit("graph mode needs --device cuda")
-        static_x = train_x[order[:a.batch]].clone()
-        static_y = train_y[order[:a.batch]].clone()
+        if lr_at(a.epochs - 1) != lr_at(0):
+            raise SystemExit("graph mode captures the lr: give --epochs within one --lr-step")
+        static_x = train_x[order[:batch]].clone()
+        static_y = train_y[order[:batch]].clone()
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):  # warm-up steps, as graph capture requires
@@ -83,28 +306,45 @@ def main():
         with torch.cuda.graph(graph):
             step(static_x, static_y)
     elif a.mode == "compile":  # compile outside the timed region
-        step(train_x[order[:a.batch]], train_y[order[:a.batch]])
+        step(train_x[order[:batch]], train_y[order[:batch]])
     sync()
 
-    start = time.perf_counter()
-    for s in range(steps):
-        i = order[s * a.batch:(s + 1) * a.batch]
-        if a.mode == "graph":
-            static_x.copy_(train_x[i])
-            static_y.copy_(train_y[i])
-            graph.replay()
-        else:
-            step(train_x[i], train_y[i])
-    sync()
-    seconds = (time.perf_counter() - start) * steps_in_epoch / steps
+    elapsed = 0.0
+    for epoch in range(a.epochs):
+        lr = lr_at(epoch)
+        old = opt.param_groups[0]["lr"]
+        if lr != old:  # keep Caffe's rule: v_caffe = -lr * buffer
+            for group in opt.param_groups:
+                group["lr"] = lr
+            for st in opt.state.values():
+                if st.get("momentum_buffer") is not None:
+                    st["momentum_buffer"].mul_(old / lr)
+        if epoch:
+            order = torch.randperm(n, device=dev)
+        sync()
+        start = time.perf_counter()
+        for s in range(steps):
+            i = order[s * batch:(s + 1) * batch]
+            if a.mode == "graph":
+                static_x.copy_(train_x[i])
+                static_y.copy_(train_y[i])
+                graph.replay()
+            else:
+                step(train_x[i], train_y[i])
+        sync()
+        elapsed += time.perf_counter() - start
+    seconds = elapsed / a.epochs * steps_in_epoch / steps
+    net.eval()
     with torch.no_grad():
         correct = sum(int((net(test_x[j:j + 1000]).argmax(1) == test_y[j:j + 1000]).sum())
                       for j in range(0, test_x.shape[0], 1000))
     print(json.dumps({"peer": f"pytorch {torch.__version__} {a.mode}", "device": a.device,
                       "threads": torch.get_num_threads() if dev.type == "cpu" else None,
-                      "batch": a.batch, "steps_timed": steps, "seconds_per_epoch": seconds,
+                      "batch": batch, "steps_timed": steps, "seconds_per_epoch": seconds,
                       "test_acc": 100.0 * correct / test_x.shape[0],
-                      "epoch_complete": steps == steps_in_epoch}))
+                      "epoch_complete": steps == steps_in_epoch,
+                      "net": name, "spec": spec, "epochs": a.epochs, "train_images": n,
+                      "params": sum(p.numel() for p in net.parameters()), "hyper": hyper}))
 
 
 if __name__ == "__main__":
