@@ -150,18 +150,61 @@ void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
     }
 }
 
-/* Max pooling always takes the index functions: no preset has it, and the
- * arg it records per output is what backward's gather reads. */
+/* Max pooling of one plane with plain windows: each window's first largest
+ * input (row by row; only a strictly larger value replaces it, as in
+ * cnn_maxpool_fwd_at) and its offset. Inlined with k = 2 constant. */
+static inline __attribute__((always_inline)) void plain_maxpool_fwd(const float *xp, float *yp,
+                                                                    int *ap, int k, int w,
+                                                                    int oh, int ow)
+{
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++) {
+            const float *win = xp + (long)oy * k * w + ox * k;
+            float best = win[0];
+            int where = 0;
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++)
+                    if (win[ky * w + kx] > best) {
+                        best = win[ky * w + kx];
+                        where = ky * k + kx;
+                    }
+            yp[oy * ow + ox] = best;
+            ap[oy * ow + ox] = where;
+        }
+}
+
+/* Its backward: the windows do not overlap, so each input takes at most one
+ * output's gradient (the gather of cnn_maxpool_bwd_at, written as a store). */
+static void plain_maxpool_bwd(const float *dyp, const int *ap, float *dxp, int k, int h, int w,
+                              int oh, int ow)
+{
+    memset(dxp, 0, sizeof(float) * h * w);
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++) {
+            int a = ap[oy * ow + ox];
+            dxp[(long)(oy * k + a / k) * w + ox * k + a % k] = dyp[oy * ow + ox];
+        }
+}
+
+/* Max pooling: plain windows (stride k, no padding, none partial) take the
+ * loops above; any other the index functions, whose arg backward's gather
+ * reads. */
 void cpu_maxpool_fwd(const float *x, cnn_window g, float *y, int *arg)
 {
     int planes = g.c * g.n, ohw = g.oh * g.ow;
     cnn_window one = one_plane(g);
 #pragma omp parallel for schedule(static) if ((long)planes * g.h * g.w > PAR_MIN)
-    for (int p = 0; p < planes; p++)
-        for (int o = 0; o < ohw; o++) {
-            long at = (long)p * ohw + o;
-            y[at] = cnn_maxpool_fwd_at(x + (long)p * g.h * g.w, one, o, arg + at);
-        }
+    for (int p = 0; p < planes; p++) {
+        const float *xp = x + (long)p * g.h * g.w;
+        float *yp = y + (long)p * ohw;
+        int *ap = arg + (long)p * ohw;
+        if (!pool_is_plain(g))
+            for (int o = 0; o < ohw; o++) yp[o] = cnn_maxpool_fwd_at(xp, one, o, ap + o);
+        else if (g.k == 2)
+            plain_maxpool_fwd(xp, yp, ap, 2, g.w, g.oh, g.ow);
+        else
+            plain_maxpool_fwd(xp, yp, ap, g.k, g.w, g.oh, g.ow);
+    }
 }
 
 void cpu_maxpool_bwd(const float *dy, const int *arg, cnn_window g, float *dx)
@@ -170,7 +213,13 @@ void cpu_maxpool_bwd(const float *dy, const int *arg, cnn_window g, float *dx)
     long ohw = (long)g.oh * g.ow;
     cnn_window one = one_plane(g);
 #pragma omp parallel for schedule(static) if ((long)planes * hw > PAR_MIN)
-    for (int p = 0; p < planes; p++)
-        for (int i = 0; i < hw; i++)
-            dx[(long)p * hw + i] = cnn_maxpool_bwd_at(dy + p * ohw, arg + p * ohw, one, i);
+    for (int p = 0; p < planes; p++) {
+        const float *dyp = dy + p * ohw;
+        const int *ap = arg + p * ohw;
+        float *dxp = dx + (long)p * hw;
+        if (pool_is_plain(g))
+            plain_maxpool_bwd(dyp, ap, dxp, g.k, g.h, g.w, g.oh, g.ow);
+        else
+            for (int i = 0; i < hw; i++) dxp[i] = cnn_maxpool_bwd_at(dyp, ap, one, i);
+    }
 }
