@@ -9,7 +9,8 @@
  *   sections, each:   tag u32, length u64, data (length bytes)
  *   CRC-32 (zlib) of every byte before it: u32
  *
- * The sections this version writes, in this order (each exactly once):
+ * The sections this version writes, in this order (each once; state only
+ * for a net that has running statistics):
  *
  *   1 network   spec length u32, spec text (canonical, no terminator),
  *               input c, h, w, classes: u32 each; input scale, shift: f32
@@ -22,6 +23,9 @@
  *               min(limit, count), or all when the limit is 0) u32
  *   5 params    count u64, f32[count]
  *   6 momentum  count u64 (= the params'), f32[count]
+ *   7 state     only for a net with running statistics (bn): bn's epsilon
+ *               and momentum f32, count u64, f32[count] (every bn layer's
+ *               running means, then its variances, in layer order)
  *
  * Adding state (normalization statistics, optimizer moments) adds a section,
  * not a version. A tag with bit 31 set (CHECKPOINT_SECTION_OPTIONAL) may be
@@ -95,6 +99,12 @@ typedef struct {
     uint32_t labels_crc;   /* CRC-32 of the labels of the samples used */
     int data_unknown;      /* read from a format 1 file: the three above are 0 */
     int version;           /* set by checkpoint_load: the file's format */
+    /* bn's settings and running statistics (the state section; none when
+     * state_count is 0). Saving reads state_count values at state;
+     * checkpoint_load mallocs state (NULL when none): the caller frees it. */
+    float bn_eps, bn_momentum;
+    long state_count;
+    float *state;
 } checkpoint_meta;
 
 /* Writes meta and n parameters and momentum values (host memory) through

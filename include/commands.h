@@ -3,7 +3,9 @@
 #ifndef CNN_COMMANDS_H
 #define CNN_COMMANDS_H
 
+#include "checkpoint.h"
 #include "data.h"
+#include "net.h"
 #include "netspec.h"
 #include "ops.h"
 
@@ -19,6 +21,14 @@ int cmd_visualize(int argc, char **argv);
 /* --net: a preset name or a layer spec. Fills *preset with the preset (or
  * seed-cnn's hyperparameters for a custom spec). Prints the error. */
 int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset);
+
+/* The network a checkpoint holds, for 28x28 images of CNN_CLASSES: its spec
+ * parsed, with the parameter and running-state counts the file holds (n and
+ * meta->state_count), and bn's settings taken from it. -1 (nothing
+ * printed) when it does not fit. */
+int checkpoint_spec(const checkpoint_meta *meta, long n, net_spec *spec);
+/* Puts a checkpoint's running statistics (if any) into nt. */
+void net_load_state(net *nt, const checkpoint_meta *meta);
 
 /* Loads --data and checks the images are 28x28. Prints the error. */
 int load_data(const char *cmd, const char *dir, dataset *train, dataset *test);

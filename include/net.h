@@ -7,7 +7,7 @@
 #include "netspec.h"
 #include "ops.h"
 
-typedef struct {
+typedef struct net {
     const cnn_ops *ops;
     net_spec spec;
     int batch;                  /* most samples a pass takes */
@@ -17,9 +17,14 @@ typedef struct {
      * CNHW while spatial, n x features after an fc. dact likewise holds the
      * loss's gradients; dact[0] is not kept. */
     float *act[NET_MAX_LAYERS + 1], *dact[NET_MAX_LAYERS + 1];
-    float *cols[NET_MAX_LAYERS];  /* a conv's Feature Matrix, kept for backward */
-    float *flat[NET_MAX_LAYERS];  /* an fc's input swapped to n x features */
+    /* A layer's own buffers (a conv's Feature Matrix, an fc's input swapped
+     * to n x features, max pooling's arg-max, bn's batch statistics) */
+    void *aux[NET_MAX_LAYERS];
     float *scratch;               /* Feature Matrix or flat gradients in backward */
+    float *state;                 /* the spec's n_state running values (bn) */
+    unsigned long long *step;     /* training steps done: dropout's key */
+    unsigned long long seed;      /* dropout's other key (net_set_keys) */
+    int training;                 /* forward in training mode (the default) */
     int *labels;                  /* batch labels */
     int *pred;                    /* the arg-max of each row */
     double *stats;                /* STAT_COUNT running sums the loss adds to */
@@ -33,8 +38,9 @@ net *net_create(const cnn_ops *ops, const net_spec *spec, int batch);
 void net_destroy(net *nt);
 
 /* Weights uniform in +-sqrt(6 / fan_in) (He et al., for ReLU nets) when
- * init_std is 0, else normal with deviation init_std; biases 0; drawn from
- * seed; momentum buffers zeroed. */
+ * init_std is 0, else normal with deviation init_std; biases 0 (bn: scale
+ * 1, shift 0, running mean 0 and variance 1); drawn from seed; momentum
+ * buffers zeroed. */
 void net_init_params(net *nt, uint64_t seed, float init_std);
 
 /* Forward through every layer and the loss for the first n samples of
@@ -46,6 +52,14 @@ void net_backward(net *nt, int n);
  * learning rate last set by net_set_lr. */
 void net_update(net *nt, float momentum, float weight_decay);
 void net_set_lr(net *nt, float lr);
+/* The keys of dropout's masks: the run's seed, and the global step, which
+ * every training step then advances in backend memory. */
+void net_set_keys(net *nt, unsigned long long seed, unsigned long long step);
+/* One step done: advances the step key (captured with the step). */
+void net_count_step(net *nt);
+/* Training mode (batch statistics, dropout) or evaluation mode (running
+ * statistics, no dropout). */
+void net_set_training(net *nt, int training);
 
 /* One layer of the above (for timing it): forward of layer i, and backward
  * of layer i from its output's gradient (the loss's is left by forward). */

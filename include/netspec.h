@@ -4,10 +4,19 @@
  * A spec is a comma-separated list of layers (spaces allowed around commas):
  *   conv<C>k<K>[p<P>][s<S>]  convolution to C channels, K x K kernel, zero
  *                            padding P (default 0), stride S (default 1)
- *   relu                     rectified linear unit
+ *   fc<N>                    fully connected to N outputs (flattens C,H,W)
+ *   relu, tanh, sigmoid      activations
+ *   lrelu[<slope>]           leaky ReLU, slope default 0.01 (e.g. lrelu0.1)
  *   avgpool<K>[p<P>][s<S>]   average pooling K x K, stride S (default K),
  *                            padding P (default 0) counted as zeros
- *   fc<N>                    fully connected to N outputs (flattens C,H,W)
+ *   maxpool<K>[p<P>][s<S>]   max pooling likewise (padding never wins)
+ *                            Both pools follow Caffe: the output side is
+ *                            rounded up, and the average's divisor counts
+ *                            the window's cells inside the padded input.
+ *   gap                      global average pooling to C x 1 x 1
+ *   dropout<P>               inverted dropout, drop probability P in [0, 1)
+ *   bn                       batch normalization per channel (after a map)
+ *                            or per feature (after an fc)
  *   softmax | euclid         the loss, last: softmax cross-entropy, or the
  *                            Euclidean (squared error) loss on one-hot labels
  * e.g. seed-cnn is conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax */
@@ -26,7 +35,12 @@ extern "C" {
  * larger specs are refused instead of overflowing the counts. */
 #define NET_MAX_COUNT 2147483648L
 
-typedef enum { LAYER_CONV, LAYER_RELU, LAYER_POOL, LAYER_FC, LAYER_SOFTMAX, LAYER_EUCLID } layer_kind;
+/* The kinds of layer; each has its row in the table of include/layer.h. */
+typedef enum {
+    LAYER_CONV, LAYER_RELU, LAYER_POOL, LAYER_FC, LAYER_SOFTMAX, LAYER_EUCLID,
+    LAYER_MAXPOOL, LAYER_GAP, LAYER_TANH, LAYER_SIGMOID, LAYER_LRELU, LAYER_DROPOUT, LAYER_BN,
+    LAYER_KIND_COUNT
+} layer_kind;
 
 typedef struct { int c, h, w; } shape3;
 
@@ -35,8 +49,11 @@ typedef struct {
     int out;            /* conv: output channels; fc: outputs */
     int k, stride, pad; /* conv and pool window */
     shape3 in, out_shape;
+    float value;        /* lrelu: slope; dropout: drop probability */
     long weights, bias; /* parameter counts */
     long param_offset;  /* where this layer's weights start; its bias follows */
+    long state;         /* running values that are no parameters (bn: mean, var) */
+    long state_offset;  /* where they start in the net's state */
 } layer_spec;
 
 typedef struct {
@@ -45,6 +62,10 @@ typedef struct {
     shape3 in;
     int classes;        /* outputs of the last fc, the loss's width */
     long n_params;
+    long n_state;       /* running values of every layer (bn's statistics) */
+    /* bn's epsilon and the momentum of its running averages (PyTorch's
+     * defaults, 1e-5 and 0.1; set by flags, kept in checkpoints) */
+    float bn_eps, bn_momentum;
     char text[NET_SPEC_MAX]; /* the spec in canonical form */
 } net_spec;
 

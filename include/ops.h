@@ -87,8 +87,9 @@ typedef struct cnn_ops {
      *   run = (1 - momentum) * run + momentum * batch value, the variance
      *   unbiased (times m / (m - 1), m = outer*inner; as is when m = 1).
      *   bn_fwd_eval: the same with run_mean and run_var, nothing updated.
-     *   bn_bwd: dgamma = sum dy * xhat, dbeta = sum dy (overwritten), and
-     *   dx = gamma * invstd / m * (m * dy - dbeta - xhat * dgamma). */
+     *   bn_bwd: dgamma = sum dy * xhat, dbeta = sum dy (overwritten), and,
+     *   where dx is not NULL, dx = gamma * invstd / m * (m * dy - dbeta -
+     *   xhat * dgamma). */
     void (*bn_fwd_train)(const float *x, int outer, int ch, int inner, const float *gamma,
                          const float *beta, float eps, float momentum, float *mean,
                          float *invstd, float *run_mean, float *run_var, float *y);

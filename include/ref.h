@@ -67,6 +67,15 @@ void ref_fc_bwd(const double *x, int n, int f, const double *wt, int o, const do
 double ref_softmax_xent(const double *scores, const int *labels, int n, int k, double *grad);
 double ref_euclid(const double *scores, const int *labels, int n, int k, double *grad);
 
+/* How the reference net runs: training (batch statistics, dropout masks
+ * keyed as the backends key them) or evaluation (running statistics from
+ * state, dropout the identity). */
+typedef struct ref_mode {
+    int training;
+    unsigned long long seed, step; /* dropout's keys (cnn_dropout.h) */
+    const double *state;           /* evaluation: the spec's n_state running values */
+} ref_mode;
+
 /* The whole net: mean loss of n samples x (n x in.c x in.h x in.w) with
  * labels, and where not NULL the gradient with respect to every parameter
  * (params and dparams laid out as spec->layer[i].param_offset says: weights
@@ -77,5 +86,11 @@ double ref_net_loss(const net_spec *spec, const double *params, const double *x,
 /* The scores (n x classes) of the last fc for x. */
 void ref_net_scores(const net_spec *spec, const double *params, const double *x, int n,
                     double *scores);
+
+/* The same in a given mode (the two above train with seed and step 0). */
+double ref_net_loss_in(const net_spec *spec, const ref_mode *mode, const double *params,
+                       const double *x, const int *labels, int n, double *dparams, double *dx);
+void ref_net_scores_in(const net_spec *spec, const ref_mode *mode, const double *params,
+                       const double *x, int n, double *scores);
 
 #endif

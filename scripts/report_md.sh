@@ -167,7 +167,8 @@ parameters() {
             /^total parameters:/ { total = $3 }
             /^[0-9]/ && /=/ {
                 for (i = 1; i <= NF; i++) if ($i ~ /=/) { w = $i; b = $(i + 1) }
-                name = $2; if ($2 == "conv" || $2 == "fc") { k[$2]++; name = $2 k[$2] }
+                kind = $2; sub(/[0-9]+$/, "", kind) # fc392 -> fc
+                name = kind; if (kind == "conv" || kind == "fc") { k[kind]++; name = kind k[kind] }
                 split(w, wv, "="); row++
                 mark = (r[2 * row - 1] == wv[2] && r[2 * row] == b) ? "" : " **differs**"
                 line[row] = sprintf("| %s | %s | %s | %s | %s, %s%s |", net, name, w, b,

@@ -36,11 +36,12 @@ enum section_tag {
     SEC_DATA = 4,
     SEC_PARAMS = 5,
     SEC_MOMENTUM = 6,
-    SEC_KNOWN_COUNT = 6
+    SEC_STATE = 7, /* only when the net has running statistics */
+    SEC_KNOWN_COUNT = 7
 };
 
 static const char *const SECTION_NAME[SEC_KNOWN_COUNT + 1] = {
-    "", "network", "schedule", "progress", "data", "params", "momentum"};
+    "", "network", "schedule", "progress", "data", "params", "momentum", "state"};
 
 /* ---- little-endian fields ---- */
 
@@ -173,6 +174,13 @@ static void put_sections(wbuf *b, const checkpoint_meta *m, const float *params,
     put_u64(b, (uint64_t)n);
     put_floats(b, momentum, n);
     end_section(b, at);
+
+    if (!m->state_count) return; /* a net without bn writes what it always wrote */
+    at = begin_section(b, SEC_STATE, sections);
+    put_f32(b, m->bn_eps); put_f32(b, m->bn_momentum);
+    put_u64(b, (uint64_t)m->state_count);
+    put_floats(b, m->state, m->state_count);
+    end_section(b, at);
 }
 
 /* Puts len bytes at path through file_write.h (no_replace: only where no
@@ -228,6 +236,10 @@ static const char *settings_problem(const checkpoint_meta *m)
         return "the learning rate, its factor, the momentum or the weight decay";
     if (!isfinite(m->input_scale) || !isfinite(m->input_shift))
         return "the input scaling";
+    if (m->state_count < 0 || m->state_count > NET_MAX_COUNT ||
+        (m->state_count && !(m->bn_eps > 0 && m->bn_eps <= 1 && m->bn_momentum >= 0 &&
+                             m->bn_momentum <= 1)))
+        return "bn's epsilon or momentum";
     if (m->data_unknown) {
         /* no step count per epoch to check against: a bound that keeps the
          * trainer's step counter far from overflowing */
@@ -303,6 +315,10 @@ static int nonfinite_problem(const checkpoint_meta *m, const float *params,
     } else if ((i = first_nonfinite(momentum, n)) >= 0) {
         v = momentum[i];
         whose = "the momentum of ";
+    } else if ((i = first_nonfinite(m->state, m->state_count)) >= 0) {
+        snprintf(out, len, "running statistic %ld (bn) is %s", i,
+                 isnan(m->state[i]) ? "NaN" : "infinite");
+        return 1;
     } else {
         return 0;
     }
@@ -584,6 +600,21 @@ static int parse_values(reader *rd, rbuf *r, uint32_t tag)
     return 0;
 }
 
+/* The state section: bn's epsilon and momentum, a count, that many floats. */
+static int parse_state(reader *rd, rbuf *r)
+{
+    checkpoint_meta *m = rd->m;
+    m->bn_eps = get_f32(r);
+    m->bn_momentum = get_f32(r);
+    uint64_t count = get_u64(r), left = r->len - r->at;
+    if (r->short_read || count > NET_MAX_COUNT || left % 4 != 0 || left / 4 != count)
+        return fail(rd, "checkpoint is corrupt: its state section's length %llu does not fit "
+                        "its count %llu", (unsigned long long)r->len, (unsigned long long)count);
+    if (!(m->state = get_floats(r, count))) return fail(rd, "out of memory reading the checkpoint");
+    m->state_count = (long)count;
+    return 0;
+}
+
 /* One known section, which must be exactly as long as its fields. */
 static int parse_section(reader *rd, uint32_t tag, rbuf *r)
 {
@@ -593,6 +624,7 @@ static int parse_section(reader *rd, uint32_t tag, rbuf *r)
     case SEC_SCHEDULE: parse_schedule(rd->m, r); break;
     case SEC_PROGRESS: parse_progress(rd->m, r); break;
     case SEC_DATA: parse_data(rd->m, r); break;
+    case SEC_STATE: rc = parse_state(rd, r); break;
     default: rc = parse_values(rd, r, tag); break;
     }
     if (rc == 0 && (r->short_read || r->at != r->len))
@@ -632,7 +664,7 @@ static int parse_v2(reader *rd)
         return fail(rd, "checkpoint is corrupt: its header counts %u sections, it holds %u",
                     declared, found);
     for (int t = 1; t <= SEC_KNOWN_COUNT; t++)
-        if (!seen[t]) return fail(rd, "checkpoint is corrupt: it has no %s section", SECTION_NAME[t]);
+        if (!seen[t] && t != SEC_STATE) return fail(rd, "checkpoint is corrupt: it has no %s section", SECTION_NAME[t]);
     if (rd->count != rd->momentum_count)
         return fail(rd, "checkpoint is corrupt: %llu parameters but %llu momentum values",
                     (unsigned long long)rd->count, (unsigned long long)rd->momentum_count);
@@ -698,6 +730,9 @@ int checkpoint_load(const char *path, checkpoint_meta *m, float **params, float 
     if (rc != 0) {
         free(rd.params);
         free(rd.momentum);
+        free(m->state);
+        m->state = NULL;
+        m->state_count = 0;
         return -1;
     }
     *params = rd.params;

@@ -20,22 +20,27 @@ int classifier_open(const char *cmd, const char *path, const char *device, int g
         return -1;
     }
     free(mom);
-    if (net_spec_parse(c->meta.spec, CNN_INPUT_SHAPE, CNN_CLASSES, &c->spec, err, sizeof err) ||
-        c->spec.n_params != n) {
+    if (checkpoint_spec(&c->meta, n, &c->spec)) {
         print_error("cnn %s: %s: the checkpoint's network does not fit 28x28 images of %d "
                     "classes (%s)", cmd, path, CNN_CLASSES, c->meta.spec);
         free(params);
+        free(c->meta.state);
         return -1;
     }
     c->ops = open_device(cmd, device, gpu, c->desc, sizeof c->desc);
     if (!c->ops) {
         free(params);
+        free(c->meta.state);
         return -1;
     }
     c->euclid = c->spec.layer[c->spec.n_layers - 1].kind == LAYER_EUCLID;
     c->nt = net_create(c->ops, &c->spec, 1);
+    net_set_training(c->nt, 0); /* running statistics, no dropout */
     c->ops->upload(c->nt->params, params, sizeof(float) * n);
+    net_load_state(c->nt, &c->meta);
     free(params);
+    free(c->meta.state); /* uploaded: the meta keeps no pointer */
+    c->meta.state = NULL;
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "layer.h"
 #include "file_write.h"
 #include "paths.h"
 #include "text_out.h"
@@ -18,10 +19,26 @@ const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
 /* Whether a --net value that is no preset was meant as a spec. */
 static int looks_like_layer(const char *name)
 {
-    static const char *kinds[] = {"conv", "avgpool", "fc", "relu", "softmax", "euclid"};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (!strncmp(name, kinds[i], strlen(kinds[i]))) return 1;
+    return layer_def_for_token(name, name + strlen(name)) != NULL;
+}
+
+int checkpoint_spec(const checkpoint_meta *meta, long n, net_spec *spec)
+{
+    char err[768];
+    if (net_spec_parse(meta->spec, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err, sizeof err) ||
+        spec->n_params != n || spec->n_state != meta->state_count)
+        return -1;
+    if (spec->n_state) {
+        spec->bn_eps = meta->bn_eps;
+        spec->bn_momentum = meta->bn_momentum;
+    }
     return 0;
+}
+
+void net_load_state(net *nt, const checkpoint_meta *meta)
+{
+    if (meta->state_count)
+        nt->ops->upload(nt->state, meta->state, sizeof(float) * meta->state_count);
 }
 
 int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset)
@@ -31,7 +48,7 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
     if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
                        sizeof err)) {
         if (!found && !strchr(name, ',') && !looks_like_layer(name))
-            print_error("cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2, seed-cnn4 or a "
+            print_error("cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn or a "
                         "layer spec such as fc392,relu,fc10,softmax", cmd, name);
         else
             print_error("cnn %s: --net: %s", cmd, err);

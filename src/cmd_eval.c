@@ -39,12 +39,12 @@ int cmd_eval(int argc, char **argv)
         return 1;
     }
     net_spec spec;
-    if (net_spec_parse(meta.spec, CNN_INPUT_SHAPE, CNN_CLASSES, &spec, err, sizeof err) ||
-        spec.n_params != n) {
+    if (checkpoint_spec(&meta, n, &spec)) {
         print_error("cnn eval: %s: the checkpoint's network does not fit this data (%s)",
                     model, meta.spec);
         free(params);
         free(mom);
+        free(meta.state);
         return 1;
     }
     cpu_ops_set_threads(threads);
@@ -54,12 +54,14 @@ int cmd_eval(int argc, char **argv)
     if (!ops || load_data("eval", data_dir, &train, &test)) {
         free(params);
         free(mom);
+        free(meta.state);
         return 1;
     }
     device_dataset dtest;
     device_dataset_upload(ops, &test, 0, meta.input_scale, meta.input_shift, &dtest);
     net *nt = net_create(ops, &spec, batch);
     ops->upload(nt->params, params, sizeof(float) * n);
+    net_load_state(nt, &meta);
 
     long confusion[CNN_CLASSES * CNN_CLASSES] = {0};
     double loss, acc;
@@ -88,5 +90,6 @@ int cmd_eval(int argc, char **argv)
     dataset_free(&test);
     free(params);
     free(mom);
+    free(meta.state);
     return 0;
 }

@@ -110,8 +110,7 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
     const net_preset *preset;
     net_spec want;
     if (net_given && resolve_net("train", net_flag, &want, &preset)) return -1;
-    if (net_spec_parse(meta->spec, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err, sizeof err) ||
-        spec->n_params != n) {
+    if (checkpoint_spec(meta, n, spec)) {
         print_error("cnn train: --resume %s: the checkpoint's network does not fit this "
                     "data (%s)", path, meta->spec);
         return -1;
@@ -259,6 +258,9 @@ static void print_banner(const train_config *c, const net_spec *spec, const char
         printf("  %-13s normal, deviation %g\n", "init", c->init_std);
     else if (!*resume)
         printf("  %-13s uniform, +-sqrt(6/fan_in)\n", "init");
+    if (spec->n_state)
+        printf("  %-13s running averages momentum %g, eps %g\n", "bn", spec->bn_momentum,
+               spec->bn_eps);
     printf("  %-13s x * %.6g %+.6g\n", "input", scale, shift);
     printf("  %-13s %s\n", "log", *log_path ? log_path : "(none)");
     if (*resume) {
@@ -276,12 +278,13 @@ int cmd_train(int argc, char **argv)
 {
     const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
     int gpu, threads, epochs = 0, batch = 0, lr_step = 0, save_every = 0;
-    float lr = 0, gamma = 0, momentum = 0, decay = 0, init_std = 0;
+    float lr = 0, gamma = 0, momentum = 0, decay = 0, init_std = 0, bn_momentum, bn_eps;
     train_config c = {0};
     const char *normalize = "";
-    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD, DATA };
+    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD,
+           BN_MOMENTUM, BN_EPS, DATA };
     cli_opt opts[] = {
-        [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4) or layer spec", 0, 0},
+        [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn) or layer spec", 0, 0},
         [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, mlp1 and mlp2 100)", 0, 0},
         [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's: 50, mlp1 and mlp2 100)", 0, 0},
         [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's, 0.1)", 0, 0},
@@ -291,6 +294,8 @@ int cmd_train(int argc, char **argv)
         [DECAY] = {"weight-decay", OPT_FLOAT, &decay, NULL, "L2 weight decay (default: the preset's: 2e-4, mlp1 1e-4)", 1, 0},
         [NORMALIZE] = {"normalize", OPT_STR, &normalize, NULL, "inputs: std (mean 0, deviation 1), unit ([0,1]) or center ((byte-128)/255) (default: the preset's, std)", 0, 0},
         [INIT_STD] = {"init-std", OPT_FLOAT, &init_std, NULL, "weights at the start: 0 uniform in +-sqrt(6/fan_in) (He), else normal with this deviation (default: the preset's: 0, mlp1 and mlp2 0.01)", 1, 0},
+        [BN_MOMENTUM] = {"bn-momentum", OPT_FLOAT, &bn_momentum, "0.1", "bn: weight of each batch in the running mean and variance, in [0, 1]", 1, 0},
+        [BN_EPS] = {"bn-eps", OPT_FLOAT, &bn_eps, "1e-5", "bn: added to the variance before its square root, in (0, 1]", 0, 0},
         [DATA] = {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
@@ -318,7 +323,8 @@ int cmd_train(int argc, char **argv)
         /* the run's own schedule continues: a flag that would change it is
          * refused rather than silently ignored */
         static const char *fixed[] = {"batch", "lr", "lr-step", "lr-gamma", "momentum",
-                                      "weight-decay", "normalize", "init-std", "seed"};
+                                      "weight-decay", "normalize", "init-std", "seed",
+                                      "bn-momentum", "bn-eps"};
         for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
             for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++)
                 if (opts[i].given && !strcmp(opts[i].name, fixed[j])) {
@@ -331,6 +337,7 @@ int cmd_train(int argc, char **argv)
                         opts[EPOCHS].given ? epochs : 0, &meta, &ck_params, &ck_mom)) {
             free(ck_params);
             free(ck_mom);
+            free(meta.state);
             return 1;
         }
     } else {
@@ -344,6 +351,13 @@ int cmd_train(int argc, char **argv)
         if (opts[MOMENTUM].given) c.momentum = momentum;
         if (opts[DECAY].given) c.weight_decay = decay;
         if (opts[INIT_STD].given) c.init_std = init_std;
+        if (!(bn_momentum >= 0 && bn_momentum <= 1) || !(bn_eps > 0 && bn_eps <= 1)) {
+            print_error("cnn train: --bn-momentum must lie in [0, 1] and --bn-eps in (0, 1], "
+                        "got %g and %g", bn_momentum, bn_eps);
+            return 2;
+        }
+        spec.bn_momentum = bn_momentum;
+        spec.bn_eps = bn_eps;
         if (!opts[NORMALIZE].given) normalize = preset->normalize;
         if (!input_normalization_known(normalize)) {
             print_error("cnn train: --normalize: expected std, unit or center, got \"%s\"",
@@ -402,10 +416,11 @@ int cmd_train(int argc, char **argv)
     if (*resume) {
         ops->upload(nt->params, ck_params, sizeof(float) * spec.n_params);
         ops->upload(nt->momentum, ck_mom, sizeof(float) * spec.n_params);
+        net_load_state(nt, &meta);
     }
     saver sv = {nt, *save ? save : NULL, save_every, {{0}, 1, 28, 28, CNN_CLASSES, c.lr,
                 c.lr_gamma, c.momentum, c.weight_decay, c.lr_step, c.batch, c.epochs, 0, 0,
-                c.seed, 0, scale, shift, 0, 0, 0, 0, 0}, 0, 0,
+                c.seed, 0, scale, shift, 0, 0, 0, 0, 0, 0, 0, 0, NULL}, 0, 0,
                 (int)env_long("CNN_TEST_FAIL_SAVE_AT_EPOCH")};
     snprintf(sv.meta.spec, sizeof sv.meta.spec, "%s", spec.text);
     checkpoint_set_data(&sv.meta, train.labels, train.count, c.train_limit);
@@ -455,5 +470,6 @@ done:
     }
     free(ck_params);
     free(ck_mom);
+    free(meta.state);
     return status;
 }

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "file_write.h"
 #include "json_out.h"
+#include "layer.h"
 #include "png_io.h"
 #include "text_out.h"
 
@@ -260,10 +261,11 @@ static void layer_text(const net_spec *spec, int i, char *out, size_t len)
 }
 
 /* One convolution shown: its layer, and the layer whose output is drawn for
- * the digits (the ReLU right after it, or the conv itself). */
+ * the digits (the activation that follows it, after a bn between them if
+ * there is one; else the conv itself). */
 typedef struct {
     int layer, shown;
-    int relu;
+    const char *act; /* that activation's word, or NULL */
     char text[64];
 } conv_view;
 
@@ -330,13 +332,16 @@ static int maps_png(classifier *c, const conv_view *v, int number, int digit, ou
         return -1;
     }
     char name[64], about[1024];
-    snprintf(name, sizeof name, "digit%d_conv%d%s.png", digit, number, v->relu ? "_relu" : "");
+    char after[64] = " (no activation follows it: raw output)";
+    if (v->act) snprintf(after, sizeof after, " after the %s that follows it", v->act);
+    snprintf(name, sizeof name, "digit%d_conv%d%s%s.png", digit, number, v->act ? "_" : "",
+             v->act ? v->act : "");
     snprintf(about, sizeof about,
              "Digit %d through convolution %d (%s)%s: its %d channels of %dx%d, channel 0 to %d "
              "left to right%s, each drawn %dx (%dx%d px) with its number above it, its grey "
              "levels scaled on their own (lowest black, highest white).",
              digit, number, v->text,
-             v->relu ? " after the ReLU that follows it" : " (no ReLU follows it: raw output)",
+             after,
              s.c, s.h, s.w, s.c - 1,
              g.rows == 1 ? "" : cols == 4 ? " in rows of 4" : " in rows of 8", g.scale,
              s.w * g.scale, s.h * g.scale);
@@ -516,15 +521,17 @@ int cmd_visualize(int argc, char **argv)
         }
     }
 
-    /* the first two convolutions, and the ReLU after each */
+    /* the first two convolutions, and the activation after each */
     conv_view views[2];
     int n_views = 0;
     for (int i = 0; i < c.spec.n_layers && n_views < 2; i++) {
         if (c.spec.layer[i].kind != LAYER_CONV) continue;
         conv_view *v = &views[n_views++];
         v->layer = i;
-        v->relu = i + 1 < c.spec.n_layers && c.spec.layer[i + 1].kind == LAYER_RELU;
-        v->shown = v->relu ? i + 1 : i;
+        int next = i + 1 < c.spec.n_layers && c.spec.layer[i + 1].kind == LAYER_BN ? i + 2 : i + 1;
+        const layer_def *d = next < c.spec.n_layers ? layer_def_of(c.spec.layer[next].kind) : NULL;
+        v->act = d && (d->flags & LAYER_IS_ACTIVATION) ? d->word : NULL;
+        v->shown = v->act ? next : i;
         layer_text(&c.spec, i, v->text, sizeof v->text);
     }
     printf("model %s: %s, %d epochs\ndevice %s\n", model, c.spec.text, c.meta.epochs_done, c.desc);

@@ -130,7 +130,7 @@ static void channel_bwd(const float *x, const float *dy, int outer, int ch, int 
     dgamma[c] = (float)dg;
     dbeta[c] = (float)db;
     long m = (long)outer * inner;
-    for (int o = 0; o < outer; o++) {
+    for (int o = 0; dx && o < outer; o++) { /* no dx: the net's first layer */
         const float *row = channel_row(x, o, ch, c, inner), *drow = dy + (row - x);
         float *out = dx + (row - x);
         for (int i = 0; i < inner; i++)

@@ -2,6 +2,7 @@
  * obviousness rather than speed. Every backward pass recomputes the same
  * index arithmetic as its forward pass and scatters into zeroed outputs. */
 #include "ref.h"
+#include "layer.h"
 
 #include "cnn_act.h"
 
@@ -340,32 +341,23 @@ double ref_euclid(const double *scores, const int *labels, int n, int k, double 
 
 static long shape_len(shape3 s) { return (long)s.c * s.h * s.w; }
 
+static ref_layer layer_at(const net_spec *spec, const ref_mode *mode, const double *params,
+                          int i, int n)
+{
+    ref_layer r = {spec, &spec->layer[i], i, n, params + spec->layer[i].param_offset, mode};
+    return r;
+}
+
 /* Forward through layers [0, upto), keeping every activation: act[0] is x
  * (borrowed), act[i + 1] the output of layer i (malloc'd). */
-static void forward(const net_spec *spec, const double *params, const double *x, int n,
-                    int upto, double **act)
+static void forward(const net_spec *spec, const ref_mode *mode, const double *params,
+                    const double *x, int n, int upto, double **act)
 {
     act[0] = (double *)x;
     for (int i = 0; i < upto; i++) {
-        const layer_spec *L = &spec->layer[i];
-        const double *in = act[i];
-        double *out = malloc(sizeof *out * (size_t)n * shape_len(L->out_shape));
-        const double *wt = params + L->param_offset, *b = wt + L->weights;
-        switch (L->kind) {
-        case LAYER_CONV:
-            ref_conv_fwd(in, n, L->in.c, L->in.h, L->in.w, wt, b, L->out, L->k, L->stride,
-                         L->pad, out);
-            break;
-        case LAYER_RELU: ref_relu_fwd(in, n * shape_len(L->in), out); break;
-        case LAYER_POOL:
-            ref_pool_fwd(in, n, L->in.c, L->in.h, L->in.w, L->k, L->stride, L->pad, out);
-            break;
-        case LAYER_FC: ref_fc_fwd(in, n, (int)shape_len(L->in), wt, b, L->out, out); break;
-        default: /* the loss is handled by the caller */
-            memcpy(out, in, sizeof *out * (size_t)n * shape_len(L->in));
-            break;
-        }
-        act[i + 1] = out;
+        ref_layer r = layer_at(spec, mode, params, i, n);
+        act[i + 1] = malloc(sizeof(double) * (size_t)n * shape_len(r.l->out_shape));
+        layer_def_of(r.l->kind)->ref_forward(&r, act[i], act[i + 1]);
     }
 }
 
@@ -377,67 +369,64 @@ static void free_acts(double **act, int count)
 /* The index of the loss layer (the last one). */
 static int loss_layer(const net_spec *spec) { return spec->n_layers - 1; }
 
-double ref_net_loss(const net_spec *spec, const double *params, const double *x,
-                    const int *labels, int n, double *dparams, double *dx)
+/* From g, the gradient of the loss with respect to act[nl], back through
+ * every layer: the parameters' gradients into dp, the input's into dx. */
+static void backward(const net_spec *spec, const ref_mode *mode, const double *params,
+                     double **act, int n, double *g, double *dp, double *dx)
+{
+    memset(dp, 0, sizeof *dp * (size_t)spec->n_params); /* most layers have none */
+    for (int i = loss_layer(spec) - 1; i >= 0; i--) {
+        ref_layer r = layer_at(spec, mode, params, i, n);
+        /* layer 0 writes straight into dx (may be NULL) */
+        double *gin = i == 0 ? dx : malloc(sizeof(double) * (size_t)n * shape_len(r.l->in));
+        layer_def_of(r.l->kind)->ref_backward(&r, act[i], act[i + 1], g, gin,
+                                              dp + r.l->param_offset);
+        free(g);
+        g = gin;
+    }
+}
+
+double ref_net_loss_in(const net_spec *spec, const ref_mode *mode, const double *params,
+                       const double *x, const int *labels, int n, double *dparams, double *dx)
 {
     int nl = loss_layer(spec);
     double *act[NET_MAX_LAYERS + 1];
-    forward(spec, params, x, n, nl, act);
-
-    const layer_spec *LL = &spec->layer[nl];
-    int k = (int)shape_len(LL->in);
+    forward(spec, mode, params, x, n, nl, act);
+    int k = (int)shape_len(spec->layer[nl].in);
     int want_grad = dparams || dx;
     double *g = want_grad ? malloc(sizeof *g * (size_t)n * k) : NULL;
-    double loss = LL->kind == LAYER_EUCLID ? ref_euclid(act[nl], labels, n, k, g)
-                                           : ref_softmax_xent(act[nl], labels, n, k, g);
-    if (!want_grad) {
-        free_acts(act, nl);
-        return loss;
+    double loss = spec->layer[nl].kind == LAYER_EUCLID ? ref_euclid(act[nl], labels, n, k, g)
+                                                       : ref_softmax_xent(act[nl], labels, n, k, g);
+    if (want_grad) {
+        double *scratch = dparams ? NULL : malloc(sizeof(double) * (size_t)spec->n_params);
+        backward(spec, mode, params, act, n, g, dparams ? dparams : scratch, dx);
+        free(scratch);
     }
-
-    /* g holds d loss / d act[i + 1]; step back through layer i. */
-    double *scratch = dparams ? NULL : malloc(sizeof(double) * (size_t)spec->n_params);
-    double *dp = dparams ? dparams : scratch;
-    memset(dp, 0, sizeof *dp * (size_t)spec->n_params); /* relu/pool have none */
-    for (int i = nl - 1; i >= 0; i--) {
-        const layer_spec *L = &spec->layer[i];
-        long in_len = (long)n * shape_len(L->in);
-        /* layer 0 writes straight into dx (may be NULL for conv/fc) */
-        double *gin = i == 0 ? dx : malloc(sizeof *gin * (size_t)in_len);
-        const double *wt = params + L->param_offset;
-        double *dwt = dp + L->param_offset, *db = dwt + L->weights;
-        switch (L->kind) {
-        case LAYER_CONV:
-            ref_conv_bwd(act[i], n, L->in.c, L->in.h, L->in.w, wt, L->out, L->k, L->stride,
-                         L->pad, g, gin, dwt, db);
-            break;
-        case LAYER_FC:
-            ref_fc_bwd(act[i], n, (int)shape_len(L->in), wt, L->out, g, gin, dwt, db);
-            break;
-        case LAYER_RELU:
-            if (gin) ref_relu_bwd(act[i], g, in_len, gin);
-            break;
-        case LAYER_POOL:
-            if (gin) ref_pool_bwd(g, n, L->in.c, L->in.h, L->in.w, L->k, L->stride, L->pad, gin);
-            break;
-        default: break;
-        }
-        free(g);
-        g = i == 0 ? NULL : gin;
-    }
-    free(scratch);
     free_acts(act, nl);
     return loss;
+}
+
+void ref_net_scores_in(const net_spec *spec, const ref_mode *mode, const double *params,
+                       const double *x, int n, double *scores)
+{
+    /* The scores are the loss layer's input. */
+    int last = loss_layer(spec);
+    double *act[NET_MAX_LAYERS + 1];
+    forward(spec, mode, params, x, n, last, act);
+    memcpy(scores, act[last], sizeof *scores * (size_t)n * spec->classes);
+    free_acts(act, last);
+}
+
+static const ref_mode training = {1, 0, 0, NULL};
+
+double ref_net_loss(const net_spec *spec, const double *params, const double *x,
+                    const int *labels, int n, double *dparams, double *dx)
+{
+    return ref_net_loss_in(spec, &training, params, x, labels, n, dparams, dx);
 }
 
 void ref_net_scores(const net_spec *spec, const double *params, const double *x, int n,
                     double *scores)
 {
-    /* The scores are the output of the last fc, i.e. the loss layer's input. */
-    int last = loss_layer(spec);
-    while (last > 0 && spec->layer[last - 1].kind != LAYER_FC) last--;
-    double *act[NET_MAX_LAYERS + 1];
-    forward(spec, params, x, n, last, act);
-    memcpy(scores, act[last], sizeof *scores * (size_t)n * spec->classes);
-    free_acts(act, last);
+    ref_net_scores_in(spec, &training, params, x, n, scores);
 }

@@ -88,16 +88,23 @@ int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
                     uint64_t state, char *err, size_t errlen)
 {
     const cnn_ops *ops = s->nt->ops;
-    long n = s->nt->n_params;
+    long n = s->nt->n_params, n_state = s->nt->spec.n_state;
     float *params = malloc(sizeof(float) * (n ? n : 1)), *mom = malloc(sizeof(float) * (n ? n : 1));
-    if (!params || !mom) {
+    float *running = malloc(sizeof(float) * (n_state ? n_state : 1));
+    if (!params || !mom || !running) {
         free(params);
         free(mom);
+        free(running);
         snprintf(err, errlen, "%s: out of memory writing the checkpoint", path);
         return -1;
     }
     ops->download(params, s->nt->params, sizeof(float) * n);
     ops->download(mom, s->nt->momentum, sizeof(float) * n);
+    ops->download(running, s->nt->state, sizeof(float) * n_state);
+    s->meta.bn_eps = s->nt->spec.bn_eps;
+    s->meta.bn_momentum = s->nt->spec.bn_momentum;
+    s->meta.state_count = n_state;
+    s->meta.state = running;
     s->meta.epochs_done = epochs_done;
     s->meta.steps_done = (uint64_t)steps;
     s->meta.rng_state = state;
@@ -114,6 +121,8 @@ int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
     }
     free(params);
     free(mom);
+    free(running);
+    s->meta.state = NULL;
     errno = save_errno;
     return rc;
 }

@@ -128,6 +128,7 @@ static void train_step(net *nt, const train_config *cfg, const device_dataset *d
     net_forward(nt, n);
     net_backward(nt, n);
     net_update(nt, cfg->momentum, cfg->weight_decay);
+    net_count_step(nt);
 }
 
 void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long *confusion)
@@ -138,6 +139,8 @@ void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long 
     int *label = confusion ? malloc(sizeof(int) * nt->batch) : NULL;
     read_stats(nt, (double[STAT_COUNT]){0}); /* start from zero sums */
     ops->zero(nt->cursor, sizeof(int));
+    int training = nt->training;
+    net_set_training(nt, 0); /* running statistics, no dropout */
     for (int start = 0; start < d->count; start += nt->batch) {
         int n = d->count - start < nt->batch ? d->count - start : nt->batch;
         gather_batch(nt, d, d->in_order, n);
@@ -148,6 +151,7 @@ void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long 
             for (int i = 0; i < n; i++) confusion[label[i] * nt->spec.classes + pred[i]]++;
         }
     }
+    net_set_training(nt, training);
     read_stats(nt, sums);
     *loss = sums[STAT_LOSS] / d->count;
     *acc = 100.0 * sums[STAT_CORRECT] / d->count;
@@ -238,6 +242,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     res->steps_done = global_step;
     res->shuffle_state = shuffle.state;
     read_stats(nt, (double[STAT_COUNT]){0});
+    net_set_keys(nt, cfg->seed, (unsigned long long)global_step);
 
     for (int epoch = cfg->start_epoch; epoch < cfg->epochs; epoch++) {
         float lr = train_lr_at(cfg, epoch);
