@@ -1,4 +1,5 @@
-/* libFuzzer harness for the network-spec parser (src/netspec.c): net_spec_parse.
+/* libFuzzer harness for the network-spec parser (src/netspec.c and the layer
+ * table, src/layers.c and src/layer_*.c): net_spec_parse.
  *
  * The input, NUL-terminated, is parsed for a few input shapes and class counts.
  * An accepted spec must be consistent: each layer's input is the previous
@@ -26,7 +27,8 @@ static int fz_same_layer(const layer_spec *a, const layer_spec *b)
            a->pad == b->pad && a->in.c == b->in.c && a->in.h == b->in.h && a->in.w == b->in.w &&
            a->out_shape.c == b->out_shape.c && a->out_shape.h == b->out_shape.h &&
            a->out_shape.w == b->out_shape.w && a->weights == b->weights && a->bias == b->bias &&
-           a->param_offset == b->param_offset;
+           a->param_offset == b->param_offset && a->value == b->value && a->state == b->state &&
+           a->state_offset == b->state_offset;
 }
 
 /* The weights a layer should have, or -1 when the count does not fit a long. */
@@ -37,6 +39,8 @@ static long fz_expected_weights(const layer_spec *l)
         if (__builtin_mul_overflow((long)l->out, (long)l->in.c, &r) ||
             __builtin_mul_overflow(r, (long)l->k, &r) || __builtin_mul_overflow(r, (long)l->k, &r))
             return -1;
+    } else if (l->kind == LAYER_BN) {
+        r = l->in.c;
     } else if (l->kind == LAYER_FC) {
         if (__builtin_mul_overflow((long)l->out, (long)l->in.c, &r) ||
             __builtin_mul_overflow(r, (long)l->in.h, &r) ||
@@ -55,7 +59,7 @@ static const char *fz_check_spec(const net_spec *s, shape3 in, int classes)
     if (s->in.c != in.c || s->in.h != in.h || s->in.w != in.w || s->classes != classes)
         return "the spec does not keep its input shape and classes";
     shape3 cur = in;
-    long offset = 0;
+    long offset = 0, state = 0;
     int after_fc = 0;
     for (int i = 0; i < s->n_layers; i++) {
         const layer_spec *l = &s->layer[i];
@@ -68,14 +72,23 @@ static const char *fz_check_spec(const net_spec *s, shape3 in, int classes)
             return "the loss is not exactly the last layer";
         if (loss && (i == 0 || s->layer[i - 1].kind != LAYER_FC || s->layer[i - 1].out != classes))
             return "the loss does not follow an fc of `classes` outputs";
-        if ((l->kind == LAYER_CONV || l->kind == LAYER_POOL) &&
-            (after_fc || l->k < 1 || l->stride < 1 || l->pad < 0 || l->pad >= l->k))
+        int window = l->kind == LAYER_CONV || l->kind == LAYER_POOL || l->kind == LAYER_MAXPOOL;
+        if (window && (after_fc || l->k < 1 || l->stride < 1 || l->pad < 0 || l->pad >= l->k))
             return "accepted a bad window";
+        if (l->kind == LAYER_GAP && (after_fc || l->out_shape.h != 1 || l->out_shape.w != 1))
+            return "accepted a bad global pooling";
+        if ((l->kind == LAYER_DROPOUT || l->kind == LAYER_LRELU) &&
+            !(l->value >= 0.0f && l->value < 1.0f))
+            return "accepted a dropout probability or slope outside [0, 1)";
+        if (l->state != (l->kind == LAYER_BN ? 2L * l->in.c : 0) || l->state_offset != state)
+            return "a layer's running state count or offset is wrong";
+        state += l->state;
         after_fc |= l->kind == LAYER_FC;
         long w = fz_expected_weights(l);
         if (w < 0)
             return "a layer's parameter count overflows a long";
-        long b = l->kind == LAYER_CONV || l->kind == LAYER_FC ? l->out : 0;
+        long b = l->kind == LAYER_CONV || l->kind == LAYER_FC ? l->out
+               : l->kind == LAYER_BN ? l->in.c : 0;
         if (l->weights != w || l->bias != b)
             return "a layer's parameter count is wrong";
         if (l->param_offset != offset)
@@ -86,6 +99,8 @@ static const char *fz_check_spec(const net_spec *s, shape3 in, int classes)
     }
     if (s->n_params != offset)
         return "n_params is not the sum of the layers' counts";
+    if (s->n_state != state)
+        return "n_state is not the sum of the layers' running state";
     return NULL;
 }
 

@@ -374,6 +374,13 @@ static void write_netspecs(void)
 {
     static const char *specs[][2] = {
         {"preset-seed-cnn", NULL}, {"preset-mlp1", NULL}, {"preset-mlp2", NULL},
+        {"preset-lenet5", NULL}, {"preset-cnn-bn", NULL},
+        {"maxpool-overlap-pad", "conv4k3p1,lrelu0.2,maxpool3p1s2,gap,fc10,softmax"},
+        {"bn-dropout-fc", "fc32,bn,tanh,dropout0.5,fc16,sigmoid,dropout.25,fc10,euclid"},
+        {"bad-dropout", "dropout1.5,fc10,softmax"},
+        {"bad-slope", "lrelu1e-3,fc10,softmax"},
+        {"bad-gap-after-fc", "fc10,gap,fc10,softmax"},
+        {"bad-bn-suffix", "bn2,fc10,softmax"},
         {"spaces", " conv4k5p2 , relu ,avgpool2,  fc10 ,softmax "},
         {"stride-pad", "conv6k3p1s2,relu,avgpool2p1s2,conv3k2s1,fc10,euclid"},
         {"fc-only", "fc10,softmax"},
@@ -391,7 +398,7 @@ static void write_netspecs(void)
         {"bad-no-loss", "conv4k5,relu"},
         {"bad-classes", "fc9,softmax"},
         {"bad-number", "conv70000k3,fc10,softmax"},
-        {"bad-untiled", "avgpool3,fc10,softmax"},
+        {"untiled", "avgpool3,maxpool3s2,fc10,softmax"},
         {"bad-window", "conv4k29,fc10,softmax"},
         {"bad-space", "fc10 softmax"},
         {"bad-case", "FC10,softmax"},

@@ -1155,6 +1155,8 @@ static void load_ok(const char *path, checkpoint_meta *m, long *n)
                  "the checkpoint train wrote does not load: %s", err);
     free(p);
     free(mo);
+    free(m->state);
+    m->state = NULL;
 }
 
 /* ---- 4a. a resumed run equals the uninterrupted one ---- */
@@ -1216,6 +1218,14 @@ Test(checkpoint, resume_equals_uninterrupted_fc, .fini = remove_temp_dir, .timeo
 Test(checkpoint, resume_equals_uninterrupted_seed_cnn, .fini = remove_temp_dir, .timeout = 300)
 {
     resume_equals_uninterrupted("seed-cnn", "50", "3");
+}
+
+/* Dropout (masks keyed by the step) and bn (running statistics in the
+ * state section) resume bit for bit too. */
+Test(checkpoint, resume_equals_uninterrupted_dropout_bn, .fini = remove_temp_dir, .timeout = 300)
+{
+    resume_equals_uninterrupted("conv4k3p1,bn,relu,maxpool2,dropout0.5,fc16,bn,dropout0.2,fc10,"
+                                "softmax", "50", "2");
 }
 
 /* A last batch smaller than the rest (600 = 7 x 80 + 40) and a learning

@@ -122,10 +122,78 @@ Test(cpu_vs_ref, seed_cnn_batch1)
 }
 Test(cpu_vs_ref, mlp2_shape) { check_net("fc392,relu,fc196,relu,fc10,euclid", (shape3){1, 28, 28}, 3, 12); }
 
+/* The new layers, each in a net (training mode: batch statistics, and
+ * dropout's masks of seed 0 and step 0 on both sides, so the reference's
+ * mask, mapped from its N x C x H x W order, must be the backend's). */
+Test(cpu_vs_ref, maxpool_overlapping_padded_lrelu)
+{
+    check_net("conv3k3p1,lrelu0.1,maxpool3p1s2,fc10,softmax", (shape3){2, 9, 7}, 3, 31);
+}
+Test(cpu_vs_ref, avgpool_non_tiling) { check_net("conv2k3,avgpool3s2,fc10,softmax", (shape3){1, 8, 8}, 2, 32); }
+Test(cpu_vs_ref, gap) { check_net("conv4k3p1,relu,gap,fc10,softmax", (shape3){1, 6, 5}, 3, 33); }
+Test(cpu_vs_ref, tanh_sigmoid)
+{
+    check_net("conv3k3,tanh,avgpool2,fc12,sigmoid,fc10,euclid", (shape3){1, 8, 8}, 3, 34);
+}
+Test(cpu_vs_ref, dropout_on_maps_and_features)
+{
+    check_net("conv3k3p1,relu,dropout0.5,fc12,dropout0.3,fc10,softmax", (shape3){2, 5, 5}, 4, 35);
+}
+Test(cpu_vs_ref, bn_after_conv_and_fc)
+{
+    check_net("conv4k3p1,bn,relu,maxpool2,fc12,bn,lrelu,fc10,softmax", (shape3){1, 8, 8}, 4, 36);
+}
+Test(cpu_vs_ref, lenet5)
+{
+    check_net("conv6k5p2,tanh,avgpool2,conv16k5,tanh,avgpool2,fc120,tanh,fc84,tanh,fc10,softmax",
+              (shape3){1, 28, 28}, 2, 37);
+}
+Test(cpu_vs_ref, cnn_bn)
+{
+    check_net("conv16k3p1,bn,relu,maxpool2,conv32k3p1,bn,relu,maxpool2,dropout0.3,fc10,softmax",
+              (shape3){1, 28, 28}, 4, 38);
+}
+
+/* Evaluation mode: bn uses the running averages one training forward has
+ * moved, dropout is the identity; the reference is given the same state. */
+Test(cpu_vs_ref, evaluation_mode_uses_running_statistics)
+{
+    const char *text = "conv3k3p1,bn,relu,dropout0.5,fc8,bn,fc10,softmax";
+    shape3 in = {1, 6, 6};
+    int n = 5;
+    net_spec spec;
+    char err[512];
+    cr_assert_eq(net_spec_parse(text, in, 10, &spec, err, sizeof err), 0, "%s", err);
+    net *nt = net_create(&cpu_ops, &spec, n);
+    net_init_params(nt, 3, 0);
+    rng r = {39};
+    long np = spec.n_params, in_size = (long)in.c * in.h * in.w;
+    float *x = rand_floats(&r, n * in_size, -1, 1);
+    memcpy(nt->act[0], x, sizeof(float) * n * in_size); /* one channel: NCHW is CNHW */
+    memset(nt->labels, 0, sizeof(int) * n);
+    net_forward(nt, n); /* training: moves the running averages */
+    net_set_training(nt, 0);
+    net_forward(nt, n);
+    double *pd = to_double(nt->params, np), *xd = to_double(x, n * in_size);
+    double *state = to_double(nt->state, spec.n_state), scores[5 * 10];
+    ref_mode eval = {0, 0, 0, state};
+    ref_net_scores_in(&spec, &eval, pd, xd, n, scores);
+    const float *fscores = nt->act[spec.n_layers - 1];
+    for (int i = 0; i < n * 10; i++)
+        cr_assert(close_enough(fscores[i], scores[i], 1e-5, 1e-4), "score %d: cpu %g, reference %g",
+                  i, fscores[i], scores[i]);
+    /* the running averages moved away from their start (means 0, variances 1) */
+    int moved = 0;
+    for (long i = 0; i < spec.n_state; i++) moved += state[i] != 0.0 && state[i] != 1.0;
+    cr_assert_eq(moved, spec.n_state, "%d of %ld running values moved", moved, spec.n_state);
+    net_destroy(nt);
+    free(x); free(pd); free(xd); free(state);
+}
+
 /* The pooling ops against the reference, plain windows (stride k, no
- * padding) and others, one thread and several. Plain windows also on sides
- * k does not divide, which the spec parser refuses but the op must still get
- * right: the last rows and columns lie under no window and get no gradient.
+ * padding) and others, one thread and several. Windows also on sides k does
+ * not divide: Caffe's rule keeps a last partial window, divided by the cells
+ * it covers.
  * Pooling treats every plane alike, so the C x N planes are handed to the
  * reference as the channels of one sample. */
 Test(cpu_vs_ref, pool_ops_plain_and_general)
@@ -140,7 +208,7 @@ Test(cpu_vs_ref, pool_ops_plain_and_general)
     for (int s = 0; s < 7; s++) {
         int k = shapes[s][0], stride = shapes[s][1], pad = shapes[s][2];
         int c = shapes[s][3], n = shapes[s][4], h = shapes[s][5], w = shapes[s][6];
-        cnn_window g = cnn_window_make(c, n, h, w, k, stride, pad);
+        cnn_window g = cnn_pool_window_make(c, n, h, w, k, stride, pad);
         long nx = (long)c * n * h * w, ny = (long)c * n * g.oh * g.ow;
         float *x = rand_floats(&r, nx, -1, 1), *dy = rand_floats(&r, ny, -1, 1);
         float *y = nan_floats(ny), *dx = nan_floats(nx);

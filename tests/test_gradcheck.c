@@ -651,6 +651,29 @@ Test(gradcheck, mlp_euclid)
     check_net("fc12,fc9,relu,fc10,euclid", (shape3){1, 6, 5}, 10, 3, 1000);
 }
 
+/* Whole nets with each new layer: the reference net's chain through the
+ * layer table, in training mode (batch statistics, dropout's mask of seed 0
+ * and step 0). */
+Test(gradcheck, net_tanh_sigmoid_nontiling_avgpool)
+{
+    check_net("conv3k3p1,tanh,avgpool3s2,conv4k3,sigmoid,fc6,tanh,fc10,softmax",
+              (shape3){1, 9, 9}, 10, 3, 300);
+}
+Test(gradcheck, net_lrelu_overlapping_padded_maxpool_gap)
+{
+    check_net("conv3k3p1,lrelu0.1,maxpool3p1s2,conv4k3,lrelu,gap,fc10,softmax",
+              (shape3){1, 9, 9}, 10, 3, 300);
+}
+Test(gradcheck, net_bn_after_conv_and_fc_with_dropout)
+{
+    check_net("conv3k3p1,bn,relu,maxpool2,dropout0.4,fc8,bn,tanh,fc10,softmax",
+              (shape3){2, 8, 8}, 10, 4, 400);
+}
+Test(gradcheck, net_bn_sigmoid_euclid)
+{
+    check_net("fc7,bn,sigmoid,dropout0.2,fc10,euclid", (shape3){1, 5, 5}, 10, 5, 400);
+}
+
 Test(gradcheck, net_scores_match_loss)
 {
     /* The loss of the net is the loss of its scores. */

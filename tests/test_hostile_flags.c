@@ -16,7 +16,7 @@ static const hostile CASES[] = {
     {"spec: missing number", good_data, {"train", "--data", "@", "--net", "conv,fc10,softmax"}, 2, {"\"conv\"", "expected a number"}, NULL},
     {"spec: negative number", good_data, {"train", "--data", "@", "--net", "conv-4k5,fc10,softmax"}, 2, {"\"conv-4k5\"", "expected a number"}, NULL},
     {"spec: zero outputs", good_data, {"train", "--data", "@", "--net", "fc0,fc10,softmax"}, 2, {"\"fc0\"", "at least 1"}, NULL},
-    {"spec: pooling that does not divide", good_data, {"train", "--data", "@", "--net", "avgpool3,fc10,softmax"}, 2, {"\"avgpool3\"", "do not tile"}, NULL},
+    {"spec: a pooling window larger than the map", good_data, {"train", "--data", "@", "--net", "conv4k5p2,avgpool2,maxpool15,fc10,softmax"}, 2, {"\"maxpool15\"", "does not fit"}, NULL},
     {"spec: a map shrunk to nothing", good_data, {"train", "--data", "@", "--net", "conv4k29,fc10,softmax"}, 2, {"\"conv4k29\"", "does not fit"}, NULL},
     {"spec: no loss", good_data, {"train", "--data", "@", "--net", "fc10"}, 2, {"must end with a loss"}, NULL},
     {"spec: outputs not classes", good_data, {"train", "--data", "@", "--net", "fc5,softmax"}, 2, {"5 outputs", "10 classes"}, NULL},

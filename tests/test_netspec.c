@@ -89,6 +89,9 @@ Test(netspec, presets_are_the_reports)
         {"mlp1", 0.1f, 1e-4f, 1e-4f, 0, 100, 100, 311650, "std", 0.01f},
         {"mlp2", 0.1f, 1e-4f, 2e-4f, 0, 100, 100, 386718, "std", 0.01f},
         {"seed-cnn4", 0.1f, 1e-4f, 2e-4f, 5, 50, 30, 2478, "std", 0},
+        /* past the report (issue 14) */
+        {"lenet5", 0.02f, 0.9f, 5e-4f, 5, 50, 30, 61706, "std", 0},
+        {"cnn-bn", 0.01f, 0.9f, 5e-4f, 5, 50, 30, 20586, "std", 0},
     };
     int n = sizeof want / sizeof want[0];
     cr_assert_eq(net_presets_count, n);
@@ -194,6 +197,10 @@ Test(netspec, canonical_round_trip)
         "fc392,relu,fc196,relu,fc10,euclid",
         "conv6k3p1s2,relu,avgpool2p1s1,fc10,euclid",
         "avgpool4s2,conv2k3,fc10,softmax",
+        "conv6k5p2,tanh,avgpool2,conv16k5,tanh,avgpool2,fc120,tanh,fc84,tanh,fc10,softmax",
+        "conv8k3p1,bn,lrelu,maxpool3p1s2,conv8k3,sigmoid,gap,dropout0.5,fc10,softmax",
+        "maxpool2p1s3,lrelu0.2,fc10,euclid",
+        "fc20,bn,dropout0.25,fc10,softmax",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         parse_ok(texts[i], MNIST, 10);
@@ -214,6 +221,10 @@ Test(netspec, canonicalises_defaults)
         {"conv4k5p0s1,avgpool2p0s2,fc10,softmax", "conv4k5,avgpool2,fc10,softmax"},
         {"conv4k5s1,fc10,softmax", "conv4k5,fc10,softmax"},
         {"fc010,softmax", "fc10,softmax"},
+        {"maxpool3s3,fc10,softmax", "maxpool3,fc10,softmax"},
+        {"lrelu0.01,fc10,softmax", "lrelu,fc10,softmax"},
+        {"lrelu.50,fc10,softmax", "lrelu0.5,fc10,softmax"},
+        {"dropout.5,fc10,softmax", "dropout0.5,fc10,softmax"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         parse_ok(cases[i].in, MNIST, 10);
@@ -232,12 +243,65 @@ Test(netspec, spaces_around_commas)
     cr_assert_eq(spec.n_params, 311650);
 }
 
+/* What each new layer does to the shape and the counts (bn: a scale and a
+ * shift per channel or feature, and two running statistics each). */
+Test(netspec, new_layers_shapes_and_counts)
+{
+    parse_ok("conv8k3p1,bn,relu,maxpool3p1s2,gap,fc12,bn,dropout0.5,fc10,softmax", MNIST, 10);
+    expect_layer(1, LAYER_BN, 8, 28, 28, 8, 8, 80);
+    cr_assert_eq(spec.layer[1].state, 16);
+    expect_layer(3, LAYER_MAXPOOL, 8, 15, 15, 0, 0, 96); /* (28 + 2 - 3) / 2 up, + 1 */
+    expect_layer(4, LAYER_GAP, 8, 1, 1, 0, 0, 96);
+    expect_layer(5, LAYER_FC, 12, 1, 1, 96, 12, 96);
+    expect_layer(6, LAYER_BN, 12, 1, 1, 12, 12, 204);
+    cr_assert_eq(spec.layer[6].state, 24);
+    cr_assert_eq(spec.layer[6].state_offset, 16);
+    expect_layer(7, LAYER_DROPOUT, 12, 1, 1, 0, 0, 228);
+    cr_assert_float_eq(spec.layer[7].value, 0.5f, 0);
+    cr_assert_eq(spec.n_params, 228 + 130);
+    cr_assert_eq(spec.n_state, 40);
+    parse_ok("lrelu0.2,tanh,sigmoid,fc10,softmax", MNIST, 10);
+    cr_assert_float_eq(spec.layer[0].value, 0.2f, 0);
+    parse_ok("lrelu,fc10,softmax", MNIST, 10);
+    cr_assert_float_eq(spec.layer[0].value, 0.01f, 0);
+    cr_assert_float_eq(spec.bn_eps, 1e-5f, 0);
+    cr_assert_float_eq(spec.bn_momentum, 0.1f, 0);
+}
+
+Test(netspec, new_layers_refusals)
+{
+    FAILS("dropout,fc10,softmax", "\"dropout\"", "drop probability", "0.5");
+    FAILS("dropout1,fc10,softmax", "\"dropout1\"", "outside [0, 1)");
+    FAILS("dropout1.5,fc10,softmax", "\"dropout1.5\"", "outside");
+    FAILS("dropout-0.1,fc10,softmax", "\"dropout-0.1\"", "decimal");
+    FAILS("dropout0.5.5,fc10,softmax", "\"dropout0.5.5\"", "decimal");
+    FAILS("dropout1e-1,fc10,softmax", "\"dropout1e-1\"", "decimal");
+    FAILS("dropoutnan,fc10,softmax", "\"dropoutnan\"", "decimal");
+    FAILS("dropout.,fc10,softmax", "\"dropout.\"", "decimal");
+    FAILS("dropout0.123456789,fc10,softmax", "decimal");
+    FAILS("lrelu1,fc10,softmax", "\"lrelu1\"", "slope", "outside");
+    FAILS("lrelux,fc10,softmax", "\"lrelux\"", "decimal");
+    FAILS("tanh2,fc10,softmax", "\"tanh2\"", "unexpected \"2\" after tanh");
+    FAILS("sigmoidx,fc10,softmax", "unexpected \"x\" after sigmoid");
+    FAILS("bn1,fc10,softmax", "\"bn1\"", "unexpected \"1\" after bn");
+    FAILS("gap2,fc10,softmax", "\"gap2\"", "unexpected \"2\" after gap");
+    FAILS("maxpool,fc10,softmax", "\"maxpool\"", "expected a number for the pooling size");
+    FAILS("maxpool0,fc10,softmax", "at least 1");
+    FAILS("maxpool2s0,fc10,softmax", "stride must be at least 1");
+    FAILS("maxpool3p3,fc10,softmax", "padding 3 must be smaller than the window 3");
+    FAILS("maxpool2k2,fc10,softmax", "unexpected \"k2\"");
+    FAILS("fc10,maxpool2,fc10,softmax", "\"maxpool2\"", "maxpool after fc");
+    FAILS("fc10,gap,fc10,softmax", "\"gap\"", "gap after fc");
+    FAILS("fc10,bn,softmax", "the loss must follow an fc layer");
+    FAILS("fc10,dropout0.5,softmax", "the loss must follow an fc layer");
+}
+
 Test(netspec, unknown_layer)
 {
     FAILS("conv4k5p2,rleu,fc10,softmax", "\"rleu\"", "unknown layer");
     FAILS("fc10,Softmax", "\"Softmax\"", "unknown layer");
-    FAILS("relux,fc10,softmax", "\"relux\"", "unknown layer");
-    FAILS("maxpool2,fc10,softmax", "\"maxpool2\"", "unknown layer");
+    FAILS("relux,fc10,softmax", "\"relux\"", "unexpected \"x\" after relu");
+    FAILS("minpool2,fc10,softmax", "\"minpool2\"", "unknown layer", "maxpool<K>[p<P>][s<S>]");
 }
 
 Test(netspec, missing_number)
@@ -274,7 +338,7 @@ Test(netspec, garbage_suffix)
     FAILS("fc10x,softmax", "\"fc10x\"", "unexpected \"x\"");
     FAILS("conv4k5q2,fc10,softmax", "\"conv4k5q2\"", "unexpected \"q2\"");
     FAILS("avgpool2x,fc10,softmax", "\"avgpool2x\"", "unexpected \"x\"");
-    FAILS("fc10,softmax2", "\"softmax2\"", "unknown layer");
+    FAILS("fc10,softmax2", "\"softmax2\"", "unexpected \"2\" after softmax");
     FAILS("fc 10,softmax", "\"fc 10\"", "expected a number");
 }
 
@@ -308,13 +372,23 @@ Test(netspec, window_does_not_fit)
     FAILS("avgpool29,fc10,softmax", "\"avgpool29\"", "does not fit");
 }
 
-Test(netspec, pooling_must_tile)
+/* Pooling windows need not tile the map: the output side is rounded up,
+ * Caffe's rule, less one where the last window would start in the padding. */
+Test(netspec, pooling_rounds_up_as_caffe)
 {
-    FAILS("avgpool3,fc10,softmax", "\"avgpool3\"", "tile", "28x28");
-    FAILS("conv4k5p2,avgpool2,avgpool4,fc10,softmax", "\"avgpool4\"", "tile", "14x14");
-    /* a stride that tiles is fine */
-    parse_ok("avgpool4s3,fc10,softmax", MNIST, 10);
+    parse_ok("avgpool3,fc10,softmax", MNIST, 10); /* (28 - 3) / 3 = 8.33: 10 windows */
+    cr_assert(spec.layer[0].out_shape.h == 10 && spec.layer[0].out_shape.w == 10);
+    parse_ok("conv4k5p2,avgpool2,maxpool4,fc10,softmax", MNIST, 10); /* 14 -> 4 */
+    cr_assert(spec.layer[2].out_shape.h == 4 && spec.layer[2].out_shape.w == 4);
+    parse_ok("avgpool4s3,fc10,softmax", MNIST, 10); /* tiles: 9 */
     cr_assert(spec.layer[0].out_shape.h == 9 && spec.layer[0].out_shape.w == 9);
+    parse_ok("maxpool3s2,fc10,softmax", MNIST, 10); /* overlapping: 25 / 2 up, 14 */
+    cr_assert(spec.layer[0].out_shape.h == 14);
+    /* 4 wide, k2 p1 s3: ceil(4 / 3) + 1 = 3, but the third window would start
+     * at 6 - 1 = 5, in the right padding: 2 (PyTorch's ceil_mode agrees) */
+    parse_ok("maxpool2p1s3,fc10,softmax", (shape3){1, 4, 4}, 10);
+    cr_assert(spec.layer[0].out_shape.h == 2 && spec.layer[0].out_shape.w == 2);
+    FAILS("avgpool29,fc10,softmax", "\"avgpool29\"", "does not fit", "28x28");
 }
 
 Test(netspec, padding_not_smaller_than_window)

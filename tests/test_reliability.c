@@ -95,6 +95,8 @@ static checkpoint_meta load_ok(const char *path)
     }
     free(p);
     free(mo);
+    free(m.state);
+    m.state = NULL;
     return m;
 }
 
@@ -743,6 +745,39 @@ Test(reliability, interrupt_at_exact_steps_resumes_exactly, .fini = remove_temp_
     result_free(&r);
     expect_same_file(a, c, "interrupted after steps 3 and 5, resumed");
     expect_no_tmp_in(dir, NULL);
+}
+
+/* Dropout's masks are keyed by the global step and bn keeps running
+ * statistics: an interrupt in the middle of an epoch, and a resume, must
+ * still give the uninterrupted run's bytes (the state section included). */
+#define DROPOUT_BN_ARGS "--net", "conv4k3p1,bn,relu,maxpool2,dropout0.5,fc16,bn,lrelu,dropout0.3,fc10,softmax", \
+                        "--epochs", "2", "--batch", "80", "--momentum", "0.9", "--seed", "5"
+
+Test(reliability, interrupt_mid_epoch_with_dropout_and_bn_resumes_exactly,
+     .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], a[512], b[512], c[512], env[64], what[128];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(c, sizeof c, "%s/C.ck", dir);
+    result r;
+    train(&r, NULL, dir, A(DROPOUT_BN_ARGS, "--save", a));
+    expect_success(&r, "the uninterrupted run");
+    result_free(&r);
+    static const int steps[] = {3, 10};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        snprintf(env, sizeof env, "CNN_TEST_SIGINT_AT_STEP=%d", steps[i]);
+        snprintf(what, sizeof what, "dropout and bn, interrupted after step %d", steps[i]);
+        remove_tree(b);
+        train(&r, env, dir, A(DROPOUT_BN_ARGS, "--save", b));
+        cr_assert_eq(r.status, 130, "%s: exit %d: %s", what, r.status, r.err);
+        result_free(&r);
+        train(&r, NULL, dir, A("--resume", b, "--save", c));
+        expect_success(&r, what);
+        result_free(&r);
+        expect_same_file(a, c, what);
+    }
 }
 
 /* Without --save the checkpoint goes to cnn-interrupted.ckpt in the current
