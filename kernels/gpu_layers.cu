@@ -194,5 +194,6 @@ void gpu_bn_bwd(const float *x, const float *dy, int outer, int ch, int inner,
     long m = (long)outer * inner, n = m * ch;
     if (m <= 0) return;
     LAUNCH_PER_BLOCK(bn_bwd_sums_kernel, ch, x, dy, ch, inner, m, mean, invstd, dgamma, dbeta);
-    LAUNCH(bn_dx_kernel, n, x, dy, ch, inner, m, gamma, mean, invstd, dgamma, dbeta, dx, n);
+    if (dx) // none for the net's first layer
+        LAUNCH(bn_dx_kernel, n, x, dy, ch, inner, m, gamma, mean, invstd, dgamma, dbeta, dx, n);
 }
