@@ -33,9 +33,9 @@ static uint64_t fz_le64(const uint8_t *p)
 
 /* Where an accepted file keeps its spec, parameters and momentum values. */
 typedef struct {
-    size_t spec_at, params_at, momentum_at;
+    size_t spec_at, params_at, momentum_at, state_at; /* state_at 0: no state section */
     uint32_t spec_len;
-    uint64_t count;
+    uint64_t count, state_count;
 } fz_layout;
 
 /* Format 1: fixed fields; the size must be exactly what the header implies. */
@@ -46,6 +46,8 @@ static const char *fz_layout_v1(const uint8_t *data, size_t size, fz_layout *l)
     if (size < head + 4 || l->spec_len >= NET_SPEC_MAX)
         return "accepted a format 1 checkpoint too short for its header";
     l->spec_at = 16;
+    l->state_at = 0;
+    l->state_count = 0;
     l->count = fz_le64(data + head + l->spec_len - 8);
     l->params_at = head + l->spec_len;
     if (l->count > (size - l->params_at) / 8 || size != head + l->spec_len + 8 * l->count + 4)
@@ -60,8 +62,8 @@ static const char *fz_layout_v2(const uint8_t *data, size_t size, fz_layout *l)
 {
     if (size < 28 || fz_le64(data + 16) != size)
         return "accepted a format 2 checkpoint whose length field is not its size";
-    size_t found[7] = {0};
-    uint64_t lens[7] = {0};
+    size_t found[8] = {0};
+    uint64_t lens[8] = {0};
     for (size_t at = 24; at < size - 4;) {
         if (size - 4 - at < 12)
             return "accepted a format 2 checkpoint with a cut section head";
@@ -69,7 +71,7 @@ static const char *fz_layout_v2(const uint8_t *data, size_t size, fz_layout *l)
         uint64_t len = fz_le64(data + at + 4);
         if (len > size - 4 - at - 12)
             return "accepted a section that runs past the end";
-        if (tag >= 1 && tag <= 6) {
+        if (tag >= 1 && tag <= 7) {
             if (found[tag])
                 return "accepted a section twice";
             found[tag] = at + 12;
@@ -86,6 +88,10 @@ static const char *fz_layout_v2(const uint8_t *data, size_t size, fz_layout *l)
     l->momentum_at = found[6] + 8;
     if (lens[5] != 8 + 4 * l->count || lens[6] != lens[5] || fz_le64(data + found[6]) != l->count)
         return "accepted params or momentum sections that do not match their counts";
+    l->state_at = found[7] ? found[7] + 16 : 0;
+    l->state_count = found[7] ? fz_le64(data + found[7] + 8) : 0;
+    if (found[7] && (l->state_count == 0 || lens[7] != 16 + 4 * l->state_count))
+        return "accepted a state section that does not match its count";
     return NULL;
 }
 
@@ -152,8 +158,19 @@ static const char *fz_checkpoint_check(const uint8_t *data, size_t size)
         else if (!isfinite(params[i]) || !isfinite(mom[i]))
             problem = "accepted a value that is not finite";
     }
+    if (!problem && ((uint64_t)m.state_count != l.state_count || (m.state_count && !m.state)))
+        problem = "accepted, but the running statistics' count differs from the file's";
+    for (long i = 0; !problem && i < m.state_count; i++) {
+        uint32_t v;
+        memcpy(&v, &m.state[i], 4);
+        if (v != fz_le32(data + l.state_at + 4 * (size_t)i))
+            problem = "a running statistic differs from the file's";
+        else if (!isfinite(m.state[i]))
+            problem = "accepted a running statistic that is not finite";
+    }
     free(params);
     free(mom);
+    free(m.state);
     if (problem)
         return problem;
 

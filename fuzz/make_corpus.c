@@ -195,10 +195,14 @@ static float *seed_values(long n, int momentum)
 }
 
 static void save_ckpt(const char *name, const char *spec, int c, int h, int w, int classes,
-                      long n)
+                      long n, long n_state)
 {
     checkpoint_meta m = seed_meta(spec, c, h, w, classes);
-    float *p = seed_values(n, 0), *q = seed_values(n, 1);
+    float *p = seed_values(n, 0), *q = seed_values(n, 1), *st = seed_values(n_state, 1);
+    m.bn_eps = 1e-5f;
+    m.bn_momentum = 0.1f;
+    m.state_count = n_state;
+    m.state = st; /* a bn net's running statistics: the state section */
     char path[2048], err[4400];
     path_of(path, sizeof path, "checkpoint", name);
     if (checkpoint_save(path, &m, p, q, n, err, sizeof err) != 0) {
@@ -207,6 +211,7 @@ static void save_ckpt(const char *name, const char *spec, int c, int h, int w, i
     }
     free(p);
     free(q);
+    free(st);
 }
 
 static unsigned char *le32_put(unsigned char *q, uint32_t v)
@@ -317,10 +322,12 @@ static void put_rebuilt(const char *name, const unsigned char *c, size_t n, uint
 static void write_checkpoints(void)
 {
     const char *d = "checkpoint";
-    save_ckpt("fc2-1x2x2.ckpt", "fc2,softmax", 1, 2, 2, 2, 10);
-    save_ckpt("conv-1x4x4.ckpt", "conv2k3p1,relu,avgpool2,fc3,softmax", 1, 4, 4, 3, 47);
-    save_ckpt("fc10-wrong-count.ckpt", "fc10,euclid", 1, 28, 28, 10, 50); /* fc10 needs 7850 */
-    save_ckpt("empty-spec.ckpt", "", 1, 28, 28, 10, 0);
+    save_ckpt("fc2-1x2x2.ckpt", "fc2,softmax", 1, 2, 2, 2, 10, 0);
+    save_ckpt("conv-1x4x4.ckpt", "conv2k3p1,relu,avgpool2,fc3,softmax", 1, 4, 4, 3, 47, 0);
+    save_ckpt("fc10-wrong-count.ckpt", "fc10,euclid", 1, 28, 28, 10, 50, 0); /* fc10 needs 7850 */
+    save_ckpt("empty-spec.ckpt", "", 1, 28, 28, 10, 0, 0);
+    /* conv2k3p1,bn,maxpool2,fc3 on 1x4x4: 20 + 4 + 15 parameters, 4 running values */
+    save_ckpt("bn-1x4x4.ckpt", "conv2k3p1,bn,maxpool2,fc3,softmax", 1, 4, 4, 3, 39, 4);
     write_v1_checkpoints();
 
     /* fc2-1x2x2: header 24; network at 24 (12 + 4 + 11 + 24 bytes), schedule

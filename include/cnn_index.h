@@ -36,15 +36,17 @@ CNN_HD cnn_window cnn_window_make(int c, int n, int h, int w, int k, int stride,
     return g;
 }
 
-/* Output side of a pooling window, Caffe's rule (PyTorch's ceil_mode):
- * rounded up, so a last partial window is kept, less one when that window
- * would start in the bottom/right padding; 0 when the window does not fit. */
+/* Output side of a pooling window, rounded up as Caffe does, so a last
+ * partial window is kept, less one when that window would start past the
+ * input (in the bottom/right padding, or beyond it when the stride exceeds
+ * the window): PyTorch's ceil_mode. Caffe drops it only when there is
+ * padding, and then divides by 0. 0 when the window does not fit. */
 CNN_HD int cnn_pool_out_side(int in, int k, int stride, int pad)
 {
     if (in <= 0 || k <= 0 || stride <= 0 || pad < 0 || in + 2 * pad < k)
         return 0;
     int out = (in + 2 * pad - k + stride - 1) / stride + 1;
-    if (pad > 0 && (out - 1) * stride >= in + pad)
+    if ((out - 1) * stride >= in + pad)
         out--;
     return out;
 }
@@ -167,8 +169,11 @@ CNN_HD float cnn_pool_fwd_at(const float *x, cnn_window g, int o)
 /* Max pooling: the largest input of output element o's window (padding never
  * wins), and in *arg its offset ky*k + kx, the first largest in window order
  * (row by row: only a strictly larger value replaces it), so ties are
- * defined. A window wholly in the padding (pad >= k) gives 0 and arg -1,
- * which no input matches in backward. */
+ * defined. A NaN wins over any number (the first NaN stays), so a
+ * diverging net's NaN reaches the loss. Every window covers an input
+ * (padding < k, and cnn_pool_out_side drops a window that would start past
+ * the input); were one not to, it would give 0 and arg -1, which no input
+ * matches in backward. */
 CNN_HD float cnn_maxpool_fwd_at(const float *x, cnn_window g, int o, int *arg)
 {
     cnn_pool_win v = cnn_pool_win_of(g, o);
@@ -177,7 +182,7 @@ CNN_HD float cnn_maxpool_fwd_at(const float *x, cnn_window g, int o, int *arg)
     for (int ky = v.ylo; ky < v.yhi; ky++)
         for (int kx = v.xlo; kx < v.xhi; kx++) {
             float val = x[v.at + (long)ky * g.w + kx];
-            if (where < 0 || val > best) {
+            if (where < 0 || val > best || (val != val && best == best)) {
                 best = val;
                 where = ky * g.k + kx;
             }

@@ -24,9 +24,10 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
 
 /* The network a checkpoint holds, for 28x28 images of CNN_CLASSES: its spec
  * parsed, with the parameter and running-state counts the file holds (n and
- * meta->state_count), and bn's settings taken from it. -1 (nothing
- * printed) when it does not fit. */
-int checkpoint_spec(const checkpoint_meta *meta, long n, net_spec *spec);
+ * meta->state_count), running variances that are not negative, and bn's
+ * settings taken from it. -1 with the reason in why (nothing printed). */
+int checkpoint_spec(const checkpoint_meta *meta, long n, net_spec *spec, char *why,
+                    size_t whylen);
 /* Puts a checkpoint's running statistics (if any) into nt. */
 void net_load_state(net *nt, const checkpoint_meta *meta);
 

@@ -37,6 +37,10 @@ int spec_read_fraction(spec_parser *p, const char *s, const char *end, float lo,
 /* For a word with nothing after it (relu, gap, bn, the losses). */
 int spec_parse_word_only(spec_parser *p, const char *s, const char *end, layer_spec *l);
 void layer_print_word(const layer_spec *l, char *buf, size_t len);
+/* word then v in [0, 1) as the shortest fixed-point decimal that reads back
+ * as the same float (e.g. "dropout0.5", "lrelu0.00001"): canonical text
+ * must parse to the same net. */
+void layer_print_fraction(const char *word, float v, char *buf, size_t len);
 /* The product of four factors, or -1 past NET_MAX_COUNT (never overflowing). */
 long spec_capped_product(long a, long b, long c, long d);
 /* The window shape rule that conv and the pools share: checks the window

@@ -10,9 +10,10 @@
  *   avgpool<K>[p<P>][s<S>]   average pooling K x K, stride S (default K),
  *                            padding P (default 0) counted as zeros
  *   maxpool<K>[p<P>][s<S>]   max pooling likewise (padding never wins)
- *                            Both pools follow Caffe: the output side is
- *                            rounded up, and the average's divisor counts
- *                            the window's cells inside the padded input.
+ *                            Both pools follow Caffe (and PyTorch's
+ *                            ceil_mode): the output side is rounded up, and
+ *                            the average's divisor counts the window's
+ *                            cells inside the padded input.
  *   gap                      global average pooling to C x 1 x 1
  *   dropout<P>               inverted dropout, drop probability P in [0, 1)
  *   bn                       batch normalization per channel (after a map)

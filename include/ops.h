@@ -39,8 +39,8 @@ typedef struct cnn_ops {
     void (*im2col)(const float *x, cnn_window g, float *cols);
     void (*col2im)(const float *cols, cnn_window g, float *x);
 
-    /* Pooling windows follow Caffe (g from cnn_pool_window_make: the output
-     * side is rounded up, see cnn_index.h).
+    /* Pooling windows follow Caffe and PyTorch's ceil_mode (g from
+     * cnn_pool_window_make: the output side is rounded up, see cnn_index.h).
      * Average pooling over every (channel, sample) plane; padding counts as
      * 0 and the divisor is Caffe's: the window's cells inside the padded
      * input (k*k unless the window hangs past the bottom/right padding). */

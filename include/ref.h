@@ -15,8 +15,8 @@ void ref_conv_bwd(const double *x, int n, int c, int h, int w, const double *wt,
                   int k, int stride, int pad, const double *dy, double *dx, double *dwt,
                   double *db);
 
-/* Pooling output sides follow Caffe's rule (see cnn_pool_out_side in
- * cnn_index.h; the reference computes them itself).
+/* Pooling output sides are rounded up as in Caffe and PyTorch's ceil_mode
+ * (see cnn_pool_out_side in cnn_index.h; the reference computes them itself).
  * Average pooling: zero padding counts, the divisor is the window's cells
  * inside the padded input (Caffe: k*k unless it hangs past the padding). */
 void ref_pool_fwd(const double *x, int n, int c, int h, int w, int k, int stride, int pad,

@@ -607,7 +607,8 @@ static int parse_state(reader *rd, rbuf *r)
     m->bn_eps = get_f32(r);
     m->bn_momentum = get_f32(r);
     uint64_t count = get_u64(r), left = r->len - r->at;
-    if (r->short_read || count > NET_MAX_COUNT || left % 4 != 0 || left / 4 != count)
+    if (r->short_read || count == 0 || count > NET_MAX_COUNT || left % 4 != 0 ||
+        left / 4 != count)
         return fail(rd, "checkpoint is corrupt: its state section's length %llu does not fit "
                         "its count %llu", (unsigned long long)r->len, (unsigned long long)count);
     if (!(m->state = get_floats(r, count))) return fail(rd, "out of memory reading the checkpoint");

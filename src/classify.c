@@ -20,9 +20,8 @@ int classifier_open(const char *cmd, const char *path, const char *device, int g
         return -1;
     }
     free(mom);
-    if (checkpoint_spec(&c->meta, n, &c->spec)) {
-        print_error("cnn %s: %s: the checkpoint's network does not fit 28x28 images of %d "
-                    "classes (%s)", cmd, path, CNN_CLASSES, c->meta.spec);
+    if (checkpoint_spec(&c->meta, n, &c->spec, err, sizeof err)) {
+        print_error("cnn %s: %s: %s", cmd, path, err);
         free(params);
         free(c->meta.state);
         return -1;

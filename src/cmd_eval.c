@@ -39,9 +39,8 @@ int cmd_eval(int argc, char **argv)
         return 1;
     }
     net_spec spec;
-    if (checkpoint_spec(&meta, n, &spec)) {
-        print_error("cnn eval: %s: the checkpoint's network does not fit this data (%s)",
-                    model, meta.spec);
+    if (checkpoint_spec(&meta, n, &spec, err, sizeof err)) {
+        print_error("cnn eval: %s: %s", model, err);
         free(params);
         free(mom);
         free(meta.state);

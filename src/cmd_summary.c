@@ -103,9 +103,8 @@ static int load_model(const char *model, net_spec *spec, checkpoint_meta *meta)
     }
     free(params);
     free(mom);
-    if (checkpoint_spec(meta, n, spec)) {
-        print_error("cnn summary: %s: the checkpoint's network does not fit this data (%s)",
-                    model, meta->spec);
+    if (checkpoint_spec(meta, n, spec, err, sizeof err)) {
+        print_error("cnn summary: %s: %s", model, err);
         free(meta->state);
         return -1;
     }

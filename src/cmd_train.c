@@ -110,9 +110,8 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
     const net_preset *preset;
     net_spec want;
     if (net_given && resolve_net("train", net_flag, &want, &preset)) return -1;
-    if (checkpoint_spec(meta, n, spec)) {
-        print_error("cnn train: --resume %s: the checkpoint's network does not fit this "
-                    "data (%s)", path, meta->spec);
+    if (checkpoint_spec(meta, n, spec, err, sizeof err)) {
+        print_error("cnn train: --resume %s: %s", path, err);
         return -1;
     }
     if (net_given && strcmp(want.text, spec->text) != 0) {
@@ -232,6 +231,30 @@ static int schedule_out_of_range(const train_config *c)
     print_error("cnn train: %s: at most %d", flag,
                 !strcmp(flag, "--batch") ? CHECKPOINT_MAX_BATCH : CHECKPOINT_MAX_EPOCHS);
     return 1;
+}
+
+/* Whether a bn layer would normalise some feature over a single value: bn
+ * after an fc or on a 1x1 map sees one value per sample, so a step of one
+ * sample (--batch 1, or an epoch's last step) would make its variance 0 and
+ * its gradient 0, and collapse the running variance. Says so. */
+static int bn_sees_one_value(const net_spec *spec, const train_config *c, int count)
+{
+    int used = c->train_limit && c->train_limit < count ? c->train_limit : count;
+    for (int i = 0; i < spec->n_layers; i++) {
+        const layer_spec *l = &spec->layer[i];
+        if (l->kind != LAYER_BN || l->in.h * l->in.w > 1) continue;
+        if (c->batch == 1)
+            print_error("cnn train: layer %d (bn) normalises each feature over the batch: "
+                        "--batch 1 gives it one value; use 2 or more", i + 1);
+        else if (used % c->batch == 1)
+            print_error("cnn train: layer %d (bn) normalises each feature over the batch, and "
+                        "each epoch's last step would hold one sample (%d samples, --batch %d): "
+                        "change --batch or --train-limit", i + 1, used, c->batch);
+        else
+            continue;
+        return 1;
+    }
+    return 0;
 }
 
 /* What this run is: the lines before training starts. */
@@ -392,6 +415,10 @@ int cmd_train(int argc, char **argv)
         load_data("train", data_dir, &train, &test))
         goto done;
     if (*resume && check_resume_data(resume, &meta, &train, c.train_limit)) goto done;
+    if (bn_sees_one_value(&spec, &c, train.count)) {
+        status = 2;
+        goto done;
+    }
 
     float scale, shift;
     if (*resume) {

@@ -1,8 +1,8 @@
-/* Pooling on the CPU. Average pooling windows that tile the map (stride k,
- * no padding, no partial last window: every preset's pooling) take plain
- * loops, k = 2 eight outputs at a time; any other window, and max pooling,
- * take the bounds-checked index functions of cnn_index.h. Planes are split
- * across the OpenMP threads. */
+/* Pooling on the CPU. Windows that tile the map (stride k, no padding, no
+ * partial last window: every preset's pooling) take plain loops (average
+ * pooling with k = 2 eight outputs at a time); any other window takes the
+ * bounds-checked index functions of cnn_index.h, which the GPU kernels run.
+ * Planes are split across the OpenMP threads. */
 #include "cpu_kernels.h"
 #include "cpu_vec.h"
 
@@ -151,8 +151,8 @@ void cpu_pool_bwd(const float *dy, cnn_window g, float *dx)
 }
 
 /* Max pooling of one plane with plain windows: each window's first largest
- * input (row by row; only a strictly larger value replaces it, as in
- * cnn_maxpool_fwd_at) and its offset. Inlined with k = 2 constant. */
+ * input (row by row; only a strictly larger value, or a first NaN, replaces
+ * it, as in cnn_maxpool_fwd_at) and its offset. Inlined with k = 2 constant. */
 static inline __attribute__((always_inline)) void plain_maxpool_fwd(const float *xp, float *yp,
                                                                     int *ap, int k, int w,
                                                                     int oh, int ow)
@@ -164,7 +164,8 @@ static inline __attribute__((always_inline)) void plain_maxpool_fwd(const float 
             int where = 0;
             for (int ky = 0; ky < k; ky++)
                 for (int kx = 0; kx < k; kx++)
-                    if (win[ky * w + kx] > best) {
+                    if (win[ky * w + kx] > best || (win[ky * w + kx] != win[ky * w + kx] &&
+                                                    best == best)) {
                         best = win[ky * w + kx];
                         where = ky * k + kx;
                     }

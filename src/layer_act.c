@@ -95,7 +95,7 @@ static int lrelu_parse(spec_parser *p, const char *s, const char *end, layer_spe
 static void lrelu_print(const layer_spec *l, char *buf, size_t len)
 {
     if (l->value == 0.01f) snprintf(buf, len, "lrelu");
-    else snprintf(buf, len, "lrelu%g", l->value);
+    else layer_print_fraction("lrelu", l->value, buf, len);
 }
 
 const layer_def layer_lrelu = {

@@ -17,7 +17,7 @@ static int parse(spec_parser *p, const char *s, const char *end, layer_spec *l)
 
 static void print(const layer_spec *l, char *buf, size_t len)
 {
-    snprintf(buf, len, "dropout%g", l->value);
+    layer_print_fraction("dropout", l->value, buf, len);
 }
 
 static void forward(net *nt, int i, int n)

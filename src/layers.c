@@ -110,19 +110,20 @@ int spec_read_pad_stride(spec_parser *p, const char *s, const char *end, layer_s
     return 0;
 }
 
-/* Digits, at most one point, at least one digit, at most 8 characters:
- * what strtof may then read without surprises (no sign, exponent, hex, inf
- * or nan). */
+/* Digits, at most one point, at least one digit, at most 9 after the point
+ * and 12 in all: what strtof may then read without surprises (no sign,
+ * exponent, hex, inf or nan), and what layer_print_fraction writes back for
+ * any value read so (it needs no more than 9 places either). */
 static int plain_decimal(const char *s, const char *end)
 {
-    int digits = 0, points = 0;
-    if (end - s > 8) return 0;
+    int digits = 0, points = 0, places = 0;
+    if (end - s > 12) return 0;
     for (const char *q = s; q < end; q++) {
-        if (isdigit((unsigned char)*q)) digits++;
+        if (isdigit((unsigned char)*q)) digits++, places += points;
         else if (*q == '.' && !points++) continue;
         else return 0;
     }
-    return digits > 0;
+    return digits > 0 && places <= 9;
 }
 
 int spec_read_fraction(spec_parser *p, const char *s, const char *end, float lo, float hi,
@@ -151,6 +152,18 @@ int spec_parse_word_only(spec_parser *p, const char *s, const char *end, layer_s
 void layer_print_word(const layer_spec *l, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", layer_kind_name(l->kind));
+}
+
+void layer_print_fraction(const char *word, float v, char *buf, size_t len)
+{
+    char num[32];
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(num, sizeof num, "%.*f", digits, v);
+        if (strtof(num, NULL) == v) break;
+    }
+    size_t n = strlen(num);
+    while (n > 3 && num[n - 1] == '0') num[--n] = 0; /* keep "0.0" */
+    snprintf(buf, len, "%s%s", word, num);
 }
 
 long spec_capped_product(long a, long b, long c, long d)

@@ -102,9 +102,8 @@ static void canonical_text(net_spec *spec)
     }
 }
 
-/* Where layer l (read by d) may stand after the layers before it. */
-static int check_place(spec_parser *p, const net_spec *spec, const layer_def *d,
-                       const layer_spec *l, int classes)
+/* Where a layer of kind d may stand after the layers before it. */
+static int check_place(spec_parser *p, const net_spec *spec, const layer_def *d, int classes)
 {
     const layer_spec *prev = spec->n_layers ? &spec->layer[spec->n_layers - 1] : NULL;
     if ((d->flags & LAYER_NEEDS_MAP) && layer_input_is_flat(spec, spec->n_layers))
@@ -116,7 +115,6 @@ static int check_place(spec_parser *p, const net_spec *spec, const layer_def *d,
     if (prev->out != classes)
         return spec_fail(p, "the last fc has %d outputs but the data has %d classes", prev->out,
                          classes);
-    (void)l;
     return 0;
 }
 
@@ -154,7 +152,7 @@ int net_spec_parse(const char *text, shape3 in, int classes, net_spec *spec, cha
             return spec_fail(&p, "a layer after the loss; the loss must come last");
         layer_spec *l = &spec->layer[spec->n_layers];
         const layer_def *d = parse_token(&p, l);
-        if (!d || check_place(&p, spec, d, l, classes) || shape_layer(&p, d, l, cur))
+        if (!d || check_place(&p, spec, d, classes) || shape_layer(&p, d, l, cur))
             return -1;
         l->param_offset = spec->n_params;
         spec->n_params += l->weights + l->bias;

@@ -61,15 +61,16 @@ void ref_conv_bwd(const double *x, int n, int c, int h, int w, const double *wt,
                 }
 }
 
-/* Pooling output side, Caffe's rule (PyTorch's ceil_mode): rounded up so a
- * last partial window is kept, less one when that window would start in the
- * bottom/right padding; 0 when not even one window fits. */
+/* Pooling output side, PyTorch's ceil_mode: rounded up so a last partial
+ * window is kept, less one when that window would start past the input
+ * (Caffe's rule, but applied without padding too); 0 when not even one
+ * window fits. */
 static int pool_out_side(int in, int k, int stride, int pad)
 {
     int span = in + 2 * pad - k;
     if (in <= 0 || span < 0) return 0;
     int out = (span + stride - 1) / stride + 1; /* span >= 0: this is the ceiling */
-    if (pad > 0 && (out - 1) * stride >= in + pad) out--;
+    if ((out - 1) * stride >= in + pad) out--;
     return out;
 }
 

@@ -460,6 +460,25 @@ Test(gpu, net_seed_cnn)
 Test(gpu, net_strided_padded) { check_net("conv3k3p1s2,relu,avgpool3p1s2,fc10,softmax", (shape3){2, 9, 9}, 3, 42); }
 Test(gpu, net_mlp_euclid) { check_net("fc7,relu,fc10,euclid", (shape3){1, 5, 5}, 4, 43); }
 Test(gpu, net_pad0_k1) { check_net("conv2k1,relu,conv3k5,fc10,softmax", (shape3){3, 8, 6}, 2, 44); }
+/* The new layers in nets (training mode: dropout's masks of seed 0 and step
+ * 0, as in the reference). */
+Test(gpu, net_maxpool_lrelu) { check_net("conv3k3p1,lrelu0.1,maxpool3p1s2,fc10,softmax", (shape3){2, 9, 7}, 3, 45); }
+Test(gpu, net_avgpool_non_tiling_gap) { check_net("conv4k3,avgpool3s2,gap,fc10,softmax", (shape3){1, 9, 9}, 2, 46); }
+Test(gpu, net_tanh_sigmoid) { check_net("conv3k3,tanh,avgpool2,fc12,sigmoid,fc10,euclid", (shape3){1, 8, 8}, 3, 47); }
+Test(gpu, net_dropout) { check_net("conv3k3p1,relu,dropout0.5,fc12,dropout0.3,fc10,softmax", (shape3){2, 5, 5}, 4, 48); }
+Test(gpu, net_bn) { check_net("conv4k3p1,bn,relu,maxpool2,fc12,bn,lrelu,fc10,softmax", (shape3){1, 8, 8}, 4, 49); }
+Test(gpu, net_lenet5)
+{
+    check_net("conv6k5p2,tanh,avgpool2,conv16k5,tanh,avgpool2,fc120,tanh,fc84,tanh,fc10,softmax",
+              (shape3){1, 28, 28}, 2, 50);
+}
+Test(gpu, net_cnn_bn)
+{
+    check_net("conv16k3p1,bn,relu,maxpool2,conv32k3p1,bn,relu,maxpool2,dropout0.3,fc10,softmax",
+              (shape3){1, 28, 28}, 4, 51);
+}
+
+#define SEED_CNN "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax"
 
 /* 10,000 generated 28x28 images: class c is a bright square at a place of its
  * own, plus noise. Learnable, and needs no data files. */
@@ -478,7 +497,8 @@ static dataset blobs(int count, uint64_t seed)
     return d;
 }
 
-static void train_on(const cnn_ops *ops, int graph, train_result *res, float *params_out)
+static void train_on(const cnn_ops *ops, const char *text, int graph, train_result *res,
+                     float *params_out)
 {
     dataset d = blobs(10000, 5);
     float scale, shift;
@@ -487,8 +507,7 @@ static void train_on(const cnn_ops *ops, int graph, train_result *res, float *pa
     device_dataset_upload(ops, &d, 0, scale, shift, &dd);
     net_spec spec;
     char err[256];
-    cr_assert_eq(net_spec_parse("conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
-                                (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
+    cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
     net *nt = net_create(ops, &spec, 50);
     net_init_params(nt, 7, 0.0f);
     train_config c = {0};
@@ -512,15 +531,40 @@ Test(gpu, training_200_steps_matches_cpu, .timeout = 300)
 {
     train_result cpu_res, gpu_res, nograph_res;
     float cpu_w[4842], gpu_w[4842], nograph_w[4842];
-    train_on(&cpu_ops, 0, &cpu_res, cpu_w);
-    train_on(gpu(), 1, &gpu_res, gpu_w);
-    train_on(gpu(), 0, &nograph_res, nograph_w);
+    train_on(&cpu_ops, SEED_CNN, 0, &cpu_res, cpu_w);
+    train_on(gpu(), SEED_CNN, 1, &gpu_res, gpu_w);
+    train_on(gpu(), SEED_CNN, 0, &nograph_res, nograph_w);
     cr_assert(close_enough(gpu_res.train_loss, cpu_res.train_loss, 0, 1e-3),
               "train loss: gpu %.6g, cpu %.6g", gpu_res.train_loss, cpu_res.train_loss);
     cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-3),
               "loss after 200 steps: gpu %.6g, cpu %.6g", gpu_res.test_loss, cpu_res.test_loss);
     cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
     for (int i = 0; i < 4842; i++)
+        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
+                  "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
+                  nograph_w[i]);
+}
+
+/* Dropout and bn in a captured step: the replayed graph reads the step key
+ * and moves the running averages as plain launches do, and both follow the
+ * CPU's run (the masks are the same bits; the sums differ in rounding). */
+Test(gpu, training_with_dropout_and_bn_graph_matches_launches, .timeout = 300)
+{
+    const char *text = "conv4k3p1,bn,relu,maxpool2,dropout0.3,fc16,bn,relu,dropout0.2,fc10,softmax";
+    enum { N = 12810 }; /* its parameters (cnn summary) */
+    net_spec spec;
+    char err[256];
+    cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
+    cr_assert_eq(spec.n_params, N);
+    train_result cpu_res, gpu_res, nograph_res;
+    static float cpu_w[N], gpu_w[N], nograph_w[N];
+    train_on(&cpu_ops, text, 0, &cpu_res, cpu_w);
+    train_on(gpu(), text, 1, &gpu_res, gpu_w);
+    train_on(gpu(), text, 0, &nograph_res, nograph_w);
+    cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 2e-2),
+              "loss after 200 steps: gpu %.6g, cpu %.6g", gpu_res.test_loss, cpu_res.test_loss);
+    cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
+    for (int i = 0; i < N; i++)
         cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
                   "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
                   nograph_w[i]);

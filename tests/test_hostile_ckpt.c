@@ -88,6 +88,29 @@ static void patch_section(const char *d, uint32_t tag, size_t at, uint32_t v)
     fix_crc_and_write(path, b, len);
 }
 
+/* A model with bn (fc8,bn,relu,fc10): its state section holds eps, momentum,
+ * a u64 count (16) and 8 running means then 8 variances; the value at
+ * `at` bytes into the section set to v, the CRC fixed. */
+static void patch_bn_state(const char *d, size_t at, uint32_t v)
+{
+    hostile_good_data(d);
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.ckpt", d);
+    result r;
+    run_cnn(CNN_ARGV("train", "--data", d, "--device", "cpu", "--net", "fc8,bn,relu,fc10,softmax",
+                     "--epochs", "1", "--batch", "20", "--log", "", "--save", path),
+            HOSTILE_TIMEOUT_S, &r);
+    cr_assert(r.exited && r.status == 0, "training the case's bn model failed: %s", r.err);
+    result_free(&r);
+    size_t len;
+    unsigned char *b = read_file(path, &len);
+    set_le32(b + section_at(b, len, 7) + at, v);
+    fix_crc_and_write(path, b, len);
+}
+static void ckpt_bn_negative_variance(const char *d) { patch_bn_state(d, 16 + 4 * 8, 0xBF800000u); }
+static void ckpt_bn_nan_mean(const char *d) { patch_bn_state(d, 16 + 4 * 2, 0x7FC00000u); }
+static void ckpt_bn_eps_zero(const char *d) { patch_bn_state(d, 0, 0); }
+
 static void ckpt_bad_magic(const char *d) { patch_model(d, 0, 'X', 0, -1); }
 static void ckpt_newer(const char *d) { patch_model(d, 8, 3, 1, -1); }
 static void ckpt_crc(const char *d) { patch_model(d, 300, 0x77, 0, -1); }
@@ -254,6 +277,9 @@ static const hostile CASES[] = {
     {"checkpoint: 100 MB of zeros", ckpt_100mb, {EVAL_M}, 1, {"not a cnn checkpoint"}, NULL},
     {"checkpoint: resume with another --train-limit", trained, {RESUME_M, "--epochs", "2", "--train-limit", "40"}, 1, {"60 samples (--train-limit 0", "40 samples (--train-limit 40"}, NULL},
     {"checkpoint: resume on other labels", other_labels, {RESUME_M, "--epochs", "2"}, 1, {"--resume", "labels CRC", "this run has 60 samples"}, NULL},
+    {"checkpoint: a negative running variance under a good CRC", ckpt_bn_negative_variance, {EVAL_M}, 1, {"running variance of layer 2 (bn), channel 0", "negative"}, NULL},
+    {"checkpoint: a NaN running mean under a good CRC", ckpt_bn_nan_mean, {"summary", "--model", "@/m.ckpt"}, 1, {"not finite", "running statistic 2 (bn) is NaN"}, NULL},
+    {"checkpoint: bn's epsilon 0 under a good CRC", ckpt_bn_eps_zero, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "bn's epsilon"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -266,5 +292,6 @@ HOSTILE_CASE(hostile_ckpt, 12) HOSTILE_CASE(hostile_ckpt, 13) HOSTILE_CASE(hosti
 HOSTILE_CASE(hostile_ckpt, 16) HOSTILE_CASE(hostile_ckpt, 17) HOSTILE_CASE(hostile_ckpt, 18) HOSTILE_CASE(hostile_ckpt, 19)
 HOSTILE_CASE(hostile_ckpt, 20) HOSTILE_CASE(hostile_ckpt, 21) HOSTILE_CASE(hostile_ckpt, 22) HOSTILE_CASE(hostile_ckpt, 23)
 HOSTILE_CASE(hostile_ckpt, 24) HOSTILE_CASE(hostile_ckpt, 25) HOSTILE_CASE(hostile_ckpt, 26) HOSTILE_CASE(hostile_ckpt, 27)
+HOSTILE_CASE(hostile_ckpt, 28) HOSTILE_CASE(hostile_ckpt, 29) HOSTILE_CASE(hostile_ckpt, 30)
 
-Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 28, "add HOSTILE_CASE() lines"); }
+Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 31, "add HOSTILE_CASE() lines"); }

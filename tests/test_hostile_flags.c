@@ -65,6 +65,12 @@ static const hostile CASES[] = {
     {"--init-std -0.01", good_data, {"train", "--data", "@", "--init-std", "-0.01"}, 2, {"--init-std", "\"-0.01\""}, NULL},
     {"--init-std nan", good_data, {"train", "--data", "@", "--init-std", "nan"}, 2, {"--init-std", "\"nan\""}, NULL},
     {"--init-std on a resume", good_data, {"train", "--data", "@", "--resume", "x.ckpt", "--init-std", "0.01"}, 2, {"--init-std", "resumed run"}, NULL},
+    {"--bn-momentum above 1", good_data, {"train", "--data", "@", "--bn-momentum", "1.5"}, 2, {"--bn-momentum", "[0, 1]", "1.5"}, NULL},
+    {"--bn-eps 0", good_data, {"train", "--data", "@", "--bn-eps", "0"}, 2, {"--bn-eps", "0"}, NULL},
+    {"--bn-eps above 1", good_data, {"train", "--data", "@", "--bn-eps", "2"}, 2, {"--bn-eps", "(0, 1]"}, NULL},
+    {"--bn-eps on a resume", good_data, {"train", "--data", "@", "--resume", "x.ckpt", "--bn-eps", "0.001"}, 2, {"--bn-eps", "resumed run"}, NULL},
+    {"bn over one value: --batch 1", good_data, {"train", "--data", "@", "--net", "fc8,bn,fc10,softmax", "--batch", "1"}, 2, {"layer 2 (bn)", "--batch 1"}, NULL},
+    {"bn over one value: a last step of one sample", good_data, {"train", "--data", "@", "--net", "conv2k3,gap,bn,fc10,softmax", "--batch", "7", "--train-limit", "8"}, 2, {"layer 3 (bn)", "last step", "8 samples"}, NULL},
     {"--weight-decay infinity", good_data, {"train", "--data", "@", "--weight-decay", "infinity"}, 2, {"--weight-decay", "\"infinity\""}, NULL},
     /* booleans: a next argument is theirs only when it is true/false/1/0 */
     {"--quiet maybe", good_data, {"train", "--data", "@", "--quiet", "maybe"}, 2, {"unexpected argument", "\"maybe\""}, NULL},
@@ -123,5 +129,7 @@ HOSTILE_CASE(hostile_flags, 68) HOSTILE_CASE(hostile_flags, 69) HOSTILE_CASE(hos
 HOSTILE_CASE(hostile_flags, 72) HOSTILE_CASE(hostile_flags, 73) HOSTILE_CASE(hostile_flags, 74) HOSTILE_CASE(hostile_flags, 75)
 HOSTILE_CASE(hostile_flags, 76) HOSTILE_CASE(hostile_flags, 77) HOSTILE_CASE(hostile_flags, 78) HOSTILE_CASE(hostile_flags, 79)
 HOSTILE_CASE(hostile_flags, 80) HOSTILE_CASE(hostile_flags, 81) HOSTILE_CASE(hostile_flags, 82) HOSTILE_CASE(hostile_flags, 83)
+HOSTILE_CASE(hostile_flags, 84) HOSTILE_CASE(hostile_flags, 85) HOSTILE_CASE(hostile_flags, 86) HOSTILE_CASE(hostile_flags, 87)
+HOSTILE_CASE(hostile_flags, 88) HOSTILE_CASE(hostile_flags, 89)
 
-Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 84, "add HOSTILE_CASE() lines"); }
+Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 90, "add HOSTILE_CASE() lines"); }

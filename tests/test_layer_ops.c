@@ -163,6 +163,27 @@ Test(layer_ops, maxpool_ties_go_to_the_first)
     cr_assert(dx[0] == 5 && dx[1] == 0 && dx[2] == 0 && dx[3] == 0);
 }
 
+/* A NaN is never hidden by max pooling, on the plain path (2x2 tiles) or the
+ * index functions (a partial window, 3x3 on 2x3 padded by 1): a diverging
+ * net's NaN must reach the loss. */
+Test(layer_ops, maxpool_keeps_nan)
+{
+    float x[4] = {1, NAN, 2, 0.5f}, y, y2[4];
+    int arg, arg2[4];
+    cpu_ops.maxpool_fwd(x, cnn_pool_window_make(1, 1, 2, 2, 2, 2, 0), &y, &arg);
+    cr_assert(isnan(y) && arg == 1, "plain: y %g arg %d", y, arg);
+    /* rows {3 1 NaN} {4 NaN 5}; windows start at -1 and 1 on both sides */
+    float x6[6] = {3, 1, NAN, 4, NAN, 5};
+    cnn_window g = cnn_pool_window_make(1, 1, 2, 3, 3, 2, 1);
+    cr_assert_eq(g.oh * g.ow, 4);
+    cpu_ops.maxpool_fwd(x6, g, y2, arg2);
+    static const int first_nan[4] = {8, 4, 2, 0};
+    for (int o = 0; o < 4; o++) {
+        cr_assert(isnan(y2[o]), "general: y[%d] %g", o, y2[o]);
+        cr_assert_eq(arg2[o], first_nan[o], "the first NaN of window %d: arg %d", o, arg2[o]);
+    }
+}
+
 /* h = w = 5, k = 2, stride 2: three outputs a side (rounded up), and the last
  * window of each row and column holds one input, so its divisor is 2 (edge)
  * or 1 (corner), not 4. x = 1..25. */

@@ -225,11 +225,21 @@ Test(netspec, canonicalises_defaults)
         {"lrelu0.01,fc10,softmax", "lrelu,fc10,softmax"},
         {"lrelu.50,fc10,softmax", "lrelu0.5,fc10,softmax"},
         {"dropout.5,fc10,softmax", "dropout0.5,fc10,softmax"},
+        /* shortest decimals that read back as the same float */
+        {"dropout.00001,fc10,softmax", "dropout0.00001,fc10,softmax"},
+        {"dropout.9999999,fc10,softmax", "dropout0.9999999,fc10,softmax"},
+        {"lrelu.1234567,fc10,softmax", "lrelu0.1234567,fc10,softmax"},
+        {"dropout.000000001,fc10,softmax", "dropout0.000000001,fc10,softmax"},
+        {"dropout0,fc10,softmax", "dropout0.0,fc10,softmax"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         parse_ok(cases[i].in, MNIST, 10);
         cr_assert_str_eq(spec.text, cases[i].out, "\"%s\" -> \"%s\", want \"%s\"", cases[i].in,
                          spec.text, cases[i].out);
+        float value = spec.layer[0].value;
+        parse_ok(cases[i].out, MNIST, 10); /* and the canonical text is the same net */
+        cr_assert(spec.layer[0].value == value && !strcmp(spec.text, cases[i].out),
+                  "\"%s\" does not read back as itself", cases[i].out);
     }
 }
 
@@ -278,7 +288,9 @@ Test(netspec, new_layers_refusals)
     FAILS("dropout1e-1,fc10,softmax", "\"dropout1e-1\"", "decimal");
     FAILS("dropoutnan,fc10,softmax", "\"dropoutnan\"", "decimal");
     FAILS("dropout.,fc10,softmax", "\"dropout.\"", "decimal");
-    FAILS("dropout0.123456789,fc10,softmax", "decimal");
+    FAILS("dropout0.1234567891,fc10,softmax", "decimal"); /* 10 places */
+    FAILS("dropout00000000000.5,fc10,softmax", "decimal"); /* 13 characters */
+    FAILS("dropout0.99999999,fc10,softmax", "outside [0, 1)"); /* 1.0 as a float */
     FAILS("lrelu1,fc10,softmax", "\"lrelu1\"", "slope", "outside");
     FAILS("lrelux,fc10,softmax", "\"lrelux\"", "decimal");
     FAILS("tanh2,fc10,softmax", "\"tanh2\"", "unexpected \"2\" after tanh");
@@ -389,6 +401,10 @@ Test(netspec, pooling_rounds_up_as_caffe)
     parse_ok("maxpool2p1s3,fc10,softmax", (shape3){1, 4, 4}, 10);
     cr_assert(spec.layer[0].out_shape.h == 2 && spec.layer[0].out_shape.w == 2);
     FAILS("avgpool29,fc10,softmax", "\"avgpool29\"", "does not fit", "28x28");
+    /* a stride above the window: the last window would start at 28, past
+     * the input (Caffe keeps it, with nothing in it; PyTorch and we drop it) */
+    parse_ok("maxpool1s4,fc10,softmax", MNIST, 10);
+    cr_assert(spec.layer[0].out_shape.h == 7 && spec.layer[0].out_shape.w == 7);
 }
 
 Test(netspec, padding_not_smaller_than_window)

@@ -42,14 +42,13 @@ class SpecError(ValueError):
     pass
 
 
-def _pool_side(n, k, s, p, caffe):
-    """Output side of a pooling window, rounded up. A last window that would
-    start past the input and its padding is dropped: by Caffe (and the
-    trainer) only where there is padding, by PyTorch's ceil_mode always."""
+def _pool_side(n, k, s, p):
+    """Output side of a pooling window, rounded up; a last window that would
+    start past the input is dropped (PyTorch's ceil_mode, and the trainer)."""
     if n + 2 * p < k:
         return 0
     out = (n + 2 * p - k + s - 1) // s + 1
-    if (p > 0 or not caffe) and (out - 1) * s >= n + p:
+    if (out - 1) * s >= n + p:
         out -= 1
     return out
 
@@ -77,12 +76,9 @@ def _pool(make):
         k, p, s = _window(args, lambda k: k)
         if p > k // 2:
             raise SpecError(f"PyTorch's pooling takes padding at most half the window ({k // 2})")
-        oh, ow = _pool_side(h, k, s, p, True), _pool_side(w, k, s, p, True)
+        oh, ow = _pool_side(h, k, s, p), _pool_side(w, k, s, p)
         if oh < 1 or ow < 1:
             raise SpecError(f"a {k}x{k} window does not fit a {h}x{w} input padded by {p}")
-        if (oh, ow) != (_pool_side(h, k, s, p, False), _pool_side(w, k, s, p, False)):
-            raise SpecError(f"on a {h}x{w} input the last window starts past the input: "
-                            "Caffe's rule keeps it, PyTorch's drops it")
         return make(k, s, p), (c, oh, ow)
     return build
 
