@@ -34,13 +34,14 @@ const net_preset net_presets[] = {
     {"lenet5", "conv6k5p2,tanh,avgpool2,conv16k5,tanh,avgpool2,fc120,tanh,fc84,tanh,fc10,softmax",
      "LeNet-5 (LeCun et al. 1998): tanh, average pooling, 61,706 parameters", 0.02f, 0.5f,
      0.9f, 5e-4f, 5, 50, 30, "std", 0.0f},
-    /* A small modern net: 3x3 convolutions, each followed by batch
-     * normalization, ReLU and max pooling; dropout before the classifier.
-     * 3x3 kernels buy the most accuracy per multiply, and bn lets the
-     * higher lr train it fast (README "Networks"). */
-    {"cnn-bn", "conv16k3p1,bn,relu,maxpool2,conv32k3p1,bn,relu,maxpool2,dropout0.3,fc10,softmax",
-     "conv-bn-relu-maxpool twice, dropout, fc: 20,586 parameters", 0.01f, 0.5f, 0.9f, 5e-4f, 5,
-     50, 30, "std", 0.0f},
+    /* A small modern net: 3x3 convolutions (the most accuracy per multiply),
+     * each followed by batch normalization, ReLU and max pooling, channels
+     * doubling as the maps halve; dropout before the classifier. With two
+     * such blocks it stopped at 99.2% (README "Networks"). */
+    {"cnn-bn", "conv16k3p1,bn,relu,maxpool2,conv32k3p1,bn,relu,maxpool2,conv64k3p1,bn,relu,"
+               "maxpool2,dropout0.3,fc10,softmax",
+     "conv-bn-relu-maxpool three times, dropout, fc: 33,770 parameters", 0.02f, 0.2f, 0.9f,
+     5e-4f, 10, 50, 30, "std", 0.0f},
 };
 const int net_presets_count = sizeof net_presets / sizeof net_presets[0];
 
