@@ -150,8 +150,8 @@ Test(cpu_vs_ref, lenet5)
 }
 Test(cpu_vs_ref, cnn_bn)
 {
-    check_net("conv16k3p1,bn,relu,maxpool2,conv32k3p1,bn,relu,maxpool2,dropout0.3,fc10,softmax",
-              (shape3){1, 28, 28}, 4, 38);
+    check_net("conv16k3p1,bn,relu,maxpool2,conv32k3p1,bn,relu,maxpool2,conv64k3p1,bn,relu,maxpool2,"
+              "dropout0.3,fc10,softmax", (shape3){1, 28, 28}, 4, 38);
 }
 
 /* Evaluation mode: bn uses the running averages one training forward has

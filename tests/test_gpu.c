@@ -474,8 +474,8 @@ Test(gpu, net_lenet5)
 }
 Test(gpu, net_cnn_bn)
 {
-    check_net("conv16k3p1,bn,relu,maxpool2,conv32k3p1,bn,relu,maxpool2,dropout0.3,fc10,softmax",
-              (shape3){1, 28, 28}, 4, 51);
+    check_net("conv16k3p1,bn,relu,maxpool2,conv32k3p1,bn,relu,maxpool2,conv64k3p1,bn,relu,maxpool2,"
+              "dropout0.3,fc10,softmax", (shape3){1, 28, 28}, 4, 51);
 }
 
 #define SEED_CNN "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax"
