@@ -20,18 +20,20 @@ void hostile_good_data(const char *dir)
     write_idx_split(dir, "t10k", HOSTILE_N_TEST, images, labels);
 }
 
-void hostile_trained(const char *dir)
+void hostile_trained_net(const char *dir, const char *net)
 {
     hostile_good_data(dir);
     char model[512];
     snprintf(model, sizeof model, "%s/m.ckpt", dir);
     result r;
-    run_cnn(CNN_ARGV("train", "--data", dir, "--device", "cpu", "--net", "fc8,relu,fc10,softmax",
-                     "--epochs", "1", "--batch", "20", "--log", "", "--save", model),
+    run_cnn(CNN_ARGV("train", "--data", dir, "--device", "cpu", "--net", net, "--epochs", "1",
+                     "--batch", "20", "--log", "", "--save", model),
             HOSTILE_TIMEOUT_S, &r);
-    cr_assert(r.exited && r.status == 0, "training the case's model failed: %s", r.err);
+    cr_assert(r.exited && r.status == 0, "training the case's model (%s) failed: %s", net, r.err);
     result_free(&r);
 }
+
+void hostile_trained(const char *dir) { hostile_trained_net(dir, "fc8,relu,fc10,softmax"); }
 
 void hostile_run(const hostile *cases, int i, const char *table)
 {

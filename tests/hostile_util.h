@@ -32,7 +32,9 @@ void hostile_run(const hostile *cases, int i, const char *table);
 /* A small valid data set (60 train, 20 test images) in dir, made if missing. */
 void hostile_good_data(const char *dir);
 
-/* hostile_good_data, and a model trained on it at <dir>/m.ckpt. */
+/* hostile_good_data, and a model of net (hostile_trained: fc8,relu,fc10)
+ * trained on it for one epoch at <dir>/m.ckpt. */
+void hostile_trained_net(const char *dir, const char *net);
 void hostile_trained(const char *dir);
 
 /* One Criterion test per case keeps failures readable; a table file defines
