@@ -46,6 +46,7 @@ net *net_create(const cnn_ops *ops, const net_spec *spec, int batch)
     }
     nt->scratch = scratch ? ops->alloc(scratch, "backward scratch") : NULL;
     nt->state = ops->alloc(sizeof(float) * (spec->n_state ? spec->n_state : 1), "running state");
+    ops->zero(nt->state, sizeof(float) * spec->n_state); /* defined before net_init_params */
     nt->step = ops->alloc(sizeof *nt->step, "step counter");
     ops->zero(nt->step, sizeof *nt->step);
     nt->training = 1;
