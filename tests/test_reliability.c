@@ -691,14 +691,22 @@ Test(reliability, second_sigint_during_evaluation_ends_at_once, .fini = remove_t
 #define EXACT_ARGS "--net", FC_NET, "--epochs", "3", "--batch", "80", "--lr-step", "1", \
                    "--lr-gamma", "0.3", "--momentum", "0.9", "--seed", "11"
 
+/* The exact-resume tests' folder: 600 samples, and the paths of the
+ * uninterrupted run's checkpoint (a), the interrupted one's (b) and the
+ * resumed one's (c). */
+static void exact_paths(char *dir, size_t dlen, char *a, char *b, char *c, size_t plen)
+{
+    make_data_dir(dir, dlen, 600);
+    snprintf(a, plen, "%s/A.ck", dir);
+    snprintf(b, plen, "%s/B.ck", dir);
+    snprintf(c, plen, "%s/C.ck", dir);
+}
+
 Test(reliability, interrupt_at_exact_steps_resumes_exactly, .fini = remove_temp_dir,
      .timeout = 300)
 {
     char dir[256], a[512], b[512], c[512], env[64], what[128];
-    make_data_dir(dir, sizeof dir, 600);
-    snprintf(a, sizeof a, "%s/A.ck", dir);
-    snprintf(b, sizeof b, "%s/B.ck", dir);
-    snprintf(c, sizeof c, "%s/C.ck", dir);
+    exact_paths(dir, sizeof dir, a, b, c, sizeof a);
     result r;
     train(&r, NULL, dir, A(EXACT_ARGS, "--save", a));
     expect_success(&r, "the uninterrupted run");
@@ -757,10 +765,7 @@ Test(reliability, interrupt_mid_epoch_with_dropout_and_bn_resumes_exactly,
      .fini = remove_temp_dir, .timeout = 300)
 {
     char dir[256], a[512], b[512], c[512], env[64], what[128];
-    make_data_dir(dir, sizeof dir, 600);
-    snprintf(a, sizeof a, "%s/A.ck", dir);
-    snprintf(b, sizeof b, "%s/B.ck", dir);
-    snprintf(c, sizeof c, "%s/C.ck", dir);
+    exact_paths(dir, sizeof dir, a, b, c, sizeof a);
     result r;
     train(&r, NULL, dir, A(DROPOUT_BN_ARGS, "--save", a));
     expect_success(&r, "the uninterrupted run");
