@@ -26,6 +26,13 @@
  *   7 state     only for a net with running statistics (bn): bn's epsilon
  *               and momentum f32, count u64, f32[count] (every bn layer's
  *               running means, then its variances, in layer order)
+ *   8 options   only when one differs from its default (issue 15):
+ *               optimizer u32 (CNN_OPTIM_*), beta1, beta2, eps: f32,
+ *               decay_bias u32, lr schedule u32 (CNN_SCHED_*), warmup
+ *               epochs f32, augment shift u32, rotation degrees f32, scale
+ *               f32, held-out validation samples u32
+ *   9 moment2   only for adam and adamw: count u64 (= the params'),
+ *               f32[count] (the second moments; section 6 holds the first)
  *
  * Adding state (normalization statistics, optimizer moments) adds a section,
  * not a version. A tag with bit 31 set (CHECKPOINT_SECTION_OPTIONAL) may be
@@ -105,6 +112,20 @@ typedef struct {
     float bn_eps, bn_momentum;
     long state_count;
     float *state;
+    /* Section 8 (defaults: sgd, 0.9, 0.999, 1e-8, decay_bias 1, step, 0,
+     * no augmentation, no validation; a file without it holds these). */
+    int optimizer;
+    float beta1, beta2, eps;
+    int decay_bias;
+    int lr_schedule;
+    float warmup;
+    int aug_shift;
+    float aug_rot, aug_scale;
+    int val;
+    /* Section 9: adam's second moments, params' count of them (NULL: none).
+     * Saving reads them from here; checkpoint_load mallocs them (caller
+     * frees). */
+    float *moment2;
 } checkpoint_meta;
 
 /* Writes meta and n parameters and momentum values (host memory) through

@@ -8,7 +8,10 @@
 #define CNN_OPS_H
 
 #include <stddef.h>
+#include "cnn_augment.h"
 #include "cnn_index.h"
+#include "cnn_optim.h"
+#include "cnn_schedule.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -130,6 +133,20 @@ typedef struct cnn_ops {
     void (*sgd)(float *w, const float *g, float *v, long n, const float *lr, float momentum,
                 float decay);
 
+    /* *lr = cnn_schedule_lr(&s, *step) (cnn_schedule.h): the step's learning
+     * rate, computed in backend memory from the step counter. */
+    void (*set_lr)(cnn_schedule s, const unsigned long long *step, float *lr);
+
+    /* One fused update of n parameters w with gradients g by optimizer o
+     * (cnn_optim.h): m is the momentum / first moment, v Adam's second
+     * moment (may be NULL for sgd and nesterov); decay_mask (may be NULL:
+     * all decay) is 1 where weight decay applies, 0 where it does not; lr
+     * and the step count (steps done before this one: Adam's bias
+     * correction uses t = *step + 1) are read from backend memory. */
+    void (*optim)(cnn_optim o, float *w, const float *g, float *m, float *v,
+                  const unsigned char *decay_mask, long n, const float *lr,
+                  const unsigned long long *step);
+
     /* A batch from a data set kept as bytes: with c = *cursor (in backend
      * memory), x[i][d] = images[index[c+i]][d] * scale + shift and
      * y[i] = labels[index[c+i]], for i < n and d < dim. advance adds n to
@@ -139,6 +156,13 @@ typedef struct cnn_ops {
                    const int *index, const int *cursor, int n, int dim, float scale,
                    float shift, float *x, int *y);
     void (*advance)(int *cursor, int n);
+    /* gather with augmentation (cnn_augment.h): images are h x w bytes;
+     * sample i of the batch is transformed by the draw for (seed, *step, i),
+     * pixels from outside the image reading the byte 0 (the background). */
+    void (*gather_aug)(const unsigned char *images, const unsigned char *labels,
+                       const int *index, const int *cursor, int n, int h, int w, float scale,
+                       float shift, cnn_augment a, unsigned long long seed,
+                       const unsigned long long *step, float *x, int *y);
 
     /* Optional whole convolutions (NULL: the net composes im2col, gemm, bias
      * and col2im itself, as on the GPU). x is c x n x h x w (g), w is

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "data.h"
+#include "cnn_augment.h"
 #include "net.h"
 
 typedef struct {
@@ -15,6 +16,19 @@ typedef struct {
     int csv_every;          /* steps between the CSV's train rows (0: none) */
     float lr, lr_gamma, momentum, weight_decay;
     float init_std;         /* the weights at the start: 0 He uniform, else N(0, init_std^2) */
+    /* Issue 15: the optimizer (CNN_OPTIM_*; momentum and weight_decay above
+     * are its momentum and decay), Adam's betas and eps, and whether biases
+     * and normalization parameters decay too (1, as before). */
+    int optimizer;
+    float beta1, beta2, eps;
+    int decay_bias;
+    int lr_schedule;        /* CNN_SCHED_* (step: lr, lr_step, lr_gamma as before) */
+    float warmup;           /* epochs of linear warmup (fractional allowed) */
+    cnn_augment augment;    /* all zero: none */
+    int val_count;          /* --val: training samples held out (0: none) */
+    const struct device_dataset *val; /* those samples, evaluated each epoch (NULL: none) */
+    float target_acc;       /* stop when the test accuracy reaches this (0: off) */
+    double process_start;   /* now_seconds() at the process's start: time_to_target */
     uint64_t seed;
     int train_limit;        /* use only the first N training samples (0: all) */
     int quiet;              /* no per-interval lines or progress bar */
@@ -49,6 +63,11 @@ typedef struct {
     double train_loss, train_acc;   /* last epoch, mean over its samples */
     double test_loss, test_acc;     /* after the last epoch; acc in percent */
     double train_seconds;           /* training steps only, evaluation excluded */
+    double val_loss, val_acc;       /* after the last epoch (cfg->val) */
+    double best_val_acc;            /* the best epoch's, and which (1-based; 0: none) */
+    int best_val_epoch;
+    int target_epoch;               /* cfg->target_acc reached after this epoch (0: not) */
+    double time_to_target_s;        /* process start to that evaluation's end */
     int epochs_done;
     long steps_done;
     uint64_t shuffle_state;         /* to resume from */
@@ -88,7 +107,7 @@ int input_normalization_known(const char *mode);
 
 /* A data set copied into backend memory once, for the whole run, with the
  * normalization its batches are gathered with. */
-typedef struct {
+typedef struct device_dataset {
     const cnn_ops *ops;
     int count, dim;
     unsigned char *images, *labels;

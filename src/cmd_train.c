@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "ckpt_config.h"
 #include "cli.h"
 #include "commands.h"
 #include "device.h"
@@ -119,13 +120,7 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
                     "--net asks for %s", path, spec->text, want.text);
         return -1;
     }
-    c->lr = meta->lr;
-    c->lr_gamma = meta->lr_gamma;
-    c->lr_step = meta->lr_step;
-    c->momentum = meta->momentum;
-    c->weight_decay = meta->weight_decay;
-    c->batch = meta->batch;
-    c->seed = meta->seed;
+    config_from_checkpoint_meta(c, meta);
     c->epochs = epochs_flag > 0 ? epochs_flag : meta->epochs;
     c->resume = 1;
     c->start_epoch = meta->epochs_done;
@@ -445,11 +440,9 @@ int cmd_train(int argc, char **argv)
         ops->upload(nt->momentum, ck_mom, sizeof(float) * spec.n_params);
         net_load_state(nt, &meta);
     }
-    saver sv = {nt, *save ? save : NULL, save_every, {{0}, 1, 28, 28, CNN_CLASSES, c.lr,
-                c.lr_gamma, c.momentum, c.weight_decay, c.lr_step, c.batch, c.epochs, 0, 0,
-                c.seed, 0, scale, shift, 0, 0, 0, 0, 0, 0, 0, 0, NULL}, 0, 0,
-                (int)env_long("CNN_TEST_FAIL_SAVE_AT_EPOCH")};
-    snprintf(sv.meta.spec, sizeof sv.meta.spec, "%s", spec.text);
+    saver sv = {.nt = nt, .save = *save ? save : NULL, .save_every = save_every,
+                .fail_at_epoch = (int)env_long("CNN_TEST_FAIL_SAVE_AT_EPOCH")};
+    checkpoint_meta_from_config(&sv.meta, &c, &spec, scale, shift);
     checkpoint_set_data(&sv.meta, train.labels, train.count, c.train_limit);
     c.on_epoch = on_epoch;
     c.on_epoch_ctx = &sv;
