@@ -7,6 +7,8 @@
 #define CNN_CPU_KERNELS_H
 
 #include "cnn_index.h"
+#include "cnn_optim.h"
+#include "cnn_schedule.h"
 
 /* Below this many elements a loop is not worth waking the other threads for. */
 #define PAR_MIN 32768
@@ -53,5 +55,11 @@ void cpu_bn_fwd_eval(const float *x, int outer, int ch, int inner, const float *
 void cpu_bn_bwd(const float *x, const float *dy, int outer, int ch, int inner,
                 const float *gamma, const float *mean, const float *invstd, float *dgamma,
                 float *dbeta, float *dx);
+
+/* src/cpu_optim.c: the optimizers' update and the step's learning rate. */
+void cpu_optim(cnn_optim o, float *w, const float *g, float *m, float *v,
+               const unsigned char *decay_mask, long n, const float *lr,
+               const unsigned long long *step);
+void cpu_set_lr(cnn_schedule s, const unsigned long long *step, float *lr);
 
 #endif

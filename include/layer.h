@@ -53,6 +53,8 @@ enum {
     LAYER_NEEDS_MAP = 1, /* reads a C x H x W map: must come before any fc */
     LAYER_IS_LOSS = 2,   /* the last layer: takes the labels */
     LAYER_IS_ACTIVATION = 4, /* elementwise nonlinearity (visualize draws after it) */
+    LAYER_WEIGHT_MATRIX = 8, /* its weights (not its bias) are a matrix that weight decay
+                              * applies to even when biases do not decay (--decay-bias) */
 };
 
 /* What the reference net hands a layer. */

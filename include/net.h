@@ -13,6 +13,8 @@ typedef struct net {
     int batch;                  /* most samples a pass takes */
     long n_params;
     float *params, *grads, *momentum; /* n_params each, layout as in the spec */
+    float *moment2;               /* Adam's second moments (n_params) */
+    unsigned char *decay_mask;    /* n_params: 1 on conv and fc weights, 0 elsewhere */
     /* act[0] is the input batch (n x C*H*W), act[i+1] layer i's output:
      * CNHW while spatial, n x features after an fc. dact likewise holds the
      * loss's gradients; dact[0] is not kept. */
@@ -40,7 +42,7 @@ void net_destroy(net *nt);
 /* Weights uniform in +-sqrt(6 / fan_in) (He et al., for ReLU nets) when
  * init_std is 0, else normal with deviation init_std; biases 0 (bn: scale
  * 1, shift 0, running mean 0 and variance 1); drawn from seed; momentum
- * buffers zeroed. */
+ * and second-moment buffers zeroed. */
 void net_init_params(net *nt, uint64_t seed, float init_std);
 
 /* Forward through every layer and the loss for the first n samples of
@@ -48,10 +50,13 @@ void net_init_params(net *nt, uint64_t seed, float init_std);
 void net_forward(net *nt, int n);
 /* Backward from the loss gradient left by net_forward: fills grads. */
 void net_backward(net *nt, int n);
-/* One SGD step on every parameter (one op over the whole buffer) at the
- * learning rate last set by net_set_lr. */
-void net_update(net *nt, float momentum, float weight_decay);
-void net_set_lr(net *nt, float lr);
+/* One step of optimizer o on every parameter (one op over the whole
+ * buffer) at the learning rate last set by net_schedule_lr; decay_bias 0
+ * decays only the conv and fc weights (decay_mask). */
+void net_update(net *nt, cnn_optim o, int decay_bias);
+/* The learning rate of the coming step (the step counter's) by schedule s,
+ * set in backend memory (captured with the step). */
+void net_schedule_lr(net *nt, cnn_schedule s);
 /* The keys of dropout's masks: the run's seed, and the global step, which
  * every training step then advances in backend memory. */
 void net_set_keys(net *nt, unsigned long long seed, unsigned long long step);

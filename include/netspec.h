@@ -84,6 +84,11 @@ typedef struct {
     int lr_step, batch, epochs;
     const char *normalize; /* "std", "unit" or "center", see train.h */
     float init_std;        /* 0: He uniform; else weights from N(0, init_std^2) */
+    /* The optimizer (CNN_OPTIM_*, cnn_optim.h), the lr schedule (CNN_SCHED_*,
+     * cnn_schedule.h) and its warmup in epochs: left out (0), SGD and the
+     * step schedule without warmup. */
+    int optimizer, lr_schedule;
+    float warmup;
 } net_preset;
 
 /* The preset called name, or NULL. */

@@ -127,12 +127,6 @@ typedef struct cnn_ops {
     void (*euclid)(const float *scores, const int *labels, int n, int k,
                    float *grad, double *stats, int *pred);
 
-    /* SGD with momentum and weight decay, Caffe's rule:
-     * v = momentum*v - lr*(g + decay*w); w += v. lr is read from backend
-     * memory, so a captured step stays valid when the schedule changes it. */
-    void (*sgd)(float *w, const float *g, float *v, long n, const float *lr, float momentum,
-                float decay);
-
     /* *lr = cnn_schedule_lr(&s, *step) (cnn_schedule.h): the step's learning
      * rate, computed in backend memory from the step counter. */
     void (*set_lr)(cnn_schedule s, const unsigned long long *step, float *lr);

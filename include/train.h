@@ -55,8 +55,15 @@ typedef struct {
 } train_config;
 
 /* Sets the schedule a preset suggests (epochs, batch, learning rate and its
- * steps, momentum, weight decay); the other fields are left as they are. */
+ * steps, momentum, weight decay, optimizer, lr schedule and warmup) and the
+ * optimizer's defaults (Adam's betas 0.9 and 0.999, eps 1e-8, biases
+ * decaying); the other fields are left as they are. */
 void train_config_use_preset(train_config *c, const net_preset *p);
+
+/* The run's optimizer, and its lr schedule for epochs of steps_per_epoch
+ * steps (warmup rounded to whole steps). */
+cnn_optim train_optim(const train_config *c);
+cnn_schedule train_schedule(const train_config *c, long steps_per_epoch);
 
 /* What a run measured. */
 typedef struct {
@@ -92,9 +99,10 @@ typedef struct {
     int csv_errno;
 } train_result;
 
-/* The learning rate of (zero-based) epoch e: lr * gamma^floor(e / step);
- * constant when step is 0. */
-float train_lr_at(const train_config *cfg, int epoch);
+/* The learning rate of (zero-based) global step `step` in a run of
+ * steps_per_epoch steps an epoch: cnn_schedule_lr of train_schedule (the
+ * very value the backend computes for that step). */
+float train_lr_at_step(const train_config *cfg, long steps_per_epoch, long step);
 
 /* The input a net sees is x = byte * scale + shift. Mode "std" standardises:
  * mean 0 and standard deviation 1 over the training images (for MNIST scale

@@ -58,8 +58,10 @@ void gpu_softmax_xent(const float *scores, const int *labels, int n, int k, floa
                       double *stats, int *pred);
 void gpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
                 double *stats, int *pred);
-void gpu_sgd(float *w, const float *g, float *v, long n, const float *lr, float momentum,
-             float decay);
+void gpu_optim(cnn_optim o, float *w, const float *g, float *m, float *v,
+               const unsigned char *decay_mask, long n, const float *lr,
+               const unsigned long long *step);
+void gpu_set_lr(cnn_schedule s, const unsigned long long *step, float *lr);
 void gpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
                 const int *cursor, int n, int dim, float scale, float shift, float *x, int *y);
 void gpu_advance(int *cursor, int n);

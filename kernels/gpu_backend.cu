@@ -170,7 +170,8 @@ static cnn_ops make_table(void)
     t.swap_axes = gpu_swap_axes;
     t.softmax_xent = gpu_softmax_xent;
     t.euclid = gpu_euclid;
-    t.sgd = gpu_sgd;
+    t.optim = gpu_optim;
+    t.set_lr = gpu_set_lr;
     t.gather = gpu_gather;
     t.advance = gpu_advance;
     t.time_ms = gpu_time_ms;

@@ -143,17 +143,23 @@ __global__ void euclid_kernel(const float *scores, const int *labels, int n, int
     add_stats(loss, correct, stats);
 }
 
-__global__ void sgd_kernel(float *w, const float *g, float *v, long n, const float *lr_ptr,
-                           float momentum, float decay)
+// Every parameter in one launch; the per-element rules (cnn_optim.h) round
+// each operation as the CPU does (cnn_fround.h), and Adam's bias
+// corrections come from the step counter in device memory, so a captured
+// step replays correctly at every step.
+__global__ void optim_kernel(cnn_optim o, float *w, const float *g, float *m, float *v,
+                             const unsigned char *mask, long n, const float *lr_ptr,
+                             const unsigned long long *step)
 {
     float lr = *lr_ptr;
-    GRID_STRIDE(i, n) {
-        // the CPU's rounding, step by step (no fused multiply-adds)
-        float step = __fmul_rn(lr, __fadd_rn(g[i], __fmul_rn(decay, w[i])));
-        float vi = __fsub_rn(__fmul_rn(momentum, v[i]), step);
-        v[i] = vi;
-        w[i] = __fadd_rn(w[i], vi);
-    }
+    cnn_adam_scale s = {0.0f, 1.0f};
+    if (o.kind == CNN_OPTIM_ADAM || o.kind == CNN_OPTIM_ADAMW) s = cnn_adam_scales(&o, lr, *step);
+    GRID_STRIDE(i, n) cnn_optim_at(&o, w, g, m, v, mask, i, lr, s);
+}
+
+__global__ void set_lr_kernel(cnn_schedule s, const unsigned long long *step, float *lr)
+{
+    *lr = cnn_schedule_lr(&s, *step);
 }
 
 __global__ void gather_kernel(const unsigned char *images, const unsigned char *labels,
@@ -240,10 +246,17 @@ void gpu_euclid(const float *scores, const int *labels, int n, int k, float *gra
     LAUNCH_CHECK(euclid_kernel);
 }
 
-void gpu_sgd(float *w, const float *g, float *v, long n, const float *lr, float momentum,
-             float decay)
+void gpu_optim(cnn_optim o, float *w, const float *g, float *m, float *v,
+               const unsigned char *decay_mask, long n, const float *lr,
+               const unsigned long long *step)
 {
-    LAUNCH(sgd_kernel, n, w, g, v, n, lr, momentum, decay);
+    LAUNCH(optim_kernel, n, o, w, g, m, v, decay_mask, n, lr, step);
+}
+
+void gpu_set_lr(cnn_schedule s, const unsigned long long *step, float *lr)
+{
+    set_lr_kernel<<<1, 1, 0, gpu_stream>>>(s, step, lr);
+    LAUNCH_CHECK(set_lr_kernel);
 }
 
 void gpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,

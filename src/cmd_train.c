@@ -252,6 +252,84 @@ static int bn_sees_one_value(const net_spec *spec, const train_config *c, int co
     return 0;
 }
 
+static const char *const OPTIM_NAMES[] = CNN_OPTIM_NAMES;
+static const char *const SCHED_NAMES[] = CNN_SCHED_NAMES;
+
+/* The banner's optimizer, lr, momentum and weight decay lines. */
+static void print_optimizer(const train_config *c)
+{
+    char sched[160] = "";
+    if (c->lr_schedule == CNN_SCHED_STEP && c->lr_step > 0)
+        snprintf(sched, sizeof sched, "x%g every %d epochs", c->lr_gamma, c->lr_step);
+    else if (c->lr_schedule == CNN_SCHED_STEP)
+        snprintf(sched, sizeof sched, "constant");
+    else if (c->lr_schedule == CNN_SCHED_ONECYCLE)
+        snprintf(sched, sizeof sched, "onecycle from %g to %g over %d epochs", c->lr / 25,
+                 c->lr / 25 / 1e4, c->epochs);
+    else
+        snprintf(sched, sizeof sched, "%s to 0 over %d epochs", SCHED_NAMES[c->lr_schedule],
+                 c->epochs);
+    if (c->warmup > 0)
+        snprintf(sched + strlen(sched), sizeof sched - strlen(sched), ", %s %g epochs",
+                 c->lr_schedule == CNN_SCHED_ONECYCLE ? "peak after" : "warmup", c->warmup);
+    printf("  %-13s %s", "optimizer", OPTIM_NAMES[c->optimizer]);
+    if (c->optimizer == CNN_OPTIM_ADAM || c->optimizer == CNN_OPTIM_ADAMW)
+        printf(", betas %g and %g, eps %g", c->beta1, c->beta2, c->eps);
+    printf("\n  %-13s %g, %s\n", "lr", c->lr, sched);
+    if (c->optimizer == CNN_OPTIM_SGD || c->optimizer == CNN_OPTIM_NESTEROV)
+        printf("  %-13s %g\n", "momentum", c->momentum);
+    printf("  %-13s %g%s%s\n", "weight decay", c->weight_decay,
+           c->optimizer == CNN_OPTIM_ADAMW ? ", decoupled (AdamW)" : "",
+           c->decay_bias ? "" : ", conv and fc weights only");
+}
+
+/* The index of name in names (n of them), or -1 after a one-line error. */
+static int name_index(const char *flag, const char *name, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(name, names[i])) return i;
+    char list[128] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+    print_error("cnn train: --%s: expected %s, got \"%s\"", flag, list, name);
+    return -1;
+}
+
+/* The optimizer and schedule flags into c (a new run); -1 after a one-line
+ * error for a value out of range. */
+static int use_optim_flags(train_config *c, const cli_opt *opts, int optim_at,
+                           const char *optimizer, const char *schedule, float beta1,
+                           float beta2, float eps, int decay_bias, float warmup)
+{
+    if (opts[optim_at].given &&
+        (c->optimizer = name_index("optimizer", optimizer, OPTIM_NAMES, CNN_OPTIM_COUNT)) < 0)
+        return -1;
+    if (opts[optim_at + 1].given &&
+        (c->lr_schedule = name_index("lr-schedule", schedule, SCHED_NAMES, CNN_SCHED_COUNT)) < 0)
+        return -1;
+    if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+        print_error("cnn train: --beta1 and --beta2 must lie in [0, 1), got %g and %g", beta1,
+                    beta2);
+        return -1;
+    }
+    if (!(eps > 0) || !isfinite(eps)) {
+        print_error("cnn train: --eps must be above 0, got %g", eps);
+        return -1;
+    }
+    c->beta1 = beta1;
+    c->beta2 = beta2;
+    c->eps = eps;
+    c->decay_bias = decay_bias;
+    if (opts[optim_at + 2].given) c->warmup = warmup;
+    if (!(c->warmup <= c->epochs)) {
+        print_error("cnn train: --warmup %g is longer than the run's %d epochs", c->warmup,
+                    c->epochs);
+        return -1;
+    }
+    return 0;
+}
+
 /* What this run is: the lines before training starts. */
 static void print_banner(const train_config *c, const net_spec *spec, const char *net_name,
                          const char *data_dir, const dataset *train, int test_count,
@@ -266,11 +344,7 @@ static void print_banner(const train_config *c, const net_spec *spec, const char
     printf("  %-13s %s\n", "device", device_desc);
     printf("  %-13s %d%s\n  %-13s %d\n", "epochs", c->epochs,
            *resume ? " (resumed)" : "", "batch", c->batch);
-    if (c->lr_step > 0)
-        printf("  %-13s %g, x%g every %d epochs\n", "lr", c->lr, c->lr_gamma, c->lr_step);
-    else
-        printf("  %-13s %g, constant\n", "lr", c->lr);
-    printf("  %-13s %g\n  %-13s %g\n", "momentum", c->momentum, "weight decay", c->weight_decay);
+    print_optimizer(c);
     printf("  %-13s %llu\n", "seed", (unsigned long long)c->seed);
     if (!*resume && c->init_std > 0)
         printf("  %-13s normal, deviation %g\n", "init", c->init_std);
@@ -297,10 +371,13 @@ int cmd_train(int argc, char **argv)
     const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
     int gpu, threads, epochs = 0, batch = 0, lr_step = 0, save_every = 0;
     float lr = 0, gamma = 0, momentum = 0, decay = 0, init_std = 0, bn_momentum, bn_eps;
+    float beta1 = 0, beta2 = 0, eps = 0, warmup = 0;
+    int decay_bias = 1;
     train_config c = {0};
-    const char *normalize = "";
+    const char *normalize = "", *optimizer = "", *schedule = "";
     enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD,
-           BN_MOMENTUM, BN_EPS, DATA };
+           BN_MOMENTUM, BN_EPS, OPTIMIZER, SCHEDULE, WARMUP, BETA1, BETA2, EPS, DECAY_BIAS,
+           DATA };
     cli_opt opts[] = {
         [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn) or layer spec", 0, 0},
         [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, mlp1 and mlp2 100)", 0, 0},
@@ -314,6 +391,13 @@ int cmd_train(int argc, char **argv)
         [INIT_STD] = {"init-std", OPT_FLOAT, &init_std, NULL, "weights at the start: 0 uniform in +-sqrt(6/fan_in) (He), else normal with this deviation (default: the preset's: 0, mlp1 and mlp2 0.01)", 1, 0},
         [BN_MOMENTUM] = {"bn-momentum", OPT_FLOAT, &bn_momentum, "0.1", "bn: weight of each batch in the running mean and variance, in [0, 1]", 1, 0},
         [BN_EPS] = {"bn-eps", OPT_FLOAT, &bn_eps, "1e-5", "bn: added to the variance before its square root, in (0, 1]", 0, 0},
+        [OPTIMIZER] = {"optimizer", OPT_STR, &optimizer, NULL, "sgd (Caffe's momentum rule), nesterov, adam or adamw (default: the preset's, sgd)", 0, 0},
+        [SCHEDULE] = {"lr-schedule", OPT_STR, &schedule, NULL, "step (--lr-step, --lr-gamma), cosine (to 0), linear (to 0) or onecycle (default: the preset's, step)", 0, 0},
+        [WARMUP] = {"warmup", OPT_FLOAT, &warmup, NULL, "epochs (fractional allowed) of linear warmup to the schedule's rate; onecycle: epochs to its peak (default: the preset's, 0)", 1, 0},
+        [BETA1] = {"beta1", OPT_FLOAT, &beta1, "0.9", "adam, adamw: the first moment's decay, in [0, 1)", 1, 0},
+        [BETA2] = {"beta2", OPT_FLOAT, &beta2, "0.999", "adam, adamw: the second moment's decay, in [0, 1)", 1, 0},
+        [EPS] = {"eps", OPT_FLOAT, &eps, "1e-8", "adam, adamw: added to the denominator, above 0", 0, 0},
+        [DECAY_BIAS] = {"decay-bias", OPT_BOOL, &decay_bias, "true", "weight decay on biases and bn's scale and shift too (false: conv and fc weights only)", 0, 0},
         [DATA] = {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
@@ -342,7 +426,8 @@ int cmd_train(int argc, char **argv)
          * refused rather than silently ignored */
         static const char *fixed[] = {"batch", "lr", "lr-step", "lr-gamma", "momentum",
                                       "weight-decay", "normalize", "init-std", "seed",
-                                      "bn-momentum", "bn-eps"};
+                                      "bn-momentum", "bn-eps", "optimizer", "lr-schedule",
+                                      "warmup", "beta1", "beta2", "eps", "decay-bias"};
         for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
             for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++)
                 if (opts[i].given && !strcmp(opts[i].name, fixed[j])) {
@@ -369,6 +454,9 @@ int cmd_train(int argc, char **argv)
         if (opts[MOMENTUM].given) c.momentum = momentum;
         if (opts[DECAY].given) c.weight_decay = decay;
         if (opts[INIT_STD].given) c.init_std = init_std;
+        if (use_optim_flags(&c, opts, OPTIMIZER, optimizer, schedule, beta1, beta2, eps,
+                            decay_bias, warmup))
+            return 2;
         if (!(bn_momentum >= 0 && bn_momentum <= 1) || !(bn_eps > 0 && bn_eps <= 1)) {
             print_error("cnn train: --bn-momentum must lie in [0, 1] and --bn-eps in (0, 1], "
                         "got %g and %g", bn_momentum, bn_eps);

@@ -423,17 +423,6 @@ static void cpu_euclid(const float *scores, const int *labels, int n, int k, flo
     stats[STAT_CORRECT] += correct;
 }
 
-static void cpu_sgd(float *w, const float *g, float *v, long n, const float *lr_ptr,
-                    float momentum, float decay)
-{
-    float lr = *lr_ptr;
-#pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
-    for (long i = 0; i < n; i++) {
-        v[i] = momentum * v[i] - lr * (g[i] + decay * w[i]);
-        w[i] += v[i];
-    }
-}
-
 /* With --threads 0 (the default) the thread count follows the machine's
  * load: the CPUs this process may use (OpenMP's own default, or
  * OMP_NUM_THREADS), less the other processes that want them now, at least
@@ -560,7 +549,8 @@ const cnn_ops cpu_ops = {
     .swap_axes = cpu_swap_axes,
     .softmax_xent = cpu_softmax_xent,
     .euclid = cpu_euclid,
-    .sgd = cpu_sgd,
+    .set_lr = cpu_set_lr,
+    .optim = cpu_optim,
     .gather = cpu_gather,
     .advance = cpu_advance,
     .time_ms = cpu_time_ms,

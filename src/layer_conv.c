@@ -117,7 +117,7 @@ static void ref_backward(const ref_layer *r, const double *x, const double *y, c
 
 const layer_def layer_conv = {
     .kind = LAYER_CONV, .word = "conv", .syntax = "conv<C>k<K>[p<P>][s<S>]",
-    .flags = LAYER_NEEDS_MAP, .parse = parse, .shape = shape, .print = print,
+    .flags = LAYER_NEEDS_MAP | LAYER_WEIGHT_MATRIX, .parse = parse, .shape = shape, .print = print,
     .describe = describe, .init = init, .create = create, .forward = forward,
     .backward = backward, .ref_forward = ref_forward, .ref_backward = ref_backward,
 };

@@ -92,7 +92,8 @@ static void ref_backward(const ref_layer *r, const double *x, const double *y, c
 }
 
 const layer_def layer_fc = {
-    .kind = LAYER_FC, .word = "fc", .syntax = "fc<N>", .parse = parse, .shape = shape,
+    .kind = LAYER_FC, .word = "fc", .syntax = "fc<N>", .flags = LAYER_WEIGHT_MATRIX,
+    .parse = parse, .shape = shape,
     .print = print, .describe = describe, .init = init, .create = create, .forward = forward,
     .backward = backward, .ref_forward = ref_forward, .ref_backward = ref_backward,
 };

@@ -16,6 +16,26 @@ long net_out_size(const net *nt, int layer, int n)
     return n * shape_size(nt->spec.layer[layer].out_shape);
 }
 
+/* 1 for every conv and fc weight, 0 for biases and bn's scale and shift. */
+static unsigned char *upload_decay_mask(const cnn_ops *ops, const net_spec *spec)
+{
+    size_t n = spec->n_params ? (size_t)spec->n_params : 1;
+    unsigned char *host = calloc(n, 1);
+    if (!host) {
+        fprintf(stderr, "cnn: out of memory\n");
+        exit(1);
+    }
+    for (int i = 0; i < spec->n_layers; i++) {
+        const layer_spec *l = &spec->layer[i];
+        if (layer_def_of(l->kind)->flags & LAYER_WEIGHT_MATRIX)
+            memset(host + l->param_offset, 1, (size_t)l->weights);
+    }
+    unsigned char *mask = ops->alloc(n, "weight decay mask");
+    ops->upload(mask, host, n);
+    free(host);
+    return mask;
+}
+
 net *net_create(const cnn_ops *ops, const net_spec *spec, int batch)
 {
     net *nt = calloc(1, sizeof *nt);
@@ -31,6 +51,9 @@ net *net_create(const cnn_ops *ops, const net_spec *spec, int batch)
     nt->params = ops->alloc(pbytes, "parameters");
     nt->grads = ops->alloc(pbytes, "gradients");
     nt->momentum = ops->alloc(pbytes, "momentum");
+    nt->moment2 = ops->alloc(pbytes, "second moments");
+    ops->zero(nt->moment2, pbytes);
+    nt->decay_mask = upload_decay_mask(ops, spec);
     nt->act[0] = ops->alloc(sizeof(float) * batch * shape_size(spec->in), "input batch");
     size_t scratch = 0;
     for (int i = 0; i < spec->n_layers; i++) {
@@ -68,6 +91,8 @@ void net_destroy(net *nt)
     ops->free(nt->params);
     ops->free(nt->grads);
     ops->free(nt->momentum);
+    ops->free(nt->moment2);
+    ops->free(nt->decay_mask);
     /* dact[last] doubles as the loss's input gradient: free each pointer once */
     for (int i = 0; i <= nt->spec.n_layers; i++) {
         ops->free(nt->act[i]);
@@ -104,6 +129,7 @@ void net_init_params(net *nt, uint64_t seed, float init_std)
     nt->ops->upload(nt->params, host, bytes);
     nt->ops->upload(nt->state, state, sizeof(float) * nt->spec.n_state);
     nt->ops->zero(nt->momentum, bytes);
+    nt->ops->zero(nt->moment2, bytes);
     nt->ops->zero(nt->grads, bytes);
     free(host);
     free(state);
@@ -131,13 +157,13 @@ void net_backward(net *nt, int n)
     for (int i = nt->spec.n_layers - 2; i >= 0; i--) net_backward_layer(nt, i, n);
 }
 
-void net_update(net *nt, float momentum, float weight_decay)
+void net_update(net *nt, cnn_optim o, int decay_bias)
 {
-    nt->ops->sgd(nt->params, nt->grads, nt->momentum, nt->n_params, nt->lr, momentum,
-                 weight_decay);
+    nt->ops->optim(o, nt->params, nt->grads, nt->momentum, nt->moment2,
+                   decay_bias ? NULL : nt->decay_mask, nt->n_params, nt->lr, nt->step);
 }
 
-void net_set_lr(net *nt, float lr) { nt->ops->upload(nt->lr, &lr, sizeof lr); }
+void net_schedule_lr(net *nt, cnn_schedule s) { nt->ops->set_lr(s, nt->step, nt->lr); }
 
 void net_set_keys(net *nt, unsigned long long seed, unsigned long long step)
 {

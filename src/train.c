@@ -23,6 +23,33 @@ void train_config_use_preset(train_config *c, const net_preset *p)
     c->momentum = p->momentum;
     c->weight_decay = p->weight_decay;
     c->init_std = p->init_std;
+    c->optimizer = p->optimizer;
+    c->lr_schedule = p->lr_schedule;
+    c->warmup = p->warmup;
+    c->beta1 = 0.9f;
+    c->beta2 = 0.999f;
+    c->eps = 1e-8f;
+    c->decay_bias = 1;
+}
+
+cnn_optim train_optim(const train_config *c)
+{
+    cnn_optim o = {c->optimizer, c->momentum, c->beta1, c->beta2, c->eps, c->weight_decay};
+    return o;
+}
+
+cnn_schedule train_schedule(const train_config *c, long steps_per_epoch)
+{
+    cnn_schedule s = {c->lr_schedule, c->lr, c->lr_gamma, c->lr_step, steps_per_epoch,
+                      (long long)c->epochs * steps_per_epoch,
+                      llround((double)c->warmup * (double)steps_per_epoch)};
+    return s;
+}
+
+float train_lr_at_step(const train_config *cfg, long steps_per_epoch, long step)
+{
+    cnn_schedule s = train_schedule(cfg, steps_per_epoch);
+    return cnn_schedule_lr(&s, (unsigned long long)step);
 }
 
 static double now_seconds(void)
@@ -30,12 +57,6 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-float train_lr_at(const train_config *cfg, int epoch)
-{
-    int drops = cfg->lr_step > 0 ? epoch / cfg->lr_step : 0;
-    return cfg->lr * powf(cfg->lr_gamma, (float)drops);
 }
 
 int input_normalization_known(const char *mode)
@@ -120,14 +141,16 @@ static void gather_batch(net *nt, const device_dataset *d, const int *index, int
     nt->ops->advance(nt->cursor, n);
 }
 
-/* One training step on the next n samples. */
-static void train_step(net *nt, const train_config *cfg, const device_dataset *d,
-                       const int *index, int n)
+/* One training step on the next n samples, at the rate schedule s gives
+ * this step (computed in backend memory, so a captured step serves all). */
+static void train_step(net *nt, const train_config *cfg, cnn_schedule s,
+                       const device_dataset *d, const int *index, int n)
 {
     gather_batch(nt, d, index, n);
     net_forward(nt, n);
     net_backward(nt, n);
-    net_update(nt, cfg->momentum, cfg->weight_decay);
+    net_schedule_lr(nt, s);
+    net_update(nt, train_optim(cfg), cfg->decay_bias);
     net_count_step(nt);
 }
 
@@ -221,6 +244,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
 {
     const cnn_ops *ops = nt->ops;
     int steps = (train->count + cfg->batch - 1) / cfg->batch;
+    cnn_schedule sched = train_schedule(cfg, steps);
     int *host_index = malloc(sizeof(int) * train->count);
     int *index = ops->alloc(sizeof(int) * train->count, "shuffle index");
     rng shuffle = {cfg->resume ? cfg->shuffle_state : cfg->seed ^ 0x5eedf00dull};
@@ -245,7 +269,7 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     net_set_keys(nt, cfg->seed, (unsigned long long)global_step);
 
     for (int epoch = cfg->start_epoch; epoch < cfg->epochs; epoch++) {
-        float lr = train_lr_at(cfg, epoch);
+        float lr = 0; /* the rate of the last step done, for the log */
         double epoch_start = now_seconds();
         tally epoch_tally, print_tally, csv_tally;
         tally_reset(&epoch_tally, epoch_start);
@@ -261,7 +285,6 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         } else {
             ops->zero(nt->cursor, sizeof(int));
         }
-        net_set_lr(nt, lr);
 
         for (int step = skip; step < steps; step++) {
             int n = train->count - step * cfg->batch;
@@ -271,14 +294,15 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
                  * (after one eager step has loaded every kernel and library) */
                 if (!graph) {
                     ops->capture_begin();
-                    train_step(nt, cfg, train, index, n);
+                    train_step(nt, cfg, sched, train, index, n);
                     graph = ops->capture_end();
                 }
                 ops->replay(graph);
             } else {
-                train_step(nt, cfg, train, index, n);
+                train_step(nt, cfg, sched, train, index, n);
                 eager_steps++;
             }
+            lr = cnn_schedule_lr(&sched, (unsigned long long)global_step);
             global_step++;
             if (cfg->test_sigint_at_step > 0 && global_step == cfg->test_sigint_at_step)
                 raise(SIGINT); /* test hook: an interrupt at an exact step */

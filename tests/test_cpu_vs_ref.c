@@ -343,7 +343,9 @@ Test(cpu_vs_ref, sgd_rule)
     memcpy(w0, w, sizeof w);
     memcpy(v0, v, sizeof v);
     float lr = 0.1f;
-    cpu_ops.sgd(w, g, v, 3, &lr, 0.9f, 0.01f);
+    unsigned long long step = 0;
+    cnn_optim sgd = {.kind = CNN_OPTIM_SGD, .momentum = 0.9f, .weight_decay = 0.01f};
+    cpu_ops.optim(sgd, w, g, v, NULL, NULL, 3, &lr, &step);
     for (int i = 0; i < 3; i++) {
         float vv = 0.9f * v0[i] - 0.1f * (g[i] + 0.01f * w0[i]);
         cr_assert_float_eq(v[i], vv, 1e-7);

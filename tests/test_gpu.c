@@ -375,8 +375,11 @@ Test(gpu, sgd_gather_advance)
     float *w = rand_floats(&r, n, -1, 1), *gr = rand_floats(&r, n, -1, 1), *v = rand_floats(&r, n, -1, 1);
     float *gw = to_gpu(g, w, n), *ggr = to_gpu(g, gr, n), *gv = to_gpu(g, v, n), lr = 0.05f;
     float *glr = to_gpu(g, &lr, 1);
-    cpu_ops.sgd(w, gr, v, n, &lr, 0.9f, 2e-4f);
-    g->sgd(gw, ggr, gv, n, glr, 0.9f, 2e-4f);
+    unsigned long long step = 0, *gstep = g->alloc(sizeof step, "step");
+    g->upload(gstep, &step, sizeof step);
+    cnn_optim sgd = {.kind = CNN_OPTIM_SGD, .momentum = 0.9f, .weight_decay = 2e-4f};
+    cpu_ops.optim(sgd, w, gr, v, NULL, NULL, n, &lr, &step);
+    g->optim(sgd, gw, ggr, gv, NULL, NULL, n, glr, gstep);
     expect_close(g, gw, w, n, 1e-7, 1e-6, "sgd weights");
     expect_close(g, gv, v, n, 1e-7, 1e-6, "sgd momentum");
 
@@ -403,7 +406,7 @@ Test(gpu, sgd_gather_advance)
     g->download(&got_cursor, gcursor, sizeof got_cursor);
     cr_assert_eq(memcmp(gy_host, y, sizeof y), 0, "gathered labels");
     cr_assert_eq(got_cursor, cursor + batch);
-    g->free(gw); g->free(ggr); g->free(gv); g->free(glr); g->free(gimages); g->free(glabels);
+    g->free(gw); g->free(ggr); g->free(gv); g->free(glr); g->free(gstep); g->free(gimages); g->free(glabels);
     g->free(gindex); g->free(gcursor); g->free(gy); g->free(gx);
     free(w); free(gr); free(v); free(images); free(x);
 }

@@ -114,12 +114,13 @@ Test(train, lr_schedule_steps)
     train_config c = config(30, 50, 0.1f);
     c.lr_step = 5;
     c.lr_gamma = 0.5f;
-    cr_assert_float_eq(train_lr_at(&c, 0), 0.1f, 1e-9);
-    cr_assert_float_eq(train_lr_at(&c, 4), 0.1f, 1e-9);
-    cr_assert_float_eq(train_lr_at(&c, 5), 0.05f, 1e-9);
-    cr_assert_float_eq(train_lr_at(&c, 29), 0.1f / 32, 1e-9);
+    /* 10 steps an epoch: epoch e's steps are 10e .. 10e + 9 */
+    cr_assert_float_eq(train_lr_at_step(&c, 10, 0), 0.1f, 1e-9);
+    cr_assert_float_eq(train_lr_at_step(&c, 10, 49), 0.1f, 1e-9);
+    cr_assert_float_eq(train_lr_at_step(&c, 10, 50), 0.05f, 1e-9);
+    cr_assert_float_eq(train_lr_at_step(&c, 10, 299), 0.1f / 32, 1e-9);
     c.lr_step = 0;
-    cr_assert_float_eq(train_lr_at(&c, 29), 0.1f, 1e-9, "step 0: a constant rate");
+    cr_assert_float_eq(train_lr_at_step(&c, 10, 299), 0.1f, 1e-9, "step 0: a constant rate");
 }
 
 Test(train, init_is_seeded_and_bounded)
