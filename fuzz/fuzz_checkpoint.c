@@ -171,6 +171,7 @@ static const char *fz_checkpoint_check(const uint8_t *data, size_t size)
     free(params);
     free(mom);
     free(m.state);
+    free(m.moment2);
     if (problem)
         return problem;
 

@@ -1,5 +1,6 @@
 /* Checkpoint files; the format is described in include/checkpoint.h. */
 #include "checkpoint.h"
+#include "ckpt_config.h"
 #include "file_write.h"
 #include "fileio.h"
 
@@ -37,11 +38,32 @@ enum section_tag {
     SEC_PARAMS = 5,
     SEC_MOMENTUM = 6,
     SEC_STATE = 7, /* only when the net has running statistics */
-    SEC_KNOWN_COUNT = 7
+    SEC_OPTIONS = 8, /* only when a setting differs from its default */
+    SEC_MOMENT2 = 9, /* only for adam and adamw */
+    SEC_KNOWN_COUNT = 9
 };
 
 static const char *const SECTION_NAME[SEC_KNOWN_COUNT + 1] = {
-    "", "network", "schedule", "progress", "data", "params", "momentum", "state"};
+    "", "network", "schedule", "progress", "data", "params", "momentum", "state", "options",
+    "moment2"};
+
+/* Whether the optimizer keeps second moments (section 9). */
+static int has_moment2(const checkpoint_meta *m)
+{
+    return m->optimizer == CNN_OPTIM_ADAM || m->optimizer == CNN_OPTIM_ADAMW;
+}
+
+/* Whether a setting of section 8 differs from its default: a run with
+ * defaults writes the file it wrote before section 8 existed. */
+static int options_differ(const checkpoint_meta *m)
+{
+    checkpoint_meta d;
+    checkpoint_meta_default_options(&d);
+    return m->optimizer != d.optimizer || m->beta1 != d.beta1 || m->beta2 != d.beta2 ||
+           m->eps != d.eps || m->decay_bias != d.decay_bias || m->lr_schedule != d.lr_schedule ||
+           m->warmup != d.warmup || m->aug_shift != d.aug_shift || m->aug_rot != d.aug_rot ||
+           m->aug_scale != d.aug_scale || m->val != d.val;
+}
 
 /* ---- little-endian fields ---- */
 
@@ -138,7 +160,27 @@ static void end_section(wbuf *b, size_t data_start)
     if (!b->failed) set_le64_at(b->p + data_start - 8, (uint64_t)(b->len - data_start));
 }
 
-/* The six sections of format 2, in the order the header comment lists them. */
+/* Sections 8 and 9, each only when it is needed. */
+static void put_options(wbuf *b, const checkpoint_meta *m, long n, uint32_t *sections)
+{
+    if (options_differ(m)) {
+        size_t at = begin_section(b, SEC_OPTIONS, sections);
+        put_u32(b, (uint32_t)m->optimizer);
+        put_f32(b, m->beta1); put_f32(b, m->beta2); put_f32(b, m->eps);
+        put_u32(b, (uint32_t)m->decay_bias); put_u32(b, (uint32_t)m->lr_schedule);
+        put_f32(b, m->warmup);
+        put_u32(b, (uint32_t)m->aug_shift); put_f32(b, m->aug_rot); put_f32(b, m->aug_scale);
+        put_u32(b, (uint32_t)m->val);
+        end_section(b, at);
+    }
+    if (!has_moment2(m)) return;
+    size_t at = begin_section(b, SEC_MOMENT2, sections);
+    put_u64(b, (uint64_t)n);
+    put_floats(b, m->moment2, n);
+    end_section(b, at);
+}
+
+/* The sections of format 2, in the order the header comment lists them. */
 static void put_sections(wbuf *b, const checkpoint_meta *m, const float *params,
                          const float *momentum, long n, uint32_t *sections)
 {
@@ -175,12 +217,14 @@ static void put_sections(wbuf *b, const checkpoint_meta *m, const float *params,
     put_floats(b, momentum, n);
     end_section(b, at);
 
-    if (!m->state_count) return; /* a net without bn writes what it always wrote */
-    at = begin_section(b, SEC_STATE, sections);
-    put_f32(b, m->bn_eps); put_f32(b, m->bn_momentum);
-    put_u64(b, (uint64_t)m->state_count);
-    put_floats(b, m->state, m->state_count);
-    end_section(b, at);
+    if (m->state_count) { /* a net without bn writes what it always wrote */
+        at = begin_section(b, SEC_STATE, sections);
+        put_f32(b, m->bn_eps); put_f32(b, m->bn_momentum);
+        put_u64(b, (uint64_t)m->state_count);
+        put_floats(b, m->state, m->state_count);
+        end_section(b, at);
+    }
+    put_options(b, m, n, sections);
 }
 
 /* Puts len bytes at path through file_write.h (no_replace: only where no
@@ -214,6 +258,23 @@ static int samples_used(int count, int limit)
     return limit > 0 && limit < count ? limit : count;
 }
 
+/* What is impossible in section 8's settings, or NULL. */
+static const char *options_problem(const checkpoint_meta *m)
+{
+    if (m->optimizer < 0 || m->optimizer >= CNN_OPTIM_COUNT) return "the optimizer";
+    if (!(m->beta1 >= 0 && m->beta1 < 1) || !(m->beta2 >= 0 && m->beta2 < 1))
+        return "adam's betas (not in [0, 1))";
+    if (!(m->eps > 0) || !isfinite(m->eps)) return "adam's eps (not above 0)";
+    if (m->decay_bias != 0 && m->decay_bias != 1) return "whether biases decay (not 0 or 1)";
+    if (m->lr_schedule < 0 || m->lr_schedule >= CNN_SCHED_COUNT) return "the lr schedule";
+    if (!(m->warmup >= 0 && m->warmup <= m->epochs)) return "the warmup (not in [0, epochs])";
+    if (m->aug_shift < 0 || m->aug_shift > CHECKPOINT_MAX_SIDE || !(m->aug_rot >= 0) ||
+        !(m->aug_rot <= 180) || !(m->aug_scale >= 0 && m->aug_scale < 1))
+        return "the augmentation (shift, rotation or scale)";
+    if (m->val < 0 || m->val > CHECKPOINT_MAX_SAMPLES) return "the held-out validation samples";
+    return NULL;
+}
+
 /* What is impossible in a checkpoint's settings (a CRC only proves the file
  * is as written, not that its writer was sane), or NULL. The limits keep
  * every count, and the products the trainer forms of them, inside an int or
@@ -240,6 +301,8 @@ static const char *settings_problem(const checkpoint_meta *m)
         (m->state_count && !(m->bn_eps > 0 && m->bn_eps <= 1 && m->bn_momentum >= 0 &&
                              m->bn_momentum <= 1)))
         return "bn's epsilon or momentum";
+    const char *options = options_problem(m);
+    if (options) return options;
     if (m->data_unknown) {
         /* no step count per epoch to check against: a bound that keeps the
          * trainer's step counter far from overflowing */
@@ -302,8 +365,17 @@ static long first_nonfinite(const float *v, long n)
     return -1;
 }
 
-/* Writes "<what> is NaN" for the first value that is not finite, naming its
- * layer, into out and returns 1; 0 when all are finite. */
+/* Second moments are squares: below 0 is as impossible as NaN. */
+static long first_negative_or_nonfinite(const float *v, long n)
+{
+    for (long i = 0; i < n; i++)
+        if (!(v[i] >= 0) || !isfinite(v[i])) return i;
+    return -1;
+}
+
+/* Writes "<what> is NaN" for the first value that is not finite (or a
+ * negative second moment), naming its layer, into out and returns 1; 0 when
+ * all are good. */
 static int nonfinite_problem(const checkpoint_meta *m, const float *params,
                              const float *momentum, long n, char *out, size_t len)
 {
@@ -315,6 +387,9 @@ static int nonfinite_problem(const checkpoint_meta *m, const float *params,
     } else if ((i = first_nonfinite(momentum, n)) >= 0) {
         v = momentum[i];
         whose = "the momentum of ";
+    } else if (has_moment2(m) && (i = first_negative_or_nonfinite(m->moment2, n)) >= 0) {
+        v = m->moment2[i];
+        whose = "the second moment of ";
     } else if ((i = first_nonfinite(m->state, m->state_count)) >= 0) {
         snprintf(out, len, "running statistic %ld (bn) is %s", i,
                  isnan(m->state[i]) ? "NaN" : "infinite");
@@ -324,7 +399,8 @@ static int nonfinite_problem(const checkpoint_meta *m, const float *params,
     }
     char where[NET_SPEC_MAX + 128];
     describe_param(m, n, i, where, sizeof where);
-    snprintf(out, len, "%s%s is %s", whose, where, isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf");
+    if (isfinite(v)) snprintf(out, len, "%s%s is negative (%g)", whose, where, v);
+    else snprintf(out, len, "%s%s is %s", whose, where, isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf");
     return 1;
 }
 
@@ -334,6 +410,7 @@ static int checkpoint_write(const char *path, int no_replace, const checkpoint_m
 {
     const char *bad = m->data_unknown ? "no training data recorded" : settings_problem(m);
     char what[NET_SPEC_MAX + 256];
+    if (!bad && has_moment2(m) && !m->moment2) bad = "adam's second moments are missing";
     if (bad || n < 0 || n > NET_MAX_COUNT || strlen(m->spec) >= NET_SPEC_MAX) {
         snprintf(err, errlen, "%s: not writing a checkpoint of impossible settings: %s", path,
                  bad ? bad : "the parameter count");
@@ -439,7 +516,7 @@ typedef struct {
     unsigned char *data;
     uint64_t size;
     checkpoint_meta *m;
-    uint64_t count, momentum_count; /* parameters, momentum values */
+    uint64_t count, momentum_count, moment2_count; /* parameters, momentum values, ... */
     float *params, *momentum;
     char *err;
     size_t errlen;
@@ -579,7 +656,7 @@ static void parse_data(checkpoint_meta *m, rbuf *r)
     m->labels_crc = get_u32(r);
 }
 
-/* The params or momentum section: a count, then that many floats. */
+/* The params, momentum or moment2 section: a count, then that many floats. */
 static int parse_values(reader *rd, rbuf *r, uint32_t tag)
 {
     uint64_t count = get_u64(r);
@@ -593,6 +670,9 @@ static int parse_values(reader *rd, rbuf *r, uint32_t tag)
     if (tag == SEC_PARAMS) {
         rd->params = values;
         rd->count = count;
+    } else if (tag == SEC_MOMENT2) {
+        rd->m->moment2 = values;
+        rd->moment2_count = count;
     } else {
         rd->momentum = values;
         rd->momentum_count = count;
@@ -616,6 +696,17 @@ static int parse_state(reader *rd, rbuf *r)
     return 0;
 }
 
+/* The options section (8): the settings that differ from their defaults. */
+static void parse_options(checkpoint_meta *m, rbuf *r)
+{
+    m->optimizer = get_int(r);
+    m->beta1 = get_f32(r); m->beta2 = get_f32(r); m->eps = get_f32(r);
+    m->decay_bias = get_int(r); m->lr_schedule = get_int(r);
+    m->warmup = get_f32(r);
+    m->aug_shift = get_int(r); m->aug_rot = get_f32(r); m->aug_scale = get_f32(r);
+    m->val = get_int(r);
+}
+
 /* One known section, which must be exactly as long as its fields. */
 static int parse_section(reader *rd, uint32_t tag, rbuf *r)
 {
@@ -626,12 +717,30 @@ static int parse_section(reader *rd, uint32_t tag, rbuf *r)
     case SEC_PROGRESS: parse_progress(rd->m, r); break;
     case SEC_DATA: parse_data(rd->m, r); break;
     case SEC_STATE: rc = parse_state(rd, r); break;
+    case SEC_OPTIONS: parse_options(rd->m, r); break;
     default: rc = parse_values(rd, r, tag); break;
     }
     if (rc == 0 && (r->short_read || r->at != r->len))
         rc = fail(rd, "checkpoint is corrupt: its %s section is %llu bytes, not what its fields "
                       "take", SECTION_NAME[tag], (unsigned long long)r->len);
     return rc;
+}
+
+/* Section 9 is there exactly when the optimizer keeps second moments, with
+ * one for every parameter. */
+static int check_moment2(reader *rd, int seen)
+{
+    if (has_moment2(rd->m) && !seen)
+        return fail(rd, "checkpoint is corrupt: its optimizer (adam or adamw) needs a moment2 "
+                        "section and it has none");
+    if (!has_moment2(rd->m) && seen)
+        return fail(rd, "checkpoint is corrupt: it has a moment2 section but its optimizer "
+                        "(number %d, not adam or adamw) keeps no second moments",
+                    rd->m->optimizer);
+    if (seen && rd->moment2_count != rd->count)
+        return fail(rd, "checkpoint is corrupt: %llu parameters but %llu second moments",
+                    (unsigned long long)rd->count, (unsigned long long)rd->moment2_count);
+    return 0;
 }
 
 /* Walks format 2's sections (the CRC is checked): each known one once, each
@@ -664,12 +773,12 @@ static int parse_v2(reader *rd)
     if (found != declared)
         return fail(rd, "checkpoint is corrupt: its header counts %u sections, it holds %u",
                     declared, found);
-    for (int t = 1; t <= SEC_KNOWN_COUNT; t++)
-        if (!seen[t] && t != SEC_STATE) return fail(rd, "checkpoint is corrupt: it has no %s section", SECTION_NAME[t]);
+    for (int t = 1; t <= SEC_PARAMS + 1; t++)
+        if (!seen[t]) return fail(rd, "checkpoint is corrupt: it has no %s section", SECTION_NAME[t]);
     if (rd->count != rd->momentum_count)
         return fail(rd, "checkpoint is corrupt: %llu parameters but %llu momentum values",
                     (unsigned long long)rd->count, (unsigned long long)rd->momentum_count);
-    return 0;
+    return check_moment2(rd, seen[SEC_MOMENT2]);
 }
 
 /* Format 1: fixed fields in a row (the CRC and the size are checked). */
@@ -719,6 +828,7 @@ int checkpoint_load(const char *path, checkpoint_meta *m, float **params, float 
 {
     *params = *momentum = NULL;
     memset(m, 0, sizeof *m);
+    checkpoint_meta_default_options(m); /* what a file without section 8 holds */
     reader rd = {.path = path, .m = m, .err = err, .errlen = errlen};
     int rc = read_checked(&rd);
     if (rc == 0) rc = parse_version(&rd);
@@ -734,6 +844,8 @@ int checkpoint_load(const char *path, checkpoint_meta *m, float **params, float 
         free(m->state);
         m->state = NULL;
         m->state_count = 0;
+        free(m->moment2);
+        m->moment2 = NULL;
         return -1;
     }
     *params = rd.params;

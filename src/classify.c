@@ -24,12 +24,14 @@ int classifier_open(const char *cmd, const char *path, const char *device, int g
         print_error("cnn %s: %s: %s", cmd, path, err);
         free(params);
         free(c->meta.state);
+        free(c->meta.moment2);
         return -1;
     }
     c->ops = open_device(cmd, device, gpu, c->desc, sizeof c->desc);
     if (!c->ops) {
         free(params);
         free(c->meta.state);
+        free(c->meta.moment2);
         return -1;
     }
     c->euclid = c->spec.layer[c->spec.n_layers - 1].kind == LAYER_EUCLID;
@@ -39,7 +41,9 @@ int classifier_open(const char *cmd, const char *path, const char *device, int g
     net_load_state(c->nt, &c->meta);
     free(params);
     free(c->meta.state); /* uploaded: the meta keeps no pointer */
+    free(c->meta.moment2);
     c->meta.state = NULL;
+    c->meta.moment2 = NULL;
     return 0;
 }
 

@@ -44,6 +44,7 @@ int cmd_eval(int argc, char **argv)
         free(params);
         free(mom);
         free(meta.state);
+        free(meta.moment2);
         return 1;
     }
     cpu_ops_set_threads(threads);
@@ -54,6 +55,7 @@ int cmd_eval(int argc, char **argv)
         free(params);
         free(mom);
         free(meta.state);
+        free(meta.moment2);
         return 1;
     }
     device_dataset dtest;
@@ -90,5 +92,6 @@ int cmd_eval(int argc, char **argv)
     free(params);
     free(mom);
     free(meta.state);
+    free(meta.moment2);
     return 0;
 }

@@ -106,6 +106,7 @@ static int load_model(const char *model, net_spec *spec, checkpoint_meta *meta)
     if (checkpoint_spec(meta, n, spec, err, sizeof err)) {
         print_error("cnn summary: %s: %s", model, err);
         free(meta->state);
+        free(meta->moment2);
         return -1;
     }
     return 0;
@@ -132,6 +133,7 @@ int cmd_summary(int argc, char **argv)
     print_layers(net_name, &spec);
     if (meta.state_count) print_running_stats(&spec, &meta);
     free(meta.state);
+    free(meta.moment2);
     if (preset && net_preset_find(net_name)) print_preset(preset);
     return 0;
 }

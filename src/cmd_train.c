@@ -441,6 +441,7 @@ int cmd_train(int argc, char **argv)
             free(ck_params);
             free(ck_mom);
             free(meta.state);
+            free(meta.moment2);
             return 1;
         }
     } else {
@@ -526,6 +527,8 @@ int cmd_train(int argc, char **argv)
     if (*resume) {
         ops->upload(nt->params, ck_params, sizeof(float) * spec.n_params);
         ops->upload(nt->momentum, ck_mom, sizeof(float) * spec.n_params);
+        if (meta.moment2) /* adam, adamw (the reader checked its count) */
+            ops->upload(nt->moment2, meta.moment2, sizeof(float) * spec.n_params);
         net_load_state(nt, &meta);
     }
     saver sv = {.nt = nt, .save = *save ? save : NULL, .save_every = save_every,
@@ -579,5 +582,6 @@ done:
     free(ck_params);
     free(ck_mom);
     free(meta.state);
+    free(meta.moment2);
     return status;
 }

@@ -91,16 +91,21 @@ int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
     long n = s->nt->n_params, n_state = s->nt->spec.n_state;
     float *params = malloc(sizeof(float) * (n ? n : 1)), *mom = malloc(sizeof(float) * (n ? n : 1));
     float *running = malloc(sizeof(float) * (n_state ? n_state : 1));
-    if (!params || !mom || !running) {
+    int adam = s->meta.optimizer == CNN_OPTIM_ADAM || s->meta.optimizer == CNN_OPTIM_ADAMW;
+    float *moment2 = adam ? malloc(sizeof(float) * (n ? n : 1)) : NULL;
+    if (!params || !mom || !running || (adam && !moment2)) {
         free(params);
         free(mom);
         free(running);
+        free(moment2);
         snprintf(err, errlen, "%s: out of memory writing the checkpoint", path);
         return -1;
     }
     ops->download(params, s->nt->params, sizeof(float) * n);
     ops->download(mom, s->nt->momentum, sizeof(float) * n);
     ops->download(running, s->nt->state, sizeof(float) * n_state);
+    if (moment2) ops->download(moment2, s->nt->moment2, sizeof(float) * n);
+    s->meta.moment2 = moment2;
     s->meta.bn_eps = s->nt->spec.bn_eps;
     s->meta.bn_momentum = s->nt->spec.bn_momentum;
     s->meta.state_count = n_state;
@@ -122,7 +127,9 @@ int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
     free(params);
     free(mom);
     free(running);
+    free(moment2);
     s->meta.state = NULL;
+    s->meta.moment2 = NULL;
     errno = save_errno;
     return rc;
 }

@@ -96,6 +96,7 @@ static checkpoint_meta load_ok(const char *path)
     free(p);
     free(mo);
     free(m.state);
+    free(m.moment2);
     m.state = NULL;
     return m;
 }
