@@ -47,6 +47,8 @@ static const char *const SECTION_NAME[SEC_KNOWN_COUNT + 1] = {
     "", "network", "schedule", "progress", "data", "params", "momentum", "state", "options",
     "moment2"};
 
+static const char *const OPTIM_NAME[] = CNN_OPTIM_NAMES;
+
 /* Whether the optimizer keeps second moments (section 9). */
 static int has_moment2(const checkpoint_meta *m)
 {
@@ -373,9 +375,9 @@ static long first_negative_or_nonfinite(const float *v, long n)
     return -1;
 }
 
-/* Writes "<what> is NaN" for the first value that is not finite (or a
- * negative second moment), naming its layer, into out and returns 1; 0 when
- * all are good. */
+/* Writes "<what> is NaN" for the first value that is not finite, naming its
+ * layer, into out and returns 1; for a negative second moment "<what> is
+ * negative (-1)" and 2; 0 when all are good. */
 static int nonfinite_problem(const checkpoint_meta *m, const float *params,
                              const float *momentum, long n, char *out, size_t len)
 {
@@ -399,8 +401,11 @@ static int nonfinite_problem(const checkpoint_meta *m, const float *params,
     }
     char where[NET_SPEC_MAX + 128];
     describe_param(m, n, i, where, sizeof where);
-    if (isfinite(v)) snprintf(out, len, "%s%s is negative (%g)", whose, where, v);
-    else snprintf(out, len, "%s%s is %s", whose, where, isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf");
+    if (isfinite(v)) {
+        snprintf(out, len, "%s%s is negative (%g)", whose, where, v);
+        return 2;
+    }
+    snprintf(out, len, "%s%s is %s", whose, where, isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf");
     return 1;
 }
 
@@ -416,9 +421,10 @@ static int checkpoint_write(const char *path, int no_replace, const checkpoint_m
                  bad ? bad : "the parameter count");
         return -1;
     }
-    if (nonfinite_problem(m, params, momentum, n, what, sizeof what)) {
-        snprintf(err, errlen, "%s: not writing a checkpoint of values that are not finite: %s",
-                 path, what);
+    int problem = nonfinite_problem(m, params, momentum, n, what, sizeof what);
+    if (problem) {
+        snprintf(err, errlen, "%s: not writing a checkpoint of %s: %s", path,
+                 problem == 1 ? "values that are not finite" : "impossible values", what);
         return -1;
     }
     wbuf b = {0};
@@ -730,13 +736,14 @@ static int parse_section(reader *rd, uint32_t tag, rbuf *r)
  * one for every parameter. */
 static int check_moment2(reader *rd, int seen)
 {
+    if (rd->m->optimizer < 0 || rd->m->optimizer >= CNN_OPTIM_COUNT)
+        return 0; /* settings_problem names the optimizer */
     if (has_moment2(rd->m) && !seen)
         return fail(rd, "checkpoint is corrupt: its optimizer (adam or adamw) needs a moment2 "
                         "section and it has none");
     if (!has_moment2(rd->m) && seen)
         return fail(rd, "checkpoint is corrupt: it has a moment2 section but its optimizer "
-                        "(number %d, not adam or adamw) keeps no second moments",
-                    rd->m->optimizer);
+                        "(%s) keeps no second moments", OPTIM_NAME[rd->m->optimizer]);
     if (seen && rd->moment2_count != rd->count)
         return fail(rd, "checkpoint is corrupt: %llu parameters but %llu second moments",
                     (unsigned long long)rd->count, (unsigned long long)rd->moment2_count);
@@ -835,8 +842,11 @@ int checkpoint_load(const char *path, checkpoint_meta *m, float **params, float 
     const char *bad = rc == 0 ? settings_problem(m) : NULL;
     if (bad) rc = fail(&rd, "checkpoint holds impossible settings: %s", bad);
     char what[NET_SPEC_MAX + 128];
-    if (rc == 0 && nonfinite_problem(m, rd.params, rd.momentum, (long)rd.count, what, sizeof what))
-        rc = fail(&rd, "checkpoint holds values that are not finite: %s", what);
+    int problem = rc == 0 ? nonfinite_problem(m, rd.params, rd.momentum, (long)rd.count, what,
+                                              sizeof what) : 0;
+    if (problem)
+        rc = fail(&rd, "checkpoint holds %s: %s",
+                  problem == 1 ? "values that are not finite" : "impossible values", what);
     free(rd.data);
     if (rc != 0) {
         free(rd.params);

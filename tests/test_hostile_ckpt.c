@@ -185,6 +185,60 @@ static void ckpt_unknown_required(const char *d) { rebuild_model(d, 0, 0x42); }
 static void ckpt_duplicated(const char *d) { rebuild_model(d, 0, 4); }
 static void ckpt_missing(const char *d) { rebuild_model(d, 6, 0); }
 
+/* A model trained by adam (fc8,relu,fc10, 6370 parameters): its options
+ * section (8) holds optimizer u32, beta1, beta2, eps f32, decay_bias u32,
+ * schedule u32, warmup f32, then augmentation and validation; its moment2
+ * section (9) a u64 count and the values. */
+static unsigned char *adam_bytes(const char *d, char *path, size_t pathlen, size_t *len)
+{
+    good_data(d);
+    snprintf(path, pathlen, "%s/m.ckpt", d);
+    result r;
+    run_cnn(CNN_ARGV("train", "--data", d, "--device", "cpu", "--net", "fc8,relu,fc10,softmax",
+                     "--epochs", "1", "--batch", "20", "--log", "", "--optimizer", "adam",
+                     "--save", path),
+            HOSTILE_TIMEOUT_S, &r);
+    cr_assert(r.exited && r.status == 0, "training the adam model failed: %s", r.err);
+    result_free(&r);
+    return read_file(path, len);
+}
+
+/* 4 bytes at `at` of the adam model's section tag set to v, the CRC fixed. */
+static void patch_adam(const char *d, uint32_t tag, size_t at, uint32_t v)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = adam_bytes(d, path, sizeof path, &len);
+    set_le32(b + section_at(b, len, tag) + at, v);
+    fix_crc_and_write(path, b, len);
+}
+static void ckpt_adam_sgd_with_moment2(const char *d) { patch_adam(d, 8, 0, 0); }
+static void ckpt_adam_optimizer_7(const char *d) { patch_adam(d, 8, 0, 7); }
+static void ckpt_adam_beta1_1(const char *d) { patch_adam(d, 8, 4, 0x3F800000u); }
+static void ckpt_adam_eps_0(const char *d) { patch_adam(d, 8, 12, 0); }
+static void ckpt_adam_decay_bias_2(const char *d) { patch_adam(d, 8, 16, 2); }
+static void ckpt_adam_schedule_4(const char *d) { patch_adam(d, 8, 20, 4); }
+static void ckpt_adam_warmup_5(const char *d) { patch_adam(d, 8, 24, 0x40A00000u); }
+/* second moments of layer 1's weight 5: -1, NaN; the count 5 */
+static void ckpt_adam_negative_moment2(const char *d) { patch_adam(d, 9, 8 + 4 * 5, 0xBF800000u); }
+static void ckpt_adam_nan_moment2(const char *d) { patch_adam(d, 9, 8 + 4 * 5, 0x7FC00000u); }
+static void ckpt_adam_moment2_count(const char *d) { patch_adam(d, 9, 0, 5); }
+
+/* The adam model without its moment2 section (header count, length and CRC
+ * right). */
+static void ckpt_adam_no_moment2(const char *d)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = adam_bytes(d, path, sizeof path, &len);
+    size_t at = section_at(b, len, 9) - 12, whole = 12 + (size_t)le64(b + at + 4);
+    memmove(b + at, b + at + whole, len - at - whole);
+    len -= whole;
+    set_le32(b + 12, le32(b + 12) - 1);
+    set_le64(b + 16, len);
+    fix_crc_and_write(path, b, len);
+}
+
 static void make_fifo(const char *d, const char *name)
 {
     char path[512];
@@ -274,6 +328,17 @@ static const hostile CASES[] = {
     {"checkpoint: a negative running variance under a good CRC", ckpt_bn_negative_variance, {EVAL_M}, 1, {"running variance of layer 2 (bn), channel 0", "negative"}, NULL},
     {"checkpoint: a NaN running mean under a good CRC", ckpt_bn_nan_mean, {"summary", "--model", "@/m.ckpt"}, 1, {"not finite", "running statistic 2 (bn) is NaN"}, NULL},
     {"checkpoint: bn's epsilon 0 under a good CRC", ckpt_bn_eps_zero, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "bn's epsilon"}, NULL},
+    {"checkpoint: adam without its moment2 section", ckpt_adam_no_moment2, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "needs a moment2 section"}, NULL},
+    {"checkpoint: a moment2 section for sgd", ckpt_adam_sgd_with_moment2, {EVAL_M}, 1, {"corrupt", "moment2 section but its optimizer"}, NULL},
+    {"checkpoint: optimizer 7 under a good CRC", ckpt_adam_optimizer_7, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "the optimizer"}, NULL},
+    {"checkpoint: adam's beta1 1 under a good CRC", ckpt_adam_beta1_1, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "betas"}, NULL},
+    {"checkpoint: adam's eps 0 under a good CRC", ckpt_adam_eps_0, {EVAL_M}, 1, {"impossible settings", "eps"}, NULL},
+    {"checkpoint: decay_bias 2 under a good CRC", ckpt_adam_decay_bias_2, {EVAL_M}, 1, {"impossible settings", "biases decay"}, NULL},
+    {"checkpoint: lr schedule 4 under a good CRC", ckpt_adam_schedule_4, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "lr schedule"}, NULL},
+    {"checkpoint: warmup past the epochs under a good CRC", ckpt_adam_warmup_5, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "warmup"}, NULL},
+    {"checkpoint: a negative second moment under a good CRC", ckpt_adam_negative_moment2, {RESUME_M, "--epochs", "2"}, 1, {"impossible values", "second moment of weight 5 of layer 1 (fc8)", "negative"}, NULL},
+    {"checkpoint: a NaN second moment under a good CRC", ckpt_adam_nan_moment2, {EVAL_M}, 1, {"not finite", "second moment of weight 5 of layer 1 (fc8)", "NaN"}, NULL},
+    {"checkpoint: a moment2 count that does not fit", ckpt_adam_moment2_count, {EVAL_M}, 1, {"corrupt", "moment2 section's length"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -286,6 +351,8 @@ HOSTILE_CASE(hostile_ckpt, 12) HOSTILE_CASE(hostile_ckpt, 13) HOSTILE_CASE(hosti
 HOSTILE_CASE(hostile_ckpt, 16) HOSTILE_CASE(hostile_ckpt, 17) HOSTILE_CASE(hostile_ckpt, 18) HOSTILE_CASE(hostile_ckpt, 19)
 HOSTILE_CASE(hostile_ckpt, 20) HOSTILE_CASE(hostile_ckpt, 21) HOSTILE_CASE(hostile_ckpt, 22) HOSTILE_CASE(hostile_ckpt, 23)
 HOSTILE_CASE(hostile_ckpt, 24) HOSTILE_CASE(hostile_ckpt, 25) HOSTILE_CASE(hostile_ckpt, 26) HOSTILE_CASE(hostile_ckpt, 27)
-HOSTILE_CASE(hostile_ckpt, 28) HOSTILE_CASE(hostile_ckpt, 29) HOSTILE_CASE(hostile_ckpt, 30)
+HOSTILE_CASE(hostile_ckpt, 28) HOSTILE_CASE(hostile_ckpt, 29) HOSTILE_CASE(hostile_ckpt, 30) HOSTILE_CASE(hostile_ckpt, 31)
+HOSTILE_CASE(hostile_ckpt, 32) HOSTILE_CASE(hostile_ckpt, 33) HOSTILE_CASE(hostile_ckpt, 34) HOSTILE_CASE(hostile_ckpt, 35)
+HOSTILE_CASE(hostile_ckpt, 36) HOSTILE_CASE(hostile_ckpt, 37) HOSTILE_CASE(hostile_ckpt, 38) HOSTILE_CASE(hostile_ckpt, 39)
 
-Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 31, "add HOSTILE_CASE() lines"); }
+Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 40, "add HOSTILE_CASE() lines"); }

@@ -1,0 +1,199 @@
+/* cnn train with the optimizers and schedules: an adam + cosine + warmup
+ * run without bias decay interrupted and resumed equals the uninterrupted
+ * run byte for byte; which checkpoints hold sections 8 and 9; the flags'
+ * one-line refusals. The binary is $CNN_BIN, or build/cnn when that is
+ * unset. */
+#include <criterion/criterion.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "cnn_optim.h"
+#include "cnn_schedule.h"
+#include "idx_util.h"
+#include "run_util.h"
+
+#define TIMEOUT_S 120
+#define FC_NET "fc16,relu,fc10,softmax"
+/* 600 samples at batch 80: 8 steps an epoch (the last of 40) */
+#define ADAM_ARGS "--net", FC_NET, "--epochs", "2", "--batch", "80", "--seed", "4", \
+                  "--optimizer", "adam", "--lr", "0.003", "--lr-schedule", "cosine",   \
+                  "--warmup", "0.5", "--decay-bias", "false", "--weight-decay", "0.001"
+#define W(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void data_dir(char *dir, size_t len)
+{
+    make_temp_dir("test_optim_cli", dir, len);
+    write_block_digits(dir, "train", 600, 11);
+    write_block_digits(dir, "t10k", 100, 12);
+}
+
+/* cnn train on dir's data with args (NULL-terminated) and, when env is not
+ * NULL, CNN_TEST_SIGINT_AT_STEP set to it. */
+static void train(result *r, const char *sigint_at, const char *dir, const char *const *args)
+{
+    const char *argv[64] = {"cnn", "train", "--data", dir, "--device", "cpu", "--log", "",
+                            "--quiet"};
+    int n = 9;
+    for (const char *const *a = args; *a; a++) {
+        cr_assert_lt(n, 63);
+        argv[n++] = *a;
+    }
+    argv[n] = NULL;
+    if (sigint_at) cr_assert_eq(setenv("CNN_TEST_SIGINT_AT_STEP", sigint_at, 1), 0);
+    run_cnn(argv, TIMEOUT_S, r);
+    if (sigint_at) unsetenv("CNN_TEST_SIGINT_AT_STEP");
+}
+
+static void expect_status(result *r, int status, const char *what)
+{
+    expect_not_crashed(r);
+    cr_assert_eq(r->status, status, "%s: exit %d; stderr:\n%s", what, r->status, r->err);
+    result_free(r);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The section tags of a format 2 file, in order, as a bit set; their count. */
+static unsigned tags_of(const char *path, int *count)
+{
+    size_t len;
+    unsigned char *b = read_file(path, &len);
+    unsigned tags = 0;
+    *count = (int)le32(b + 12);
+    for (size_t at = 24; at + 12 <= len - 4;) {
+        uint64_t l = le32(b + at + 4) | (uint64_t)le32(b + at + 8) << 32;
+        tags |= 1u << le32(b + at);
+        at += 12 + (size_t)l;
+    }
+    free(b);
+    return tags;
+}
+
+/* Interrupted at the end of epoch 1 (1 + 1 epochs) and in the middle of
+ * epoch 1, then resumed: the uninterrupted run's bytes, sections 8 and 9
+ * included (the schedule runs over both epochs in every part). */
+Test(optim_cli, adam_cosine_warmup_no_bias_decay_resumes_exactly, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], a[512], b[512], c[512];
+    data_dir(dir, sizeof dir);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(c, sizeof c, "%s/C.ck", dir);
+    result r;
+    train(&r, NULL, dir, W(ADAM_ARGS, "--save", a));
+    expect_status(&r, 0, "the uninterrupted run");
+    static const char *const at[] = {"8", "3"};
+    for (int i = 0; i < 2; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "interrupted after step %s", at[i]);
+        remove_tree(b);
+        train(&r, at[i], dir, W(ADAM_ARGS, "--save", b));
+        expect_status(&r, 130, what);
+        train(&r, NULL, dir, W("--resume", b, "--save", c));
+        expect_status(&r, 0, what);
+        expect_same_file(a, c, what);
+    }
+    checkpoint_meta m;
+    float *p, *mo;
+    long n;
+    char err[4400];
+    cr_assert_eq(checkpoint_load(a, &m, &p, &mo, &n, err, sizeof err), 0, "%s", err);
+    cr_assert(m.optimizer == CNN_OPTIM_ADAM && m.lr_schedule == CNN_SCHED_COSINE &&
+              m.warmup == 0.5f && m.decay_bias == 0 && m.beta1 == 0.9f && m.beta2 == 0.999f &&
+              m.eps == 1e-8f, "the options read back differ");
+    cr_assert_not_null(m.moment2, "no second moments");
+    int nonzero = 0;
+    for (long i = 0; i < n; i++) nonzero += m.moment2[i] > 0;
+    cr_assert_gt(nonzero, n / 2, "only %d of %ld second moments above 0", nonzero, n);
+    free(p); free(mo); free(m.moment2); free(m.state);
+}
+
+/* A default run writes sections 1 to 6 only (the bytes of the format before
+ * section 8: 24-byte header, sections, CRC); other settings add section 8;
+ * adam and adamw add section 9. */
+Test(optim_cli, sections_8_and_9_only_when_needed, .fini = remove_temp_dir, .timeout = 120)
+{
+    char dir[256], path[512];
+    data_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/m.ck", dir);
+    static const struct { const char *flag, *value; unsigned has; } runs[] = {
+        {"--seed", "1", 0}, /* the default */
+        {"--optimizer", "nesterov", 1u << 8},
+        {"--lr-schedule", "linear", 1u << 8},
+        {"--decay-bias", "false", 1u << 8},
+        {"--beta2", "0.99", 1u << 8},
+        {"--optimizer", "adam", 1u << 8 | 1u << 9},
+        {"--optimizer", "adamw", 1u << 8 | 1u << 9},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        result r;
+        remove_tree(path);
+        train(&r, NULL, dir, W("--net", FC_NET, "--epochs", "1", "--batch", "100",
+                               runs[i].flag, runs[i].value, "--save", path));
+        expect_status(&r, 0, runs[i].value);
+        int count;
+        unsigned tags = tags_of(path, &count);
+        cr_assert_eq(tags, 0x7eu | runs[i].has, "%s %s: section tags 0x%x", runs[i].flag,
+                     runs[i].value, tags);
+        cr_assert_eq(count, __builtin_popcount(tags), "the header's section count");
+        if (i == 0) { /* sections 1-6 of fc16,relu,fc10 (12730 parameters) */
+            size_t len, spec = strlen(FC_NET);
+            free(read_file(path, &len));
+            size_t want = 24 + (12 + 4 + spec + 24) + (12 + 28) + (12 + 28) + (12 + 12) +
+                          2 * (12 + 8 + 4 * 12730) + 4;
+            cr_assert_eq(len, want, "a default checkpoint is %zu bytes, not %zu", len, want);
+        }
+    }
+}
+
+/* Each bad value: exit 2 and one line naming the flag. */
+Test(optim_cli, bad_flags_are_refused_in_one_line, .fini = remove_temp_dir, .timeout = 120)
+{
+    char dir[256];
+    data_dir(dir, sizeof dir);
+    static const struct { const char *const args[6]; const char *want[3]; } bad[] = {
+        {{"--optimizer", "rmsprop"}, {"--optimizer", "sgd, nesterov, adam or adamw", "rmsprop"}},
+        {{"--lr-schedule", "exp"}, {"--lr-schedule", "step, cosine, linear or onecycle"}},
+        {{"--beta1", "1"}, {"--beta1", "[0, 1)"}},
+        {{"--beta2", "1.5"}, {"--beta2", "[0, 1)"}},
+        {{"--eps", "0"}, {"--eps"}},
+        {{"--warmup", "3", "--epochs", "2"}, {"--warmup 3", "2 epochs"}},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *args[8] = {NULL};
+        for (int k = 0; k < 6 && bad[i].args[k]; k++) args[k] = bad[i].args[k];
+        result r;
+        train(&r, NULL, dir, args);
+        const char *want[4] = {bad[i].want[0], bad[i].want[1], bad[i].want[2], NULL};
+        expect_error(&r, 2, want, bad[i].args[0]);
+        result_free(&r);
+    }
+}
+
+/* The checkpoint keeps the optimizer and schedule: a resume may not change them. */
+Test(optim_cli, resume_refuses_optimizer_flags, .fini = remove_temp_dir, .timeout = 120)
+{
+    char dir[256], path[512];
+    data_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/m.ck", dir);
+    result r;
+    train(&r, NULL, dir, W("--net", FC_NET, "--epochs", "1", "--batch", "100", "--save", path));
+    expect_status(&r, 0, "the first run");
+    static const char *const flags[][2] = {{"--optimizer", "adam"}, {"--lr-schedule", "cosine"},
+                                           {"--warmup", "0.5"}, {"--beta1", "0.8"},
+                                           {"--beta2", "0.9"}, {"--eps", "1e-6"},
+                                           {"--decay-bias", "false"}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        train(&r, NULL, dir, W("--resume", path, "--epochs", "2", flags[i][0], flags[i][1]));
+        expect_error(&r, 2, W(flags[i][0], "cannot change a resumed run"), flags[i][0]);
+        result_free(&r);
+    }
+}
