@@ -34,6 +34,7 @@ static uint64_t fz_le64(const uint8_t *p)
 /* Where an accepted file keeps its spec, parameters and momentum values. */
 typedef struct {
     size_t spec_at, params_at, momentum_at, state_at; /* state_at 0: no state section */
+    size_t moment2_at;                                 /* 0: no moment2 section */
     uint32_t spec_len;
     uint64_t count, state_count;
 } fz_layout;
@@ -48,6 +49,7 @@ static const char *fz_layout_v1(const uint8_t *data, size_t size, fz_layout *l)
     l->spec_at = 16;
     l->state_at = 0;
     l->state_count = 0;
+    l->moment2_at = 0;
     l->count = fz_le64(data + head + l->spec_len - 8);
     l->params_at = head + l->spec_len;
     if (l->count > (size - l->params_at) / 8 || size != head + l->spec_len + 8 * l->count + 4)
@@ -62,8 +64,8 @@ static const char *fz_layout_v2(const uint8_t *data, size_t size, fz_layout *l)
 {
     if (size < 28 || fz_le64(data + 16) != size)
         return "accepted a format 2 checkpoint whose length field is not its size";
-    size_t found[8] = {0};
-    uint64_t lens[8] = {0};
+    size_t found[10] = {0};
+    uint64_t lens[10] = {0};
     for (size_t at = 24; at < size - 4;) {
         if (size - 4 - at < 12)
             return "accepted a format 2 checkpoint with a cut section head";
@@ -71,7 +73,7 @@ static const char *fz_layout_v2(const uint8_t *data, size_t size, fz_layout *l)
         uint64_t len = fz_le64(data + at + 4);
         if (len > size - 4 - at - 12)
             return "accepted a section that runs past the end";
-        if (tag >= 1 && tag <= 7) {
+        if (tag >= 1 && tag <= 9) {
             if (found[tag])
                 return "accepted a section twice";
             found[tag] = at + 12;
@@ -92,6 +94,9 @@ static const char *fz_layout_v2(const uint8_t *data, size_t size, fz_layout *l)
     l->state_count = found[7] ? fz_le64(data + found[7] + 8) : 0;
     if (found[7] && (l->state_count == 0 || lens[7] != 16 + 4 * l->state_count))
         return "accepted a state section that does not match its count";
+    l->moment2_at = found[9] ? found[9] + 8 : 0;
+    if (found[9] && (lens[9] != lens[5] || fz_le64(data + found[9]) != l->count))
+        return "accepted a moment2 section that does not match the params' count";
     return NULL;
 }
 
@@ -157,6 +162,16 @@ static const char *fz_checkpoint_check(const uint8_t *data, size_t size)
             problem = "a parameter or momentum value differs from the file's";
         else if (!isfinite(params[i]) || !isfinite(mom[i]))
             problem = "accepted a value that is not finite";
+    }
+    if (!problem && (m.moment2 != NULL) != (version == 2 && l.moment2_at != 0))
+        problem = "accepted, but the second moments are there when the file has none or not";
+    for (long i = 0; !problem && m.moment2 && i < n; i++) {
+        uint32_t v;
+        memcpy(&v, &m.moment2[i], 4);
+        if (v != fz_le32(data + l.moment2_at + 4 * (size_t)i))
+            problem = "a second moment differs from the file's";
+        else if (!(m.moment2[i] >= 0) || !isfinite(m.moment2[i]))
+            problem = "accepted a second moment that is negative or not finite";
     }
     if (!problem && ((uint64_t)m.state_count != l.state_count || (m.state_count && !m.state)))
         problem = "accepted, but the running statistics' count differs from the file's";

@@ -12,6 +12,9 @@
 #include <zlib.h>
 
 #include "checkpoint.h"
+#include "ckpt_config.h"
+#include "cnn_optim.h"
+#include "cnn_schedule.h"
 #include "netspec.h"
 
 static char root[1024];
@@ -162,6 +165,7 @@ static checkpoint_meta seed_meta(const char *spec, int c, int h, int w, int clas
 {
     checkpoint_meta m;
     memset(&m, 0, sizeof m);
+    checkpoint_meta_default_options(&m); /* sgd: no section 8 */
     snprintf(m.spec, sizeof m.spec, "%s", spec);
     m.in_c = c;
     m.in_h = h;
@@ -212,6 +216,29 @@ static void save_ckpt(const char *name, const char *spec, int c, int h, int w, i
     free(p);
     free(q);
     free(st);
+}
+
+/* fc2 on 1x2x2 trained by adam with a cosine schedule and warmup: sections
+ * 8 (options) and 9 (second moments). */
+static void save_adam_ckpt(const char *name)
+{
+    checkpoint_meta m = seed_meta("fc2,softmax", 1, 2, 2, 2);
+    float *p = seed_values(10, 0), *q = seed_values(10, 1), *v = seed_values(10, 0);
+    for (int i = 0; i < 10; i++) v[i] = v[i] * v[i];
+    m.optimizer = CNN_OPTIM_ADAM;
+    m.lr_schedule = CNN_SCHED_COSINE;
+    m.warmup = 1.5f;
+    m.decay_bias = 0;
+    m.moment2 = v;
+    char path[2048], err[4400];
+    path_of(path, sizeof path, "checkpoint", name);
+    if (checkpoint_save(path, &m, p, q, 10, err, sizeof err) != 0) {
+        fprintf(stderr, "make_corpus: %s\n", err);
+        exit(1);
+    }
+    free(p);
+    free(q);
+    free(v);
 }
 
 static unsigned char *le32_put(unsigned char *q, uint32_t v)
@@ -374,6 +401,16 @@ static void write_checkpoints(void)
     put_rebuilt("bad-missing-section.ckpt", c, n, 6, 0, 0);
     c[0] = 'X';
     put_file(d, "bad-magic.ckpt", c, n);
+    free(c);
+
+    /* adam: sections 8 and 9 last, the second moments the last 40 bytes */
+    save_adam_ckpt("adam-fc2-1x2x2.ckpt");
+    c = get_file(d, "adam-fc2-1x2x2.ckpt", &n);
+    put_rebuilt("bad-adam-no-moment2.ckpt", c, n, 9, 0, 0);
+    put_rebuilt("bad-adam-moment2-twice.ckpt", c, n, 0, 9, 0);
+    put_rebuilt("bad-sgd-with-moment2.ckpt", c, n, 8, 0, 0); /* no options: sgd */
+    memcpy(c + n - 4 - 36, "\x00\x00\x80\xbf", 4); /* second moment 1: -1 */
+    put_with_crc("bad-adam-negative-moment2.ckpt", c, n);
     free(c);
 }
 

@@ -29,7 +29,7 @@ CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -g -O1 -fno-omit-frame-poin
 sources() {
     case $1 in
     idx) echo src/idx.c src/fileio.c ;;
-    checkpoint) echo src/checkpoint.c src/fileio.c src/file_write.c src/paths.c $(sources netspec) ;;
+    checkpoint) echo src/checkpoint.c src/ckpt_config.c src/fileio.c src/file_write.c src/paths.c $(sources netspec) ;;
     netspec) echo src/netspec.c src/layers.c src/layer_*.c src/net.c src/ref.c ;;
     *) echo "fuzz/run.sh: unknown harness '$1' (idx, checkpoint, netspec)" >&2; exit 2 ;;
     esac
@@ -70,7 +70,7 @@ fi
 if [ "${1:-}" = corpus ]; then
     mkdir -p $B
     "${CC:-cc}" -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -O1 -o $B/make_corpus \
-        fuzz/make_corpus.c src/checkpoint.c src/fileio.c src/file_write.c src/paths.c \
+        fuzz/make_corpus.c src/checkpoint.c src/ckpt_config.c src/fileio.c src/file_write.c src/paths.c \
         $(sources netspec) -lz -lm
     rm -rf fuzz/corpus/idx fuzz/corpus/checkpoint fuzz/corpus/netspec
     $B/make_corpus fuzz/corpus

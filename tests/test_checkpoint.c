@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "ckpt_config.h"
 #include "idx_util.h"
 #include "rng.h"
 #include "run_util.h"
@@ -125,6 +126,7 @@ static checkpoint_meta sample_meta(void)
 {
     checkpoint_meta m;
     memset(&m, 0, sizeof m);
+    checkpoint_meta_default_options(&m); /* sgd, no section 8 */
     snprintf(m.spec, sizeof m.spec, "%s", "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,"
                                           "fc10,softmax");
     m.in_c = 1;
