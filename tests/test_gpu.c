@@ -500,8 +500,9 @@ static dataset blobs(int count, uint64_t seed)
     return d;
 }
 
+/* tweak (may be NULL) changes the seed-cnn preset's settings. */
 static void train_on(const cnn_ops *ops, const char *text, int graph, train_result *res,
-                     float *params_out)
+                     float *params_out, void (*tweak)(train_config *c))
 {
     dataset d = blobs(10000, 5);
     float scale, shift;
@@ -521,6 +522,7 @@ static void train_on(const cnn_ops *ops, const char *text, int graph, train_resu
     c.log_every = 50;
     c.quiet = 1;
     c.graph = graph;
+    if (tweak) tweak(&c);
     FILE *devnull = fopen("/dev/null", "w");
     cr_assert_eq(train_run(nt, &c, &dd, &dd, devnull, NULL, res), 0);
     fclose(devnull);
@@ -534,9 +536,9 @@ Test(gpu, training_200_steps_matches_cpu, .timeout = 300)
 {
     train_result cpu_res, gpu_res, nograph_res;
     float cpu_w[4842], gpu_w[4842], nograph_w[4842];
-    train_on(&cpu_ops, SEED_CNN, 0, &cpu_res, cpu_w);
-    train_on(gpu(), SEED_CNN, 1, &gpu_res, gpu_w);
-    train_on(gpu(), SEED_CNN, 0, &nograph_res, nograph_w);
+    train_on(&cpu_ops, SEED_CNN, 0, &cpu_res, cpu_w, NULL);
+    train_on(gpu(), SEED_CNN, 1, &gpu_res, gpu_w, NULL);
+    train_on(gpu(), SEED_CNN, 0, &nograph_res, nograph_w, NULL);
     cr_assert(close_enough(gpu_res.train_loss, cpu_res.train_loss, 0, 1e-3),
               "train loss: gpu %.6g, cpu %.6g", gpu_res.train_loss, cpu_res.train_loss);
     cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-3),
@@ -561,9 +563,9 @@ Test(gpu, training_with_dropout_and_bn_graph_matches_launches, .timeout = 300)
     cr_assert_eq(spec.n_params, N);
     train_result cpu_res, gpu_res, nograph_res;
     static float cpu_w[N], gpu_w[N], nograph_w[N];
-    train_on(&cpu_ops, text, 0, &cpu_res, cpu_w);
-    train_on(gpu(), text, 1, &gpu_res, gpu_w);
-    train_on(gpu(), text, 0, &nograph_res, nograph_w);
+    train_on(&cpu_ops, text, 0, &cpu_res, cpu_w, NULL);
+    train_on(gpu(), text, 1, &gpu_res, gpu_w, NULL);
+    train_on(gpu(), text, 0, &nograph_res, nograph_w, NULL);
     cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 2e-2),
               "loss after 200 steps: gpu %.6g, cpu %.6g", gpu_res.test_loss, cpu_res.test_loss);
     cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
@@ -571,6 +573,104 @@ Test(gpu, training_with_dropout_and_bn_graph_matches_launches, .timeout = 300)
         cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
                   "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
                   nograph_w[i]);
+}
+
+/* Adam's bias correction and the schedule's rate come from the step counter
+ * in device memory: a captured step replayed 200 times must follow plain
+ * launches and the CPU. */
+static void adam_cosine(train_config *c)
+{
+    c->optimizer = CNN_OPTIM_ADAM;
+    c->lr = 0.003f;
+    c->lr_schedule = CNN_SCHED_COSINE;
+    c->warmup = 0.3f;
+    c->decay_bias = 0;
+}
+
+Test(gpu, training_adam_cosine_graph_matches_launches, .timeout = 300)
+{
+    train_result cpu_res, gpu_res, nograph_res;
+    float cpu_w[4842], gpu_w[4842], nograph_w[4842];
+    train_on(&cpu_ops, SEED_CNN, 0, &cpu_res, cpu_w, adam_cosine);
+    train_on(gpu(), SEED_CNN, 1, &gpu_res, gpu_w, adam_cosine);
+    train_on(gpu(), SEED_CNN, 0, &nograph_res, nograph_w, adam_cosine);
+    cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-2),
+              "loss after 200 adam steps: gpu %.6g, cpu %.6g", gpu_res.test_loss,
+              cpu_res.test_loss);
+    cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
+    for (int i = 0; i < 4842; i++)
+        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
+                  "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
+                  nograph_w[i]);
+}
+
+/* Every optimizer, with and without a decay mask, over 5 steps (the step
+ * counter advancing): the GPU op against the CPU op. Both run the same
+ * per-element code with the same rounding, so they agree to the bit; the
+ * test allows a last-place difference. */
+Test(gpu, optim_every_rule_matches_cpu)
+{
+    const cnn_ops *g = gpu();
+    enum { N = 10007 };
+    static const char *const names[] = CNN_OPTIM_NAMES;
+    unsigned char *mask = malloc(N), *gmask = g->alloc(N, "mask");
+    for (int i = 0; i < N; i++) mask[i] = (unsigned char)(i % 5 != 0);
+    g->upload(gmask, mask, N);
+    for (int k = 0; k < CNN_OPTIM_COUNT; k++)
+        for (int masked = 0; masked < 2; masked++) {
+            cnn_optim o = {k, 0.9f, 0.9f, 0.999f, 1e-8f, 0.01f};
+            rng r = {(uint64_t)(90 + k)};
+            float *w = rand_floats(&r, N, -1, 1), *m = rand_floats(&r, N, -0.1f, 0.1f);
+            float *v = rand_floats(&r, N, 0, 0.01f);
+            float *gw = to_gpu(g, w, N), *gm = to_gpu(g, m, N), *gv = to_gpu(g, v, N);
+            float *glr = g->alloc(sizeof(float), "lr");
+            unsigned long long *gstep = g->alloc(sizeof(unsigned long long), "step");
+            for (unsigned long long s = 0; s < 5; s++) {
+                float *gr = rand_floats(&r, N, -1, 1), *ggr = to_gpu(g, gr, N);
+                float lr = 0.01f * (float)(s + 1);
+                unsigned long long step = s * 300; /* t = 1, 301, ...: bias corrections move */
+                g->upload(glr, &lr, sizeof lr);
+                g->upload(gstep, &step, sizeof step);
+                cpu_ops.optim(o, w, gr, m, v, masked ? mask : NULL, N, &lr, &step);
+                g->optim(o, gw, ggr, gm, gv, masked ? gmask : NULL, N, glr, gstep);
+                g->free(ggr);
+                free(gr);
+            }
+            char what[64];
+            snprintf(what, sizeof what, "%s%s: weights", names[k], masked ? " masked" : "");
+            expect_close(g, gw, w, N, 0, 1e-6, what);
+            expect_close(g, gm, m, N, 0, 1e-6, "first moments");
+            if (k >= CNN_OPTIM_ADAM) expect_close(g, gv, v, N, 0, 1e-6, "second moments");
+            g->free(gw); g->free(gm); g->free(gv); g->free(glr); g->free(gstep);
+            free(w); free(m); free(v);
+        }
+    g->free(gmask);
+    free(mask);
+}
+
+/* Every schedule, with and without warmup, at every step of a short run and
+ * past its end: the GPU's set_lr against the CPU's. */
+Test(gpu, set_lr_every_schedule_matches_cpu)
+{
+    const cnn_ops *g = gpu();
+    float *glr = g->alloc(sizeof(float), "lr");
+    unsigned long long *gstep = g->alloc(sizeof(unsigned long long), "step");
+    for (int k = 0; k < CNN_SCHED_COUNT; k++)
+        for (int warm = 0; warm < 2; warm++) {
+            cnn_schedule s = {k, 0.1f, 0.3f, 2, 17, 17 * 6, warm ? 25 : 0};
+            for (unsigned long long t = 0; t < 17 * 6 + 5; t++) {
+                float want, got;
+                cpu_ops.set_lr(s, &t, &want);
+                g->upload(gstep, &t, sizeof t);
+                g->set_lr(s, gstep, glr);
+                g->download(&got, glr, sizeof got);
+                cr_assert(close_enough(got, want, 0, 1e-6),
+                          "schedule %d, warmup %d, step %llu: gpu %.9g, cpu %.9g", k, warm, t,
+                          got, want);
+            }
+        }
+    g->free(glr);
+    g->free(gstep);
 }
 
 /* Out of memory: a clear message naming what and how much, and exit 1. */
