@@ -69,8 +69,8 @@ CNN_HD double cnn_anneal_cos(double start, double end, double pct)
 CNN_HD double cnn_schedule_onecycle(const cnn_schedule *s, unsigned long long step)
 {
     double top = s->lr, low = top / 25.0, end = low / 1e4;
-    long long peak = s->warmup_steps > 0 ? s->warmup_steps
-                                         : (long long)floor(cnn_dadd(cnn_dmul(0.3, (double)s->total_steps), 0.5));
+    double at_30_percent = floor(cnn_dadd(cnn_dmul(0.3, (double)s->total_steps), 0.5));
+    long long peak = s->warmup_steps > 0 ? s->warmup_steps : (long long)at_30_percent;
     if ((long long)step <= peak)
         return cnn_anneal_cos(low, top, peak > 0 ? (double)step / (double)peak : 1.0);
     double span = (double)(s->total_steps - 1 - peak);

@@ -780,8 +780,9 @@ static int parse_v2(reader *rd)
     if (found != declared)
         return fail(rd, "checkpoint is corrupt: its header counts %u sections, it holds %u",
                     declared, found);
-    for (int t = 1; t <= SEC_PARAMS + 1; t++)
-        if (!seen[t]) return fail(rd, "checkpoint is corrupt: it has no %s section", SECTION_NAME[t]);
+    for (int t = 1; t <= SEC_MOMENTUM; t++) /* the sections every file has */
+        if (!seen[t])
+            return fail(rd, "checkpoint is corrupt: it has no %s section", SECTION_NAME[t]);
     if (rd->count != rd->momentum_count)
         return fail(rd, "checkpoint is corrupt: %llu parameters but %llu momentum values",
                     (unsigned long long)rd->count, (unsigned long long)rd->momentum_count);

@@ -264,8 +264,8 @@ static void print_optimizer(const train_config *c)
     else if (c->lr_schedule == CNN_SCHED_STEP)
         snprintf(sched, sizeof sched, "constant");
     else if (c->lr_schedule == CNN_SCHED_ONECYCLE)
-        snprintf(sched, sizeof sched, "onecycle from %g to %g over %d epochs", c->lr / 25,
-                 c->lr / 25 / 1e4, c->epochs);
+        snprintf(sched, sizeof sched, "onecycle: up from %g, down to %g over %d epochs",
+                 c->lr / 25, c->lr / 25 / 1e4, c->epochs);
     else
         snprintf(sched, sizeof sched, "%s to 0 over %d epochs", SCHED_NAMES[c->lr_schedule],
                  c->epochs);
