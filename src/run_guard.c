@@ -225,7 +225,12 @@ static void divergence_causes(const train_config *c, int resumed, char *out, siz
         snprintf(part, sizeof part, ", --lr-gamma %g", c->lr_gamma);
         strncat(out, part, len - strlen(out) - 1);
     }
-    if (c->momentum != 0) {
+    static const char *const optim_names[] = CNN_OPTIM_NAMES;
+    if (c->optimizer > CNN_OPTIM_SGD && c->optimizer < CNN_OPTIM_COUNT) {
+        snprintf(part, sizeof part, ", --optimizer %s", optim_names[c->optimizer]);
+        strncat(out, part, len - strlen(out) - 1);
+    }
+    if (c->momentum != 0 && c->optimizer <= CNN_OPTIM_NESTEROV) {
         snprintf(part, sizeof part, ", --momentum %g", c->momentum);
         strncat(out, part, len - strlen(out) - 1);
     }
