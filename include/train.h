@@ -27,6 +27,8 @@ typedef struct {
     cnn_augment augment;    /* all zero: none */
     int val_count;          /* --val: training samples held out (0: none) */
     const struct device_dataset *val; /* those samples, evaluated each epoch (NULL: none) */
+    double prior_best_val_acc; /* a resume: the best epoch's before it (1-based; 0: none), */
+    int prior_best_val_epoch;  /* which a later epoch must beat (best_prior.h) */
     float target_acc;       /* stop when the test accuracy reaches this (0: off): the
                              * epoch's on_epoch runs, then train_run returns 0 */
     double process_start;   /* monotonic_seconds() at the process's start (proc_clock.h),

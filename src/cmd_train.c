@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "best_prior.h"
 #include "checkpoint.h"
 #include "ckpt_config.h"
 #include "data_split.h"
@@ -506,6 +507,8 @@ int cmd_train(int argc, char **argv)
     }
     nt = net_create(ops, &spec, c.batch);
     net_init_params(nt, c.seed, c.init_std);
+    if (*resume && *save_best) /* (overwrites nt's parameters: before the resumed ones) */
+        best_prior(nt, save_best, &meta, &dval, &c.prior_best_val_acc, &c.prior_best_val_epoch);
     if (*resume) {
         ops->upload(nt->params, ck_params, sizeof(float) * spec.n_params);
         ops->upload(nt->momentum, ck_mom, sizeof(float) * spec.n_params);

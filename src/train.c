@@ -288,6 +288,8 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     res->epochs_done = cfg->start_epoch;
     res->steps_done = global_step;
     res->shuffle_state = shuffle.state;
+    res->best_val_acc = cfg->prior_best_val_acc;
+    res->best_val_epoch = cfg->prior_best_val_epoch;
     read_stats(nt, (double[STAT_COUNT]){0});
     net_set_keys(nt, cfg->seed, (unsigned long long)global_step);
 

@@ -298,3 +298,46 @@ Test(val_cli, interrupted_and_resumed_with_val_is_exact, .fini = remove_temp_dir
         expect_same_file(a, c, what);
     }
 }
+
+/* --save-best across an interrupt: the resumed run finds the best epoch the
+ * interrupted one wrote (epoch 3 of BEST_ARGS) and replaces it only with a
+ * better one, so both files end as the uninterrupted run's. 25 steps an
+ * epoch: interrupts in epoch 4 and at its end. */
+Test(val_cli, save_best_survives_a_resume, .fini = remove_temp_dir, .timeout = 120)
+{
+    char dir[256], a[512], a_best[512], b[512], b_best[512], c[512], env[64], what[96];
+    char json_a[4096], json_c[4096];
+    make_data(dir, sizeof dir, 600, 100);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(a_best, sizeof a_best, "%s/A-best.ck", dir);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(b_best, sizeof b_best, "%s/B-best.ck", dir);
+    snprintf(c, sizeof c, "%s/C.ck", dir);
+    result r;
+    train(&r, NULL, dir, A(BEST_ARGS, "--log", "", "--save", a, "--save-best", a_best));
+    expect_success(&r, "the uninterrupted run");
+    result_json(&r, json_a, sizeof json_a);
+    result_free(&r);
+    static const int steps[] = {90, 100};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        snprintf(env, sizeof env, "CNN_TEST_SIGINT_AT_STEP=%d", steps[i]);
+        snprintf(what, sizeof what, "--save-best, interrupted after step %d", steps[i]);
+        remove_tree(b);
+        remove_tree(b_best);
+        train(&r, env, dir, A(BEST_ARGS, "--log", "", "--save", b, "--save-best", b_best));
+        cr_assert_eq(r.status, 130, "%s: exit %d: %s", what, r.status, r.err);
+        cr_assert_not_null(strstr(r.err, "--save-best"), "%s: the command to continue has no "
+                           "--save-best: %s", what, r.err);
+        result_free(&r);
+        train(&r, NULL, dir, A("--resume", b, "--save", c, "--save-best", b_best, "--log", ""));
+        expect_success(&r, what);
+        result_json(&r, json_c, sizeof json_c);
+        cr_assert_eq(field_number(json_c, "best_val_epoch"),
+                     field_number(json_a, "best_val_epoch"), "%s", what);
+        cr_assert_eq(field_number(json_c, "best_val_acc"), field_number(json_a, "best_val_acc"),
+                     "%s", what);
+        result_free(&r);
+        expect_same_file(a, c, what);
+        expect_same_file(a_best, b_best, what);
+    }
+}
