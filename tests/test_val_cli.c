@@ -214,6 +214,12 @@ Test(val_cli, refusals, .fini = remove_temp_dir, .timeout = 120)
                            ""));
     expect_error(&r, 2, W("--target-acc 101"), "--target-acc 101");
     result_free(&r);
+    train(&r, NULL, dir, A("--target-acc", "nan", "--log", ""));
+    expect_error(&r, 2, W("--target-acc", "\"nan\""), "--target-acc nan");
+    result_free(&r);
+    train(&r, NULL, dir, A("--val", "-1", "--log", ""));
+    expect_error(&r, 2, W("--val", "\"-1\""), "--val -1");
+    result_free(&r);
     /* a resumed run keeps its checkpoint's split */
     train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--save", ck, "--log", ""));
     expect_success(&r, "the run to resume");
