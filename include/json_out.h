@@ -30,6 +30,8 @@ void json_close(json_out *j);                     /* closes the innermost */
 void json_string(json_out *j, const char *key, const char *value);
 void json_int(json_out *j, const char *key, long long value);
 void json_u64(json_out *j, const char *key, uint64_t value);
+/* null: a value that does not exist (a target never reached) */
+void json_null(json_out *j, const char *key);
 /* value with this many digits after the point (%.Nf); null when not finite */
 void json_decimals(json_out *j, const char *key, double value, int decimals);
 /* value with this many significant digits (%.Ng); null when not finite */

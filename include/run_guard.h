@@ -22,6 +22,7 @@
 typedef struct {
     net *nt;
     const char *save;
+    const char *save_best;  /* --save-best: the best validation epoch's (NULL: none) */
     int save_every;
     checkpoint_meta meta;
     int saved;              /* this run wrote a checkpoint to save ... */
@@ -49,6 +50,9 @@ int save_checkpoint(saver *s, const char *path, int no_replace, int epochs_done,
 
 /* train_config's on_epoch: the --save-every checkpoint (ctx: a saver). */
 int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state);
+
+/* train_config's on_best_val: the --save-best checkpoint (ctx: a saver). */
+int on_best_val(void *ctx, int epochs_done, long steps, uint64_t state);
 
 /* The first of cnn-interrupted.ckpt, cnn-interrupted-2.ckpt, ... -1000 that
  * nothing has taken (a file, a folder, a link), into path; -1 if none. */

@@ -27,8 +27,12 @@ typedef struct {
     cnn_augment augment;    /* all zero: none */
     int val_count;          /* --val: training samples held out (0: none) */
     const struct device_dataset *val; /* those samples, evaluated each epoch (NULL: none) */
-    float target_acc;       /* stop when the test accuracy reaches this (0: off) */
-    double process_start;   /* now_seconds() at the process's start: time_to_target */
+    double prior_best_val_acc; /* a resume: the best epoch's before it (1-based; 0: none), */
+    int prior_best_val_epoch;  /* which a later epoch must beat (best_prior.h) */
+    float target_acc;       /* stop when the test accuracy reaches this (0: off): the
+                             * epoch's on_epoch runs, then train_run returns 0 */
+    double process_start;   /* monotonic_seconds() at the process's start (proc_clock.h),
+                             * for time_to_target; 0: train_run's own start */
     uint64_t seed;
     int train_limit;        /* use only the first N training samples (0: all) */
     int quiet;              /* no per-interval lines or progress bar */
@@ -52,6 +56,10 @@ typedef struct {
      * a non-zero return stops training with an error. */
     int (*on_epoch)(void *ctx, int epochs_done, long steps_done, uint64_t shuffle_state);
     void *on_epoch_ctx;
+    /* Called (with on_epoch_ctx) after on_epoch when cfg->val's accuracy is
+     * higher than every earlier epoch's of this run (may be NULL): --save-best.
+     * A non-zero return stops training with an error, as on_epoch's does. */
+    int (*on_best_val)(void *ctx, int epochs_done, long steps_done, uint64_t shuffle_state);
 } train_config;
 
 /* Sets the schedule a preset suggests (epochs, batch, learning rate and its

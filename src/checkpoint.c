@@ -317,6 +317,9 @@ static const char *settings_problem(const checkpoint_meta *m)
     /* steps done lie in the epoch "epochs done" (0-based): at its first step,
      * or later in it when an interrupt stopped that epoch part way */
     uint64_t used = (uint64_t)samples_used(m->train_count, m->train_limit);
+    if (m->val < 0 || (uint64_t)m->val >= used)
+        return "the validation samples held out (--val: as many as the samples used, or more)";
+    used -= (uint64_t)m->val; /* (held out of training: --val) */
     uint64_t per_epoch = (used + (uint64_t)m->batch - 1) / (uint64_t)m->batch;
     uint64_t first = (uint64_t)m->epochs_done * per_epoch;
     if (m->steps_done < first || m->steps_done - first >= per_epoch)

@@ -11,14 +11,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "best_prior.h"
 #include "checkpoint.h"
 #include "ckpt_config.h"
+#include "data_split.h"
 #include "cli.h"
 #include "commands.h"
 #include "device.h"
 #include "file_write.h"
 #include "run_guard.h"
 #include "json_out.h"
+#include "proc_clock.h"
 #include "text_out.h"
 #include "train.h"
 
@@ -77,15 +80,16 @@ static int names_data_file(const char *flag, const char *path, const char *data_
 /* Two flags naming one file are refused when the run writes either of them.
  * --resume and --save may be one file: the checkpoint is read whole before
  * anything is written, and that is how a run is continued. */
-static int paths_clash(const char *save, const char *log, const char *resume,
-                       const char *data_dir)
+static int paths_clash(const char *save, const char *save_best, const char *log,
+                       const char *resume, const char *data_dir)
 {
-    const char *names[3][2] = {{"--log", log}, {"--save", save}, {"--resume", resume}};
-    for (int i = 0; i < 2; i++) {
+    const char *names[4][2] = {{"--log", log}, {"--save", save}, {"--save-best", save_best},
+                               {"--resume", resume}};
+    for (int i = 0; i < 3; i++) { /* the files written */
         if (!*names[i][1]) continue;
         if (names_data_file(names[i][0], names[i][1], data_dir)) return 1;
-        for (int j = 0; j < 3; j++)
-            if (j != i && *names[j][1] && !(i == 1 && j == 2) &&
+        for (int j = 0; j < 4; j++)
+            if (j != i && *names[j][1] && !(i == 1 && j == 3) &&
                 file_same(names[i][1], names[j][1])) {
                 print_error("cnn train: %s %s and %s %s name the same file: choose another "
                             "%s", names[i][0], names[i][1], names[j][0], names[j][1],
@@ -135,16 +139,16 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
     return 0;
 }
 
-/* --save replaces only a checkpoint (or an empty file), and only where it
- * can. */
-static int check_save(const char *save)
+/* --save (and --save-best, flag) replaces only a checkpoint (or an empty
+ * file), and only where it can. */
+static int check_save(const char *flag, const char *save)
 {
     if (file_holds_other(save, CHECKPOINT_MAGIC, sizeof CHECKPOINT_MAGIC)) {
-        print_error("cnn train: --save %s: is not a cnn checkpoint: refusing to replace it "
-                    "(move it away, or choose another --save)", save);
+        print_error("cnn train: %s %s: is not a cnn checkpoint: refusing to replace it "
+                    "(move it away, or choose another %s)", flag, save, flag);
         return -1;
     }
-    return check_writable("train", "--save", save);
+    return check_writable("train", flag, save);
 }
 
 /* Without --save an interrupt leaves its checkpoint here: whether it can is
@@ -160,11 +164,12 @@ static void check_interrupt_folder(void)
                 all_taken ? "every cnn-interrupted name is taken" : err);
 }
 
-/* Locks --save for this run: a second run writing it is refused. */
-static int lock_save(const char *save, int *fd)
+/* Locks --save (or --save-best, flag) for this run: a second run writing it
+ * is refused. */
+static int lock_save(const char *flag, const char *save, int *fd)
 {
     char err[4400];
-    if ((*fd = file_lock(save, "--save", err, sizeof err)) >= 0) return 0;
+    if ((*fd = file_lock(save, flag, err, sizeof err)) >= 0) return 0;
     print_error("cnn train: %s", err);
     return -1;
 }
@@ -192,6 +197,19 @@ static void print_result_json(const char *net_name, const net_spec *spec, const 
     json_decimals(&j, "train_seconds", res->train_seconds, 3);
     json_decimals(&j, "seconds_per_epoch", res->train_seconds / run, 4);
     json_decimals(&j, "images_per_second", (double)images * run / res->train_seconds, 1);
+    if (c->val_count > 0) {
+        json_int(&j, "val", c->val_count);
+        json_decimals(&j, "val_loss", res->val_loss, 6);
+        json_decimals(&j, "val_acc", res->val_acc, 4);
+        json_decimals(&j, "best_val_acc", res->best_val_acc, 4);
+        json_int(&j, "best_val_epoch", res->best_val_epoch);
+    }
+    if (c->target_acc > 0) {
+        json_digits(&j, "target_acc", c->target_acc, 6);
+        json_int(&j, "target_epoch", res->target_epoch);
+        if (res->target_epoch > 0) json_decimals(&j, "time_to_target_s", res->time_to_target_s, 3);
+        else json_null(&j, "time_to_target_s");
+    }
     json_end(&j);
 }
 
@@ -226,6 +244,23 @@ static int schedule_out_of_range(const train_config *c)
     print_error("cnn train: %s: at most %d", flag,
                 !strcmp(flag, "--batch") ? CHECKPOINT_MAX_BATCH : CHECKPOINT_MAX_EPOCHS);
     return 1;
+}
+
+/* --target-acc is a percent; --save-best picks by the validation set, so
+ * needs one (a resumed run has the checkpoint's). Says what is wrong. */
+static int val_flags_wrong(const train_config *c, const char *save_best)
+{
+    if (c->target_acc > 100) {
+        print_error("cnn train: --target-acc %g: a test accuracy in percent, at most 100 "
+                    "(0: off)", c->target_acc);
+        return 1;
+    }
+    if (*save_best && c->val_count <= 0) {
+        print_error("cnn train: --save-best %s picks the epoch by validation accuracy: give "
+                    "--val N too (N training samples held out)", save_best);
+        return 1;
+    }
+    return 0;
 }
 
 /* Whether a bn layer would normalise some feature over a single value: bn
@@ -334,13 +369,17 @@ static int use_optim_flags(train_config *c, const cli_opt *opts, int optim_at,
 static void print_banner(const train_config *c, const net_spec *spec, const char *net_name,
                          const char *data_dir, const dataset *train, int test_count,
                          const char *device_desc, float scale, float shift, const char *log_path,
-                         const char *resume, const char *save)
+                         const char *resume, const char *save, const char *save_best)
 {
     int used = c->train_limit && c->train_limit < train->count ? c->train_limit : train->count;
     printf("cnn train (this build's backends: %s)\n", device_build_backends());
     printf("  %-13s %s\n  %-13s %s\n", "net", net_name, "spec", spec->text);
     printf("  %-13s %ld\n", "parameters", spec->n_params);
-    printf("  %-13s %s (%d train, %d test)\n", "data", data_dir, used, test_count);
+    if (c->val_count > 0)
+        printf("  %-13s %s (%d train, %d validation, %d test)\n", "data", data_dir, used,
+               c->val_count, test_count);
+    else
+        printf("  %-13s %s (%d train, %d test)\n", "data", data_dir, used, test_count);
     printf("  %-13s %s\n", "device", device_desc);
     printf("  %-13s %d%s\n  %-13s %d\n", "epochs", c->epochs,
            *resume ? " (resumed)" : "", "batch", c->batch);
@@ -364,11 +403,14 @@ static void print_banner(const train_config *c, const net_spec *spec, const char
             printf("  %-13s %s, after epoch %d\n", "resumed from", resume, c->start_epoch);
     }
     if (*save) printf("  %-13s %s\n", "checkpoint", save);
+    if (*save_best) printf("  %-13s %s (the best validation epoch's)\n", "save best", save_best);
+    if (c->target_acc > 0) printf("  %-13s stop at %g%% test accuracy\n", "target", c->target_acc);
 }
 
 int cmd_train(int argc, char **argv)
 {
     const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
+    const char *save_best = "";
     int gpu, threads, epochs = 0, batch = 0, lr_step = 0, save_every = 0;
     float lr = 0, gamma = 0, momentum = 0, decay = 0, init_std = 0, bn_momentum, bn_eps;
     float beta1 = 0, beta2 = 0, eps = 0, warmup = 0;
@@ -408,6 +450,9 @@ int cmd_train(int argc, char **argv)
         {"save", OPT_STR, &save, "", "write a checkpoint here at the end, and on Ctrl-C", 0, 0},
         {"save-every", OPT_INT, &save_every, "0", "also write it every N epochs (0: only at the end)", 1, 0},
         {"resume", OPT_STR, &resume, "", "continue the run a checkpoint holds", 0, 0},
+        {"val", OPT_INT, &c.val_count, "0", "hold out N of the training samples used (chosen by --seed) and evaluate them each epoch (0: none)", 1, 0},
+        {"save-best", OPT_STR, &save_best, "", "write a checkpoint here after each epoch whose validation accuracy is the best yet (needs --val)", 0, 0},
+        {"target-acc", OPT_FLOAT, &c.target_acc, "0", "stop when the test accuracy reaches this percent; the JSON says when (0: off)", 1, 0},
         {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: the free cores)", 1, 0},
         {"train-limit", OPT_INT, &c.train_limit, "0", "train on the first N samples only (0: all)", 1, 0},
         {"quiet", OPT_BOOL, &c.quiet, "false", "only the per-epoch lines and the JSON result", 0, 0},
@@ -427,7 +472,7 @@ int cmd_train(int argc, char **argv)
         static const char *fixed[] = {"batch", "lr", "lr-step", "lr-gamma", "momentum",
                                       "weight-decay", "normalize", "init-std", "seed",
                                       "bn-momentum", "bn-eps", "optimizer", "lr-schedule",
-                                      "warmup", "beta1", "beta2", "eps", "decay-bias"};
+                                      "warmup", "beta1", "beta2", "eps", "decay-bias", "val"};
         for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
             for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++)
                 if (opts[i].given && !strcmp(opts[i].name, fixed[j])) {
@@ -473,13 +518,21 @@ int cmd_train(int argc, char **argv)
         }
     }
     c.threads = threads;
-    if (schedule_out_of_range(&c)) return 2;
+    c.process_start = process_start_s;
+    if (schedule_out_of_range(&c) || val_flags_wrong(&c, save_best)) {
+        free(ck_params);
+        free(ck_mom);
+        free(meta.state);
+        return 2;
+    }
 
     int status = 1, handler_set = 0, lock_fd = -1;
     struct sigaction old_sa[N_STOP_SIGNALS];
     FILE *csv = NULL;
-    dataset train = {0}, test = {0};
-    device_dataset dtrain = {0}, dtest = {0};
+    dataset train = {0}, test = {0}, train_rest = {0}, held = {0};
+    const dataset *train_used = &train; /* what is trained on: train, or train_rest */
+    device_dataset dtrain = {0}, dtest = {0}, dval = {0};
+    int best_lock_fd = -1;
     net *nt = NULL;
     char desc[256];
     const cnn_ops *ops;
@@ -487,19 +540,32 @@ int cmd_train(int argc, char **argv)
      * temporaries below, and before training it ends the run */
     catch_stop_signals(old_sa);
     handler_set = 1;
-    if (paths_clash(save, log_path, resume, data_dir)) {
+    if (paths_clash(save, save_best, log_path, resume, data_dir)) {
         status = 2;
         goto done;
     }
     if (!*save) check_interrupt_folder();
-    else if (check_save(save) || lock_save(save, &lock_fd)) goto done;
+    else if (check_save("--save", save) || lock_save("--save", save, &lock_fd)) goto done;
+    if (*save_best &&
+        (check_save("--save-best", save_best) || lock_save("--save-best", save_best, &best_lock_fd)))
+        goto done;
     if (*log_path && !(csv = open_log(log_path))) goto done;
     cpu_ops_set_threads(threads);
     if (!(ops = open_device("train", device, gpu, desc, sizeof desc)) ||
         load_data("train", data_dir, &train, &test))
         goto done;
     if (*resume && check_resume_data(resume, &meta, &train, c.train_limit)) goto done;
-    if (bn_sees_one_value(&spec, &c, train.count)) {
+    if (c.val_count > 0) {
+        char err[512];
+        if (data_split(&train, c.train_limit, c.val_count, c.seed, &train_rest, &held, err,
+                       sizeof err)) {
+            print_error("cnn train: %s", err);
+            status = 2;
+            goto done;
+        }
+        train_used = &train_rest;
+    }
+    if (bn_sees_one_value(&spec, &c, train_used->count)) {
         status = 2;
         goto done;
     }
@@ -511,8 +577,8 @@ int cmd_train(int argc, char **argv)
     } else {
         input_normalization(normalize, &train, &scale, &shift);
     }
-    print_banner(&c, &spec, *resume ? meta.spec : net_name, data_dir, &train, test.count, desc,
-                 scale, shift, log_path, resume, save);
+    print_banner(&c, &spec, *resume ? meta.spec : net_name, data_dir, train_used, test.count,
+                 desc, scale, shift, log_path, resume, save, save_best);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         print_error("cnn train: cannot write to stdout: %s: stopping before training",
                     strerror(errno));
@@ -520,10 +586,18 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
 
-    device_dataset_upload(ops, &train, c.train_limit, scale, shift, &dtrain);
+    /* (the split has applied --train-limit already) */
+    device_dataset_upload(ops, train_used, c.val_count > 0 ? 0 : c.train_limit, scale, shift,
+                          &dtrain);
     device_dataset_upload(ops, &test, 0, scale, shift, &dtest);
+    if (c.val_count > 0) {
+        device_dataset_upload(ops, &held, 0, scale, shift, &dval);
+        c.val = &dval;
+    }
     nt = net_create(ops, &spec, c.batch);
     net_init_params(nt, c.seed, c.init_std);
+    if (*resume && *save_best) /* (overwrites nt's parameters: before the resumed ones) */
+        best_prior(nt, save_best, &meta, &dval, &c.prior_best_val_acc, &c.prior_best_val_epoch);
     if (*resume) {
         ops->upload(nt->params, ck_params, sizeof(float) * spec.n_params);
         ops->upload(nt->momentum, ck_mom, sizeof(float) * spec.n_params);
@@ -532,11 +606,13 @@ int cmd_train(int argc, char **argv)
         net_load_state(nt, &meta);
     }
     saver sv = {.nt = nt, .save = *save ? save : NULL, .save_every = save_every,
+                .save_best = *save_best ? save_best : NULL,
                 .fail_at_epoch = (int)env_long("CNN_TEST_FAIL_SAVE_AT_EPOCH")};
     checkpoint_meta_from_config(&sv.meta, &c, &spec, scale, shift);
     checkpoint_set_data(&sv.meta, train.labels, train.count, c.train_limit);
     c.on_epoch = on_epoch;
     c.on_epoch_ctx = &sv;
+    c.on_best_val = on_best_val;
     c.stop = &stop_requests;
     c.test_sigint_at_step = env_long("CNN_TEST_SIGINT_AT_STEP"); /* test hook */
 
@@ -570,9 +646,13 @@ int cmd_train(int argc, char **argv)
 done:
     if (handler_set) restore_stop_signals(old_sa);
     file_unlock(lock_fd);
+    file_unlock(best_lock_fd);
     if (nt) net_destroy(nt);
     if (dtrain.images) device_dataset_free(&dtrain);
     if (dtest.images) device_dataset_free(&dtest);
+    if (dval.images) device_dataset_free(&dval);
+    dataset_free(&train_rest);
+    dataset_free(&held);
     dataset_free(&train);
     dataset_free(&test);
     if (csv && fclose(csv) != 0 && status == 0) {

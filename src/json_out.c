@@ -87,6 +87,12 @@ void json_u64(json_out *j, const char *key, uint64_t value)
     fprintf(j->f, "%llu", (unsigned long long)value);
 }
 
+void json_null(json_out *j, const char *key)
+{
+    item(j, key);
+    fputs("null", j->f);
+}
+
 /* JSON has no NaN or infinity: null says the number is missing. */
 static void number(json_out *j, const char *key, double value, int precision, int significant)
 {

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "device.h"
+#include "proc_clock.h"
 #include "text_out.h"
 
 static void usage(FILE *out)
@@ -51,6 +52,7 @@ static int run_command(int argc, char **argv)
  * is flushed and checked here. */
 int main(int argc, char **argv)
 {
+    process_start_s = monotonic_seconds(); /* first: --target-acc counts from here */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
     int status = run_command(argc, argv);

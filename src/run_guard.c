@@ -146,6 +146,19 @@ int on_epoch(void *ctx, int epochs_done, long steps, uint64_t state)
     return 0;
 }
 
+int on_best_val(void *ctx, int epochs_done, long steps, uint64_t state)
+{
+    saver *s = ctx;
+    char err[4400];
+    if (s->save_best &&
+        save_checkpoint(s, s->save_best, 0, epochs_done, steps, state, err, sizeof err)) {
+        print_error("cnn train: --save-best %s; training stopped after epoch %d", err,
+                    epochs_done);
+        return -1;
+    }
+    return 0;
+}
+
 /* Without --save an interrupt's checkpoint takes a name no file has here:
  * cnn-interrupted.ckpt, else cnn-interrupted-2.ckpt, -3, ... */
 int interrupt_checkpoint_name(char *path, size_t len)
@@ -197,7 +210,7 @@ int finish_interrupted(saver *sv, const train_result *res, const train_config *c
     }
     if (sv->save) snprintf(path, sizeof path, "%s", sv->save);
     /* the command is pasted into a shell: paths are quoted where needed */
-    char more[2 * SHELL_WORD_MAX + 64] = "", qpath[SHELL_WORD_MAX], qdata[SHELL_WORD_MAX];
+    char more[3 * SHELL_WORD_MAX + 96] = "", qpath[SHELL_WORD_MAX], qdata[SHELL_WORD_MAX];
     shell_quote(path, qpath, sizeof qpath);
     if (data_flag) {
         shell_quote(data_flag, qdata, sizeof qdata);
@@ -207,6 +220,11 @@ int finish_interrupted(saver *sv, const train_result *res, const train_config *c
         snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
                  c->train_limit);
     if (sv->save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", qpath);
+    if (sv->save_best) { /* (the best so far is this run's: see README's --save-best) */
+        char qbest[SHELL_WORD_MAX];
+        shell_quote(sv->save_best, qbest, sizeof qbest);
+        snprintf(more + strlen(more), sizeof more - strlen(more), " --save-best %s", qbest);
+    }
     print_error("cnn train: interrupted %s %s: checkpoint written to %s%s; continue with: "
                 "cnn train --resume %s%s", why, where, path,
                 sv->save ? "" : " (no --save was given)", qpath, more);

@@ -239,6 +239,53 @@ static void nonfinite(train_result *res, double loss, long step, long last_good,
     res->nonfinite_epoch = epoch;
 }
 
+/* The CSV row of an evaluation (kind "test" or "val"). */
+static void eval_row(FILE *csv, const char *kind, int epoch, long step, double loss, double acc,
+                     float lr, double seconds)
+{
+    fprintf(csv, "%s,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", kind, epoch, step, loss, acc, lr, seconds);
+}
+
+/* Evaluates the held-out set after (1-based) epoch; whether it is the best
+ * epoch yet (higher accuracy than every earlier one of this run). */
+static int evaluate_val(net *nt, const device_dataset *val, train_result *res, int epoch)
+{
+    evaluate(nt, val, &res->val_loss, &res->val_acc, NULL);
+    if (res->best_val_epoch > 0 && !(res->val_acc > res->best_val_acc)) return 0;
+    res->best_val_acc = res->val_acc;
+    res->best_val_epoch = epoch;
+    return 1;
+}
+
+/* Whether the test accuracy just measured reaches cfg->target_acc (the
+ * first time): then it records the epoch and the seconds since the process
+ * began (since run_start where cfg->process_start is unset). */
+static int target_reached(const train_config *cfg, train_result *res, int epoch,
+                          double run_start)
+{
+    if (!(cfg->target_acc > 0) || res->target_epoch > 0 || res->test_acc < cfg->target_acc)
+        return 0;
+    double since = cfg->process_start > 0 ? cfg->process_start : run_start;
+    res->target_epoch = epoch;
+    res->time_to_target_s = now_seconds() - since;
+    return 1;
+}
+
+/* The epoch's line (and the target's, when reached). */
+static void print_epoch_line(FILE *out, const train_config *cfg, const train_result *res,
+                             int epoch, int reached)
+{
+    fprintf(out, "epoch %3d  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  ", epoch,
+            res->train_loss, res->train_acc, res->test_loss, res->test_acc);
+    if (cfg->val)
+        fprintf(out, "val loss %.4f acc %6.2f%%%s  ", res->val_loss, res->val_acc,
+                res->best_val_epoch == epoch ? " (best)" : "");
+    fprintf(out, "%.2f s/epoch\n", res->train_seconds / (epoch - cfg->start_epoch));
+    if (reached)
+        fprintf(out, "target %g%% reached after epoch %d, %.1f s since start\n",
+                cfg->target_acc, epoch, res->time_to_target_s);
+}
+
 int train_run(net *nt, const train_config *cfg, const device_dataset *train,
               const device_dataset *test, FILE *out, FILE *csv, train_result *res)
 {
@@ -265,6 +312,8 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
     res->epochs_done = cfg->start_epoch;
     res->steps_done = global_step;
     res->shuffle_state = shuffle.state;
+    res->best_val_acc = cfg->prior_best_val_acc;
+    res->best_val_epoch = cfg->prior_best_val_epoch;
     read_stats(nt, (double[STAT_COUNT]){0});
     net_set_keys(nt, cfg->seed, (unsigned long long)global_step);
 
@@ -389,28 +438,33 @@ int train_run(net *nt, const train_config *cfg, const device_dataset *train,
         }
         last_good = global_step;
         evaluate(nt, test, &res->test_loss, &res->test_acc, NULL);
+        int reached = target_reached(cfg, res, epoch + 1, start);
+        int best = cfg->val && evaluate_val(nt, cfg->val, res, epoch + 1);
         res->epochs_done = epoch + 1;
         res->steps_done = global_step;
         res->shuffle_state = shuffle.state;
         if (csv) {
-            fprintf(csv, "test,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
-                    res->test_loss, res->test_acc, lr, now_seconds() - start);
+            eval_row(csv, "test", epoch + 1, global_step, res->test_loss, res->test_acc, lr,
+                     now_seconds() - start);
+            if (cfg->val)
+                eval_row(csv, "val", epoch + 1, global_step, res->val_loss, res->val_acc, lr,
+                         now_seconds() - start);
             if ((res->csv_errno = write_failed(csv, fflush(csv)))) {
                 res->steps_done = global_step;
                 release(ops, index, host_index, graph);
                 return -1;
             }
         }
-        fprintf(out, "epoch %3d  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  "
-                     "%.2f s/epoch\n", epoch + 1, res->train_loss, res->train_acc,
-                res->test_loss, res->test_acc,
-                res->train_seconds / (epoch + 1 - cfg->start_epoch));
+        print_epoch_line(out, cfg, res, epoch + 1, reached);
         if (!res->out_errno) res->out_errno = write_failed(out, fflush(out));
-        if (cfg->on_epoch &&
-            cfg->on_epoch(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state)) {
+        if ((cfg->on_epoch &&
+             cfg->on_epoch(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state)) ||
+            (best && cfg->on_best_val &&
+             cfg->on_best_val(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state))) {
             release(ops, index, host_index, graph);
             return -1;
         }
+        if (reached) break; /* a normal finish: the caller saves as at the end */
         if (((cfg->stop && *cfg->stop) || res->out_errno) && epoch + 1 < cfg->epochs) {
             res->interrupted = 1; /* between epochs: epochs_done and the rest are set */
             release(ops, index, host_index, graph);
