@@ -173,6 +173,7 @@ static cnn_ops make_table(void)
     t.sgd = gpu_sgd;
     t.gather = gpu_gather;
     t.advance = gpu_advance;
+    t.gather_aug = gpu_gather_aug;
     t.time_ms = gpu_time_ms;
     t.capture_begin = gpu_capture_begin;
     t.capture_end = gpu_capture_end;
