@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 
+#include "cnn_augment.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -84,6 +86,7 @@ typedef struct {
     int lr_step, batch, epochs;
     const char *normalize; /* "std", "unit" or "center", see train.h */
     float init_std;        /* 0: He uniform; else weights from N(0, init_std^2) */
+    cnn_augment augment;   /* training-time augmentation (all zero: none) */
 } net_preset;
 
 /* The preset called name, or NULL. */

@@ -23,6 +23,7 @@ void train_config_use_preset(train_config *c, const net_preset *p)
     c->momentum = p->momentum;
     c->weight_decay = p->weight_decay;
     c->init_std = p->init_std;
+    c->augment = p->augment;
 }
 
 static double now_seconds(void)
@@ -80,6 +81,8 @@ void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, floa
     out->scale = scale;
     out->shift = shift;
     out->count = limit > 0 && limit < d->count ? limit : d->count;
+    out->h = d->rows;
+    out->w = d->cols;
     out->dim = d->rows * d->cols;
     size_t bytes = (size_t)out->count * out->dim;
     out->images = ops->alloc(bytes, "data set images");
@@ -120,11 +123,26 @@ static void gather_batch(net *nt, const device_dataset *d, const int *index, int
     nt->ops->advance(nt->cursor, n);
 }
 
+/* The next n training samples, augmented when the run asks for it (each
+ * sample's draw keyed by the seed and the global step in backend memory, so
+ * a captured step draws anew every replay). Evaluation never augments. */
+static void gather_train_batch(net *nt, const train_config *cfg, const device_dataset *d,
+                               const int *index, int n)
+{
+    if (cnn_augment_none(cfg->augment)) {
+        gather_batch(nt, d, index, n);
+        return;
+    }
+    nt->ops->gather_aug(d->images, d->labels, index, nt->cursor, n, d->h, d->w, d->scale,
+                        d->shift, cfg->augment, nt->seed, nt->step, nt->act[0], nt->labels);
+    nt->ops->advance(nt->cursor, n);
+}
+
 /* One training step on the next n samples. */
 static void train_step(net *nt, const train_config *cfg, const device_dataset *d,
                        const int *index, int n)
 {
-    gather_batch(nt, d, index, n);
+    gather_train_batch(nt, cfg, d, index, n);
     net_forward(nt, n);
     net_backward(nt, n);
     net_update(nt, cfg->momentum, cfg->weight_decay);
