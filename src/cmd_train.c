@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "augment_spec.h"
 #include "checkpoint.h"
 #include "ckpt_config.h"
 #include "cli.h"
@@ -280,6 +281,9 @@ static void print_banner(const train_config *c, const net_spec *spec, const char
         printf("  %-13s running averages momentum %g, eps %g\n", "bn", spec->bn_momentum,
                spec->bn_eps);
     printf("  %-13s x * %.6g %+.6g\n", "input", scale, shift);
+    char augment[128];
+    augment_describe(c->augment, augment, sizeof augment);
+    printf("  %-13s %s\n", "augment", augment);
     printf("  %-13s %s\n", "log", *log_path ? log_path : "(none)");
     if (*resume) {
         long steps = (used + c->batch - 1) / c->batch, in = c->start_step - c->start_epoch * steps;
@@ -298,9 +302,9 @@ int cmd_train(int argc, char **argv)
     int gpu, threads, epochs = 0, batch = 0, lr_step = 0, save_every = 0;
     float lr = 0, gamma = 0, momentum = 0, decay = 0, init_std = 0, bn_momentum, bn_eps;
     train_config c = {0};
-    const char *normalize = "";
+    const char *normalize = "", *augment = "";
     enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD,
-           BN_MOMENTUM, BN_EPS, DATA };
+           BN_MOMENTUM, BN_EPS, AUGMENT, DATA };
     cli_opt opts[] = {
         [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn) or layer spec", 0, 0},
         [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, mlp1 and mlp2 100)", 0, 0},
@@ -314,6 +318,7 @@ int cmd_train(int argc, char **argv)
         [INIT_STD] = {"init-std", OPT_FLOAT, &init_std, NULL, "weights at the start: 0 uniform in +-sqrt(6/fan_in) (He), else normal with this deviation (default: the preset's: 0, mlp1 and mlp2 0.01)", 1, 0},
         [BN_MOMENTUM] = {"bn-momentum", OPT_FLOAT, &bn_momentum, "0.1", "bn: weight of each batch in the running mean and variance, in [0, 1]", 1, 0},
         [BN_EPS] = {"bn-eps", OPT_FLOAT, &bn_eps, "1e-5", "bn: added to the variance before its square root, in (0, 1]", 0, 0},
+        [AUGMENT] = {"augment", OPT_STR, &augment, NULL, "training inputs moved at random each step: none, shift:N (up to N whole pixels each way, N <= 8), affine:ROT,SCALE (rotated up to ROT <= 180 degrees, scaled by 1+-SCALE <= 0.5), or both as shift:2,affine:10,0.1 (default: the preset's, none)", 0, 0},
         [DATA] = {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
@@ -342,7 +347,7 @@ int cmd_train(int argc, char **argv)
          * refused rather than silently ignored */
         static const char *fixed[] = {"batch", "lr", "lr-step", "lr-gamma", "momentum",
                                       "weight-decay", "normalize", "init-std", "seed",
-                                      "bn-momentum", "bn-eps"};
+                                      "bn-momentum", "bn-eps", "augment"};
         for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
             for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++)
                 if (opts[i].given && !strcmp(opts[i].name, fixed[j])) {
@@ -369,6 +374,11 @@ int cmd_train(int argc, char **argv)
         if (opts[MOMENTUM].given) c.momentum = momentum;
         if (opts[DECAY].given) c.weight_decay = decay;
         if (opts[INIT_STD].given) c.init_std = init_std;
+        char err[256];
+        if (opts[AUGMENT].given && augment_spec_parse(augment, &c.augment, err, sizeof err)) {
+            print_error("cnn train: --augment: %s", err);
+            return 2;
+        }
         if (!(bn_momentum >= 0 && bn_momentum <= 1) || !(bn_eps > 0 && bn_eps <= 1)) {
             print_error("cnn train: --bn-momentum must lie in [0, 1] and --bn-eps in (0, 1], "
                         "got %g and %g", bn_momentum, bn_eps);
