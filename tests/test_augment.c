@@ -323,6 +323,44 @@ Test(augment, spec_refused_forms)
     }
 }
 
+/* Random texts over the spec's own characters, and valid specs with one
+ * character changed: each is refused with one line, or parses to values in
+ * range whose canonical text reads back the same. */
+Test(augment, spec_random_texts_refused_or_round_trip)
+{
+    static const char alphabet[] = "shiftaffinenone:,.0123456789-+e ";
+    static const char *valid[] = {"shift:2,affine:10,0.1", "affine:180,0.5,shift:8", "none"};
+    rng r = {99};
+    int accepted = 0;
+    for (int t = 0; t < 40000; t++) {
+        char text[40];
+        if (t % 2) {
+            int len = (int)rng_below(&r, 24);
+            for (int i = 0; i < len; i++) text[i] = alphabet[rng_below(&r, sizeof alphabet - 1)];
+            text[len] = 0;
+        } else {
+            snprintf(text, sizeof text, "%s", valid[rng_below(&r, 3)]);
+            text[rng_below(&r, (uint32_t)strlen(text))] = alphabet[rng_below(&r, sizeof alphabet - 1)];
+        }
+        cnn_augment a, b;
+        char err[256] = "", canon[128];
+        if (augment_spec_parse(text, &a, err, sizeof err)) {
+            cr_assert(err[0] && !strchr(err, '\n'), "\"%s\": no one-line message: %s", text, err);
+            continue;
+        }
+        accepted++;
+        cr_assert(a.shift >= 0 && a.shift <= 8 && a.rot_deg >= 0 && a.rot_deg <= 180 &&
+                  a.scale >= 0 && a.scale <= 0.5f, "\"%s\" gave %d, %g, %g", text, a.shift,
+                  a.rot_deg, a.scale);
+        augment_spec_format(a, canon, sizeof canon);
+        cr_assert_eq(augment_spec_parse(canon, &b, err, sizeof err), 0, "\"%s\" -> \"%s\": %s",
+                     text, canon, err);
+        cr_assert(memcmp(&a, &b, sizeof a) == 0, "\"%s\" -> \"%s\" reads back otherwise", text,
+                  canon);
+    }
+    cr_assert_gt(accepted, 1000, "only %d texts were accepted", accepted);
+}
+
 /* ---- the commands ---- */
 
 TestSuite(augment_cli, .fini = remove_temp_dir, .timeout = 120);
