@@ -16,6 +16,7 @@
 #include "png_io.h"
 #include "rng.h"
 #include "run_util.h"
+#include "train.h"
 
 /* count h x w images of random bytes, labels 0..9, and an index that is not
  * the identity. */
@@ -359,6 +360,18 @@ Test(augment, spec_random_texts_refused_or_round_trip)
                   canon);
     }
     cr_assert_gt(accepted, 1000, "only %d texts were accepted", accepted);
+}
+
+/* A preset carries an augmentation into the run; every built-in has none. */
+Test(augment, presets_carry_their_augmentation)
+{
+    net_preset p = *net_preset_find("seed-cnn");
+    p.augment = (cnn_augment){3, 12.0f, 0.2f};
+    train_config c = {0};
+    train_config_use_preset(&c, &p);
+    cr_assert(c.augment.shift == 3 && c.augment.rot_deg == 12.0f && c.augment.scale == 0.2f);
+    for (int i = 0; i < net_presets_count; i++)
+        cr_assert(cnn_augment_none(net_presets[i].augment), "%s", net_presets[i].name);
 }
 
 /* ---- the commands ---- */
