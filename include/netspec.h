@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 
+#include "cnn_augment.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -89,6 +91,7 @@ typedef struct {
      * step schedule without warmup. */
     int optimizer, lr_schedule;
     float warmup;
+    cnn_augment augment;   /* training-time augmentation (all zero: none) */
 } net_preset;
 
 /* The preset called name, or NULL. */

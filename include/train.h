@@ -63,7 +63,8 @@ typedef struct {
 } train_config;
 
 /* Sets the schedule a preset suggests (epochs, batch, learning rate and its
- * steps, momentum, weight decay, optimizer, lr schedule and warmup) and the
+ * steps, momentum, weight decay, optimizer, lr schedule and warmup,
+ * augmentation) and the
  * optimizer's defaults (Adam's betas 0.9 and 0.999, eps 1e-8, biases
  * decaying); the other fields are left as they are. */
 void train_config_use_preset(train_config *c, const net_preset *p);
@@ -126,6 +127,7 @@ int input_normalization_known(const char *mode);
 typedef struct device_dataset {
     const cnn_ops *ops;
     int count, dim;
+    int h, w;               /* each image's rows and columns (dim = h * w) */
     unsigned char *images, *labels;
     int *in_order;          /* 0, 1, ..., count-1: evaluation reads in order */
     float scale, shift;

@@ -65,6 +65,10 @@ void gpu_set_lr(cnn_schedule s, const unsigned long long *step, float *lr);
 void gpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
                 const int *cursor, int n, int dim, float scale, float shift, float *x, int *y);
 void gpu_advance(int *cursor, int n);
+void gpu_gather_aug(const unsigned char *images, const unsigned char *labels, const int *index,
+                    const int *cursor, int n, int h, int w, float scale, float shift,
+                    cnn_augment a, unsigned long long seed, const unsigned long long *step,
+                    float *x, int *y);
 void gpu_maxpool_fwd(const float *x, cnn_window g, float *y, int *arg);
 void gpu_maxpool_bwd(const float *dy, const int *arg, cnn_window g, float *dx);
 void gpu_gap_fwd(const float *x, long planes, int size, float *y);

@@ -174,6 +174,7 @@ static cnn_ops make_table(void)
     t.set_lr = gpu_set_lr;
     t.gather = gpu_gather;
     t.advance = gpu_advance;
+    t.gather_aug = gpu_gather_aug;
     t.time_ms = gpu_time_ms;
     t.capture_begin = gpu_capture_begin;
     t.capture_end = gpu_capture_end;

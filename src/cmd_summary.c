@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "augment_spec.h"
 #include "checkpoint.h"
 #include "cli.h"
 #include "commands.h"
@@ -70,9 +71,13 @@ static void print_preset(const net_preset *preset)
            preset->momentum, preset->weight_decay, preset->batch, preset->epochs,
            preset->normalize);
     if (preset->init_std > 0)
-        printf("normal %g\n", preset->init_std);
+        printf("normal %g", preset->init_std);
     else
-        printf("He uniform\n");
+        printf("He uniform");
+    char augment[128];
+    augment_spec_format(preset->augment, augment, sizeof augment);
+    if (!cnn_augment_none(preset->augment)) printf(", augment %s", augment);
+    printf("\n");
 }
 
 /* Each bn layer's running statistics, as a checkpoint holds them. */

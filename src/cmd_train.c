@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "best_prior.h"
+#include "augment_spec.h"
 #include "checkpoint.h"
 #include "ckpt_config.h"
 #include "data_split.h"
@@ -393,6 +394,9 @@ static void print_banner(const train_config *c, const net_spec *spec, const char
         printf("  %-13s running averages momentum %g, eps %g\n", "bn", spec->bn_momentum,
                spec->bn_eps);
     printf("  %-13s x * %.6g %+.6g\n", "input", scale, shift);
+    char augment[128];
+    augment_describe(c->augment, augment, sizeof augment);
+    printf("  %-13s %s\n", "augment", augment);
     printf("  %-13s %s\n", "log", *log_path ? log_path : "(none)");
     if (*resume) {
         long steps = (used + c->batch - 1) / c->batch, in = c->start_step - c->start_epoch * steps;
@@ -416,10 +420,10 @@ int cmd_train(int argc, char **argv)
     float beta1 = 0, beta2 = 0, eps = 0, warmup = 0;
     int decay_bias = 1;
     train_config c = {0};
-    const char *normalize = "", *optimizer = "", *schedule = "";
+    const char *normalize = "", *optimizer = "", *schedule = "", *augment = "";
     enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD,
            BN_MOMENTUM, BN_EPS, OPTIMIZER, SCHEDULE, WARMUP, BETA1, BETA2, EPS, DECAY_BIAS,
-           DATA };
+           AUGMENT, DATA };
     cli_opt opts[] = {
         [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn) or layer spec", 0, 0},
         [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, mlp1 and mlp2 100)", 0, 0},
@@ -440,6 +444,7 @@ int cmd_train(int argc, char **argv)
         [BETA2] = {"beta2", OPT_FLOAT, &beta2, "0.999", "adam, adamw: the second moment's decay, in [0, 1)", 1, 0},
         [EPS] = {"eps", OPT_FLOAT, &eps, "1e-8", "adam, adamw: added to the denominator, above 0", 0, 0},
         [DECAY_BIAS] = {"decay-bias", OPT_BOOL, &decay_bias, "true", "weight decay on biases and bn's scale and shift too (false: conv and fc weights only)", 0, 0},
+        [AUGMENT] = {"augment", OPT_STR, &augment, NULL, "training inputs moved at random each step: none, shift:N (up to N whole pixels each way, N <= 8), affine:ROT,SCALE (rotated up to ROT <= 180 degrees, scaled by 1+-SCALE <= 0.5), or both as shift:2,affine:10,0.1 (default: the preset's, none)", 0, 0},
         [DATA] = {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
         {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
@@ -472,7 +477,8 @@ int cmd_train(int argc, char **argv)
         static const char *fixed[] = {"batch", "lr", "lr-step", "lr-gamma", "momentum",
                                       "weight-decay", "normalize", "init-std", "seed",
                                       "bn-momentum", "bn-eps", "optimizer", "lr-schedule",
-                                      "warmup", "beta1", "beta2", "eps", "decay-bias", "val"};
+                                      "warmup", "beta1", "beta2", "eps", "decay-bias", "val",
+                                      "augment"};
         for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
             for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++)
                 if (opts[i].given && !strcmp(opts[i].name, fixed[j])) {
@@ -503,6 +509,11 @@ int cmd_train(int argc, char **argv)
         if (use_optim_flags(&c, opts, OPTIMIZER, optimizer, schedule, beta1, beta2, eps,
                             decay_bias, warmup))
             return 2;
+        char err[256];
+        if (opts[AUGMENT].given && augment_spec_parse(augment, &c.augment, err, sizeof err)) {
+            print_error("cnn train: --augment: %s", err);
+            return 2;
+        }
         if (!(bn_momentum >= 0 && bn_momentum <= 1) || !(bn_eps > 0 && bn_eps <= 1)) {
             print_error("cnn train: --bn-momentum must lie in [0, 1] and --bn-eps in (0, 1], "
                         "got %g and %g", bn_momentum, bn_eps);

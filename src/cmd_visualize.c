@@ -1,7 +1,8 @@
 /* cnn visualize: pictures of a trained network. The first two convolutions'
  * kernels as grids, and for a few test digits the input, what those
  * convolutions make of it (after their ReLU) and the prediction; every file
- * is listed and explained in DIR/index.md. */
+ * is listed and explained in DIR/index.md. With --augment instead, a grid of
+ * training digits as that augmentation moves them (src/vis_augment.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "augment_spec.h"
 #include "classify.h"
 #include "cli.h"
 #include "commands.h"
@@ -17,6 +19,7 @@
 #include "layer.h"
 #include "png_io.h"
 #include "text_out.h"
+#include "vis_augment.h"
 
 /* ---- drawing grids of grey tiles ---- */
 
@@ -462,10 +465,44 @@ static void print_json(const char *out, int n_files, int n_views, const digit_re
     json_end(&j);
 }
 
+/* visualize --augment: DIR/augment.png, no model. */
+static int visualize_augment(const char *spec_text, uint64_t seed, const char *out,
+                             const char *data_dir)
+{
+    cnn_augment a;
+    char err[4400], path[4200];
+    if (augment_spec_parse(spec_text, &a, err, sizeof err)) {
+        print_error("cnn visualize: --augment: %s", err);
+        return 2;
+    }
+    dataset train = {0}, test = {0};
+    int rc = 1, w, h;
+    snprintf(path, sizeof path, "%s/augment.png", out);
+    if (prepare_out_dir(out) || load_data("visualize", data_dir, &train, &test)) goto done;
+    if (augment_grid_png(&train, a, seed, path, &w, &h, err, sizeof err)) {
+        print_error("cnn visualize: %s", err);
+        goto done;
+    }
+    printf("wrote %s (%dx%d): the first %d training images (left column) and %d draws of "
+           "each\n", path, w, h, AUGMENT_GRID_ROWS, AUGMENT_GRID_DRAWS);
+    json_out j;
+    json_begin(&j, stdout);
+    json_string(&j, "out", out);
+    json_int(&j, "files", 1);
+    json_string(&j, "augment", spec_text);
+    json_end(&j);
+    rc = 0;
+done:
+    dataset_free(&train);
+    dataset_free(&test);
+    return rc;
+}
+
 int cmd_visualize(int argc, char **argv)
 {
-    const char *model, *out, *data_dir, *digits_text, *device;
+    const char *model, *out, *data_dir, *digits_text, *device, *augment;
     int gpu, threads;
+    uint64_t seed;
     cli_opt opts[] = {
         {"model", OPT_STR, &model, "", "checkpoint to draw (from train --save)", 0, 0},
         {"out", OPT_STR, &out, "", "folder for the PNGs and index.md (made if missing)", 0, 0},
@@ -476,11 +513,26 @@ int cmd_visualize(int argc, char **argv)
         {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
         {"threads", OPT_THREADS, &threads, "1",
          "CPU threads (0: the free cores); one suits single images", 1, 0},
+        {"augment", OPT_STR, &augment, "",
+         "instead of a model: DIR/augment.png, a grid of training digits as train --augment "
+         "SPEC moves them (8 rows, one per training image: the image as stored, then its "
+         "draws for steps 1 to 7 of a run with --seed); takes no --model", 0, 0},
+        {"seed", OPT_U64, &seed, "1", "--augment: the run's seed", 1, 0},
     };
-    int r = cli_parse("visualize", "--model FILE --out DIR [flags]", opts,
+    int r = cli_parse("visualize", "--model FILE --out DIR [flags], or --augment SPEC --out DIR", opts,
                       sizeof opts / sizeof opts[0], argc, argv, 2);
     if (r) return r < 0 ? 2 : 0;
     if (!device_name_ok("visualize", device)) return 2;
+    if (*augment && *model) {
+        print_error("cnn visualize: --augment draws training digits and takes no --model: "
+                    "draw the model in another run");
+        return 2;
+    }
+    if (*augment && !*out) {
+        print_error("cnn visualize: --out DIR is required (a folder for the pictures)");
+        return 2;
+    }
+    if (*augment) return visualize_augment(augment, seed, out, data_dir);
     if (!*model) {
         print_error("cnn visualize: --model FILE is required (a checkpoint from train "
                     "--save)");

@@ -489,6 +489,30 @@ static void cpu_gather(const unsigned char *images, const unsigned char *labels,
 
 static void cpu_advance(int *cursor, int n) { *cursor += n; }
 
+/* One sample per thread: each output pixel is a pure function of the
+ * sample's draw, so any thread count gives the same bits. */
+static void cpu_gather_aug(const unsigned char *images, const unsigned char *labels,
+                           const int *index, const int *cursor, int n, int h, int w,
+                           float scale, float shift, cnn_augment a, unsigned long long seed,
+                           const unsigned long long *step, float *x, int *y)
+{
+    threads_follow_load(); /* once a batch */
+    index += *cursor;
+    unsigned long long s = *step;
+    long dim = (long)h * w;
+#pragma omp parallel for schedule(static) if (n * dim > PAR_MIN / 8)
+    for (int i = 0; i < n; i++) {
+        const unsigned char *src = images + (long)index[i] * dim;
+        float *dst = x + (long)i * dim;
+        cnn_aug_draw d = cnn_augment_draw(a, seed, s, (unsigned long long)i);
+        for (int py = 0; py < h; py++)
+            for (int px = 0; px < w; px++)
+                dst[py * w + px] = cnn_augment_input(src, h, w, d, py, px, scale, shift);
+        y[i] = labels[index[i]];
+    }
+}
+
+
 static double cpu_time_ms(void (*body)(void *ctx), void *ctx)
 {
     struct timespec a, b;
@@ -553,6 +577,7 @@ const cnn_ops cpu_ops = {
     .optim = cpu_optim,
     .gather = cpu_gather,
     .advance = cpu_advance,
+    .gather_aug = cpu_gather_aug,
     .time_ms = cpu_time_ms,
     .conv_fwd = cpu_conv_fwd,
     .conv_bwd = cpu_conv_bwd,

@@ -26,6 +26,7 @@ void train_config_use_preset(train_config *c, const net_preset *p)
     c->optimizer = p->optimizer;
     c->lr_schedule = p->lr_schedule;
     c->warmup = p->warmup;
+    c->augment = p->augment;
     c->beta1 = 0.9f;
     c->beta2 = 0.999f;
     c->eps = 1e-8f;
@@ -101,6 +102,8 @@ void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, floa
     out->scale = scale;
     out->shift = shift;
     out->count = limit > 0 && limit < d->count ? limit : d->count;
+    out->h = d->rows;
+    out->w = d->cols;
     out->dim = d->rows * d->cols;
     size_t bytes = (size_t)out->count * out->dim;
     out->images = ops->alloc(bytes, "data set images");
@@ -141,12 +144,27 @@ static void gather_batch(net *nt, const device_dataset *d, const int *index, int
     nt->ops->advance(nt->cursor, n);
 }
 
+/* The next n training samples, augmented when the run asks for it (each
+ * sample's draw keyed by the seed and the global step in backend memory, so
+ * a captured step draws anew every replay). Evaluation never augments. */
+static void gather_train_batch(net *nt, const train_config *cfg, const device_dataset *d,
+                               const int *index, int n)
+{
+    if (cnn_augment_none(cfg->augment)) {
+        gather_batch(nt, d, index, n);
+        return;
+    }
+    nt->ops->gather_aug(d->images, d->labels, index, nt->cursor, n, d->h, d->w, d->scale,
+                        d->shift, cfg->augment, nt->seed, nt->step, nt->act[0], nt->labels);
+    nt->ops->advance(nt->cursor, n);
+}
+
 /* One training step on the next n samples, at the rate schedule s gives
  * this step (computed in backend memory, so a captured step serves all). */
 static void train_step(net *nt, const train_config *cfg, cnn_schedule s,
                        const device_dataset *d, const int *index, int n)
 {
-    gather_batch(nt, d, index, n);
+    gather_train_batch(nt, cfg, d, index, n);
     net_forward(nt, n);
     net_backward(nt, n);
     net_schedule_lr(nt, s);

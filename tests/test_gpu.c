@@ -412,6 +412,54 @@ Test(gpu, sgd_gather_advance)
     free(w); free(gr); free(v); free(images); free(x);
 }
 
+/* The augmented gather computes the CPU's bits (cnn_augment.h): no
+ * augmentation, a shift only, and everything on a non-square image, at two
+ * steps read from device memory. */
+Test(gpu, gather_aug_same_bits_as_cpu)
+{
+    const cnn_ops *g = gpu();
+    static const struct { int h, w; cnn_augment a; } cases[] = {
+        {28, 28, {0, 0.0f, 0.0f}}, {28, 28, {2, 0.0f, 0.0f}}, {28, 28, {2, 10.0f, 0.1f}},
+        {23, 31, {8, 180.0f, 0.5f}},
+    };
+    rng r = {36};
+    int count = 100, batch = 50, y[50], gy_host[50], index[100], cursor = 20;
+    for (int i = 0; i < count; i++) index[i] = (i * 37) % count;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int dim = cases[k].h * cases[k].w;
+        unsigned char *images = malloc((size_t)count * dim), labels[100];
+        for (long i = 0; i < (long)count * dim; i++) images[i] = (unsigned char)rng_below(&r, 256);
+        for (int i = 0; i < count; i++) labels[i] = (unsigned char)rng_below(&r, 10);
+        unsigned char *gimages = g->alloc((size_t)count * dim, "images");
+        unsigned char *glabels = g->alloc(count, "labels");
+        int *gindex = g->alloc(sizeof index, "index"), *gcursor = g->alloc(sizeof(int), "cursor");
+        int *gy = g->alloc(sizeof(int) * batch, "y");
+        unsigned long long step = 1234, *gstep = g->alloc(sizeof step, "step");
+        g->upload(gimages, images, (size_t)count * dim);
+        g->upload(glabels, labels, count);
+        g->upload(gindex, index, sizeof index);
+        g->upload(gcursor, &cursor, sizeof cursor);
+        g->upload(gstep, &step, sizeof step);
+        float *x = malloc(sizeof(float) * batch * dim);
+        for (int s = 0; s < 2; s++) {
+            float *gx = gpu_nan(g, (long)batch * dim);
+            cpu_ops.gather_aug(images, labels, index, &cursor, batch, cases[k].h, cases[k].w,
+                               0.0127f, -0.42f, cases[k].a, 17, &step, x, y);
+            g->gather_aug(gimages, glabels, gindex, gcursor, batch, cases[k].h, cases[k].w,
+                          0.0127f, -0.42f, cases[k].a, 17, gstep, gx, gy);
+            expect_close(g, gx, x, (long)batch * dim, 0, 0, "gather_aug");
+            g->download(gy_host, gy, sizeof gy_host);
+            cr_assert_eq(memcmp(gy_host, y, sizeof y), 0, "gathered labels");
+            cpu_ops.count_step(&step);
+            g->count_step(gstep);
+            g->free(gx);
+        }
+        g->free(gimages); g->free(glabels); g->free(gindex); g->free(gcursor); g->free(gy);
+        g->free(gstep);
+        free(images); free(x);
+    }
+}
+
 /* A whole net on the GPU against the double reference: scores, loss and
  * every parameter gradient. */
 static void check_net(const char *text, shape3 in, int n, uint64_t seed)
@@ -598,6 +646,27 @@ Test(gpu, training_adam_cosine_graph_matches_launches, .timeout = 300)
     cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-2),
               "loss after 200 adam steps: gpu %.6g, cpu %.6g", gpu_res.test_loss,
               cpu_res.test_loss);
+    cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
+    for (int i = 0; i < 4842; i++)
+        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
+                  "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
+                  nograph_w[i]);
+}
+
+/* Augmentation in a captured step: the replayed graph draws anew every
+ * step (the step key is read from device memory), as plain launches do, and
+ * both follow the CPU's run. */
+static void augment_on(train_config *c) { c->augment = (cnn_augment){2, 10.0f, 0.1f}; }
+
+Test(gpu, training_with_augment_graph_matches_launches, .timeout = 300)
+{
+    train_result cpu_res, gpu_res, nograph_res;
+    float cpu_w[4842], gpu_w[4842], nograph_w[4842];
+    train_on(&cpu_ops, SEED_CNN, 0, &cpu_res, cpu_w, augment_on);
+    train_on(gpu(), SEED_CNN, 1, &gpu_res, gpu_w, augment_on);
+    train_on(gpu(), SEED_CNN, 0, &nograph_res, nograph_w, augment_on);
+    cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-2),
+              "loss after 200 steps: gpu %.6g, cpu %.6g", gpu_res.test_loss, cpu_res.test_loss);
     cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
     for (int i = 0; i < 4842; i++)
         cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
