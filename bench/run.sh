@@ -70,6 +70,7 @@ for net in $nets; do
         --net "$net" --batch 50 --device cpu --steps "$net_steps"
 done
 "$py" bench/report.py "$out" "$nets" | tee -a "$out/bench.md"
+bash bench/tta.sh | tee -a "$out/bench.md"
 
 if command -v gnuplot >/dev/null; then
     backends=$(cut -d, -f3 "$out/throughput.csv" | tail -n +2 | sort -u | tr '\n' ' ')

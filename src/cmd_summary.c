@@ -60,6 +60,16 @@ static void print_layers(const char *net_name, const net_spec *spec)
         printf("running statistics: %ld (bn, kept in checkpoints)\n", spec->n_state);
 }
 
+/* v with the fewest digits that read back as the same float. */
+static const char *float_text(float v, char buf[32])
+{
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(buf, 32, "%.*g", digits, v);
+        if (strtof(buf, NULL) == v) break;
+    }
+    return buf;
+}
+
 static void print_preset(const net_preset *preset)
 {
     printf("preset defaults: lr %g", preset->lr);
@@ -74,10 +84,25 @@ static void print_preset(const net_preset *preset)
         printf("normal %g", preset->init_std);
     else
         printf("He uniform");
+    static const char *const optimizers[] = CNN_OPTIM_NAMES, *const schedules[] = CNN_SCHED_NAMES;
+    if (preset->optimizer != CNN_OPTIM_SGD) printf(", optimizer %s", optimizers[preset->optimizer]);
+    if (preset->lr_schedule != CNN_SCHED_STEP)
+        printf(", schedule %s", schedules[preset->lr_schedule]);
+    if (preset->warmup > 0) printf(", warmup %g epochs", preset->warmup);
     char augment[128];
     augment_spec_format(preset->augment, augment, sizeof augment);
     if (!cnn_augment_none(preset->augment)) printf(", augment %s", augment);
     printf("\n");
+    /* the same as train's flags, for scripts (the PyTorch peers read it) */
+    char f[5][32];
+    printf("preset-flags --lr %s --lr-step %d --lr-gamma %s --momentum %s --weight-decay %s "
+           "--batch %d --epochs %d --normalize %s --init-std %s --optimizer %s --lr-schedule %s "
+           "--warmup %g --augment %s\n", float_text(preset->lr, f[0]), preset->lr_step,
+           float_text(preset->lr_gamma, f[1]), float_text(preset->momentum, f[2]),
+           float_text(preset->weight_decay, f[3]), preset->batch, preset->epochs,
+           preset->normalize, float_text(preset->init_std, f[4]),
+           optimizers[preset->optimizer], schedules[preset->lr_schedule], preset->warmup,
+           augment);
 }
 
 /* Each bn layer's running statistics, as a checkpoint holds them. */
