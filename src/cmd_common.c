@@ -75,9 +75,14 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
     char err[768];
     if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
                        sizeof err)) {
-        if (!found && !strchr(name, ',') && !looks_like_layer(name))
-            print_error("cnn %s: --net: unknown network \"%s\": use seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn or a "
-                        "layer spec such as fc392,relu,fc10,softmax", cmd, name);
+        if (!found && !strchr(name, ',') && !looks_like_layer(name)) {
+            char names[512] = "";
+            for (int i = 0; i < net_presets_count; i++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                         net_presets[i].name, i + 1 < net_presets_count ? ", " : "");
+            print_error("cnn %s: --net: unknown network \"%s\": use %s or a layer spec such "
+                        "as fc392,relu,fc10,softmax", cmd, name, names);
+        }
         else
             print_error("cnn %s: --net: %s", cmd, err);
         return -1;

@@ -73,9 +73,10 @@ static const char *float_text(float v, char buf[32])
 static void print_preset(const net_preset *preset)
 {
     printf("preset defaults: lr %g", preset->lr);
-    if (preset->lr_step > 0)
+    int step = preset->lr_schedule == CNN_SCHED_STEP; /* another schedule is named below */
+    if (step && preset->lr_step > 0)
         printf(" (x%g every %d epochs)", preset->lr_gamma, preset->lr_step);
-    else
+    else if (step)
         printf(" (constant)");
     printf(", momentum %g, weight decay %g, batch %d, %d epochs, inputs %s, init ",
            preset->momentum, preset->weight_decay, preset->batch, preset->epochs,
@@ -146,7 +147,7 @@ int cmd_summary(int argc, char **argv)
 {
     const char *net_name, *model;
     cli_opt opts[] = {
-        {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn) or layer spec", 0, 0},
+        {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn, seed-cnn-99, seed-cnn-fast) or layer spec", 0, 0},
         {"model", OPT_STR, &model, "", "a checkpoint instead: its network and bn's running statistics", 0, 0},
     };
     int r = cli_parse("summary", "[--net NAME|SPEC] [--model FILE]", opts, 2, argc, argv, 2);

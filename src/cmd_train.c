@@ -425,7 +425,7 @@ int cmd_train(int argc, char **argv)
            BN_MOMENTUM, BN_EPS, OPTIMIZER, SCHEDULE, WARMUP, BETA1, BETA2, EPS, DECAY_BIAS,
            AUGMENT, DATA };
     cli_opt opts[] = {
-        [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn) or layer spec", 0, 0},
+        [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn, seed-cnn-99, seed-cnn-fast) or layer spec", 0, 0},
         [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, mlp1 and mlp2 100)", 0, 0},
         [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's: 50, mlp1 and mlp2 100)", 0, 0},
         [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's, 0.1)", 0, 0},

@@ -53,6 +53,21 @@ const net_preset net_presets[] = {
      "conv-bn-relu-maxpool three times, dropout, fc: 33,770 parameters", 0.02f, 0.2f, 0.9f,
      5e-4f, 10, 50, 30, "std", 0.0f,
      CNN_OPTIM_SGD, CNN_SCHED_STEP, 0.0f, NO_AUGMENT},
+    /* The report's own layers and 4,842 parameters with a modern recipe
+     * (README "Networks", bench/RESULTS.md issue 15): momentum 0.9 and a
+     * cosine schedule took seed 1 from 98.92% to 99.20%; a random shift of one
+     * pixel to 99.27% (two pixels with rotation and scale: 99.12%). */
+    {"seed-cnn-99", "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
+     "the report's CNN, momentum 0.9, cosine schedule, 1-pixel shifts", 0.05f, 0.5f, 0.9f,
+     5e-4f, 0, 50, 30, "std", 0.0f, CNN_OPTIM_SGD, CNN_SCHED_COSINE, 0.0f, {1, 0.0f, 0.0f}},
+    /* The same layers trained to 98.5% as fast as we found (make bench's
+     * time to accuracy): the seed-cnn-99 recipe compressed into two epochs
+     * (98.71% and 98.61% after them on seeds 1 and 2; one epoch reached
+     * 98.2-98.3%). */
+    {"seed-cnn-fast", "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
+     "the report's CNN trained for time to 98.5%: two epochs, momentum 0.9, cosine", 0.05f,
+     0.5f, 0.9f, 5e-4f, 0, 50, 2, "std", 0.0f, CNN_OPTIM_SGD, CNN_SCHED_COSINE, 0.0f,
+     NO_AUGMENT},
 };
 const int net_presets_count = sizeof net_presets / sizeof net_presets[0];
 

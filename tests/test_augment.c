@@ -370,8 +370,14 @@ Test(augment, presets_carry_their_augmentation)
     train_config c = {0};
     train_config_use_preset(&c, &p);
     cr_assert(c.augment.shift == 3 && c.augment.rot_deg == 12.0f && c.augment.scale == 0.2f);
-    for (int i = 0; i < net_presets_count; i++)
-        cr_assert(cnn_augment_none(net_presets[i].augment), "%s", net_presets[i].name);
+    /* seed-cnn-99 alone trains on shifted digits (one pixel each way) */
+    for (int i = 0; i < net_presets_count; i++) {
+        cnn_augment a = net_presets[i].augment;
+        if (strcmp(net_presets[i].name, "seed-cnn-99"))
+            cr_assert(cnn_augment_none(a), "%s", net_presets[i].name);
+        else
+            cr_assert(a.shift == 1 && a.rot_deg == 0 && a.scale == 0);
+    }
 }
 
 /* ---- the commands ---- */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cnn_optim.h"
+#include "cnn_schedule.h"
 #include "netspec.h"
 
 static const shape3 MNIST = {1, 28, 28};
@@ -92,6 +94,9 @@ Test(netspec, presets_are_the_reports)
         /* past the report (issue 14) */
         {"lenet5", 0.02f, 0.9f, 5e-4f, 5, 50, 30, 61706, "std", 0},
         {"cnn-bn", 0.02f, 0.9f, 5e-4f, 10, 50, 30, 33770, "std", 0},
+        /* the report's layers with issue 15's recipes (cosine schedules) */
+        {"seed-cnn-99", 0.05f, 0.9f, 5e-4f, 0, 50, 30, 4842, "std", 0},
+        {"seed-cnn-fast", 0.05f, 0.9f, 5e-4f, 0, 50, 2, 4842, "std", 0},
     };
     int n = sizeof want / sizeof want[0];
     cr_assert_eq(net_presets_count, n);
@@ -107,7 +112,14 @@ Test(netspec, presets_are_the_reports)
                   "preset %s: inputs %s, init %g", want[i].name, p->normalize, p->init_std);
         parse_ok(p->spec, MNIST, 10);
         cr_expect_eq(spec.n_params, want[i].params, "preset %s", want[i].name);
+        int recipe = !strncmp(p->name, "seed-cnn-", 9) && strcmp(p->name, "seed-cnn4");
+        cr_expect(p->lr_schedule == (recipe ? CNN_SCHED_COSINE : CNN_SCHED_STEP) &&
+                  p->optimizer == CNN_OPTIM_SGD && p->warmup == 0, "preset %s's schedule",
+                  p->name);
     }
+    /* the recipes keep the report's layers exactly */
+    cr_assert_str_eq(net_preset_find("seed-cnn-99")->spec, net_preset_find("seed-cnn")->spec);
+    cr_assert_str_eq(net_preset_find("seed-cnn-fast")->spec, net_preset_find("seed-cnn")->spec);
     cr_assert_null(net_preset_find("seed"));
     cr_assert_null(net_preset_find(""));
     cr_assert_null(net_preset_find("SEED-CNN"));
