@@ -75,7 +75,7 @@ def trainer_recipe(cnn, name, overrides):
 def schedule(rc, steps_per_epoch):
     """The lr of each (0-based) global step: the trainer's cnn_schedule_lr."""
     total = rc.epochs * steps_per_epoch
-    warm = round(rc.warmup * steps_per_epoch)
+    warm = math.floor(rc.warmup * steps_per_epoch + 0.5)  # llround, not round-half-even
 
     def base(s):
         if rc.lr_schedule == "step":
@@ -86,14 +86,16 @@ def schedule(rc, steps_per_epoch):
             return 0.5 * rc.lr * (1 + math.cos(math.pi * p))
         return rc.lr * (1 - p)  # linear
 
-    def onecycle(s):
-        peak = warm if warm > 0 else round(0.3 * total)
+    def anneal(start, end, pct):  # OneCycleLR's _annealing_cos
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+
+    def onecycle(s):  # OneCycleLR's get_lr: its peak pct_start * total - 1, unrounded
+        peak = warm - 1 if warm > 0 else 0.3 * total - 1
         lo, end = rc.lr / 25, rc.lr / 25 / 1e4
         if s <= peak:
-            p = s / max(peak, 1)
-            return lo + (rc.lr - lo) * 0.5 * (1 - math.cos(math.pi * p))
-        p = min((s - peak) / max(total - 1 - peak, 1), 1.0)
-        return end + (rc.lr - end) * 0.5 * (1 + math.cos(math.pi * p))
+            return anneal(lo, rc.lr, s / peak if peak > 0 else 1.0)
+        span = (total - 1) - peak
+        return anneal(rc.lr, end, min((s - peak) / span, 1.0) if span > 0 else 1.0)
 
     def lr_at(s):
         if rc.lr_schedule == "onecycle":
