@@ -540,6 +540,7 @@ int cmd_train(int argc, char **argv)
         free(ck_params);
         free(ck_mom);
         free(meta.state);
+        free(meta.moment2);
         return 2;
     }
 
