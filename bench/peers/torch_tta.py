@@ -5,7 +5,8 @@ CPU, evaluates the test set after every epoch, and stops at the first epoch
 whose test accuracy reaches --target-acc, as `cnn train --target-acc` does.
 
 PyTorch's own idiom for each part of the recipe: torch.optim's SGD (Nesterov
-too), Adam and AdamW; the lr set per step from the same formula as the
+too; its momentum buffer rescaled when the lr changes, so that it follows the
+trainer's Caffe rules), Adam and AdamW; the lr set per step from the same formula as the
 trainer's cnn_schedule.h; augmentation by affine_grid and grid_sample
 (bilinear, the background byte outside the image) on each batch.
 
@@ -119,6 +120,21 @@ def make_optimizer(rc, net):
     return kind(groups, lr=rc.lr, betas=(rc.beta1, rc.beta2), eps=rc.eps)
 
 
+def set_lr(opt, rc, lr):
+    """The step's lr. The trainer's sgd and nesterov are Caffe's rules, whose
+    velocity holds lr * gradient (v = m v - lr g); torch's buffer holds the
+    gradient alone and is multiplied by the lr of the step. The two agree
+    when the buffer is rescaled by old lr / new lr whenever the lr changes."""
+    for g in opt.param_groups:
+        old = g["lr"]
+        if rc.optimizer in ("sgd", "nesterov") and lr != old and lr > 0:
+            for p in g["params"]:
+                buf = opt.state[p].get("momentum_buffer")
+                if buf is not None:
+                    buf.mul_(old / lr)
+        g["lr"] = lr
+
+
 def augmenter(spec, background):
     """A function batch -> augmented batch for --augment SPEC (the trainer's
     syntax: none, shift:N, affine:ROT,SCALE, or both comma-separated)."""
@@ -182,8 +198,7 @@ def main():
         order = torch.randperm(n)
         for s in range(steps):
             i = order[s * batch:(s + 1) * batch]
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step)
+            set_lr(opt, rc, lr_at(step))
             opt.zero_grad(set_to_none=False)
             with torch.no_grad():
                 x = augment(train_x[i])
