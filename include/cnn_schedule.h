@@ -14,10 +14,12 @@
  *   linear    lr * (1 - p), p as for cosine.
  *   warmup    (step, cosine, linear) for step < W: the rate at W times
  *             (step + 1) / W, a linear ramp that reaches the schedule at W.
- *   onecycle  PyTorch's OneCycleLR with its defaults and cosine annealing:
- *             from lr / 25 up to lr over [0, P], then down to lr / 25 / 1e4
- *             over [P, T - 1]; the peak P is W when there is a warmup, else
- *             round(0.3 * T). */
+ *   onecycle  PyTorch's OneCycleLR's lr with its defaults (pct_start 0.3,
+ *             cosine annealing; its momentum cycling is not done): from
+ *             lr / 25 up to lr over [0, P], then down to lr / 25 / 1e4 over
+ *             [P, T - 1]; the peak P is PyTorch's pct_start * T - 1, in
+ *             double and not rounded (0.3 * T - 1), or W - 1 when there is a
+ *             warmup (the lr is at its top after W steps). */
 #ifndef CNN_SCHEDULE_H
 #define CNN_SCHEDULE_H
 
@@ -52,11 +54,12 @@ CNN_HD double cnn_schedule_step_lr(const cnn_schedule *s, unsigned long long ste
     return (double)(s->lr * (float)cnn_pow_u64((double)s->gamma, drops));
 }
 
-/* How far after the warmup step lies, in [0, 1], over [W, T]. */
+/* How far after the warmup step lies, in [0, 1], over [W, T]. A warmup of
+ * the whole run (W = T) leaves no span: 0, so the warmup ramps up to lr. */
 CNN_HD double cnn_schedule_progress(const cnn_schedule *s, unsigned long long step)
 {
     double span = (double)(s->total_steps - s->warmup_steps);
-    double p = span > 0 ? ((double)step - (double)s->warmup_steps) / span : 1.0;
+    double p = span > 0 ? ((double)step - (double)s->warmup_steps) / span : 0.0;
     return p < 0 ? 0.0 : p > 1 ? 1.0 : p;
 }
 
@@ -66,15 +69,17 @@ CNN_HD double cnn_anneal_cos(double start, double end, double pct)
     return cnn_dadd(end, cnn_dmul((start - end) / 2.0, cos(CNN_PI * pct) + 1.0));
 }
 
+/* PyTorch's OneCycleLR.get_lr: phase 1 while step <= its end_step P, then
+ * phase 2 from P to T - 1 (P may be fractional, or below 0 for T < 4). */
 CNN_HD double cnn_schedule_onecycle(const cnn_schedule *s, unsigned long long step)
 {
     double top = s->lr, low = top / 25.0, end = low / 1e4;
-    double at_30_percent = floor(cnn_dadd(cnn_dmul(0.3, (double)s->total_steps), 0.5));
-    long long peak = s->warmup_steps > 0 ? s->warmup_steps : (long long)at_30_percent;
-    if ((long long)step <= peak)
-        return cnn_anneal_cos(low, top, peak > 0 ? (double)step / (double)peak : 1.0);
-    double span = (double)(s->total_steps - 1 - peak);
-    double pct = span > 0 ? (double)((long long)step - peak) / span : 1.0;
+    double peak = s->warmup_steps > 0 ? (double)(s->warmup_steps - 1)
+                                      : cnn_dadd(cnn_dmul(0.3, (double)s->total_steps), -1.0);
+    if ((double)step <= peak) /* (peak 0: PyTorch divides by 0; the top) */
+        return cnn_anneal_cos(low, top, peak > 0 ? (double)step / peak : 1.0);
+    double span = (double)(s->total_steps - 1) - peak;
+    double pct = span > 0 ? ((double)step - peak) / span : 1.0;
     return cnn_anneal_cos(top, end, pct > 1 ? 1.0 : pct);
 }
 

@@ -1,5 +1,6 @@
 /* Checkpoint files; the format is described in include/checkpoint.h. */
 #include "checkpoint.h"
+#include "augment_spec.h"
 #include "ckpt_config.h"
 #include "file_write.h"
 #include "fileio.h"
@@ -270,8 +271,9 @@ static const char *options_problem(const checkpoint_meta *m)
     if (m->decay_bias != 0 && m->decay_bias != 1) return "whether biases decay (not 0 or 1)";
     if (m->lr_schedule < 0 || m->lr_schedule >= CNN_SCHED_COUNT) return "the lr schedule";
     if (!(m->warmup >= 0 && m->warmup <= m->epochs)) return "the warmup (not in [0, epochs])";
-    if (m->aug_shift < 0 || m->aug_shift > CHECKPOINT_MAX_SIDE || !(m->aug_rot >= 0) ||
-        !(m->aug_rot <= 180) || !(m->aug_scale >= 0 && m->aug_scale < 1))
+    if (m->aug_shift < 0 || m->aug_shift > AUGMENT_MAX_SHIFT || !(m->aug_rot >= 0) ||
+        !(m->aug_rot <= AUGMENT_MAX_ROT) ||
+        !(m->aug_scale >= 0 && m->aug_scale <= AUGMENT_MAX_SCALE)) /* --augment's limits */
         return "the augmentation (shift, rotation or scale)";
     if (m->val < 0 || m->val > CHECKPOINT_MAX_SAMPLES) return "the held-out validation samples";
     return NULL;

@@ -95,14 +95,15 @@ static void print_preset(const net_preset *preset)
     if (!cnn_augment_none(preset->augment)) printf(", augment %s", augment);
     printf("\n");
     /* the same as train's flags, for scripts (the PyTorch peers read it) */
-    char f[5][32];
+    char f[6][32];
     printf("preset-flags --lr %s --lr-step %d --lr-gamma %s --momentum %s --weight-decay %s "
            "--batch %d --epochs %d --normalize %s --init-std %s --optimizer %s --lr-schedule %s "
-           "--warmup %g --augment %s\n", float_text(preset->lr, f[0]), preset->lr_step,
+           "--warmup %s --augment %s\n", float_text(preset->lr, f[0]), preset->lr_step,
            float_text(preset->lr_gamma, f[1]), float_text(preset->momentum, f[2]),
            float_text(preset->weight_decay, f[3]), preset->batch, preset->epochs,
            preset->normalize, float_text(preset->init_std, f[4]),
-           optimizers[preset->optimizer], schedules[preset->lr_schedule], preset->warmup,
+           optimizers[preset->optimizer], schedules[preset->lr_schedule],
+           float_text(preset->warmup, f[5]),
            augment);
 }
 

@@ -137,6 +137,12 @@ static int resume_from(const char *path, const char *net_flag, int net_given, ne
                     c->epochs, c->start_epoch);
         return -1;
     }
+    if (c->warmup > c->epochs) { /* (a checkpoint could not hold the run's end) */
+        print_error("cnn train: --resume %s: --epochs %d is shorter than the run's warmup of "
+                    "%g epochs: pass --epochs N with N >= %g", path, c->epochs, c->warmup,
+                    ceil(c->warmup));
+        return -1;
+    }
     return 0;
 }
 
@@ -534,6 +540,7 @@ int cmd_train(int argc, char **argv)
         free(ck_params);
         free(ck_mom);
         free(meta.state);
+        free(meta.moment2);
         return 2;
     }
 

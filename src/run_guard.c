@@ -210,7 +210,7 @@ int finish_interrupted(saver *sv, const train_result *res, const train_config *c
     }
     if (sv->save) snprintf(path, sizeof path, "%s", sv->save);
     /* the command is pasted into a shell: paths are quoted where needed */
-    char more[3 * SHELL_WORD_MAX + 96] = "", qpath[SHELL_WORD_MAX], qdata[SHELL_WORD_MAX];
+    char more[3 * SHELL_WORD_MAX + 128] = "", qpath[SHELL_WORD_MAX], qdata[SHELL_WORD_MAX];
     shell_quote(path, qpath, sizeof qpath);
     if (data_flag) {
         shell_quote(data_flag, qdata, sizeof qdata);
@@ -220,6 +220,9 @@ int finish_interrupted(saver *sv, const train_result *res, const train_config *c
         snprintf(more + strlen(more), sizeof more - strlen(more), " --train-limit %d",
                  c->train_limit);
     if (sv->save) snprintf(more + strlen(more), sizeof more - strlen(more), " --save %s", qpath);
+    if (c->target_acc > 0) /* (not in the checkpoint: the run stops at it all the same) */
+        snprintf(more + strlen(more), sizeof more - strlen(more), " --target-acc %.9g",
+                 c->target_acc);
     if (sv->save_best) { /* (the best so far is this run's: see README's --save-best) */
         char qbest[SHELL_WORD_MAX];
         shell_quote(sv->save_best, qbest, sizeof qbest);

@@ -219,6 +219,9 @@ static void ckpt_adam_eps_0(const char *d) { patch_adam(d, 8, 12, 0); }
 static void ckpt_adam_decay_bias_2(const char *d) { patch_adam(d, 8, 16, 2); }
 static void ckpt_adam_schedule_4(const char *d) { patch_adam(d, 8, 20, 4); }
 static void ckpt_adam_warmup_5(const char *d) { patch_adam(d, 8, 24, 0x40A00000u); }
+/* --augment's limits: shift 9 pixels, scale 0.75 */
+static void ckpt_adam_shift_9(const char *d) { patch_adam(d, 8, 28, 9); }
+static void ckpt_adam_scale_075(const char *d) { patch_adam(d, 8, 36, 0x3F400000u); }
 /* second moments of layer 1's weight 5: -1, NaN; the count 5 */
 static void ckpt_adam_negative_moment2(const char *d) { patch_adam(d, 9, 8 + 4 * 5, 0xBF800000u); }
 static void ckpt_adam_nan_moment2(const char *d) { patch_adam(d, 9, 8 + 4 * 5, 0x7FC00000u); }
@@ -339,6 +342,8 @@ static const hostile CASES[] = {
     {"checkpoint: a negative second moment under a good CRC", ckpt_adam_negative_moment2, {RESUME_M, "--epochs", "2"}, 1, {"impossible values", "second moment of weight 5 of layer 1 (fc8)", "negative"}, NULL},
     {"checkpoint: a NaN second moment under a good CRC", ckpt_adam_nan_moment2, {EVAL_M}, 1, {"not finite", "second moment of weight 5 of layer 1 (fc8)", "NaN"}, NULL},
     {"checkpoint: a moment2 count that does not fit", ckpt_adam_moment2_count, {EVAL_M}, 1, {"corrupt", "moment2 section's length"}, NULL},
+    {"checkpoint: an augmentation shift past --augment's 8", ckpt_adam_shift_9, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "augmentation"}, NULL},
+    {"checkpoint: an augmentation scale past --augment's 0.5", ckpt_adam_scale_075, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "augmentation"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 

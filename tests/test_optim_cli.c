@@ -197,3 +197,22 @@ Test(optim_cli, resume_refuses_optimizer_flags, .fini = remove_temp_dir, .timeou
         result_free(&r);
     }
 }
+
+/* A resume may shorten --epochs, but not below the warmup: the rest of the
+ * run would train at lr 0 and its checkpoint could not be written. */
+Test(optim_cli, resume_refuses_epochs_below_the_warmup, .fini = remove_temp_dir, .timeout = 120)
+{
+    char dir[256], path[512];
+    data_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/w.ck", dir);
+    result r;
+    /* 600 samples at batch 100: interrupted at the end of epoch 1 */
+    train(&r, "6", dir, W("--net", FC_NET, "--epochs", "4", "--batch", "100", "--warmup", "3",
+                          "--lr-schedule", "cosine", "--save", path));
+    expect_status(&r, 130, "the interrupted run");
+    train(&r, NULL, dir, W("--resume", path, "--epochs", "2"));
+    expect_error(&r, 1, W("--epochs 2", "warmup of 3 epochs"), "--epochs below the warmup");
+    result_free(&r);
+    train(&r, NULL, dir, W("--resume", path, "--epochs", "3"));
+    expect_status(&r, 0, "--epochs at the warmup");
+}

@@ -61,6 +61,17 @@ Test(schedule, warmup_ramps_to_the_schedule)
                   "cosine with warmup is not up then down at step %llu", t);
 }
 
+/* --warmup may equal --epochs: the whole run ramps up to lr (not to the
+ * rate at the end of an empty decay, 0). */
+Test(schedule, warmup_of_the_whole_run_reaches_lr)
+{
+    for (int kind = CNN_SCHED_COSINE; kind <= CNN_SCHED_LINEAR; kind++) {
+        cnn_schedule s = {kind, 0.1f, 0, 0, 10, 20, 20};
+        cr_assert_float_eq(lr_at(&s, 0), 0.1f / 20, 1e-9, "kind %d: the first step", kind);
+        cr_assert_eq(lr_at(&s, 19), 0.1f, "kind %d: the last step: %.9g", kind, lr_at(&s, 19));
+    }
+}
+
 Test(schedule, cosine_midpoint_and_ends)
 {
     cnn_schedule s = {CNN_SCHED_COSINE, 0.1f, 0, 0, 10, 100, 0};
@@ -84,19 +95,53 @@ Test(schedule, linear_to_zero)
     cr_assert_float_eq(lr_at(&w, 99), 0.1f / 80, 1e-9, "the last step after warmup: lr / (T - W)");
 }
 
-Test(schedule, onecycle_start_peak_end)
+/* PyTorch's OneCycleLR.get_lr (torch/optim/lr_scheduler.py) as written
+ * there, two phases, cos annealing: the lr of step for max_lr over T steps. */
+static double torch_onecycle(double max_lr, long long T, double pct_start, long long step)
 {
+    double initial = max_lr / 25.0, min_lr = initial / 1e4;
+    double end_step[2] = {pct_start * (double)T - 1, (double)(T - 1)};
+    double from[2] = {initial, max_lr}, to[2] = {max_lr, min_lr};
+    double start_step = 0;
+    for (int i = 0;; i++) {
+        if ((double)step <= end_step[i] || i == 1) {
+            double pct = ((double)step - start_step) / (end_step[i] - start_step);
+            double cos_out = cos(CNN_PI * pct) + 1;
+            return to[i] + (from[i] - to[i]) / 2.0 * cos_out;
+        }
+        start_step = end_step[i];
+    }
+}
+
+Test(schedule, onecycle_is_pytorchs)
+{
+    /* 0.3 T whole or not, a peak below 0 (T = 3), the run lengths of MNIST
+     * epochs at batch 50 and 128 */
+    const long long totals[] = {100, 20, 7, 3, 2, 1200 * 3, 469 * 5, 1407};
+    for (size_t k = 0; k < sizeof totals / sizeof totals[0]; k++) {
+        long long T = totals[k];
+        cnn_schedule s = {CNN_SCHED_ONECYCLE, 0.1f, 0, 0, 10, T, 0};
+        for (long long t = 0; t < T; t++) {
+            float want = (float)torch_onecycle(0.1f, T, 0.3, t);
+            cr_assert_eq(lr_at(&s, (unsigned long long)t), want,
+                         "T %lld, step %lld: %.9g, PyTorch's %.9g", T, t,
+                         lr_at(&s, (unsigned long long)t), want);
+        }
+    }
     cnn_schedule s = {CNN_SCHED_ONECYCLE, 0.1f, 0, 0, 10, 100, 0};
     cr_assert_float_eq(lr_at(&s, 0), 0.1f / 25, 1e-10, "start: lr / 25");
-    cr_assert_eq(lr_at(&s, 30), 0.1f, "peak at round(0.3 T) = 30");
-    cr_assert_float_eq(lr_at(&s, 15), (0.004 + 0.1) / 2, 1e-8, "halfway up");
+    cr_assert_eq(lr_at(&s, 29), 0.1f, "peak at 0.3 T - 1 = 29");
     cr_assert_float_eq(lr_at(&s, 99), 0.1 / 25 / 1e4, 1e-12, "end: lr / 25 / 1e4");
     for (unsigned long long t = 0; t < 99; t++)
-        cr_assert(t < 30 ? lr_at(&s, t) < lr_at(&s, t + 1) : lr_at(&s, t) > lr_at(&s, t + 1),
+        cr_assert(t < 29 ? lr_at(&s, t) < lr_at(&s, t + 1) : lr_at(&s, t) > lr_at(&s, t + 1),
                   "onecycle is not up then down at step %llu", t);
+    /* a warmup of W steps is PyTorch's pct_start W / T: the top at step W - 1 */
     cnn_schedule w = {CNN_SCHED_ONECYCLE, 0.1f, 0, 0, 10, 100, 10};
-    cr_assert_eq(lr_at(&w, 10), 0.1f, "with a warmup the peak is at W");
-    cr_assert(lr_at(&w, 9) < 0.1f && lr_at(&w, 11) < 0.1f);
+    cr_assert_eq(lr_at(&w, 9), 0.1f, "with a warmup the peak is at W - 1");
+    cr_assert(lr_at(&w, 8) < 0.1f && lr_at(&w, 10) < 0.1f);
+    for (long long t = 0; t < 100; t++)
+        cr_assert_float_eq(lr_at(&w, (unsigned long long)t), torch_onecycle(0.1f, 100, 0.1, t),
+                           1e-8, "warmup 10 of 100, step %lld", t);
 }
 
 /* train_schedule: warmup in epochs, rounded to whole steps; the helper the

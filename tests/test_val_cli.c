@@ -347,3 +347,21 @@ Test(val_cli, save_best_survives_a_resume, .fini = remove_temp_dir, .timeout = 1
         expect_same_file(a_best, b_best, what);
     }
 }
+
+/* --target-acc is not in the checkpoint: the command an interrupt suggests
+ * carries it, so the continued run stops where the uninterrupted one would. */
+Test(val_cli, interrupt_suggests_the_target, .fini = remove_temp_dir, .timeout = 120)
+{
+    char dir[256], b[512];
+    make_data(dir, sizeof dir, 600, 100);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    result r;
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=4", dir,
+          A("--net", FC_NET, "--epochs", "3", "--batch", "100", "--log", "", "--target-acc",
+            "99.25", "--save", b));
+    cr_assert_eq(r.status, 130, "exit %d: %s", r.status, r.err);
+    const char *cmd = strstr(r.err, "continue with: ");
+    cr_assert_not_null(cmd, "%s", r.err);
+    cr_assert_not_null(strstr(cmd, " --target-acc 99.25"), "no --target-acc in: %s", cmd);
+    result_free(&r);
+}

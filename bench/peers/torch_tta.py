@@ -5,7 +5,8 @@ CPU, evaluates the test set after every epoch, and stops at the first epoch
 whose test accuracy reaches --target-acc, as `cnn train --target-acc` does.
 
 PyTorch's own idiom for each part of the recipe: torch.optim's SGD (Nesterov
-too), Adam and AdamW; the lr set per step from the same formula as the
+too; its momentum buffer rescaled when the lr changes, so that it follows the
+trainer's Caffe rules), Adam and AdamW; the lr set per step from the same formula as the
 trainer's cnn_schedule.h; augmentation by affine_grid and grid_sample
 (bilinear, the background byte outside the image) on each batch.
 
@@ -75,7 +76,7 @@ def trainer_recipe(cnn, name, overrides):
 def schedule(rc, steps_per_epoch):
     """The lr of each (0-based) global step: the trainer's cnn_schedule_lr."""
     total = rc.epochs * steps_per_epoch
-    warm = round(rc.warmup * steps_per_epoch)
+    warm = math.floor(rc.warmup * steps_per_epoch + 0.5)  # llround, not round-half-even
 
     def base(s):
         if rc.lr_schedule == "step":
@@ -86,14 +87,16 @@ def schedule(rc, steps_per_epoch):
             return 0.5 * rc.lr * (1 + math.cos(math.pi * p))
         return rc.lr * (1 - p)  # linear
 
-    def onecycle(s):
-        peak = warm if warm > 0 else round(0.3 * total)
+    def anneal(start, end, pct):  # OneCycleLR's _annealing_cos
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+
+    def onecycle(s):  # OneCycleLR's get_lr: its peak pct_start * total - 1, unrounded
+        peak = warm - 1 if warm > 0 else 0.3 * total - 1
         lo, end = rc.lr / 25, rc.lr / 25 / 1e4
         if s <= peak:
-            p = s / max(peak, 1)
-            return lo + (rc.lr - lo) * 0.5 * (1 - math.cos(math.pi * p))
-        p = min((s - peak) / max(total - 1 - peak, 1), 1.0)
-        return end + (rc.lr - end) * 0.5 * (1 + math.cos(math.pi * p))
+            return anneal(lo, rc.lr, s / peak if peak > 0 else 1.0)
+        span = (total - 1) - peak
+        return anneal(rc.lr, end, min((s - peak) / span, 1.0) if span > 0 else 1.0)
 
     def lr_at(s):
         if rc.lr_schedule == "onecycle":
@@ -115,6 +118,21 @@ def make_optimizer(rc, net):
                                nesterov=rc.optimizer == "nesterov" and rc.momentum > 0)
     kind = torch.optim.Adam if rc.optimizer == "adam" else torch.optim.AdamW
     return kind(groups, lr=rc.lr, betas=(rc.beta1, rc.beta2), eps=rc.eps)
+
+
+def set_lr(opt, rc, lr):
+    """The step's lr. The trainer's sgd and nesterov are Caffe's rules, whose
+    velocity holds lr * gradient (v = m v - lr g); torch's buffer holds the
+    gradient alone and is multiplied by the lr of the step. The two agree
+    when the buffer is rescaled by old lr / new lr whenever the lr changes."""
+    for g in opt.param_groups:
+        old = g["lr"]
+        if rc.optimizer in ("sgd", "nesterov") and lr != old and lr > 0:
+            for p in g["params"]:
+                buf = opt.state[p].get("momentum_buffer")
+                if buf is not None:
+                    buf.mul_(old / lr)
+        g["lr"] = lr
 
 
 def augmenter(spec, background):
@@ -180,8 +198,7 @@ def main():
         order = torch.randperm(n)
         for s in range(steps):
             i = order[s * batch:(s + 1) * batch]
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step)
+            set_lr(opt, rc, lr_at(step))
             opt.zero_grad(set_to_none=False)
             with torch.no_grad():
                 x = augment(train_x[i])
