@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "cnn_dropout.h"
+#include "cnn_fround.h"
 #include "cnn_hd.h"
 
 /* All zero: no augmentation. Constant over a run. */
@@ -29,21 +30,6 @@ CNN_HD int cnn_augment_none(cnn_augment a)
 {
     return a.shift == 0 && a.rot_deg == 0 && a.scale == 0;
 }
-
-/* Operations rounded on their own on both sides (C11 contracts nothing). */
-#ifdef __CUDA_ARCH__
-CNN_HD float cnn_aug_fmul(float a, float b) { return __fmul_rn(a, b); }
-CNN_HD float cnn_aug_fadd(float a, float b) { return __fadd_rn(a, b); }
-CNN_HD float cnn_aug_fsub(float a, float b) { return __fsub_rn(a, b); }
-CNN_HD double cnn_aug_dmul(double a, double b) { return __dmul_rn(a, b); }
-CNN_HD double cnn_aug_dadd(double a, double b) { return __dadd_rn(a, b); }
-#else
-CNN_HD float cnn_aug_fmul(float a, float b) { return a * b; }
-CNN_HD float cnn_aug_fadd(float a, float b) { return a + b; }
-CNN_HD float cnn_aug_fsub(float a, float b) { return a - b; }
-CNN_HD double cnn_aug_dmul(double a, double b) { return a * b; }
-CNN_HD double cnn_aug_dadd(double a, double b) { return a + b; }
-#endif
 
 /* Folded into the seed so that augmentation's draws are not dropout's
  * (cnn_dropout.h uses the same hash). */
@@ -81,10 +67,10 @@ CNN_HD cnn_aug_draw cnn_augment_draw(cnn_augment g, unsigned long long seed,
     unsigned long long span = 2ull * (unsigned long long)g.shift + 1ull;
     d.dx = (int)(cnn_augment_bits(seed, step, i, 0) % span) - g.shift;
     d.dy = (int)(cnn_augment_bits(seed, step, i, 1) % span) - g.shift;
-    d.angle_deg = cnn_aug_dmul((double)g.rot_deg, cnn_aug_unit(cnn_augment_bits(seed, step, i, 2)));
-    d.factor = cnn_aug_dadd(1.0, cnn_aug_dmul((double)g.scale,
+    d.angle_deg = cnn_dmul((double)g.rot_deg, cnn_aug_unit(cnn_augment_bits(seed, step, i, 2)));
+    d.factor = cnn_dadd(1.0, cnn_dmul((double)g.scale,
                                               cnn_aug_unit(cnn_augment_bits(seed, step, i, 3))));
-    double rad = cnn_aug_dmul(d.angle_deg, 3.14159265358979323846 / 180.0);
+    double rad = cnn_dmul(d.angle_deg, 3.14159265358979323846 / 180.0);
     d.a = (float)(cos(rad) / d.factor);
     d.b = (float)(sin(rad) / d.factor);
     return d;
@@ -103,17 +89,17 @@ CNN_HD float cnn_augment_at(const unsigned char *img, int h, int w, cnn_aug_draw
                             int x)
 {
     float cx = (float)(w - 1) * 0.5f, cy = (float)(h - 1) * 0.5f;
-    float u = cnn_aug_fsub((float)(x - d.dx), cx), v = cnn_aug_fsub((float)(y - d.dy), cy);
-    float sx = cnn_aug_fadd(cnn_aug_fadd(cnn_aug_fmul(d.a, u), cnn_aug_fmul(d.b, v)), cx);
-    float sy = cnn_aug_fadd(cnn_aug_fsub(cnn_aug_fmul(d.a, v), cnn_aug_fmul(d.b, u)), cy);
+    float u = cnn_fsub((float)(x - d.dx), cx), v = cnn_fsub((float)(y - d.dy), cy);
+    float sx = cnn_fadd(cnn_fadd(cnn_fmul(d.a, u), cnn_fmul(d.b, v)), cx);
+    float sy = cnn_fadd(cnn_fsub(cnn_fmul(d.a, v), cnn_fmul(d.b, u)), cy);
     float fx0 = floorf(sx), fy0 = floorf(sy);
-    float fx = cnn_aug_fsub(sx, fx0), fy = cnn_aug_fsub(sy, fy0);
+    float fx = cnn_fsub(sx, fx0), fy = cnn_fsub(sy, fy0);
     int x0 = (int)fx0, y0 = (int)fy0;
     float p00 = cnn_aug_pixel(img, h, w, y0, x0), p01 = cnn_aug_pixel(img, h, w, y0, x0 + 1);
     float p10 = cnn_aug_pixel(img, h, w, y0 + 1, x0), p11 = cnn_aug_pixel(img, h, w, y0 + 1, x0 + 1);
-    float top = cnn_aug_fadd(p00, cnn_aug_fmul(fx, cnn_aug_fsub(p01, p00)));
-    float bot = cnn_aug_fadd(p10, cnn_aug_fmul(fx, cnn_aug_fsub(p11, p10)));
-    return cnn_aug_fadd(top, cnn_aug_fmul(fy, cnn_aug_fsub(bot, top)));
+    float top = cnn_fadd(p00, cnn_fmul(fx, cnn_fsub(p01, p00)));
+    float bot = cnn_fadd(p10, cnn_fmul(fx, cnn_fsub(p11, p10)));
+    return cnn_fadd(top, cnn_fmul(fy, cnn_fsub(bot, top)));
 }
 
 /* The normalized input, as gather computes it: value * scale + shift, the
@@ -121,7 +107,7 @@ CNN_HD float cnn_augment_at(const unsigned char *img, int h, int w, cnn_aug_draw
 CNN_HD float cnn_augment_input(const unsigned char *img, int h, int w, cnn_aug_draw d, int y,
                                int x, float scale, float shift)
 {
-    return cnn_aug_fadd(cnn_aug_fmul(cnn_augment_at(img, h, w, d, y, x), scale), shift);
+    return cnn_fadd(cnn_fmul(cnn_augment_at(img, h, w, d, y, x), scale), shift);
 }
 
 #endif
