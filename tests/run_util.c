@@ -302,3 +302,23 @@ const char *tmp_path(const char *name)
     snprintf(p, sizeof buf[0], "%s/%s", temp_dir, name);
     return p;
 }
+
+void run_train(result *r, const char *env, const char *dir, const char *const *args,
+               int timeout_s)
+{
+    const char *argv[64] = {"cnn", "train", "--data", dir, "--device", "cpu", "--log", "",
+                            "--quiet"};
+    int n = 9;
+    for (const char *const *a = args; *a; a++) {
+        cr_assert_lt(n, 63);
+        argv[n++] = *a;
+    }
+    argv[n] = NULL;
+    char name[256] = "";
+    if (env) {
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(env, "="), env);
+        cr_assert_eq(setenv(name, strchr(env, '=') + 1, 1), 0);
+    }
+    run_cnn(argv, timeout_s, r);
+    if (env) unsetenv(name);
+}

@@ -31,6 +31,12 @@ const char *cnn_bin(void);
  * the test's temporary folder first: a skipped test does not run its .fini). */
 void run_cnn(const char *const argv[], int timeout_s, result *r);
 
+/* cnn train on dir's data on the CPU, quiet, without a log (args, NULL-
+ * terminated, come after these and may give --log FILE); env, when not NULL,
+ * is "NAME=VALUE" set for this run only. */
+void run_train(result *r, const char *env, const char *dir, const char *const *args,
+               int timeout_s);
+
 /* cnn_bin() as an absolute path, for a child that changes directory; fails
  * the test when it is not an executable. */
 void cnn_bin_absolute(char *path, size_t len);

@@ -31,21 +31,13 @@ static void data_dir(char *dir, size_t len)
     write_block_digits(dir, "t10k", 100, 12);
 }
 
-/* cnn train on dir's data with args (NULL-terminated) and, when env is not
- * NULL, CNN_TEST_SIGINT_AT_STEP set to it. */
+/* cnn train on dir's data with args (NULL-terminated) and, when sigint_at is
+ * not NULL, CNN_TEST_SIGINT_AT_STEP set to it (run_train). */
 static void train(result *r, const char *sigint_at, const char *dir, const char *const *args)
 {
-    const char *argv[64] = {"cnn", "train", "--data", dir, "--device", "cpu", "--log", "",
-                            "--quiet"};
-    int n = 9;
-    for (const char *const *a = args; *a; a++) {
-        cr_assert_lt(n, 63);
-        argv[n++] = *a;
-    }
-    argv[n] = NULL;
-    if (sigint_at) cr_assert_eq(setenv("CNN_TEST_SIGINT_AT_STEP", sigint_at, 1), 0);
-    run_cnn(argv, TIMEOUT_S, r);
-    if (sigint_at) unsetenv("CNN_TEST_SIGINT_AT_STEP");
+    char env[64];
+    if (sigint_at) snprintf(env, sizeof env, "CNN_TEST_SIGINT_AT_STEP=%s", sigint_at);
+    run_train(r, sigint_at ? env : NULL, dir, args, TIMEOUT_S);
 }
 
 static void expect_status(result *r, int status, const char *what)

@@ -103,25 +103,10 @@ static checkpoint_meta load_ok(const char *path)
 
 /* ---- running cnn train ---- */
 
-/* cnn train on the CPU with the data in dir, no log, quiet; env, when not
- * NULL, is "NAME=VALUE" set for this run only. */
+/* cnn train on the CPU with the data in dir, no log, quiet (run_train). */
 static void train(result *r, const char *env, const char *dir, const char *const *args)
 {
-    const char *argv[64] = {"cnn", "train", "--data", dir, "--device", "cpu", "--log", "",
-                            "--quiet"};
-    int n = 9;
-    for (const char *const *a = args; *a; a++) {
-        cr_assert_lt(n, 63);
-        argv[n++] = *a;
-    }
-    argv[n] = NULL;
-    char name[256] = "";
-    if (env) {
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(env, "="), env);
-        cr_assert_eq(setenv(name, strchr(env, '=') + 1, 1), 0);
-    }
-    run_cnn(argv, RUN_TIMEOUT_S, r);
-    if (env) unsetenv(name);
+    run_train(r, env, dir, args, RUN_TIMEOUT_S);
 }
 
 static void expect_success(const result *r, const char *what)

@@ -29,24 +29,11 @@ static void make_data(char *dir, size_t len, int n, int tests)
     write_block_digits(dir, "t10k", tests, 8);
 }
 
-/* cnn train on the CPU with the data in dir, quiet; env, when not NULL, is
- * "NAME=VALUE" for this run only. */
+/* cnn train on the CPU with the data in dir, quiet (run_train: each test
+ * names its --log). */
 static void train(result *r, const char *env, const char *dir, const char *const *args)
 {
-    const char *argv[64] = {"cnn", "train", "--data", dir, "--device", "cpu", "--quiet"};
-    int n = 7;
-    for (const char *const *a = args; *a; a++) {
-        cr_assert_lt(n, 63);
-        argv[n++] = *a;
-    }
-    argv[n] = NULL;
-    char name[256] = "";
-    if (env) {
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(env, "="), env);
-        cr_assert_eq(setenv(name, strchr(env, '=') + 1, 1), 0);
-    }
-    run_cnn(argv, RUN_TIMEOUT_S, r);
-    if (env) unsetenv(name);
+    run_train(r, env, dir, args, RUN_TIMEOUT_S);
 }
 
 static void expect_success(const result *r, const char *what)
