@@ -4,7 +4,7 @@ with the same data, initialisation rule, batch and hyperparameters as
 
 The network and its hyperparameters come from the trainer itself: --net NAME
 (default seed-cnn) runs `cnn summary --net NAME` and reads its "spec" and
-"preset defaults" lines, so the two cannot drift. --spec SPEC trains another
+"preset-flags" lines, so the two cannot drift. --spec SPEC trains another
 spec with --net's hyperparameters (as `cnn train --net SPEC` takes
 seed-cnn's); every hyperparameter flag overrides the preset's, and with
 --spec and all of them given the trainer is not asked at all.
@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import shlex
 import subprocess
 import time
 
@@ -185,30 +186,42 @@ HYPER = ("lr", "lr_step", "lr_gamma", "momentum", "weight_decay", "batch", "norm
          "init_std")
 
 
-def trainer_preset(cnn, name):
-    """(spec, hyperparameters) of the trainer's preset `name`, from the
-    "spec" and "preset defaults" lines of `cnn summary --net name`."""
+def preset_flags(cnn, name):
+    """(spec, [train flags]) of the trainer's preset `name`: the "spec" and
+    "preset-flags" lines of `cnn summary --net name`."""
     if not os.access(cnn, os.X_OK):
-        raise SystemExit(f"torch_cnn.py: {cnn}: no trainer binary to read preset {name} from: "
-                         "run `make`, pass --cnn PATH, or give --spec and every hyperparameter")
+        raise SystemExit(f"{cnn}: no trainer binary to read preset {name} from: run `make` "
+                         "or pass --cnn PATH")
     r = subprocess.run([cnn, "summary", "--net", name], capture_output=True, text=True)
     if r.returncode != 0:
-        raise SystemExit(f"torch_cnn.py: the trainer refuses --net {name}: {r.stderr.strip()}")
+        raise SystemExit(f"the trainer refuses --net {name}: {r.stderr.strip()}")
     spec = re.search(r"^spec (\S.*)$", r.stdout, re.M)
-    line = re.search(r"^preset defaults: (.*)$", r.stdout, re.M)
+    line = re.search(r"^preset-flags (.*)$", r.stdout, re.M)
     if not spec or not line:
-        raise SystemExit(f"torch_cnn.py: {name} is not one of the trainer's presets "
-                         "(`cnn summary` printed no preset defaults); use --spec for a spec")
-    m = re.fullmatch(r"lr (\S+) \((?:x(\S+) every (\d+) epochs|constant)\), momentum (\S+), "
-                     r"weight decay (\S+), batch (\d+), (\d+) epochs, inputs (\w+), "
-                     r"init (?:He uniform|normal (\S+))", line.group(1).strip())
-    if not m:
-        raise SystemExit(f"torch_cnn.py: cannot read the trainer's preset line: {line.group(0)}")
-    lr, gamma, step, mom, wd, batch, _epochs, norm, std = m.groups()
-    return spec.group(1).strip(), {
-        "lr": float(lr), "lr_step": int(step or 0), "lr_gamma": float(gamma or 0.5),
-        "momentum": float(mom), "weight_decay": float(wd), "batch": int(batch),
-        "normalize": norm, "init_std": float(std or 0.0)}
+        raise SystemExit(f"{name} is not one of the trainer's presets (`cnn summary` printed "
+                         "no preset-flags line); use --spec for a spec")
+    return spec.group(1).strip(), shlex.split(line.group(1))
+
+
+def trainer_preset(cnn, name):
+    """(spec, hyperparameters) of the trainer's preset `name` (preset_flags).
+    A recipe this peer does not run (another optimizer or schedule,
+    augmentation: torch_tta.py runs those) is refused."""
+    spec, tokens = preset_flags(cnn, name)
+    flags = argparse.ArgumentParser(add_help=False)
+    for flag in ("lr", "lr-step", "lr-gamma", "momentum", "weight-decay", "batch", "epochs",
+                 "normalize", "init-std", "optimizer", "lr-schedule", "warmup", "augment"):
+        flags.add_argument("--" + flag)
+    f = flags.parse_args(tokens)
+    if (f.optimizer, f.lr_schedule, float(f.warmup), f.augment) != ("sgd", "step", 0.0, "none"):
+        raise SystemExit(f"torch_cnn.py: preset {name} trains with --optimizer {f.optimizer} "
+                         f"--lr-schedule {f.lr_schedule} --warmup {f.warmup} --augment "
+                         f"{f.augment}: this peer runs SGD with step drops only; "
+                         "use torch_tta.py for that recipe")
+    return spec, {
+        "lr": float(f.lr), "lr_step": int(f.lr_step), "lr_gamma": float(f.lr_gamma),
+        "momentum": float(f.momentum), "weight_decay": float(f.weight_decay),
+        "batch": int(f.batch), "normalize": f.normalize, "init_std": float(f.init_std)}
 
 
 def main():

@@ -21,14 +21,12 @@ import argparse
 import json
 import math
 import os
-import shlex
-import subprocess
 
 import torch
 import torch.nn.functional as F
 
 import mnist
-from torch_cnn import HERE, build_net, init_params
+from torch_cnn import HERE, build_net, init_params, preset_flags
 
 
 def process_start():
@@ -58,19 +56,11 @@ def recipe_parser():
 def trainer_recipe(cnn, name, overrides):
     """(spec, recipe namespace) from `cnn summary --net name`, with the
     train flags in overrides (e.g. ["--epochs", "5"]) applied on top."""
-    r = subprocess.run([cnn, "summary", "--net", name], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"torch_tta.py: the trainer refuses --net {name}: {r.stderr.strip()}")
-    lines = dict(l.split(" ", 1) for l in r.stdout.splitlines()
-                 if l.startswith("spec ") or l.startswith("preset-flags "))
-    if "spec" not in lines or "preset-flags" not in lines:
-        raise SystemExit(f"torch_tta.py: `cnn summary --net {name}` printed no spec or no "
-                         "preset-flags line (is {cnn} current? run make)")
-    recipe, rest = recipe_parser().parse_known_args(shlex.split(lines["preset-flags"]) +
-                                                    overrides)
+    spec, tokens = preset_flags(cnn, name)
+    recipe, rest = recipe_parser().parse_known_args(tokens + overrides)
     if rest:
         raise SystemExit(f"torch_tta.py: unknown flags {rest}")
-    return lines["spec"].strip(), recipe
+    return spec, recipe
 
 
 def schedule(rc, steps_per_epoch):
