@@ -8,7 +8,7 @@
 #include "train.h"
 
 /* When path holds a checkpoint of the run `run` describes (the same spec,
- * seed, data and --val) from no later than run->epochs_done, evaluates it on
+ * recipe, seed, data and --val) from no later than run->epochs_done, evaluates it on
  * val with nt (whose parameters and state it overwrites: upload the resumed
  * ones afterwards) and sets *acc and *epoch to its accuracy and epoch;
  * returns 1. Returns 0, touching nothing, for any other file or none. */

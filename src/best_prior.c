@@ -6,10 +6,24 @@
 
 #include "commands.h"
 
+/* Whether best and run were trained with the same recipe (--epochs aside: a
+ * resume may extend it). */
+static int same_recipe(const checkpoint_meta *best, const checkpoint_meta *run)
+{
+    return best->lr == run->lr && best->lr_gamma == run->lr_gamma &&
+           best->lr_step == run->lr_step && best->momentum == run->momentum &&
+           best->weight_decay == run->weight_decay && best->optimizer == run->optimizer &&
+           best->beta1 == run->beta1 && best->beta2 == run->beta2 && best->eps == run->eps &&
+           best->decay_bias == run->decay_bias && best->lr_schedule == run->lr_schedule &&
+           best->warmup == run->warmup && best->aug_shift == run->aug_shift &&
+           best->aug_rot == run->aug_rot && best->aug_scale == run->aug_scale &&
+           best->input_scale == run->input_scale && best->input_shift == run->input_shift;
+}
+
 /* Whether best was written by the run `run` is the checkpoint of. */
 static int same_run(const checkpoint_meta *best, const checkpoint_meta *run)
 {
-    return !strcmp(best->spec, run->spec) && best->seed == run->seed &&
+    return !strcmp(best->spec, run->spec) && same_recipe(best, run) && best->seed == run->seed &&
            best->val == run->val && best->batch == run->batch &&
            best->train_count == run->train_count && best->train_limit == run->train_limit &&
            best->labels_crc == run->labels_crc && best->epochs_done >= 1 &&

@@ -3,7 +3,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "best_prior.h"
+#include "ckpt_config.h"
 #include "data_split.h"
+#include "run_util.h"
 #include "train.h"
 #include "testutil.h"
 
@@ -216,4 +219,59 @@ Test(train_val, target_stops_after_the_epoch_that_reaches_it, .timeout = 60)
     free(miss.params);
     dataset_free(&d);
     dataset_free(&noise);
+}
+
+/* ---- --save-best across a resume: only the same run's file counts ---- */
+
+/* A --save-best file of FC_NET after epoch 1 of 300 samples (100 held out
+ * of 400, batch 32), and what a resumed run after epoch 2 is. */
+Test(train_val, best_prior_takes_only_the_same_recipes_file, .timeout = 60,
+     .fini = remove_temp_dir)
+{
+    net_spec spec;
+    char err[4400], dir[256], path[512];
+    cr_assert_eq(net_spec_parse(FC_NET, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
+    net *nt = net_create(&cpu_ops, &spec, 32);
+    net_init_params(nt, 3, 0.0f);
+    dataset all = block_dataset(400, 1), rest, held;
+    split_ok(&all, 0, 100, 2, &rest, &held);
+    device_dataset dval;
+    device_dataset_upload(&cpu_ops, &held, 0, 1.0f / 255, 0, &dval);
+    train_config c = {.epochs = 3, .batch = 32, .lr = 0.05f, .lr_gamma = 1, .seed = 3,
+                      .val_count = 100};
+    train_config_use_preset(&c, &(net_preset){.lr = 0.05f, .lr_gamma = 1, .batch = 32,
+                                              .epochs = 3, .normalize = "unit"});
+    checkpoint_meta saved, run;
+    checkpoint_meta_from_config(&saved, &c, &spec, 1.0f / 255, 0);
+    checkpoint_set_data(&saved, all.labels, all.count, 0);
+    saved.epochs_done = 1;
+    saved.steps_done = 10; /* ceil(300 / 32) */
+    make_temp_dir("best_prior", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/best.ckpt", dir);
+    float *zeros = calloc(nt->n_params, sizeof(float));
+    cr_assert_eq(checkpoint_save(path, &saved, nt->params, zeros, nt->n_params, err, sizeof err),
+                 0, "%s", err);
+    double acc = -1;
+    int epoch = -1;
+    run = saved;
+    run.epochs_done = 2;
+    run.steps_done = 20;
+    cr_assert_eq(best_prior(nt, path, &run, &dval, &acc, &epoch), 1, "the run's own file");
+    cr_assert(epoch == 1 && acc >= 0 && acc <= 100, "epoch %d, acc %g", epoch, acc);
+    /* another recipe's file with the same net, seed, data and --val */
+    checkpoint_meta other = run;
+    other.lr = 0.1f;
+    cr_assert_eq(best_prior(nt, path, &other, &dval, &acc, &epoch), 0, "another lr");
+    other = run;
+    other.aug_shift = 1;
+    cr_assert_eq(best_prior(nt, path, &other, &dval, &acc, &epoch), 0, "another augmentation");
+    other = run;
+    other.optimizer = CNN_OPTIM_ADAM;
+    cr_assert_eq(best_prior(nt, path, &other, &dval, &acc, &epoch), 0, "another optimizer");
+    free(zeros);
+    net_destroy(nt);
+    device_dataset_free(&dval);
+    dataset_free(&rest);
+    dataset_free(&held);
+    dataset_free(&all);
 }
