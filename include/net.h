@@ -3,6 +3,7 @@
 #ifndef CNN_NET_H
 #define CNN_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "netspec.h"
 #include "ops.h"
@@ -34,8 +35,40 @@ typedef struct net {
     int *cursor;                  /* where in the index list the next batch starts */
 } net;
 
+/* The most elements one tensor of a net may hold: the kernels and
+ * cnn_index.h index a whole tensor with int (2^31 - 1). */
+#define NET_MAX_TENSOR 2147483647LL
+
+/* What net_size_check found. */
+typedef struct {
+    int layer;          /* the first layer (from 0) with a buffer past the limit; -1: none */
+    const char *what;   /* its largest buffer: "output", "Feature Matrix", "flattened
+                         * input", "arg-max" or "input" (layer 0) */
+    long long elements; /* that buffer's elements at the batch */
+    int max_batch;      /* the largest batch that keeps every buffer of the net within
+                         * the limit; 0 when none does */
+} net_size;
+
+/* Pure (allocates nothing): the element count of every buffer net_create
+ * would allocate for spec at `batch` (each layer's output and its gradient,
+ * a conv's Feature Matrix, an fc's flattened input, max pooling's arg-max,
+ * the backward scratch, the input batch). 0 when all stay
+ * within NET_MAX_TENSOR; else -1, with the first layer past it in *out. */
+int net_size_check(const net_spec *spec, int batch, net_size *out);
+/* The refusal as one line, without the command: "<flag> <batch>: layer N
+ * (<token>) would hold E elements in its <what>, past what the kernels index
+ * (2^31 - 1): use <flag> M or less" (flag NULL: "batch ...: use a batch of
+ * M or less"). */
+void net_size_message(const net_spec *spec, int batch, const net_size *s, const char *flag,
+                      char *buf, size_t len);
+/* net_size_check; when it fails, prints "cnn <cmd>: " and the message on
+ * stderr (cmd NULL: "cnn: ") and returns -1; else 0. */
+int net_size_refuse(const char *cmd, const char *flag, const net_spec *spec, int batch);
+
 /* Allocates everything for batches of up to `batch` samples. Exits with a
- * message when memory runs out. */
+ * message when memory runs out, and with status 2 and net_size_refuse's
+ * message, before allocating anything, when a buffer would pass
+ * NET_MAX_TENSOR (commands check first, to name their flag). */
 net *net_create(const cnn_ops *ops, const net_spec *spec, int batch);
 void net_destroy(net *nt);
 

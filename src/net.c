@@ -38,6 +38,7 @@ static unsigned char *upload_decay_mask(const cnn_ops *ops, const net_spec *spec
 
 net *net_create(const cnn_ops *ops, const net_spec *spec, int batch)
 {
+    if (net_size_refuse(NULL, NULL, spec, batch)) exit(2);
     net *nt = calloc(1, sizeof *nt);
     if (!nt) {
         fprintf(stderr, "cnn: out of memory\n");
