@@ -27,8 +27,9 @@ int classifier_open(const char *cmd, const char *path, const char *device, int g
         free(c->meta.moment2);
         return -1;
     }
-    c->ops = open_device(cmd, device, gpu, c->desc, sizeof c->desc);
-    if (!c->ops) {
+    /* one sample at a time: only a net too large for any batch fails */
+    if (net_size_refuse(cmd, NULL, &c->spec, 1) ||
+        !(c->ops = open_device(cmd, device, gpu, c->desc, sizeof c->desc))) {
         free(params);
         free(c->meta.state);
         free(c->meta.moment2);

@@ -47,6 +47,13 @@ int cmd_eval(int argc, char **argv)
         free(meta.moment2);
         return 1;
     }
+    if (net_size_refuse("eval", "--batch", &spec, batch)) {
+        free(params);
+        free(mom);
+        free(meta.state);
+        free(meta.moment2);
+        return 2;
+    }
     cpu_ops_set_threads(threads);
     char desc[256];
     dataset train, test;

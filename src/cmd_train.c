@@ -536,7 +536,10 @@ int cmd_train(int argc, char **argv)
     }
     c.threads = threads;
     c.process_start = process_start_s;
-    if (schedule_out_of_range(&c) || val_flags_wrong(&c, save_best)) {
+    /* before any data is read or memory allocated; a resumed run's batch is
+     * the checkpoint's, which no flag changes */
+    if (schedule_out_of_range(&c) || val_flags_wrong(&c, save_best) ||
+        net_size_refuse("train", *resume ? NULL : "--batch", &spec, c.batch)) {
         free(ck_params);
         free(ck_mom);
         free(meta.state);
