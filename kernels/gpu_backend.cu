@@ -199,9 +199,9 @@ static void explain_no_device(cudaError_t count_err)
                  cudaGetErrorString(count_err), cudaGetErrorString(err));
         return;
     }
-    /* an older driver explains only this error: with another (no device, say)
-     * a driver of the same major version, which CUDA's minor version
-     * compatibility accepts, is not the cause */
+    /* Only cudaErrorInsufficientDriver is the driver's age: with another error
+     * (no device, say), an older minor version of the same major, which CUDA's
+     * minor version compatibility accepts, is not the cause. */
     if ((driver == 0 || count_err == cudaErrorInsufficientDriver) &&
         device_driver_reason(driver, runtime, count_error, sizeof count_error))
         return;
