@@ -249,13 +249,13 @@ int main(int argc, char **argv)
     input_normalization("std", &b.train, &b.scale, &b.shift);
     char err[512];
     if (strcmp(device, "gpu")) {
-        b.be[b.n_be].ops = device_select("cpu", 0, b.be[b.n_be].desc, sizeof b.be[0].desc, err,
-                                         sizeof err);
+        b.be[b.n_be].ops = device_select("cpu", 0, b.be[b.n_be].desc, sizeof b.be[0].desc,
+                                         NULL, 0, err, sizeof err);
         b.n_be++;
     }
     if (strcmp(device, "cpu")) {
-        const cnn_ops *g = device_select("gpu", 0, b.be[b.n_be].desc, sizeof b.be[0].desc, err,
-                                         sizeof err);
+        const cnn_ops *g = device_select("gpu", 0, b.be[b.n_be].desc, sizeof b.be[0].desc,
+                                         NULL, 0, err, sizeof err);
         if (g) b.be[b.n_be++].ops = g;
         else if (!strcmp(device, "gpu")) {
             fprintf(stderr, "cnn-bench: %s\n", err);

@@ -37,7 +37,8 @@ int load_data(const char *cmd, const char *dir, dataset *train, dataset *test);
 /* Whether --device names a device (cpu, gpu, auto); prints the error. */
 int device_name_ok(const char *cmd, const char *device);
 
-/* --device and --gpu; prints the error. */
+/* --device and --gpu; prints the error, or the one-line note when --device auto
+ * falls back to the CPU in a CUDA build. */
 const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *desc,
                            size_t desclen);
 

@@ -11,9 +11,19 @@ extern "C" {
 
 /* Returns the ops table for `want` ("cpu", "gpu" or "auto": a GPU when one is
  * present, else the CPU) and GPU number gpu, with a one-line description of
- * the device in desc; or NULL with err set (no GPU, a build without CUDA). */
-const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t desclen, char *err,
-                             size_t errlen);
+ * the device in desc; or NULL with err set (no GPU, a build without CUDA).
+ * When "auto" falls back to the CPU in a CUDA build, note (unless NULL) says
+ * why, for one line on stderr; otherwise note is left empty. */
+const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t desclen, char *note,
+                             size_t notelen, char *err, size_t errlen);
+
+/* Why a CUDA build finds no usable GPU, when the versions explain it. driver
+ * and runtime are as cudaDriverGetVersion and cudaRuntimeGetVersion give them
+ * (1000 * major + 10 * minor; a driver of 0: none is installed). For no driver
+ * or one older than the runtime, writes the reason into why and returns 1;
+ * otherwise returns 0 and leaves why alone (the CUDA error is the reason).
+ * Pure, so the CPU tests check it in every build. */
+int device_driver_reason(int driver, int runtime, char *why, size_t len);
 
 /* The backends this build has, for the first line a command prints: "CPU
  * only (built without CUDA)" or "CPU and CUDA 13.0" (the toolkit it was built
@@ -24,7 +34,8 @@ const char *device_build_backends(void);
 /* The GPU backend (kernels/): the number of usable devices (0 when there is
  * no driver or no device), and opening device `index`. */
 int gpu_device_count(void);
-/* Why gpu_device_count found none (the CUDA error), or NULL. */
+/* Why gpu_device_count found none, or NULL: device_driver_reason's words
+ * for a missing or too old driver, else the CUDA error. */
 const char *gpu_unavailable_reason(void);
 /* The CUDA toolkit's version at build time, e.g. "13.0". */
 const char *gpu_toolkit_version(void);

@@ -12,7 +12,7 @@ static int device_index = -1;
 static int sync_launches; /* CNN_SYNC_LAUNCHES=1: wait after every launch */
 static float *scratch;
 static size_t scratch_bytes;
-static const char *count_error; /* why cudaGetDeviceCount failed, if it did */
+static char count_error[320]; /* why cudaGetDeviceCount failed, "" if it did not */
 
 void gpu_fail(const char *what, const char *detail, const char *file, int line)
 {
@@ -185,19 +185,42 @@ static cnn_ops make_table(void)
 
 static const cnn_ops gpu_ops = make_table();
 
+/* Why cudaGetDeviceCount failed with count_err, into count_error. A missing
+ * driver, or one older than the runtime, reads as "CUDA driver version is
+ * insufficient"; the two versions say which, and what to do. */
+static void explain_no_device(cudaError_t count_err)
+{
+    int driver = 0, runtime = 0;
+    cudaError_t err = cudaDriverGetVersion(&driver);
+    if (err == cudaSuccess) err = cudaRuntimeGetVersion(&runtime);
+    if (err != cudaSuccess) {
+        cudaGetLastError();
+        snprintf(count_error, sizeof count_error, "%s (and the driver's version is unknown: %s)",
+                 cudaGetErrorString(count_err), cudaGetErrorString(err));
+        return;
+    }
+    /* Only cudaErrorInsufficientDriver is the driver's age: with another error
+     * (no device, say), an older minor version of the same major, which CUDA's
+     * minor version compatibility accepts, is not the cause. */
+    if ((driver == 0 || count_err == cudaErrorInsufficientDriver) &&
+        device_driver_reason(driver, runtime, count_error, sizeof count_error))
+        return;
+    snprintf(count_error, sizeof count_error, "%s", cudaGetErrorString(count_err));
+}
+
 int gpu_device_count(void)
 {
     int count = 0;
     cudaError_t err = cudaGetDeviceCount(&count);
     if (err != cudaSuccess) {
         cudaGetLastError(); /* no driver or no device: not an error here, but say why */
-        count_error = cudaGetErrorString(err);
+        explain_no_device(err);
         return 0;
     }
     return count;
 }
 
-const char *gpu_unavailable_reason(void) { return count_error; }
+const char *gpu_unavailable_reason(void) { return count_error[0] ? count_error : NULL; }
 
 const char *gpu_toolkit_version(void)
 {

@@ -118,9 +118,11 @@ int device_name_ok(const char *cmd, const char *device)
 const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *desc,
                            size_t desclen)
 {
-    char err[512];
-    const cnn_ops *ops = device_select(device, gpu, desc, desclen, err, sizeof err);
+    char err[512], note[512];
+    const cnn_ops *ops = device_select(device, gpu, desc, desclen, note, sizeof note, err,
+                                       sizeof err);
     if (!ops) print_error("cnn %s: %s", cmd, err);
+    else if (note[0]) print_error("cnn %s: note: %s", cmd, note);
     return ops;
 }
 

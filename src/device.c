@@ -13,6 +13,30 @@ static const cnn_ops *cpu_select(char *desc, size_t desclen, const char *note)
     return &cpu_ops;
 }
 
+/* "13.0" from 13000: CUDA's 1000 * major + 10 * minor. */
+static void cuda_version_text(int version, char *text, size_t len)
+{
+    snprintf(text, len, "%d.%d", version / 1000, version % 1000 / 10);
+}
+
+int device_driver_reason(int driver, int runtime, char *why, size_t len)
+{
+    char runtime_text[24], driver_text[24];
+    cuda_version_text(runtime, runtime_text, sizeof runtime_text);
+    if (driver == 0) {
+        snprintf(why, len, "no NVIDIA driver is installed (this build's CUDA runtime is %s)",
+                 runtime_text);
+        return 1;
+    }
+    if (driver >= runtime) return 0;
+    cuda_version_text(driver, driver_text, sizeof driver_text);
+    snprintf(why, len,
+             "the NVIDIA driver supports CUDA %s, older than this build's CUDA runtime %s: "
+             "update the driver, or rebuild with CUDA=0 or an older toolkit",
+             driver_text, runtime_text);
+    return 1;
+}
+
 const char *device_build_backends(void)
 {
 #ifdef CNN_HAVE_CUDA
@@ -24,9 +48,10 @@ const char *device_build_backends(void)
 #endif
 }
 
-const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t desclen, char *err,
-                             size_t errlen)
+const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t desclen, char *note,
+                             size_t notelen, char *err, size_t errlen)
 {
+    if (note && notelen) note[0] = '\0';
     if (strcmp(want, "cpu") == 0)
         return cpu_select(desc, desclen, "");
     if (strcmp(want, "gpu") != 0 && strcmp(want, "auto") != 0) {
@@ -44,14 +69,16 @@ const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t descl
         return gpu_backend_open(gpu, desc, desclen, err, errlen);
     }
     const char *why = gpu_unavailable_reason();
+    if (!why) why = "no device";
     if (strcmp(want, "gpu") == 0) {
-        snprintf(err, errlen, "--device gpu: no CUDA GPU found (%s): use --device cpu",
-                 why ? why : "no device");
+        snprintf(err, errlen, "--device gpu: no usable GPU (use --device cpu): %s", why);
         return NULL;
     }
+    /* a CUDA build that trains on the CPU says why, so an old driver is not missed */
+    if (note) snprintf(note, notelen, "no usable GPU, so this runs on the CPU: %s", why);
     return cpu_select(desc, desclen, ", no GPU found");
 #else
-    (void)gpu;
+    (void)gpu, (void)note, (void)notelen;
     if (strcmp(want, "gpu") == 0) {
         snprintf(err, errlen, "--device gpu: this build has no CUDA (built with CUDA=0 or "
                               "without nvcc): rebuild with nvcc on the PATH, or use --device cpu");

@@ -26,7 +26,8 @@ typedef struct {
 } hostile;
 
 /* Runs cases[i] in a fresh folder ("<temp>/case") and checks its status and
- * message; table names the table in failure messages. */
+ * message; table names the table in failure messages. A train, eval, predict
+ * or visualize case that names no --device runs with --device cpu. */
 void hostile_run(const hostile *cases, int i, const char *table);
 
 /* A small valid data set (60 train, 20 test images) in dir, made if missing. */

@@ -804,16 +804,18 @@ Test(gpu, out_of_memory_message, .exit_code = 1)
 
 /* Whether a GPU is usable, asked in a child process: CUDA must not be
  * initialised in this one, whose tests run in forked children. The child
- * says why not when there is none. */
-static int gpu_present(void)
+ * says why not when there is none (a missing or too old driver names both
+ * versions), and whether that skips the suite or, with required set, fails it. */
+static int gpu_present(int required)
 {
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         if (gpu_device_count() > 0) _exit(0);
         const char *why = gpu_unavailable_reason();
-        printf("test-gpu: no CUDA GPU on this machine (%s): the GPU tests are skipped\n",
-               why ? why : "no device");
+        printf("test-gpu: no usable CUDA GPU on this machine: %s: %s\n", why ? why : "no device",
+               required ? "CNN_REQUIRE_GPU is set, so the GPU suite fails"
+                        : "the GPU tests are skipped");
         fflush(stdout);
         _exit(1);
     }
@@ -824,11 +826,10 @@ static int gpu_present(void)
 
 int main(int argc, char *argv[])
 {
-    if (!gpu_present()) {
-        /* the device check sets this: there, no GPU is a failure */
-        const char *require = getenv("CNN_REQUIRE_GPU");
-        return require && *require && *require != '0';
-    }
+    /* the device check sets CNN_REQUIRE_GPU: there, no GPU is a failure */
+    const char *require = getenv("CNN_REQUIRE_GPU");
+    int required = require && *require && *require != '0';
+    if (!gpu_present(required)) return required;
     struct criterion_test_set *tests = criterion_initialize();
     int result = 0;
     if (criterion_handle_args(argc, argv, true)) result = !criterion_run_all_tests(tests);
