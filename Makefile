@@ -9,7 +9,8 @@
 ## make report [EPOCHS=N] [SEEDS="1 2 3"]  the report's tables and figures, ours beside its own
 ## make bench         this project against the CPU, the GPU and its peers (bench/)
 ## make bench-load    the CPU trainer beside 4 busy processes: default threads against --threads 1
-## make device-check  on a GPU machine: build for it, GPU tests, sanitizer, timings
+## make device-check  on a GPU machine: build for it, GPU tests, sanitizers, timings, peers
+##                    (fails without a GPU or compute-sanitizer)
 ## make fresh-check   the README's quick start in fresh Debian roots, offline training
 ## make test SAN=1    the CPU code and tests under ASan and UBSan (in build/san)
 ## make fuzz [FUZZ_SECONDS=N]  libFuzzer on the file readers and the spec parser
@@ -148,9 +149,12 @@ $(BUILD)/test-gpu: $(GPU_TEST_OBJ) $(BUILD)/libcnn.a
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 # The GPU suite first: it prints one line and passes where there is no GPU.
+# It runs one test at a time (-j1): a GPU in exclusive-process mode takes
+# one process only, and parallel tests would share the card's memory.
 TEST_BINS := $(if $(filter 1,$(CUDA)),$(BUILD)/test-gpu) $(BUILD)/test-cpu
 test: $(TEST_BINS) $(BUILD)/cnn
-	@for t in $(TEST_BINS); do echo "== $$t"; $(TEST_ENV) CNN_BIN=$(BUILD)/cnn $$t $(TEST_FLAGS) || exit 1; done
+	@for t in $(TEST_BINS); do echo "== $$t"; jobs=; [ $$t = $(BUILD)/test-gpu ] && jobs=-j1; \
+	    $(TEST_ENV) CNN_BIN=$(BUILD)/cnn $$t $$jobs $(TEST_FLAGS) || exit 1; done
 
 data:
 	@bash data/fetch_mnist.sh data/mnist
@@ -183,9 +187,11 @@ FUZZ_SECONDS ?= 60
 fuzz: $(DEPS_MK)
 	@bash fuzz/run.sh $(FUZZ_SECONDS)
 
-# The one command for a machine with an NVIDIA GPU; logs go to OUT_DIR.
+# The one command for a machine with an NVIDIA GPU; logs go to OUT_DIR. The
+# script looks for compute-sanitizer beside this nvcc (CUDA_HOME/bin) too.
 device-check:
-	@OUT_DIR=$(or $(OUT_DIR),$(BUILD)/device-check) bash scripts/device-check.sh
+	@OUT_DIR=$(or $(OUT_DIR),$(BUILD)/device-check) NVCC="$(NVCC)" CUDA_HOME="$(CUDA_HOME)" \
+	    bash scripts/device-check.sh
 
 # The README's quick start, word for word, in fresh Debian roots (scripts/fresh-check.sh).
 fresh-check:
