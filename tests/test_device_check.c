@@ -7,7 +7,9 @@
  * Where the sanitizer is found, the script goes on to its next check, the
  * MNIST files: run from a copy of the script in a folder without data/, it
  * stops there, which shows the lookup found the fake, still before building.
- * Nothing here builds or trains; each run takes a fraction of a second. */
+ * One run goes through the whole script with every program faked, to show
+ * how the table marks a failed row. Nothing here builds or trains; each run
+ * takes a fraction of a second. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "run_util.h"
 
@@ -186,5 +189,69 @@ Test(device_check, sanitizer_on_path_is_found)
     result r;
     run_check(copy.s, "cuda", NULL, &r);
     expect_stopped(&r, reached_data_check);
+    result_free(&r);
+}
+
+/* Past the early checks, with every program faked: a build that succeeds, a
+ * GPU suite that passes, sanitizers that report no errors, and a trainer
+ * whose runs reach 50% only. Each training below its accuracy floor must
+ * say FAILED in its own row of the table, not only in the count at the end. */
+static const char fake_make[] =
+    "#!/bin/sh\n"
+    "echo '#!/bin/sh' >build/test-gpu\n"
+    "echo 'echo \"[====] Synthesis: Tested: 3 | Passing: 3 | Failing: 0 | Crashing: 0\"' "
+    ">>build/test-gpu\n"
+    "echo '#!/bin/sh' >build/cnn\n"
+    "printf '%s\\n' \"echo '{\\\"test_acc\\\":50.0000,\\\"seconds_per_epoch\\\":2.0000}'\" "
+    ">>build/cnn\n"
+    "/bin/chmod 755 build/test-gpu build/cnn\n";
+static const char fake_sanitizer[] = "#!/bin/sh\necho '========= ERROR SUMMARY: 0 errors'\n";
+/* timeout -k 10 LIMIT CMD...: runs CMD */
+static const char fake_timeout[] = "#!/bin/sh\nshift 3\nexec \"$@\"\n";
+
+/* Links the real program `name` (from /usr/bin or /bin) into the fakes' bin/. */
+static void link_tool(const char *name)
+{
+    char real[64];
+    snprintf(real, sizeof real, "/usr/bin/%s", name);
+    if (access(real, X_OK) != 0) snprintf(real, sizeof real, "/bin/%s", name);
+    path p = in_temp("bin");
+    char link[400];
+    snprintf(link, sizeof link, "%s/%s", p.s, name);
+    cr_assert_eq(symlink(real, link), 0, "symlink %s: %s", real, strerror(errno));
+}
+
+Test(device_check, a_training_below_its_floor_fails_in_its_row)
+{
+    setup_dirs(fake_smi);
+    write_program("bin/compute-sanitizer", fake_sanitizer);
+    write_program("bin/make", fake_make);
+    write_program("bin/timeout", fake_timeout);
+    write_program("bin/nproc", "#!/bin/sh\necho 2\n");
+    const char *tools[] = {"mkdir", "rm", "tee", "head", "sed", "grep", "tail", "awk", "date", "env"};
+    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) link_tool(tools[i]);
+    path copy = script_copy();
+    make_dir("repo/build");
+    make_dir("repo/data");
+    make_dir("repo/data/mnist");
+    path verified = in_temp("repo/data/mnist/.verified");
+    write_file(verified.s, "", 0);
+    result r;
+    run_check(copy.s, "cuda", NULL, &r);
+    expect_not_crashed(&r);
+    cr_assert_eq(r.status, 1, "exit %d; stdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
+    cr_assert_not_null(strstr(r.out, "passed, none skipped"), "the GPU suite's row: %s", r.out);
+    cr_assert_not_null(strstr(r.out, "| 0 errors "), "no sanitizer row passed: %s", r.out);
+    const char *nets[] = {"| seed-cnn b50 GPU ", "| seed-cnn b512 GPU ", "| lenet5 b50 GPU ",
+                          "| cnn-bn b50 GPU ", "| seed-cnn b50 CPU "};
+    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
+        const char *row = strstr(r.out, nets[i]);
+        cr_assert_not_null(row, "no row for %s: %s", nets[i], r.out);
+        const char *end = strchr(row + 1, '\n');
+        cr_assert_not_null(end);
+        char line[200];
+        snprintf(line, sizeof line, "%.*s", (int)(end - row), row);
+        cr_expect_not_null(strstr(line, "FAILED"), "50%% is under the floor, yet: %s", line);
+    }
     result_free(&r);
 }
