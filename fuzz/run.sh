@@ -30,7 +30,7 @@ sources() {
     case $1 in
     idx) echo src/idx.c src/fileio.c ;;
     checkpoint) echo src/checkpoint.c src/ckpt_config.c src/fileio.c src/file_write.c src/paths.c $(sources netspec) ;;
-    netspec) echo src/netspec.c src/layers.c src/layer_*.c src/net.c src/ref.c ;;
+    netspec) echo src/netspec.c src/layers.c src/layer_*.c src/net.c src/net_size.c src/text_out.c src/ref.c ;;
     *) echo "fuzz/run.sh: unknown harness '$1' (idx, checkpoint, netspec)" >&2; exit 2 ;;
     esac
 }
