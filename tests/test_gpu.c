@@ -581,22 +581,37 @@ static void train_on(const cnn_ops *ops, const char *text, int graph, train_resu
     dataset_free(&d);
 }
 
+/* The same 200 steps of net `text` (n parameters; tweak may be NULL) on the
+ * CPU, on the GPU replaying one captured step, and on the GPU with plain
+ * launches: the graph run learns, its test loss is within loss_tol of the
+ * CPU's (the sums differ in rounding), and its weights equal the plain
+ * launches' to a last-place difference. The three results go to res (cpu,
+ * graph, plain) for further checks. */
+static void expect_graph_matches_launches(const char *text, long n,
+                                          void (*tweak)(train_config *c), double loss_tol,
+                                          train_result res[3])
+{
+    float *w[3];
+    for (int k = 0; k < 3; k++) w[k] = malloc(sizeof(float) * n);
+    train_on(&cpu_ops, text, 0, &res[0], w[0], tweak);
+    train_on(gpu(), text, 1, &res[1], w[1], tweak);
+    train_on(gpu(), text, 0, &res[2], w[2], tweak);
+    cr_assert(close_enough(res[1].test_loss, res[0].test_loss, 0, loss_tol),
+              "loss after 200 steps: gpu %.6g, cpu %.6g", res[1].test_loss, res[0].test_loss);
+    cr_assert_lt(res[1].test_loss, 0.5, "the GPU run did not learn: loss %g", res[1].test_loss);
+    for (long i = 0; i < n; i++)
+        cr_assert(close_enough(w[1][i], w[2][i], 1e-6, 1e-5),
+                  "graph replay and plain launches differ at weight %ld: %g vs %g", i, w[1][i],
+                  w[2][i]);
+    for (int k = 0; k < 3; k++) free(w[k]);
+}
+
 Test(gpu, training_200_steps_matches_cpu, .timeout = 300)
 {
-    train_result cpu_res, gpu_res, nograph_res;
-    float cpu_w[4842], gpu_w[4842], nograph_w[4842];
-    train_on(&cpu_ops, SEED_CNN, 0, &cpu_res, cpu_w, NULL);
-    train_on(gpu(), SEED_CNN, 1, &gpu_res, gpu_w, NULL);
-    train_on(gpu(), SEED_CNN, 0, &nograph_res, nograph_w, NULL);
-    cr_assert(close_enough(gpu_res.train_loss, cpu_res.train_loss, 0, 1e-3),
-              "train loss: gpu %.6g, cpu %.6g", gpu_res.train_loss, cpu_res.train_loss);
-    cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-3),
-              "loss after 200 steps: gpu %.6g, cpu %.6g", gpu_res.test_loss, cpu_res.test_loss);
-    cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
-    for (int i = 0; i < 4842; i++)
-        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
-                  "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
-                  nograph_w[i]);
+    train_result res[3];
+    expect_graph_matches_launches(SEED_CNN, 4842, NULL, 1e-3, res);
+    cr_assert(close_enough(res[1].train_loss, res[0].train_loss, 0, 1e-3),
+              "train loss: gpu %.6g, cpu %.6g", res[1].train_loss, res[0].train_loss);
 }
 
 /* Dropout and bn in a captured step: the replayed graph reads the step key
@@ -610,18 +625,8 @@ Test(gpu, training_with_dropout_and_bn_graph_matches_launches, .timeout = 300)
     char err[256];
     cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
     cr_assert_eq(spec.n_params, N);
-    train_result cpu_res, gpu_res, nograph_res;
-    static float cpu_w[N], gpu_w[N], nograph_w[N];
-    train_on(&cpu_ops, text, 0, &cpu_res, cpu_w, NULL);
-    train_on(gpu(), text, 1, &gpu_res, gpu_w, NULL);
-    train_on(gpu(), text, 0, &nograph_res, nograph_w, NULL);
-    cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 2e-2),
-              "loss after 200 steps: gpu %.6g, cpu %.6g", gpu_res.test_loss, cpu_res.test_loss);
-    cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
-    for (int i = 0; i < N; i++)
-        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
-                  "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
-                  nograph_w[i]);
+    train_result res[3];
+    expect_graph_matches_launches(text, N, NULL, 2e-2, res);
 }
 
 /* Adam's bias correction and the schedule's rate come from the step counter
@@ -638,19 +643,8 @@ static void adam_cosine(train_config *c)
 
 Test(gpu, training_adam_cosine_graph_matches_launches, .timeout = 300)
 {
-    train_result cpu_res, gpu_res, nograph_res;
-    float cpu_w[4842], gpu_w[4842], nograph_w[4842];
-    train_on(&cpu_ops, SEED_CNN, 0, &cpu_res, cpu_w, adam_cosine);
-    train_on(gpu(), SEED_CNN, 1, &gpu_res, gpu_w, adam_cosine);
-    train_on(gpu(), SEED_CNN, 0, &nograph_res, nograph_w, adam_cosine);
-    cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-2),
-              "loss after 200 adam steps: gpu %.6g, cpu %.6g", gpu_res.test_loss,
-              cpu_res.test_loss);
-    cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
-    for (int i = 0; i < 4842; i++)
-        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
-                  "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
-                  nograph_w[i]);
+    train_result res[3];
+    expect_graph_matches_launches(SEED_CNN, 4842, adam_cosine, 1e-2, res);
 }
 
 /* Augmentation in a captured step: the replayed graph draws anew every
@@ -660,18 +654,8 @@ static void augment_on(train_config *c) { c->augment = (cnn_augment){2, 10.0f, 0
 
 Test(gpu, training_with_augment_graph_matches_launches, .timeout = 300)
 {
-    train_result cpu_res, gpu_res, nograph_res;
-    float cpu_w[4842], gpu_w[4842], nograph_w[4842];
-    train_on(&cpu_ops, SEED_CNN, 0, &cpu_res, cpu_w, augment_on);
-    train_on(gpu(), SEED_CNN, 1, &gpu_res, gpu_w, augment_on);
-    train_on(gpu(), SEED_CNN, 0, &nograph_res, nograph_w, augment_on);
-    cr_assert(close_enough(gpu_res.test_loss, cpu_res.test_loss, 0, 1e-2),
-              "loss after 200 steps: gpu %.6g, cpu %.6g", gpu_res.test_loss, cpu_res.test_loss);
-    cr_assert_lt(gpu_res.test_loss, 0.5, "the GPU run did not learn: loss %g", gpu_res.test_loss);
-    for (int i = 0; i < 4842; i++)
-        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
-                  "graph replay and plain launches differ at weight %d: %g vs %g", i, gpu_w[i],
-                  nograph_w[i]);
+    train_result res[3];
+    expect_graph_matches_launches(SEED_CNN, 4842, augment_on, 1e-2, res);
 }
 
 /* Every optimizer, with and without a decay mask, over 5 steps (the step
