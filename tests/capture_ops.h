@@ -1,0 +1,35 @@
+/* A capture-checking backend, for tests only: the CPU's ops table with the
+ * graph calls a CUDA graph has, checked as strictly as a graph is.
+ *
+ * Between capture_begin and capture_end every op call is recorded with its
+ * arguments by value (pointers as addresses, scalars as values), not run;
+ * replay runs the recording again, with those very values. So a value that
+ * changes from step to step and is passed by value (an lr, a batch offset)
+ * is frozen at the captured step's, as on a GPU, and a graph run ends with
+ * other weights than an eager one.
+ *
+ * Inside a capture, any alloc, free, upload, download, zero, sync or
+ * time_ms, a nested capture_begin or a replay aborts the process with a
+ * line naming it (a GPU stream capture fails or silently misbehaves on
+ * them). Every pointer an op takes, captured or not, must point into memory
+ * from this table's alloc, or the process aborts: a graph on a GPU can read
+ * only device memory.
+ *
+ * conv_fwd and conv_bwd are NULL, so nets compose im2col, gemm, bias and
+ * col2im as on the GPU: a captured step holds the ops a GPU step launches
+ * (a cuBLAS gemm may itself launch more than one kernel). */
+#ifndef CNN_CAPTURE_OPS_H
+#define CNN_CAPTURE_OPS_H
+
+#include "ops.h"
+
+extern const cnn_ops capture_ops;
+
+/* The ops recorded by the latest capture_end (0 before any). */
+long capture_ops_last_graph_len(void);
+/* Ops issued (run eagerly or replayed) since the start or the last reset;
+ * allocations and copies are not ops. */
+long capture_ops_issued(void);
+void capture_ops_reset_count(void);
+
+#endif
