@@ -1,0 +1,238 @@
+/* Training scenarios for graph replay (graph_scenarios.h). */
+#include "graph_scenarios.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data_split.h"
+#include "rng.h"
+
+dataset blobs(int count, uint64_t seed)
+{
+    rng r = {seed};
+    dataset d = {count, 28, 28, malloc((size_t)count * 784), malloc(count), 10};
+    for (int i = 0; i < count; i++) {
+        int c = (int)rng_below(&r, 10), y0 = 3 + (c / 5) * 12, x0 = 1 + (c % 5) * 5;
+        d.labels[i] = (unsigned char)c;
+        for (int p = 0; p < 784; p++) {
+            int y = p / 28, x = p % 28, in = y >= y0 && y < y0 + 8 && x >= x0 && x < x0 + 5;
+            d.images[(long)i * 784 + p] = (unsigned char)(rng_below(&r, 90) + (in ? 150 : 0));
+        }
+    }
+    return d;
+}
+
+/* The data a scenario trains, tests and validates on, in backend memory. */
+typedef struct {
+    dataset train_all, train, held, test;
+    device_dataset dtrain, dtest, dval;
+    int has_val;
+} scenario_data;
+
+static void data_make(const cnn_ops *ops, const graph_scenario *s, scenario_data *d)
+{
+    char err[256];
+    memset(d, 0, sizeof *d);
+    d->train_all = blobs(s->train_count, 11);
+    d->test = blobs(500, 12);
+    d->has_val = s->val_count > 0;
+    if (d->has_val)
+        cr_assert_eq(data_split(&d->train_all, 0, s->val_count, 4, &d->train, &d->held, err,
+                                sizeof err), 0, "%s", err);
+    const dataset *train = d->has_val ? &d->train : &d->train_all;
+    float scale, shift;
+    input_normalization("std", train, &scale, &shift);
+    device_dataset_upload(ops, train, 0, scale, shift, &d->dtrain);
+    device_dataset_upload(ops, &d->test, 0, scale, shift, &d->dtest);
+    if (d->has_val) device_dataset_upload(ops, &d->held, 0, scale, shift, &d->dval);
+}
+
+static void data_free(scenario_data *d)
+{
+    device_dataset_free(&d->dtrain);
+    device_dataset_free(&d->dtest);
+    if (d->has_val) {
+        device_dataset_free(&d->dval);
+        dataset_free(&d->train);
+        dataset_free(&d->held);
+    }
+    dataset_free(&d->train_all);
+    dataset_free(&d->test);
+}
+
+static void config_make(const graph_scenario *s, int graph, const scenario_data *d,
+                        train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    train_config_use_preset(c, net_preset_find("seed-cnn"));
+    c->epochs = s->epochs;
+    c->batch = s->batch;
+    c->seed = 7;
+    c->log_every = 7; /* read-backs between replays, as a user's log lines make */
+    c->quiet = 1;
+    c->graph = graph;
+    if (d->has_val) {
+        c->val = &d->dval;
+        c->val_count = s->val_count;
+    }
+    if (s->tweak) s->tweak(c);
+}
+
+static void *download_all(const cnn_ops *ops, const void *src, size_t bytes)
+{
+    void *host = malloc(bytes ? bytes : 1);
+    if (bytes) ops->download(host, src, bytes);
+    return host;
+}
+
+static void state_take(const net *nt, const train_result *res, run_state *out)
+{
+    const cnn_ops *ops = nt->ops;
+    size_t pbytes = sizeof(float) * nt->n_params;
+    out->n_params = nt->n_params;
+    out->n_state = nt->spec.n_state;
+    out->params = download_all(ops, nt->params, pbytes);
+    out->momentum = download_all(ops, nt->momentum, pbytes);
+    out->moment2 = download_all(ops, nt->moment2, pbytes);
+    out->state = download_all(ops, nt->state, sizeof(float) * out->n_state);
+    ops->download(&out->step, nt->step, sizeof out->step);
+    out->res = *res;
+}
+
+/* Into a new net, what a checkpoint of the stopped one would carry. */
+static void state_give(const run_state *st, net *nt)
+{
+    const cnn_ops *ops = nt->ops;
+    size_t pbytes = sizeof(float) * st->n_params;
+    ops->upload(nt->params, st->params, pbytes);
+    ops->upload(nt->momentum, st->momentum, pbytes);
+    ops->upload(nt->moment2, st->moment2, pbytes);
+    if (st->n_state) ops->upload(nt->state, st->state, sizeof(float) * st->n_state);
+}
+
+static volatile sig_atomic_t stop_flag;
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static int train_quietly(net *nt, const train_config *c, const scenario_data *d,
+                         train_result *res)
+{
+    FILE *devnull = fopen("/dev/null", "w");
+    int rc = train_run(nt, c, &d->dtrain, &d->dtest, devnull, NULL, res);
+    fclose(devnull);
+    return rc;
+}
+
+/* The first part of a resumed scenario: stopped by SIGINT after
+ * s->stop_after_step, as Ctrl-C stops `cnn train`. */
+static void run_until_stopped(const train_config *c, net *nt, const graph_scenario *s,
+                              const scenario_data *d, run_state *stopped)
+{
+    train_config first = *c;
+    first.stop = &stop_flag;
+    first.test_sigint_at_step = s->stop_after_step;
+    stop_flag = 0;
+    struct sigaction act = {0}, old;
+    act.sa_handler = on_sigint;
+    sigaction(SIGINT, &act, &old);
+    train_result res;
+    int rc = train_quietly(nt, &first, d, &res);
+    sigaction(SIGINT, &old, NULL);
+    cr_assert_eq(rc, 1, "the run was to be interrupted after step %ld", s->stop_after_step);
+    cr_assert_eq(res.steps_done, s->stop_after_step);
+    state_take(nt, &res, stopped);
+}
+
+void scenario_run(const cnn_ops *ops, const graph_scenario *s, int graph, run_state *out)
+{
+    scenario_data d;
+    data_make(ops, s, &d);
+    train_config c;
+    config_make(s, graph, &d, &c);
+    net_spec spec;
+    char err[256];
+    cr_assert_eq(net_spec_parse(s->net, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0,
+                 "%s: %s", s->net, err);
+    net *nt = net_create(ops, &spec, c.batch);
+    net_init_params(nt, c.seed, c.init_std);
+    if (s->stop_after_step > 0) {
+        run_state stopped;
+        run_until_stopped(&c, nt, s, &d, &stopped);
+        net_destroy(nt);
+        nt = net_create(ops, &spec, c.batch);
+        state_give(&stopped, nt);
+        c.resume = 1;
+        c.start_epoch = stopped.res.epochs_done;
+        c.start_step = stopped.res.steps_done;
+        c.shuffle_state = stopped.res.shuffle_state;
+        c.prior_best_val_acc = stopped.res.best_val_acc;
+        c.prior_best_val_epoch = stopped.res.best_val_epoch;
+        run_state_free(&stopped);
+    }
+    train_result res;
+    cr_assert_eq(train_quietly(nt, &c, &d, &res), 0, "%s did not train to the end", s->net);
+    state_take(nt, &res, out);
+    net_destroy(nt);
+    data_free(&d);
+}
+
+static int same_bits(const char *what, const float *a, const float *b, long n, char *why,
+                     size_t len)
+{
+    for (long i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof(float))) {
+            snprintf(why, len, "%s %ld: %.9g vs %.9g", what, i, a[i], b[i]);
+            return -1;
+        }
+    return 0;
+}
+
+int run_states_identical(const run_state *a, const run_state *b, char *why, size_t len)
+{
+    if (a->n_params != b->n_params || a->n_state != b->n_state) {
+        snprintf(why, len, "different nets");
+        return -1;
+    }
+    if (a->step != b->step) {
+        snprintf(why, len, "step counter %llu vs %llu", a->step, b->step);
+        return -1;
+    }
+    if (same_bits("parameter", a->params, b->params, a->n_params, why, len) ||
+        same_bits("momentum", a->momentum, b->momentum, a->n_params, why, len) ||
+        same_bits("second moment", a->moment2, b->moment2, a->n_params, why, len) ||
+        same_bits("running statistic", a->state, b->state, a->n_state, why, len))
+        return -1;
+    if (memcmp(&a->res.test_loss, &b->res.test_loss, sizeof(double)) ||
+        memcmp(&a->res.train_loss, &b->res.train_loss, sizeof(double))) {
+        snprintf(why, len, "losses: train %.17g vs %.17g, test %.17g vs %.17g",
+                 a->res.train_loss, b->res.train_loss, a->res.test_loss, b->res.test_loss);
+        return -1;
+    }
+    return 0;
+}
+
+double run_states_max_param_diff(const run_state *a, const run_state *b)
+{
+    double most = 0;
+    for (long i = 0; i < a->n_params; i++) {
+        double d = fabs((double)a->params[i] - b->params[i]);
+        if (!(d <= most)) most = d; /* NaN wins */
+    }
+    return most;
+}
+
+void run_state_free(run_state *s)
+{
+    free(s->params);
+    free(s->momentum);
+    free(s->moment2);
+    free(s->state);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,48 @@
+/* Training scenarios that a captured step must survive, run on any backend:
+ * the capture-checking CPU backend in CI (test_graph.c) and the GPU
+ * (test_gpu.c). Each runs train_run on generated data and returns every
+ * value the run leaves in backend memory, so two runs compare to the bit. */
+#ifndef CNN_GRAPH_SCENARIOS_H
+#define CNN_GRAPH_SCENARIOS_H
+
+#include <stddef.h>
+
+#include "data.h"
+#include "train.h"
+
+/* count generated 28x28 images: class c is a bright 8x5 rectangle at a
+ * place of its own, plus noise. Learnable, and needs no data files. */
+dataset blobs(int count, uint64_t seed);
+
+typedef struct {
+    const char *net;        /* a net spec (netspec.h) for 1x28x28 inputs, 10 classes */
+    int train_count;        /* training blobs (the test set is 500 others) */
+    int batch, epochs;
+    int val_count;          /* held out of the training blobs and evaluated each epoch (0: none) */
+    long stop_after_step;   /* > 0: interrupted after this global step, then resumed in a
+                             * new net from the state it left (as from a checkpoint) */
+    void (*tweak)(train_config *c); /* changes the seed-cnn preset's settings (may be NULL) */
+} graph_scenario;
+
+/* What a run left: the parameters, momentum, Adam's second moments, the
+ * running statistics (bn), the step counter, and its results. */
+typedef struct {
+    long n_params, n_state;
+    float *params, *momentum, *moment2, *state;
+    unsigned long long step;
+    train_result res;
+} run_state;
+
+/* Runs scenario s on ops, replaying a captured step where graph is set. */
+void scenario_run(const cnn_ops *ops, const graph_scenario *s, int graph, run_state *out);
+
+/* 0 when a and b hold the same bits everywhere; else -1 and, in why, the
+ * first value that differs. */
+int run_states_identical(const run_state *a, const run_state *b, char *why, size_t len);
+
+/* The largest |a - b| over the parameters. */
+double run_states_max_param_diff(const run_state *a, const run_state *b);
+
+void run_state_free(run_state *s);
+
+#endif
