@@ -209,10 +209,12 @@ int run_states_identical(const run_state *a, const run_state *b, char *why, size
         same_bits("second moment", a->moment2, b->moment2, a->n_params, why, len) ||
         same_bits("running statistic", a->state, b->state, a->n_state, why, len))
         return -1;
+    /* (the training loss is the last epoch's mean over the steps this run
+     * did: a resume inside that epoch did fewer) */
     if (memcmp(&a->res.test_loss, &b->res.test_loss, sizeof(double)) ||
-        memcmp(&a->res.train_loss, &b->res.train_loss, sizeof(double))) {
-        snprintf(why, len, "losses: train %.17g vs %.17g, test %.17g vs %.17g",
-                 a->res.train_loss, b->res.train_loss, a->res.test_loss, b->res.test_loss);
+        memcmp(&a->res.val_loss, &b->res.val_loss, sizeof(double))) {
+        snprintf(why, len, "losses: test %.17g vs %.17g, held-out %.17g vs %.17g",
+                 a->res.test_loss, b->res.test_loss, a->res.val_loss, b->res.val_loss);
         return -1;
     }
     return 0;
@@ -236,3 +238,115 @@ void run_state_free(run_state *s)
     free(s->state);
     memset(s, 0, sizeof *s);
 }
+
+void expect_graph_equals_eager(const cnn_ops *ops, const graph_scenario *s, run_state *eager,
+                               run_state *graph)
+{
+    graph_scenario whole = *s;
+    whole.stop_after_step = 0;
+    scenario_run(ops, &whole, 0, eager);
+    scenario_run(ops, s, 1, graph);
+    char why[256];
+    cr_assert_eq(run_states_identical(graph, eager, why, sizeof why), 0,
+                 "%s (%s): graph replay and eager launches differ: %s", s->name, s->net, why);
+    if (!s->stop_after_step)
+        cr_assert(!memcmp(&graph->res.train_loss, &eager->res.train_loss, sizeof(double)),
+                  "%s: training losses %.17g (graph) and %.17g (eager)", s->name,
+                  graph->res.train_loss, eager->res.train_loss);
+    cr_assert_lt(eager->res.test_loss, s->max_loss, "%s (%s) did not learn: test loss %g",
+                 s->name, s->net, eager->res.test_loss);
+}
+
+/* ---- the scenarios ---- */
+
+#define SEED_CNN "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax"
+
+static void halve_each_epoch(train_config *c)
+{
+    c->lr_step = 1;
+    c->lr_gamma = 0.5f;
+    c->momentum = 0.9f;
+}
+static void euclid_recipe(train_config *c) /* mlp2's small initial weights */
+{
+    halve_each_epoch(c);
+    c->init_std = 0.01f;
+}
+static void adam_cosine(train_config *c)
+{
+    c->optimizer = CNN_OPTIM_ADAM;
+    c->lr = 0.003f;
+    c->lr_schedule = CNN_SCHED_COSINE;
+    c->warmup = 0.5f;
+    c->decay_bias = 0;
+}
+static void adamw_onecycle(train_config *c)
+{
+    c->optimizer = CNN_OPTIM_ADAMW;
+    c->lr = 0.003f;
+    c->weight_decay = 0.01f;
+    c->lr_schedule = CNN_SCHED_ONECYCLE;
+}
+static void nesterov_linear(train_config *c)
+{
+    c->optimizer = CNN_OPTIM_NESTEROV;
+    c->momentum = 0.9f;
+    c->lr_schedule = CNN_SCHED_LINEAR;
+    c->warmup = 1.0f;
+}
+static void augmented(train_config *c)
+{
+    halve_each_epoch(c);
+    c->augment = (cnn_augment){2, 10.0f, 0.1f};
+}
+
+/* Chance is ln 10 = 2.30; a net that learns ends far below 1.0. 1,030
+ * samples at batch 50 are 20 full steps and a last one of 30 an epoch:
+ * three epochs are 63 steps. */
+#define LEARNED 1.0
+#define DROP_BN "conv4k3p1,bn,relu,maxpool2,dropout0.3,fc16,bn,relu,dropout0.2,fc10,softmax"
+const graph_scenario graph_scenarios[] = {
+    {"lr halved each epoch, momentum 0.9, a partial last batch", SEED_CNN, 1030, 50, 3, 0, 0,
+     halve_each_epoch, LEARNED},
+    /* the resumed run regenerates epoch 2's order, starts its cursor at the
+     * epoch's step 10, runs one step eagerly and replays the rest */
+    {"stopped in the middle of epoch 2 and resumed", SEED_CNN, 1030, 50, 3, 0, 31,
+     halve_each_epoch, LEARNED},
+    {"stopped at epoch 1's last step and resumed", SEED_CNN, 1030, 50, 3, 0, 21,
+     halve_each_epoch, LEARNED},
+    {"stopped after the first step, before any capture, and resumed", SEED_CNN, 1030, 50, 3, 0,
+     1, halve_each_epoch, LEARNED},
+    {"the Euclidean loss", "fc64,relu,fc32,relu,fc10,euclid", 1030, 50, 3, 0, 0, euclid_recipe,
+     LEARNED},
+    /* the mask key and the running averages move every step; bn after an
+     * fc normalises the last step's 30 samples too */
+    {"dropout and batch normalization", DROP_BN, 1030, 50, 3, 0, 0, halve_each_epoch, LEARNED},
+    {"dropout and batch normalization, resumed mid-epoch", DROP_BN, 1030, 50, 3, 0, 45,
+     halve_each_epoch, LEARNED},
+    /* with the nets above, every op a net can issue; global pooling cannot
+     * see where a blob is, so this net need only stay finite */
+    {"every activation and pooling",
+     "conv4k3p1,lrelu,maxpool2,conv8k3p1,tanh,avgpool2p1,conv8k3p1,sigmoid,gap,fc16,relu,fc10,"
+     "softmax", 1030, 50, 3, 0, 0, halve_each_epoch, 2.4},
+    /* Adam's bias correction reads the step count; the rate comes from the
+     * schedule at every step */
+    {"adam, cosine schedule, warmup, no bias decay", SEED_CNN, 1030, 50, 3, 0, 0, adam_cosine,
+     LEARNED},
+    {"adam, cosine schedule, resumed mid-epoch", SEED_CNN, 1030, 50, 3, 0, 52, adam_cosine,
+     LEARNED},
+    {"adamw, onecycle schedule", SEED_CNN, 1030, 50, 3, 0, 0, adamw_onecycle, LEARNED},
+    {"nesterov, linear schedule, warmup", SEED_CNN, 1030, 50, 3, 0, 0, nesterov_linear, LEARNED},
+    {"augmentation (shift and affine)", SEED_CNN, 1030, 50, 3, 0, 0, augmented, LEARNED},
+    /* the held-out set is evaluated between epochs, after the capture */
+    {"a held-out set evaluated between epochs", SEED_CNN, 1230, 50, 3, 200, 0, halve_each_epoch,
+     LEARNED},
+    {"a held-out set, resumed mid-epoch", SEED_CNN, 1230, 50, 3, 200, 40, halve_each_epoch,
+     LEARNED},
+    /* the gemm shapes of large batches: 9 full steps and one of 392; 2 full
+     * steps and one of 1,904 */
+    {"batch 512", SEED_CNN, 5000, 512, 1, 0, 0, halve_each_epoch, LEARNED},
+    {"batch 2048", SEED_CNN, 6000, 2048, 2, 0, 0, halve_each_epoch, 2.0},
+    /* every step partial: nothing is captured, the graph run is eager */
+    {"a batch larger than the training set", SEED_CNN, 40, 50, 2, 0, 0, halve_each_epoch, 2.5},
+};
+const int graph_scenario_count = sizeof graph_scenarios / sizeof graph_scenarios[0];

@@ -15,6 +15,7 @@
 dataset blobs(int count, uint64_t seed);
 
 typedef struct {
+    const char *name;       /* what it exercises */
     const char *net;        /* a net spec (netspec.h) for 1x28x28 inputs, 10 classes */
     int train_count;        /* training blobs (the test set is 500 others) */
     int batch, epochs;
@@ -22,7 +23,15 @@ typedef struct {
     long stop_after_step;   /* > 0: interrupted after this global step, then resumed in a
                              * new net from the state it left (as from a checkpoint) */
     void (*tweak)(train_config *c); /* changes the seed-cnn preset's settings (may be NULL) */
+    double max_loss;        /* the test loss a run must end below: it learned */
 } graph_scenario;
+
+/* Every scenario: the lr changing each epoch, partial last batches, resumes
+ * in and between epochs, the Euclidean loss, dropout and bn, every
+ * activation and pooling, every optimizer and schedule, augmentation, a
+ * held-out set, batches of 512 and 2048. */
+extern const graph_scenario graph_scenarios[];
+extern const int graph_scenario_count;
 
 /* What a run left: the parameters, momentum, Adam's second moments, the
  * running statistics (bn), the step counter, and its results. */
@@ -36,8 +45,16 @@ typedef struct {
 /* Runs scenario s on ops, replaying a captured step where graph is set. */
 void scenario_run(const cnn_ops *ops, const graph_scenario *s, int graph, run_state *out);
 
-/* 0 when a and b hold the same bits everywhere; else -1 and, in why, the
- * first value that differs. */
+/* Runs s on ops twice: uninterrupted with every op launched (eager), and as
+ * s says (a resume included) replaying a captured step (graph). The two
+ * must hold the same bits (the test fails naming the first difference),
+ * and eager must have learned. */
+void expect_graph_equals_eager(const cnn_ops *ops, const graph_scenario *s, run_state *eager,
+                               run_state *graph);
+
+/* 0 when a and b hold the same bits in every value of run_state and the
+ * same test and held-out losses; else -1 and, in why, the first value that
+ * differs. */
 int run_states_identical(const run_state *a, const run_state *b, char *why, size_t len);
 
 /* The largest |a - b| over the parameters. */
