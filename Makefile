@@ -56,7 +56,8 @@ CU_SRC := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
 CU_OBJ := $(CU_SRC:kernels/%.cu=$(BUILD)/obj/kernels/%.o)
 TEST_SRC := $(filter-out tests/test_gpu%.c,$(wildcard tests/*.c))
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/obj/tests/%.o)
-GPU_TEST_SRC := $(wildcard tests/test_gpu*.c) tests/graph_scenarios.c
+GPU_TEST_SRC := $(wildcard tests/test_gpu*.c) tests/graph_scenarios.c tests/capture_ops.c \
+                tests/capture_ops_table.c
 GPU_TEST_OBJ := $(GPU_TEST_SRC:tests/%.c=$(BUILD)/obj/tests/%.o)
 
 ifeq ($(CUDA),1)

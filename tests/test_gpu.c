@@ -1,17 +1,22 @@
 /* The GPU backend against the CPU backend and the double reference: every op
  * on random shapes (GPU outputs poisoned with NaN first, so an element left
  * unwritten fails), gemm in all four transpose cases, whole nets forward and
- * backward, and 200 training steps on GPU and CPU whose losses agree.
- * Without a GPU the binary prints one line and passes. */
+ * backward, every training scenario of graph_scenarios.c (graph replay
+ * against plain launches to the bit, and against the CPU within the CPU's
+ * own rounding spread), and evaluation with its confusion matrix against the
+ * CPU's. Without a GPU the binary prints one line and passes (and fails with
+ * CNN_REQUIRE_GPU=1). */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture_ops.h"
 #include "cnn_act.h"
-#include "data_split.h"
 #include "device.h"
+#include "graph_scenarios.h"
 #include "net.h"
 #include "ref.h"
 #include "testutil.h"
@@ -530,132 +535,91 @@ Test(gpu, net_cnn_bn)
               "dropout0.3,fc10,softmax", (shape3){1, 28, 28}, 4, 51);
 }
 
-#define SEED_CNN "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax"
+/* ---- training: the graph scenarios of graph_scenarios.c on the GPU ---- */
 
-/* 10,000 generated 28x28 images: class c is a bright square at a place of its
- * own, plus noise. Learnable, and needs no data files. */
-static dataset blobs(int count, uint64_t seed)
+/* The parameter is an index: Criterion copies parameters into a new process
+ * image, where the scenarios' pointers would not hold. */
+ParameterizedTestParameters(gpu, scenario)
 {
-    rng r = {seed};
-    dataset d = {count, 28, 28, malloc((size_t)count * 784), malloc(count), 10};
-    for (int i = 0; i < count; i++) {
-        int c = (int)rng_below(&r, 10), y0 = 3 + (c / 5) * 12, x0 = 1 + (c % 5) * 5;
-        d.labels[i] = (unsigned char)c;
-        for (int p = 0; p < 784; p++) {
-            int y = p / 28, x = p % 28, in = y >= y0 && y < y0 + 8 && x >= x0 && x < x0 + 5;
-            d.images[(long)i * 784 + p] = (unsigned char)(rng_below(&r, 90) + (in ? 150 : 0));
-        }
-    }
-    return d;
+    static int index[64];
+    cr_assert_leq(graph_scenario_count, 64);
+    for (int i = 0; i < graph_scenario_count; i++) index[i] = i;
+    return cr_make_param_array(int, index, (size_t)graph_scenario_count);
 }
 
-/* tweak (may be NULL) changes the seed-cnn preset's settings. */
-static void train_on(const cnn_ops *ops, const char *text, int graph, train_result *res,
-                     float *params_out, void (*tweak)(train_config *c))
+/* Each scenario on the GPU, replaying a captured step (resumed where it
+ * says) and launching every op: the same kernels with the same arguments in
+ * the same order, on one stream, one cuBLAS handle and workspace, and no
+ * atomics, so the two must hold the same bits.
+ *
+ * Against the CPU, how far may the weights lie? The CPU trains the scenario
+ * twice, in two summation orders: whole convolutions (cpu_ops) and the GPU's
+ * composition of im2col, gemm and bias (capture_ops). Their largest weight
+ * difference, the spread, is what float rounding alone does to this
+ * training (about 5e-7 to 2e-6 for these, weights near 1). The GPU sums in
+ * a third order (cuBLAS's blocking, tree reductions) and should land about
+ * as far from the CPU as the CPU's second order does: the test allows 10
+ * times the spread, for a few more ulps per sum, and 1e-6 where the spread
+ * is 0 (a net whose two CPU orders agree). */
+ParameterizedTest(int *which, gpu, scenario, .timeout = 300)
 {
-    dataset d = blobs(10000, 5);
-    float scale, shift;
-    input_normalization("std", &d, &scale, &shift);
-    device_dataset dd;
-    device_dataset_upload(ops, &d, 0, scale, shift, &dd);
+    const graph_scenario *s = &graph_scenarios[*which];
+    run_state eager, graph, cpu, composed;
+    expect_graph_equals_eager(gpu(), s, &eager, &graph);
+    scenario_run(&cpu_ops, s, 0, &cpu);
+    scenario_run(&capture_ops, s, 0, &composed);
+    double spread = run_states_max_param_diff(&cpu, &composed);
+    double off = run_states_max_param_diff(&graph, &cpu);
+    cr_assert_leq(off, 10 * spread + 1e-6,
+                  "%s: the GPU's weights lie %g from the CPU's, whose own two summation "
+                  "orders lie %g apart", s->name, off, spread);
+    cr_log_info("%s: GPU to CPU %g, CPU to CPU %g", s->name, off, spread);
+    run_state_free(&eager);
+    run_state_free(&graph);
+    run_state_free(&cpu);
+    run_state_free(&composed);
+}
+
+/* Evaluation at 500 samples a pass, on the CPU and the GPU with the same
+ * weights (drawn on the host): the confusion matrices and accuracies equal,
+ * the mean losses within float rounding of a sum of 2,000 terms. Untrained
+ * weights give a spread-out matrix; the bn net evaluates with its running
+ * averages and without dropout. */
+static void evaluate_on(const cnn_ops *ops, const char *text, const dataset *d, double *loss,
+                        double *acc, long *confusion)
+{
     net_spec spec;
     char err[256];
     cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
-    net *nt = net_create(ops, &spec, 50);
-    net_init_params(nt, 7, 0.0f);
-    train_config c = {0};
-    train_config_use_preset(&c, net_preset_find("seed-cnn"));
-    c.epochs = 1; /* 200 steps of 50 */
-    c.batch = 50;
-    c.seed = 7;
-    c.log_every = 50;
-    c.quiet = 1;
-    c.graph = graph;
-    if (tweak) tweak(&c);
-    FILE *devnull = fopen("/dev/null", "w");
-    cr_assert_eq(train_run(nt, &c, &dd, &dd, devnull, NULL, res), 0);
-    fclose(devnull);
-    ops->download(params_out, nt->params, sizeof(float) * spec.n_params);
+    float scale, shift;
+    input_normalization("std", d, &scale, &shift);
+    device_dataset dd;
+    device_dataset_upload(ops, d, 0, scale, shift, &dd);
+    net *nt = net_create(ops, &spec, 500);
+    net_init_params(nt, 3, 0.0f);
+    evaluate(nt, &dd, loss, acc, confusion);
     net_destroy(nt);
     device_dataset_free(&dd);
+}
+
+Test(gpu, evaluation_and_confusion_equal_cpu)
+{
+    const char *nets[] = {"conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
+                          "conv4k3p1,bn,relu,maxpool2,dropout0.3,fc16,bn,relu,fc10,softmax"};
+    dataset d = blobs(2000, 21);
+    for (int k = 0; k < 2; k++) {
+        long cpu_conf[100] = {0}, gpu_conf[100] = {0};
+        double cpu_loss, cpu_acc, gpu_loss, gpu_acc;
+        evaluate_on(&cpu_ops, nets[k], &d, &cpu_loss, &cpu_acc, cpu_conf);
+        evaluate_on(gpu(), nets[k], &d, &gpu_loss, &gpu_acc, gpu_conf);
+        for (int i = 0; i < 100; i++)
+            cr_assert_eq(gpu_conf[i], cpu_conf[i], "%s: confusion[%d][%d]: gpu %ld, cpu %ld",
+                         nets[k], i / 10, i % 10, gpu_conf[i], cpu_conf[i]);
+        cr_assert_eq(gpu_acc, cpu_acc);
+        cr_assert(close_enough(gpu_loss, cpu_loss, 0, 1e-5), "%s: loss gpu %.9g, cpu %.9g",
+                  nets[k], gpu_loss, cpu_loss);
+    }
     dataset_free(&d);
-}
-
-/* The same 200 steps of net `text` (n parameters; tweak may be NULL) on the
- * CPU, on the GPU replaying one captured step, and on the GPU with plain
- * launches: the graph run learns, its test loss is within loss_tol of the
- * CPU's (the sums differ in rounding), and its weights equal the plain
- * launches' to a last-place difference. The three results go to res (cpu,
- * graph, plain) for further checks. */
-static void expect_graph_matches_launches(const char *text, long n,
-                                          void (*tweak)(train_config *c), double loss_tol,
-                                          train_result res[3])
-{
-    float *w[3];
-    for (int k = 0; k < 3; k++) w[k] = malloc(sizeof(float) * n);
-    train_on(&cpu_ops, text, 0, &res[0], w[0], tweak);
-    train_on(gpu(), text, 1, &res[1], w[1], tweak);
-    train_on(gpu(), text, 0, &res[2], w[2], tweak);
-    cr_assert(close_enough(res[1].test_loss, res[0].test_loss, 0, loss_tol),
-              "loss after 200 steps: gpu %.6g, cpu %.6g", res[1].test_loss, res[0].test_loss);
-    cr_assert_lt(res[1].test_loss, 0.5, "the GPU run did not learn: loss %g", res[1].test_loss);
-    for (long i = 0; i < n; i++)
-        cr_assert(close_enough(w[1][i], w[2][i], 1e-6, 1e-5),
-                  "graph replay and plain launches differ at weight %ld: %g vs %g", i, w[1][i],
-                  w[2][i]);
-    for (int k = 0; k < 3; k++) free(w[k]);
-}
-
-Test(gpu, training_200_steps_matches_cpu, .timeout = 300)
-{
-    train_result res[3];
-    expect_graph_matches_launches(SEED_CNN, 4842, NULL, 1e-3, res);
-    cr_assert(close_enough(res[1].train_loss, res[0].train_loss, 0, 1e-3),
-              "train loss: gpu %.6g, cpu %.6g", res[1].train_loss, res[0].train_loss);
-}
-
-/* Dropout and bn in a captured step: the replayed graph reads the step key
- * and moves the running averages as plain launches do, and both follow the
- * CPU's run (the masks are the same bits; the sums differ in rounding). */
-Test(gpu, training_with_dropout_and_bn_graph_matches_launches, .timeout = 300)
-{
-    const char *text = "conv4k3p1,bn,relu,maxpool2,dropout0.3,fc16,bn,relu,dropout0.2,fc10,softmax";
-    enum { N = 12810 }; /* its parameters (cnn summary) */
-    net_spec spec;
-    char err[256];
-    cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
-    cr_assert_eq(spec.n_params, N);
-    train_result res[3];
-    expect_graph_matches_launches(text, N, NULL, 2e-2, res);
-}
-
-/* Adam's bias correction and the schedule's rate come from the step counter
- * in device memory: a captured step replayed 200 times must follow plain
- * launches and the CPU. */
-static void adam_cosine(train_config *c)
-{
-    c->optimizer = CNN_OPTIM_ADAM;
-    c->lr = 0.003f;
-    c->lr_schedule = CNN_SCHED_COSINE;
-    c->warmup = 0.3f;
-    c->decay_bias = 0;
-}
-
-Test(gpu, training_adam_cosine_graph_matches_launches, .timeout = 300)
-{
-    train_result res[3];
-    expect_graph_matches_launches(SEED_CNN, 4842, adam_cosine, 1e-2, res);
-}
-
-/* Augmentation in a captured step: the replayed graph draws anew every
- * step (the step key is read from device memory), as plain launches do, and
- * both follow the CPU's run. */
-static void augment_on(train_config *c) { c->augment = (cnn_augment){2, 10.0f, 0.1f}; }
-
-Test(gpu, training_with_augment_graph_matches_launches, .timeout = 300)
-{
-    train_result res[3];
-    expect_graph_matches_launches(SEED_CNN, 4842, augment_on, 1e-2, res);
 }
 
 /* Every optimizer, with and without a decay mask, over 5 steps (the step
@@ -725,58 +689,6 @@ Test(gpu, set_lr_every_schedule_matches_cpu)
         }
     g->free(glr);
     g->free(gstep);
-}
-
-/* Two epochs on 2,500 blobs with 500 held out (--val): the held-out set is
- * evaluated between epochs, after the step is captured, and the next epoch's
- * replays must not notice. Returns the weights in params_out (4842). */
-static void train_val_on(const cnn_ops *ops, int graph, train_result *res, float *params_out)
-{
-    dataset all = blobs(3000, 9), rest, held;
-    char err[256];
-    cr_assert_eq(data_split(&all, 0, 500, 4, &rest, &held, err, sizeof err), 0, "%s", err);
-    device_dataset dtrain, dval;
-    device_dataset_upload(ops, &rest, 0, 1.0f / 255, 0, &dtrain);
-    device_dataset_upload(ops, &held, 0, 1.0f / 255, 0, &dval);
-    net_spec spec;
-    cr_assert_eq(net_spec_parse(SEED_CNN, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
-    net *nt = net_create(ops, &spec, 50);
-    net_init_params(nt, 7, 0.0f);
-    train_config c = {0};
-    train_config_use_preset(&c, net_preset_find("seed-cnn"));
-    c.epochs = 2;
-    c.seed = 7;
-    c.quiet = 1;
-    c.graph = graph;
-    c.val = &dval;
-    c.val_count = 500;
-    FILE *devnull = fopen("/dev/null", "w");
-    cr_assert_eq(train_run(nt, &c, &dtrain, &dtrain, devnull, NULL, res), 0);
-    fclose(devnull);
-    ops->download(params_out, nt->params, sizeof(float) * spec.n_params);
-    net_destroy(nt);
-    device_dataset_free(&dtrain);
-    device_dataset_free(&dval);
-    dataset_free(&rest);
-    dataset_free(&held);
-    dataset_free(&all);
-}
-
-Test(gpu, training_with_validation_matches_cpu, .timeout = 300)
-{
-    train_result cpu_res, gpu_res, nograph_res;
-    static float cpu_w[4842], gpu_w[4842], nograph_w[4842];
-    train_val_on(&cpu_ops, 0, &cpu_res, cpu_w);
-    train_val_on(gpu(), 1, &gpu_res, gpu_w);
-    train_val_on(gpu(), 0, &nograph_res, nograph_w);
-    cr_assert(close_enough(gpu_res.val_loss, cpu_res.val_loss, 0, 1e-3),
-              "val loss: gpu %.6g, cpu %.6g", gpu_res.val_loss, cpu_res.val_loss);
-    cr_assert_gt(gpu_res.val_acc, 50.0, "the GPU run did not learn: val acc %g", gpu_res.val_acc);
-    cr_assert_eq(gpu_res.best_val_epoch, nograph_res.best_val_epoch);
-    for (int i = 0; i < 4842; i++)
-        cr_assert(close_enough(gpu_w[i], nograph_w[i], 1e-6, 1e-5),
-                  "with --val, graph replay and plain launches differ at weight %d: %g vs %g", i,
-                  gpu_w[i], nograph_w[i]);
 }
 
 /* Out of memory: a clear message naming what and how much, and exit 1. */
