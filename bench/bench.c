@@ -1,6 +1,7 @@
 /* cnn-bench: what `make bench` measures of this project, on every backend
- * at hand, in one run: per-layer forward and backward times (like `caffe
- * time`), training throughput against batch size, and scaling with batch and
+ * at hand, in one run: the ops a training step issues (a GPU step's
+ * launches), per-layer forward and backward times (like `caffe time`),
+ * training throughput against batch size, and scaling with batch and
  * width. Markdown tables on stdout; the same rows as CSV under --out. The
  * peers (bench/peers/) and the ratios are run by bench/run.sh. */
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture_ops.h"
 #include "cli.h"
 #include "commands.h"
 #include "device.h"
@@ -22,8 +24,8 @@ typedef struct {
     float scale, shift;
     backend be[2];
     int n_be;
-    FILE *ops_csv, *tput_csv, *scale_csv;   /* csv[0..2]'s open temporaries */
-    struct csv_file { char path[1024]; file_out out; } csv[3];
+    FILE *ops_csv, *tput_csv, *scale_csv, *graph_csv; /* csv[0..3]'s open temporaries */
+    struct csv_file { char path[1024]; file_out out; } csv[4];
 } bench;
 
 static int cmp_double(const void *a, const void *b)
@@ -209,6 +211,52 @@ static void scaling(bench *b, int quick)
             }
 }
 
+/* The ops one training step issues, counted by the capture-checking
+ * backend (tests/capture_ops.h), which composes convolutions as the GPU
+ * does: two steps of each preset's own recipe and batch, the second one
+ * captured. On a GPU each op is a kernel launch (a few take two) or a
+ * cuBLAS call, and the captured step is one graph launch. */
+static long ops_per_step(const bench *b, const net_preset *p)
+{
+    net_spec spec = parse_spec(p->spec);
+    train_config c = {0};
+    train_config_use_preset(&c, p);
+    c.epochs = 1;
+    c.seed = 1;
+    c.quiet = 1;
+    c.graph = 1;
+    device_dataset train;
+    device_dataset_upload(&capture_ops, &b->train, 2 * c.batch, b->scale, b->shift, &train);
+    net *nt = net_create(&capture_ops, &spec, c.batch);
+    net_init_params(nt, 1, c.init_std);
+    train_result res;
+    FILE *devnull = fopen("/dev/null", "w");
+    if (train_run(nt, &c, &train, &train, devnull, NULL, &res)) {
+        fprintf(stderr, "cnn-bench: two steps of %s failed\n", p->name);
+        exit(1);
+    }
+    fclose(devnull);
+    net_destroy(nt);
+    device_dataset_free(&train);
+    return capture_ops_last_graph_len();
+}
+
+static void step_ops(const bench *b)
+{
+    static const char *const nets[] = {"seed-cnn", "mlp1", "lenet5", "cnn-bn"};
+    printf("\n## Ops per training step (counted on the CPU by the capture-checking backend; "
+           "on a GPU each is one or more kernel launches or a cuBLAS call)\n\n");
+    printf("| net | batch | ops per step | ops per epoch of %d images | graph launches per "
+           "epoch |\n|---|---:|---:|---:|---:|\n", b->train.count);
+    for (int i = 0; i < 4; i++) {
+        const net_preset *p = net_preset_find(nets[i]);
+        long ops = ops_per_step(b, p), steps = (b->train.count + p->batch - 1) / p->batch;
+        printf("| %s | %d | %ld | %ld | %ld |\n", nets[i], p->batch, ops, ops * steps, steps);
+        fprintf(b->graph_csv, "%s,%d,%ld,%ld\n", nets[i], p->batch, ops, steps);
+    }
+    fflush(stdout);
+}
+
 /* A CSV file under dir, written through a temporary (file_write.h) that
  * close_csv renames into place once it is whole. */
 static FILE *open_csv(struct csv_file *c, const char *dir, const char *name, const char *header)
@@ -267,8 +315,11 @@ int main(int argc, char **argv)
     b.ops_csv = open_csv(&b.csv[0], out, "ops.csv", "backend,net,batch,layer,forward_ms,backward_ms,forward_rate,backward_rate,unit");
     b.tput_csv = open_csv(&b.csv[1], out, "throughput.csv", "net,batch,backend,seconds_per_epoch,images_per_second,test_acc");
     b.scale_csv = open_csv(&b.csv[2], out, "scaling.csv", "channels,batch,backend,seconds_per_epoch,images_per_second");
+    b.graph_csv = open_csv(&b.csv[3], out, "step_ops.csv", "net,batch,ops_per_step,steps_per_epoch");
 
-    printf("## Per-layer time (median of repeated runs after warm-up)\n");
+    step_ops(&b);
+
+    printf("\n## Per-layer time (median of repeated runs after warm-up)\n");
     for (int e = 0; e < b.n_be; e++)
         for (int bi = 0; bi < 2; bi++) {
             time_layers(&b, &b.be[e], "seed-cnn", preset_spec("seed-cnn"), bi ? 512 : 50);
@@ -276,7 +327,7 @@ int main(int argc, char **argv)
         }
     throughput(&b, quick);
     scaling(&b, quick);
-    for (int i = 0; i < 3; i++) close_csv(&b.csv[i]);
+    for (int i = 0; i < 4; i++) close_csv(&b.csv[i]);
     dataset_free(&b.train);
     dataset_free(&b.test);
     return 0;
