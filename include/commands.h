@@ -42,6 +42,12 @@ int device_name_ok(const char *cmd, const char *device);
 const cnn_ops *open_device(const char *cmd, const char *device, int gpu, char *desc,
                            size_t desclen);
 
+/* The samples per evaluation pass (train --eval-batch, eval --batch): want,
+ * but no more than largest, the largest set evaluated, needs, and no more
+ * than the net's buffers can hold at (a default; a value the user gave was
+ * refused by net_size_refuse before); at least 1. */
+int eval_batch_size(const net_spec *spec, int want, int largest);
+
 /* Fails, with a message, when a file cannot be created at path (its folder
  * missing or read-only); checked before training, not after it. */
 int check_writable(const char *cmd, const char *flag, const char *path);

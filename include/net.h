@@ -12,6 +12,8 @@ typedef struct net {
     const cnn_ops *ops;
     net_spec spec;
     int batch;                  /* most samples a pass takes */
+    int eval_batch;             /* samples per evaluate() pass: batch, unless a command
+                                 * sets it lower (train --eval-batch, eval --batch) */
     long n_params;
     float *params, *grads, *momentum; /* n_params each, layout as in the spec */
     float *moment2;               /* Adam's second moments (n_params) */

@@ -138,9 +138,10 @@ void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, floa
                            float shift, device_dataset *out);
 void device_dataset_free(device_dataset *d);
 
-/* Mean loss and accuracy (percent) of the net on a whole data set; where
- * confusion is not NULL it gets the classes x classes counts (row: label,
- * column: prediction), which costs a read-back per batch. */
+/* Mean loss and accuracy (percent) of the net on a whole data set, in
+ * passes of nt->eval_batch samples (nt->batch where that is out of range);
+ * where confusion is not NULL it gets the classes x classes counts (row:
+ * label, column: prediction), which costs a read-back per pass. */
 void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long *confusion);
 
 /* Trains nt on train, evaluating on test after every epoch; writes the

@@ -1,8 +1,8 @@
 // The GPU backend's kernels. Each is a thin loop around the per-element
 // functions of cnn_index.h (the same index math the CPU tests check) or a
 // few lines of elementwise work. Reductions (bias gradient, loss sums) run in
-// one block per output with a fixed tree: no atomics, the same result on
-// every run.
+// one block (an fc's bias gradient: one warp) per output with a fixed tree:
+// no atomics, the same result on every run.
 #include "gpu_launch.cuh"
 
 __global__ void im2col_kernel(const float *x, cnn_window g, float *cols, long total)
@@ -67,6 +67,25 @@ __global__ void bias_grad_sum_kernel(const float *parts, float *db, int ch)
     float sum = 0.0f;
     for (int p = 0; p < BIAS_PARTS; p++) sum += parts[c * BIAS_PARTS + p];
     db[c] = sum;
+}
+
+// An fc layer's bias gradient (inner 1: dy is outer rows of ch outputs) in
+// one launch: one warp per output, lane l summing rows l, l + 32, l + 64, ...
+// in order, then a fixed shuffle tree (the same bits on every run). The
+// conv path above would spend BIAS_PARTS blocks of 256 threads on each
+// output's few dozen rows.
+#define WARP 32
+#define FC_BIAS_WARPS (THREADS / WARP)
+
+__global__ void fc_bias_grad_kernel(const float *dy, float *db, int outer, int ch)
+{
+    int c = blockIdx.x * FC_BIAS_WARPS + threadIdx.x / WARP, lane = threadIdx.x % WARP;
+    if (c >= ch) return; // c is the same for the whole warp: it leaves together
+    float sum = 0.0f;
+    for (long o = lane; o < outer; o += WARP) sum += dy[cnn_channel_elem(c, o, ch, 1)];
+    for (int offset = WARP / 2; offset > 0; offset /= 2)
+        sum += __shfl_down_sync(0xffffffffu, sum, offset);
+    if (lane == 0) db[c] = sum;
 }
 
 __global__ void swap_axes_kernel(const float *x, float *y, int a, int b, int inner, long n)
@@ -218,6 +237,11 @@ void gpu_bias_add(float *y, const float *b, int outer, int ch, int inner)
 void gpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner)
 {
     if (ch <= 0) return;
+    if (inner == 1) {
+        LAUNCH_PER_BLOCK(fc_bias_grad_kernel, (ch + FC_BIAS_WARPS - 1) / FC_BIAS_WARPS, dy, db,
+                         outer, ch);
+        return;
+    }
     float *parts = gpu_scratch(sizeof(float) * BIAS_PARTS * ch);
     bias_grad_parts_kernel<<<dim3(ch, BIAS_PARTS), THREADS, 0, gpu_stream>>>(dy, parts, outer,
                                                                              ch, inner);

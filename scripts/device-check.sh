@@ -27,7 +27,7 @@
 set -uo pipefail
 export LC_ALL=C # printf's %.2f reads "97.12" whatever the user's locale
 
-# Step 1 uses bash builtins only (and nvidia-smi): it must answer at once,
+# Step 1 uses bash builtins only (and nvidia-smi under timeout): it must answer at once,
 # even with a PATH that holds nothing else (tests/test_device_check.c).
 here=${BASH_SOURCE[0]%/*}
 [ "$here" != "${BASH_SOURCE[0]}" ] || here=.
@@ -40,6 +40,9 @@ san_images=10030
 san_short=2030
 
 die() { echo "device-check: $*" >&2; exit 1; }
+# Every nvidia-smi call gets this limit (seconds): a hung driver would hang
+# the check, where it should fail it.
+smi_limit=20
 
 # Sets gpu_name and cap (compute capability without the dot, "90") from
 # nvidia-smi, or stops the check.
@@ -47,8 +50,12 @@ find_gpu() {
     command -v nvidia-smi >/dev/null ||
         die "no GPU: nvidia-smi is not on PATH (this check needs a machine with an NVIDIA GPU and its driver)"
     local answer first
-    answer=$(nvidia-smi --query-gpu=name,compute_cap --format=csv,noheader 2>&1)
+    answer=$(timeout -k 5 "$smi_limit" nvidia-smi --query-gpu=name,compute_cap \
+        --format=csv,noheader 2>&1)
     local rc=$?
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        die "nvidia-smi did not answer within ${smi_limit} s (a hung driver?): reset or reboot the machine"
+    fi
     first=${answer%%$'\n'*}
     gpu_name=${first%,*}
     cap=${first##*,}
@@ -105,7 +112,8 @@ step() {
 }
 
 echo "== GPU: $gpu_name (sm_$cap), compute-sanitizer: $sanitizer"
-nvidia-smi >"$out/nvidia-smi.txt" 2>&1
+timeout -k 5 "$smi_limit" nvidia-smi >"$out/nvidia-smi.txt" 2>&1 ||
+    echo "device-check: nvidia-smi failed or took over ${smi_limit} s (exit $?)" | tee -a "$out/nvidia-smi.txt"
 head -n 15 "$out/nvidia-smi.txt"
 # PyTorch is needed only at the end; say now when it will fail there
 torch_cuda=0

@@ -133,3 +133,11 @@ int check_writable(const char *cmd, const char *flag, const char *path)
     print_error("cnn %s: %s %s", cmd, flag, err);
     return -1;
 }
+
+int eval_batch_size(const net_spec *spec, int want, int largest)
+{
+    int batch = want < largest ? want : largest;
+    net_size fit;
+    if (net_size_check(spec, batch, &fit) != 0 && fit.max_batch >= 1) batch = fit.max_batch;
+    return batch >= 1 ? batch : 1;
+}

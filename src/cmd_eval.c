@@ -13,13 +13,14 @@ int cmd_eval(int argc, char **argv)
 {
     const char *model, *data_dir, *device;
     int gpu, batch, threads;
+    enum { MODEL, DATA, DEVICE, GPU, BATCH, THREADS };
     cli_opt opts[] = {
-        {"model", OPT_STR, &model, "", "checkpoint to evaluate (from train --save)", 0, 0},
-        {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
-        {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
-        {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
-        {"batch", OPT_INT, &batch, "500", "samples per forward pass", 0, 0},
-        {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: the free cores)", 1, 0},
+        [MODEL] = {"model", OPT_STR, &model, "", "checkpoint to evaluate (from train --save)", 0, 0},
+        [DATA] = {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
+        [DEVICE] = {"device", OPT_STR, &device, "auto", "cpu, gpu, or auto (a GPU when present)", 0, 0},
+        [GPU] = {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
+        [BATCH] = {"batch", OPT_INT, &batch, "1000", "samples per forward pass (the test set's size if smaller)", 0, 0},
+        [THREADS] = {"threads", OPT_THREADS, &threads, "0", "CPU threads (0: the free cores)", 1, 0},
     };
     int r = cli_parse("eval", "--model FILE [flags]", opts, sizeof opts / sizeof opts[0], argc,
                       argv, 2);
@@ -47,7 +48,7 @@ int cmd_eval(int argc, char **argv)
         free(meta.moment2);
         return 1;
     }
-    if (net_size_refuse("eval", "--batch", &spec, batch)) {
+    if (opts[BATCH].given && net_size_refuse("eval", "--batch", &spec, batch)) {
         free(params);
         free(mom);
         free(meta.state);
@@ -67,7 +68,7 @@ int cmd_eval(int argc, char **argv)
     }
     device_dataset dtest;
     device_dataset_upload(ops, &test, 0, meta.input_scale, meta.input_shift, &dtest);
-    net *nt = net_create(ops, &spec, batch);
+    net *nt = net_create(ops, &spec, eval_batch_size(&spec, batch, test.count));
     ops->upload(nt->params, params, sizeof(float) * n);
     net_load_state(nt, &meta);
 

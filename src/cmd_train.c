@@ -375,7 +375,7 @@ static int use_optim_flags(train_config *c, const cli_opt *opts, int optim_at,
 /* What this run is: the lines before training starts. */
 static void print_banner(const train_config *c, const net_spec *spec, const char *net_name,
                          const char *data_dir, const dataset *train, int test_count,
-                         const char *device_desc, float scale, float shift, const char *log_path,
+                         int eval_batch, const char *device_desc, float scale, float shift, const char *log_path,
                          const char *resume, const char *save, const char *save_best)
 {
     int used = c->train_limit && c->train_limit < train->count ? c->train_limit : train->count;
@@ -390,6 +390,7 @@ static void print_banner(const train_config *c, const net_spec *spec, const char
     printf("  %-13s %s\n", "device", device_desc);
     printf("  %-13s %d%s\n  %-13s %d\n", "epochs", c->epochs,
            *resume ? " (resumed)" : "", "batch", c->batch);
+    printf("  %-13s %d\n", "eval batch", eval_batch);
     print_optimizer(c);
     printf("  %-13s %llu\n", "seed", (unsigned long long)c->seed);
     if (!*resume && c->init_std > 0)
@@ -421,19 +422,20 @@ int cmd_train(int argc, char **argv)
 {
     const char *net_name, *data_dir, *device, *log_path, *save = "", *resume = "";
     const char *save_best = "";
-    int gpu, threads, epochs = 0, batch = 0, lr_step = 0, save_every = 0;
+    int gpu, threads, epochs = 0, batch = 0, eval_batch = 0, lr_step = 0, save_every = 0;
     float lr = 0, gamma = 0, momentum = 0, decay = 0, init_std = 0, bn_momentum, bn_eps;
     float beta1 = 0, beta2 = 0, eps = 0, warmup = 0;
     int decay_bias = 1;
     train_config c = {0};
     const char *normalize = "", *optimizer = "", *schedule = "", *augment = "";
-    enum { NET, EPOCHS, BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD,
+    enum { NET, EPOCHS, BATCH, EVAL_BATCH, LR, LR_STEP, LR_GAMMA, MOMENTUM, DECAY, NORMALIZE, INIT_STD,
            BN_MOMENTUM, BN_EPS, OPTIMIZER, SCHEDULE, WARMUP, BETA1, BETA2, EPS, DECAY_BIAS,
            AUGMENT, DATA };
     cli_opt opts[] = {
         [NET] = {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn, seed-cnn-99, seed-cnn-fast) or layer spec", 0, 0},
         [EPOCHS] = {"epochs", OPT_INT, &epochs, NULL, "epochs to train (default: the preset's: 30, mlp1 and mlp2 100)", 0, 0},
         [BATCH] = {"batch", OPT_INT, &batch, NULL, "samples per step (default: the preset's: 50, mlp1 and mlp2 100)", 0, 0},
+        [EVAL_BATCH] = {"eval-batch", OPT_INT, &eval_batch, "1000", "samples per evaluation pass over the test and --val sets (the larger set's size if smaller); changes no result, allowed with --resume", 0, 0},
         [LR] = {"lr", OPT_FLOAT, &lr, NULL, "learning rate (default: the preset's, 0.1)", 0, 0},
         [LR_STEP] = {"lr-step", OPT_INT, &lr_step, NULL, "multiply the lr by --lr-gamma every N epochs, 0 never (default: the preset's: 5, mlp1 and mlp2 0)", 1, 0},
         [LR_GAMMA] = {"lr-gamma", OPT_FLOAT, &gamma, NULL, "the lr's factor every --lr-step epochs (default: 0.5)", 0, 0},
@@ -537,9 +539,11 @@ int cmd_train(int argc, char **argv)
     c.threads = threads;
     c.process_start = process_start_s;
     /* before any data is read or memory allocated; a resumed run's batch is
-     * the checkpoint's, which no flag changes */
+     * the checkpoint's, which no flag changes (--eval-batch, changing no
+     * result, may be given) */
     if (schedule_out_of_range(&c) || val_flags_wrong(&c, save_best) ||
-        net_size_refuse("train", *resume ? NULL : "--batch", &spec, c.batch)) {
+        net_size_refuse("train", *resume ? NULL : "--batch", &spec, c.batch) ||
+        (opts[EVAL_BATCH].given && net_size_refuse("train", "--eval-batch", &spec, eval_batch))) {
         free(ck_params);
         free(ck_mom);
         free(meta.state);
@@ -591,6 +595,10 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
 
+    /* evaluation's passes: no larger than the larger set evaluated */
+    int largest = c.val_count > 0 && held.count > test.count ? held.count : test.count;
+    eval_batch = eval_batch_size(&spec, eval_batch, largest);
+
     float scale, shift;
     if (*resume) {
         scale = meta.input_scale;
@@ -599,7 +607,7 @@ int cmd_train(int argc, char **argv)
         input_normalization(normalize, &train, &scale, &shift);
     }
     print_banner(&c, &spec, *resume ? meta.spec : net_name, data_dir, train_used, test.count,
-                 desc, scale, shift, log_path, resume, save, save_best);
+                 eval_batch, desc, scale, shift, log_path, resume, save, save_best);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         print_error("cnn train: cannot write to stdout: %s: stopping before training",
                     strerror(errno));
@@ -615,7 +623,10 @@ int cmd_train(int argc, char **argv)
         device_dataset_upload(ops, &held, 0, scale, shift, &dval);
         c.val = &dval;
     }
-    nt = net_create(ops, &spec, c.batch);
+    /* training steps take at most c.batch samples of these buffers: the
+     * larger allocation for evaluation leaves them bit for bit as they were */
+    nt = net_create(ops, &spec, c.batch > eval_batch ? c.batch : eval_batch);
+    nt->eval_batch = eval_batch;
     net_init_params(nt, c.seed, c.init_std);
     if (*resume && *save_best) /* (overwrites nt's parameters: before the resumed ones) */
         best_prior(nt, save_best, &meta, &dval, &c.prior_best_val_acc, &c.prior_best_val_epoch);

@@ -47,6 +47,7 @@ net *net_create(const cnn_ops *ops, const net_spec *spec, int batch)
     nt->ops = ops;
     nt->spec = *spec;
     nt->batch = batch;
+    nt->eval_batch = batch;
     nt->n_params = spec->n_params;
     size_t pbytes = sizeof(float) * (spec->n_params ? spec->n_params : 1);
     nt->params = ops->alloc(pbytes, "parameters");

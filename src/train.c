@@ -176,14 +176,16 @@ void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long 
 {
     const cnn_ops *ops = nt->ops;
     double sums[STAT_COUNT] = {0};
-    int *pred = confusion ? malloc(sizeof(int) * nt->batch) : NULL;
-    int *label = confusion ? malloc(sizeof(int) * nt->batch) : NULL;
+    int per_pass = nt->eval_batch >= 1 && nt->eval_batch <= nt->batch ? nt->eval_batch
+                                                                       : nt->batch;
+    int *pred = confusion ? malloc(sizeof(int) * per_pass) : NULL;
+    int *label = confusion ? malloc(sizeof(int) * per_pass) : NULL;
     read_stats(nt, (double[STAT_COUNT]){0}); /* start from zero sums */
     ops->zero(nt->cursor, sizeof(int));
     int training = nt->training;
     net_set_training(nt, 0); /* running statistics, no dropout */
-    for (int start = 0; start < d->count; start += nt->batch) {
-        int n = d->count - start < nt->batch ? d->count - start : nt->batch;
+    for (int start = 0; start < d->count; start += per_pass) {
+        int n = d->count - start < per_pass ? d->count - start : per_pass;
         gather_batch(nt, d, d->in_order, n);
         net_forward(nt, n);
         if (confusion) {

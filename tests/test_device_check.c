@@ -1,7 +1,8 @@
 /* scripts/device-check.sh's checks that come before any build: with PATH a
  * folder that holds only the fakes a test puts there, it must stop at once,
  * with one line on stderr and exit 1, when nvidia-smi is missing or answers
- * without a GPU, and when compute-sanitizer is neither on PATH nor in the
+ * without a GPU or not within its time limit (a hung driver: timeout faked
+ * to report expiry), and when compute-sanitizer is neither on PATH nor in the
  * toolkit's bin (CUDA_HOME, when set, being the only toolkit looked in: a
  * real /usr/local/cuda/bin/compute-sanitizer cannot satisfy these tests).
  * Where the sanitizer is found, the script goes on to its next check, the
@@ -93,12 +94,17 @@ static void expect_stopped(const result *r, const char *const *want)
     cr_expect_neq(stat(out.s, &st), 0, "device-check made OUT_DIR before stopping");
 }
 
+/* timeout -k N LIMIT CMD...: runs CMD (every nvidia-smi call and every
+ * step goes through timeout) */
+static const char fake_timeout[] = "#!/bin/sh\nshift 3\nexec \"$@\"\n";
+
 /* The temporary folder with bin/ (PATH in run_check), holding the fake
- * nvidia-smi when smi is not NULL, and an empty cuda/. */
+ * timeout, the fake nvidia-smi when smi is not NULL, and an empty cuda/. */
 static void setup_dirs(const char *smi)
 {
     make_temp_dir("test_device_check", NULL, 0);
     make_dir("bin");
+    write_program("bin/timeout", fake_timeout);
     if (smi) write_program("bin/nvidia-smi", smi);
     make_dir("cuda");
 }
@@ -123,6 +129,20 @@ Test(device_check, nvidia_smi_without_a_gpu_stops_at_once)
     run_check(script, "cuda", NULL, &r);
     expect_stopped(&r, (const char *const[]){"no GPU answers nvidia-smi (exit 9)",
                                              "couldn't communicate with the NVIDIA driver", NULL});
+    result_free(&r);
+}
+
+/* A hung driver: nvidia-smi would never return, and timeout ends it with
+ * 124 (faked here, so the test takes no 20 s). The check stops, naming the
+ * limit, instead of hanging or reading 124 as "no GPU". */
+Test(device_check, nvidia_smi_past_its_time_limit_stops_at_once)
+{
+    setup_dirs(fake_smi);
+    write_program("bin/timeout", "#!/bin/sh\nexit 124\n");
+    result r;
+    run_check(script, "cuda", NULL, &r);
+    expect_stopped(&r, (const char *const[]){"nvidia-smi did not answer within 20 s",
+                                             "hung driver", NULL});
     result_free(&r);
 }
 
@@ -206,8 +226,6 @@ static const char fake_make[] =
     ">>build/cnn\n"
     "/bin/chmod 755 build/test-gpu build/cnn\n";
 static const char fake_sanitizer[] = "#!/bin/sh\necho '========= ERROR SUMMARY: 0 errors'\n";
-/* timeout -k 10 LIMIT CMD...: runs CMD */
-static const char fake_timeout[] = "#!/bin/sh\nshift 3\nexec \"$@\"\n";
 
 /* Links the real program `name` (from /usr/bin or /bin) into the fakes' bin/. */
 static void link_tool(const char *name)
@@ -226,7 +244,6 @@ Test(device_check, a_training_below_its_floor_fails_in_its_row)
     setup_dirs(fake_smi);
     write_program("bin/compute-sanitizer", fake_sanitizer);
     write_program("bin/make", fake_make);
-    write_program("bin/timeout", fake_timeout);
     write_program("bin/nproc", "#!/bin/sh\necho 2\n");
     const char *tools[] = {"mkdir", "rm", "tee", "head", "sed", "grep", "tail", "awk", "date", "env"};
     for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) link_tool(tools[i]);

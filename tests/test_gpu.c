@@ -180,6 +180,46 @@ Test(gpu, elementwise_bias_swap)
     free(x); free(dy); free(y); free(dx); free(sw);
 }
 
+/* The fc bias gradient's own path (inner 1: one warp per output) at the
+ * shapes it runs: mlp1's 392 and the 10 outputs, at batch 50 and 2048 (a
+ * lane sums 2 and 64 rows). Tolerance, per output: the GPU adds in float, a
+ * lane's rows in order and then 5 shuffle levels, so each value passes
+ * through at most ceil(outer / 32) - 1 + 5 roundings and the error is at most
+ * (ceil(outer / 32) + 4) * 2^-24 * sum |dy| (the standard bound for a
+ * summation); the CPU sums in double and rounds once (2^-24 * |sum|, within
+ * that sum |dy| term again). One more 2^-24 * sum |dy| covers both, and a
+ * wrong row or a lost lane moves the sum by far more. Two runs must give
+ * the same bits. */
+Test(gpu, fc_bias_gradient_one_warp_per_output)
+{
+    const cnn_ops *g = gpu();
+    rng r = {35};
+    const int shapes[][2] = {{50, 392}, {2048, 392}, {50, 10}, {2048, 10}, {33, 7}};
+    for (int s = 0; s < 5; s++) {
+        int outer = shapes[s][0], ch = shapes[s][1];
+        long m = (long)outer * ch;
+        float *dy = rand_floats(&r, m, -1, 1), *db = malloc(sizeof(float) * ch);
+        float *gdy = to_gpu(g, dy, m), *gdb = gpu_nan(g, ch), *gdb2 = gpu_nan(g, ch);
+        cpu_ops.bias_grad(dy, db, outer, ch, 1);
+        g->bias_grad(gdy, gdb, outer, ch, 1);
+        g->bias_grad(gdy, gdb2, outer, ch, 1);
+        float *got = to_host(g, gdb, ch), *again = to_host(g, gdb2, ch);
+        double roundings = (outer + 31) / 32 + 5;
+        for (int c = 0; c < ch; c++) {
+            double abs_sum = 0;
+            for (int o = 0; o < outer; o++) abs_sum += fabs(dy[(long)o * ch + c]);
+            double bound = roundings * ldexp(1.0, -24) * abs_sum;
+            cr_assert_leq(fabs((double)got[c] - db[c]), bound,
+                          "%d x %d: output %d: gpu %.9g, cpu %.9g, bound %.3g", outer, ch, c,
+                          got[c], db[c], bound);
+        }
+        cr_assert_eq(memcmp(got, again, sizeof(float) * ch), 0,
+                     "%d x %d: two runs gave different bits", outer, ch);
+        g->free(gdy); g->free(gdb); g->free(gdb2);
+        free(dy); free(db); free(got); free(again);
+    }
+}
+
 /* Pooling with Caffe's windows (rounded-up sides: partial last windows,
  * overlapping, padded): average and max, forward and backward; the arg of
  * max pooling exactly. */

@@ -103,6 +103,15 @@ static const hostile CASES[] = {
     {"--batch above what a checkpoint holds", good_data, {"train", "--data", "@", "--batch", "16777217"}, 2, {"--batch", "at most 16777216"}, NULL},
     {"--epochs above what a checkpoint holds", good_data, {"train", "--data", "@", "--epochs", "2000000000"}, 2, {"--epochs", "at most 16777216"}, NULL},
     {"--lr-step above what a checkpoint holds", good_data, {"train", "--data", "@", "--lr-step", "99999999"}, 2, {"--lr-step", "at most 16777216"}, NULL},
+    {"--eval-batch 0", good_data, {"train", "--data", "@", "--eval-batch", "0"}, 2, {"--eval-batch", "\"0\""}, NULL},
+    {"--eval-batch -1", good_data, {"train", "--data", "@", "--eval-batch", "-1"}, 2, {"--eval-batch", "\"-1\""}, NULL},
+    {"--eval-batch abc", good_data, {"train", "--data", "@", "--eval-batch", "abc"}, 2, {"--eval-batch", "\"abc\""}, NULL},
+    {"--eval-batch ' 5'", good_data, {"train", "--data", "@", "--eval-batch", " 5"}, 2, {"--eval-batch", "\" 5\""}, NULL},
+    {"--eval-batch overflowing", good_data, {"train", "--data", "@", "--eval-batch", "99999999999"}, 2, {"--eval-batch", "99999999999"}, NULL},
+    {"--eval-batch past the index limit", good_data, {"train", "--data", "@", "--eval-batch", "2000000000"}, 2, {"--eval-batch 2000000000", "use --eval-batch 109565 or less"}, NULL},
+    {"eval --batch 0", trained, {"eval", "--model", "@/m.ckpt", "--data", "@", "--batch", "0"}, 2, {"--batch", "\"0\""}, NULL},
+    {"eval --batch -1", trained, {"eval", "--model", "@/m.ckpt", "--data", "@", "--batch", "-1"}, 2, {"--batch", "\"-1\""}, NULL},
+    {"eval --batch past the index limit", trained, {"eval", "--model", "@/m.ckpt", "--data", "@", "--batch", "2000000000"}, 2, {"--batch 2000000000", "use --batch 2739137 or less"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -130,6 +139,8 @@ HOSTILE_CASE(hostile_flags, 72) HOSTILE_CASE(hostile_flags, 73) HOSTILE_CASE(hos
 HOSTILE_CASE(hostile_flags, 76) HOSTILE_CASE(hostile_flags, 77) HOSTILE_CASE(hostile_flags, 78) HOSTILE_CASE(hostile_flags, 79)
 HOSTILE_CASE(hostile_flags, 80) HOSTILE_CASE(hostile_flags, 81) HOSTILE_CASE(hostile_flags, 82) HOSTILE_CASE(hostile_flags, 83)
 HOSTILE_CASE(hostile_flags, 84) HOSTILE_CASE(hostile_flags, 85) HOSTILE_CASE(hostile_flags, 86) HOSTILE_CASE(hostile_flags, 87)
-HOSTILE_CASE(hostile_flags, 88) HOSTILE_CASE(hostile_flags, 89)
+HOSTILE_CASE(hostile_flags, 88) HOSTILE_CASE(hostile_flags, 89) HOSTILE_CASE(hostile_flags, 90) HOSTILE_CASE(hostile_flags, 91)
+HOSTILE_CASE(hostile_flags, 92) HOSTILE_CASE(hostile_flags, 93) HOSTILE_CASE(hostile_flags, 94) HOSTILE_CASE(hostile_flags, 95)
+HOSTILE_CASE(hostile_flags, 96) HOSTILE_CASE(hostile_flags, 97) HOSTILE_CASE(hostile_flags, 98) HOSTILE_CASE(hostile_flags, 99)
 
-Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 90, "add HOSTILE_CASE() lines"); }
+Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 100, "add HOSTILE_CASE() lines"); }
