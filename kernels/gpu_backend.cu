@@ -43,8 +43,8 @@ static void *gpu_alloc(size_t bytes, const char *what)
         cudaGetLastError(); /* clear it */
         cudaMemGetInfo(&free_b, &total_b);
         fprintf(stderr, "cnn: out of GPU memory: %s needs %.1f MiB, %.1f MiB of %.1f MiB are "
-                        "free: try a smaller --batch (train: or --eval-batch)\n", what, bytes / 1048576.0,
-                free_b / 1048576.0, total_b / 1048576.0);
+                        "free: try a smaller --batch (train: or --eval-batch)\n", what,
+                bytes / 1048576.0, free_b / 1048576.0, total_b / 1048576.0);
         exit(1);
     }
     CUDA_CHECK(err);
