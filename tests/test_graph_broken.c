@@ -4,6 +4,7 @@
  * capture cannot hold (an allocation, a copy, a sync, a host pointer)
  * aborts the run. */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <signal.h>
 #include <string.h>
 
@@ -148,22 +149,38 @@ static void do_download(const cnn_ops *ops)
 }
 static void do_nested(const cnn_ops *ops) { ops->capture_begin(); }
 
-Test(graph_broken, alloc_inside_capture_aborts, .signal = SIGABRT) { capture_around(do_alloc); }
-Test(graph_broken, free_inside_capture_aborts, .signal = SIGABRT) { capture_around(do_free); }
-Test(graph_broken, zero_inside_capture_aborts, .signal = SIGABRT) { capture_around(do_zero); }
-Test(graph_broken, sync_inside_capture_aborts, .signal = SIGABRT) { capture_around(do_sync); }
-Test(graph_broken, upload_inside_capture_aborts, .signal = SIGABRT)
+/* (each aborting test's line goes to a redirected stderr, not the log) */
+Test(graph_broken, alloc_inside_capture_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
+{
+    capture_around(do_alloc);
+}
+Test(graph_broken, free_inside_capture_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
+{
+    capture_around(do_free);
+}
+Test(graph_broken, zero_inside_capture_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
+{
+    capture_around(do_zero);
+}
+Test(graph_broken, sync_inside_capture_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
+{
+    capture_around(do_sync);
+}
+Test(graph_broken, upload_inside_capture_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
 {
     capture_around(do_upload);
 }
-Test(graph_broken, download_inside_capture_aborts, .signal = SIGABRT)
+Test(graph_broken, download_inside_capture_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
 {
     capture_around(do_download);
 }
-Test(graph_broken, nested_capture_aborts, .signal = SIGABRT) { capture_around(do_nested); }
+Test(graph_broken, nested_capture_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
+{
+    capture_around(do_nested);
+}
 
 /* A host pointer given to an op: a GPU kernel could not read it. */
-Test(graph_broken, host_pointer_to_an_op_aborts, .signal = SIGABRT)
+Test(graph_broken, host_pointer_to_an_op_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
 {
     static float host_lr = 0.1f;
     const cnn_ops *ops = &capture_ops;
