@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "json_out.h"
+#include "proc_clock.h"
 #include "train.h"
 #include "text_out.h"
 
@@ -74,9 +75,14 @@ int cmd_eval(int argc, char **argv)
 
     long confusion[CNN_CLASSES * CNN_CLASSES] = {0};
     double loss, acc;
+    double eval_start = monotonic_seconds();
     evaluate(nt, &dtest, &loss, &acc, confusion);
-    printf("model %s: %s, %d epochs\ndevice %s\ntest loss %.6f  accuracy %.2f%% (%d images)\n\n",
-           model, spec.text, meta.epochs_done, desc, loss, acc, test.count);
+    ops->sync();
+    double eval_s = monotonic_seconds() - eval_start; /* (a confusion matrix reads back
+                                                       * each pass: part of it) */
+    printf("model %s: %s, %d epochs\ndevice %s\ntest loss %.6f  accuracy %.2f%% (%d images "
+           "in %.3f s, %d a pass)\n\n", model, spec.text, meta.epochs_done, desc, loss, acc,
+           test.count, eval_s, nt->eval_batch);
     printf("confusion matrix (rows: label, columns: prediction)\n     ");
     for (int j = 0; j < CNN_CLASSES; j++) printf("%6d", j);
     printf("\n");
@@ -92,6 +98,8 @@ int cmd_eval(int argc, char **argv)
     json_string(&j, "device", ops->name);
     json_decimals(&j, "test_loss", loss, 6);
     json_decimals(&j, "test_acc", acc, 4);
+    json_int(&j, "eval_batch", nt->eval_batch);
+    json_decimals(&j, "eval_seconds", eval_s, 4);
     json_end(&j);
     net_destroy(nt);
     device_dataset_free(&dtest);
