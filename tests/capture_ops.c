@@ -15,10 +15,12 @@
 typedef struct {
     const char *base;
     size_t bytes;
+    unsigned long serial; /* which alloc: a block freed and handed out again is another */
 } block;
 
 static block *blocks;
 static size_t n_blocks, cap_blocks;
+static unsigned long next_serial;
 
 static void remember_block(const void *p, size_t bytes)
 {
@@ -27,7 +29,7 @@ static void remember_block(const void *p, size_t bytes)
         blocks = realloc(blocks, sizeof *blocks * cap_blocks);
         if (!blocks) abort();
     }
-    blocks[n_blocks++] = (block){p, bytes};
+    blocks[n_blocks++] = (block){p, bytes, ++next_serial};
 }
 
 static int find_block(const void *p)
@@ -38,20 +40,49 @@ static int find_block(const void *p)
     return -1;
 }
 
+/* A pointer a recorded op holds, and the block it pointed into then. */
+typedef struct {
+    const char *op;
+    const void *p;
+    unsigned long serial;
+} held_ptr;
+
+/* The pointers the op being recorded was checked with (capture_issue
+ * moves them into its record). */
+static held_ptr *pending;
+static int n_pending, cap_pending;
+
+static void hold(const char *op, const void *p, unsigned long serial)
+{
+    if (n_pending == cap_pending) {
+        cap_pending = cap_pending ? 2 * cap_pending : 16;
+        pending = realloc(pending, sizeof *pending * cap_pending);
+        if (!pending) abort();
+    }
+    pending[n_pending++] = (held_ptr){op, p, serial};
+}
+
+static int capturing_now(void);
+
 void capture_need_mem(const char *op, const void *p)
 {
-    if (p && find_block(p) < 0) {
+    if (!p) return;
+    int i = find_block(p);
+    if (i < 0) {
         fprintf(stderr, "capture_ops: %s was given %p, which is not backend memory (a GPU "
                         "kernel could not read it)\n", op, p);
         abort();
     }
+    if (capturing_now()) hold(op, p, blocks[i].serial);
 }
 
 /* ---- the recorder ---- */
 
 typedef struct {
     capture_play_fn play;
-    void *args; /* a copy, by value */
+    void *args;     /* a copy, by value */
+    held_ptr *ptrs; /* its pointers, checked again at every replay */
+    int n_ptrs;
 } record;
 
 typedef struct {
@@ -60,6 +91,8 @@ typedef struct {
 } graph;
 
 static graph *capturing; /* the graph being recorded (NULL: none) */
+
+static int capturing_now(void) { return capturing != NULL; }
 static long last_graph_len, issued;
 
 long capture_ops_last_graph_len(void) { return last_graph_len; }
@@ -78,6 +111,7 @@ static void not_in_capture(const char *what)
 void capture_issue(capture_play_fn play, const void *args, size_t size)
 {
     if (!capturing) {
+        n_pending = 0;
         issued++;
         play(args);
         return;
@@ -91,7 +125,11 @@ void capture_issue(capture_play_fn play, const void *args, size_t size)
     void *copy = malloc(size);
     if (!copy) abort();
     memcpy(copy, args, size);
-    g->recs[g->len++] = (record){play, copy};
+    held_ptr *ptrs = malloc(sizeof *ptrs * (n_pending ? n_pending : 1));
+    if (!ptrs) abort();
+    memcpy(ptrs, pending, sizeof *ptrs * n_pending);
+    g->recs[g->len++] = (record){play, copy, ptrs, n_pending};
+    n_pending = 0;
 }
 
 void cap_capture_begin(void)
@@ -113,10 +151,25 @@ void *cap_capture_end(void)
     return g;
 }
 
+/* A graph keeps addresses: memory freed since the capture (even if alloc
+ * has handed the same address out again) is a use after free on a GPU. */
+static void check_still_held(const record *r)
+{
+    for (int k = 0; k < r->n_ptrs; k++) {
+        int i = find_block(r->ptrs[k].p);
+        if (i < 0 || blocks[i].serial != r->ptrs[k].serial) {
+            fprintf(stderr, "capture_ops: replay of a graph whose %s holds %p, memory freed "
+                            "since the capture\n", r->ptrs[k].op, r->ptrs[k].p);
+            abort();
+        }
+    }
+}
+
 void cap_replay(void *p)
 {
     not_in_capture("replay");
     const graph *g = p;
+    for (long i = 0; i < g->len; i++) check_still_held(&g->recs[i]);
     for (long i = 0; i < g->len; i++) {
         issued++;
         g->recs[i].play(g->recs[i].args);
@@ -127,7 +180,10 @@ void cap_graph_free(void *p)
 {
     not_in_capture("graph_free");
     graph *g = p;
-    for (long i = 0; i < g->len; i++) free(g->recs[i].args);
+    for (long i = 0; i < g->len; i++) {
+        free(g->recs[i].args);
+        free(g->recs[i].ptrs);
+    }
     free(g->recs);
     free(g);
 }

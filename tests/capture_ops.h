@@ -13,7 +13,8 @@
  * line naming it (a GPU stream capture fails or silently misbehaves on
  * them). Every pointer an op takes, captured or not, must point into memory
  * from this table's alloc, or the process aborts: a graph on a GPU can read
- * only device memory.
+ * only device memory. A replay aborts too when a pointer the graph holds
+ * points into memory freed since the capture (allocated anew or not).
  *
  * conv_fwd and conv_bwd are NULL, so nets compose im2col, gemm, bias and
  * col2im as on the GPU: a captured step holds the ops a GPU step launches

@@ -605,6 +605,11 @@ ParameterizedTest(int *which, gpu, scenario, .timeout = 300)
 {
     const graph_scenario *s = &graph_scenarios[*which];
     run_state eager, graph, cpu, composed;
+    /* clean blobs: with mislabelled ones the training is chaotic, and a
+     * third summation order on the CPU (a plain gemm) lands up to 1e-2 from
+     * cpu_ops where the two orders here lie 1e-6 apart (graph_scenarios.h);
+     * the capture-checking backend checks the late epochs' batches in CI */
+    graph_scenarios_mislabel = 0;
     expect_graph_equals_eager(gpu(), s, &eager, &graph);
     if (s->stop_after_step) { /* its eager run is the uninterrupted scenario's, checked there */
         run_state_free(&eager);

@@ -179,6 +179,25 @@ Test(graph_broken, nested_capture_aborts, .signal = SIGABRT, .init = cr_redirect
     capture_around(do_nested);
 }
 
+/* A buffer a graph holds, freed after the capture and allocated anew
+ * (here most likely at the same address): replaying it would be a use
+ * after free on a GPU, so the replay aborts before running anything. */
+Test(graph_broken, replay_after_freeing_a_held_buffer_aborts, .signal = SIGABRT,
+     .init = cr_redirect_stderr)
+{
+    const cnn_ops *ops = &capture_ops;
+    int *cursor = ops->alloc(sizeof(int), "cursor");
+    ops->zero(cursor, sizeof(int));
+    ops->capture_begin();
+    ops->advance(cursor, 5);
+    void *g = ops->capture_end();
+    ops->replay(g); /* still held: runs */
+    ops->free(cursor);
+    cursor = ops->alloc(sizeof(int), "cursor again");
+    ops->zero(cursor, sizeof(int));
+    ops->replay(g);
+}
+
 /* A host pointer given to an op: a GPU kernel could not read it. */
 Test(graph_broken, host_pointer_to_an_op_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
 {
