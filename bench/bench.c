@@ -227,6 +227,7 @@ static long ops_per_step(const bench *b, const net_preset *p)
     c.graph = 1;
     device_dataset train;
     device_dataset_upload(&capture_ops, &b->train, 2 * c.batch, b->scale, b->shift, &train);
+    capture_ops_reset_count();
     net *nt = net_create(&capture_ops, &spec, c.batch);
     net_init_params(nt, 1, c.init_std);
     train_result res;
@@ -238,6 +239,10 @@ static long ops_per_step(const bench *b, const net_preset *p)
     fclose(devnull);
     net_destroy(nt);
     device_dataset_free(&train);
+    if (capture_ops_last_graph_len() <= 0) {
+        fprintf(stderr, "cnn-bench: %s: no step was captured\n", p->name);
+        exit(1);
+    }
     return capture_ops_last_graph_len();
 }
 

@@ -97,7 +97,11 @@ static long last_graph_len, issued;
 
 long capture_ops_last_graph_len(void) { return last_graph_len; }
 long capture_ops_issued(void) { return issued; }
-void capture_ops_reset_count(void) { issued = 0; }
+void capture_ops_reset_count(void)
+{
+    issued = 0;
+    last_graph_len = 0;
+}
 
 /* What a stream capture does not allow (or would not record) aborts. */
 static void not_in_capture(const char *what)

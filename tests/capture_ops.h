@@ -26,11 +26,12 @@
 
 extern const cnn_ops capture_ops;
 
-/* The ops recorded by the latest capture_end (0 before any). */
+/* The ops recorded by the latest capture_end (0 before any, or since the
+ * last reset). */
 long capture_ops_last_graph_len(void);
 /* Ops issued (run eagerly or replayed) since the start or the last reset;
  * allocations and copies are not ops. */
 long capture_ops_issued(void);
-void capture_ops_reset_count(void);
+void capture_ops_reset_count(void); /* zeroes both counts */
 
 #endif
