@@ -53,12 +53,19 @@ static void *gpu_alloc(size_t bytes, const char *what)
 
 static void gpu_free(void *p) { CUDA_CHECK(cudaFree(p)); }
 
+/* Captured graphs not yet freed: they may hold the scratch's address. */
+static int graphs_alive;
+
 float *gpu_scratch(size_t bytes)
 {
     if (bytes <= scratch_bytes) return scratch;
     if (capturing())
         gpu_fail("gpu_scratch", "the reduction scratch must grow during graph capture (run "
                  "one step eagerly first)", __FILE__, __LINE__);
+    /* freeing it would leave a live graph reading freed memory on replay */
+    if (graphs_alive > 0)
+        gpu_fail("gpu_scratch", "the reduction scratch must grow while a captured graph that "
+                 "may hold it is alive (free the graph first)", __FILE__, __LINE__);
     if (scratch) gpu_free(scratch);
     scratch = (float *)gpu_alloc(bytes, "reduction scratch");
     scratch_bytes = bytes;
@@ -123,6 +130,7 @@ static void *gpu_capture_end(void)
     CUDA_CHECK(cudaStreamEndCapture(gpu_stream, &graph));
     CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
     CUDA_CHECK(cudaGraphDestroy(graph));
+    graphs_alive++;
     return (void *)exec;
 }
 
@@ -134,6 +142,7 @@ static void gpu_replay(void *graph)
 static void gpu_graph_free(void *graph)
 {
     CUDA_CHECK(cudaGraphExecDestroy((cudaGraphExec_t)graph));
+    graphs_alive--;
 }
 
 static cnn_ops make_table(void)
