@@ -246,18 +246,40 @@ static long ops_per_step(const bench *b, const net_preset *p)
     return capture_ops_last_graph_len();
 }
 
+/* The ops one evaluation of the test set issues in passes of eval_batch
+ * (the capture-checking backend counts them; weights as initialised). */
+static long eval_ops(const bench *b, const net_preset *p, int eval_batch)
+{
+    net_spec spec = parse_spec(p->spec);
+    device_dataset test;
+    device_dataset_upload(&capture_ops, &b->test, 0, b->scale, b->shift, &test);
+    net *nt = net_create(&capture_ops, &spec, eval_batch);
+    net_init_params(nt, 1, p->init_std);
+    double loss, acc;
+    capture_ops_reset_count();
+    evaluate(nt, &test, &loss, &acc, NULL);
+    long ops = capture_ops_issued();
+    net_destroy(nt);
+    device_dataset_free(&test);
+    return ops;
+}
+
 static void step_ops(const bench *b)
 {
     static const char *const nets[] = {"seed-cnn", "mlp1", "lenet5", "cnn-bn"};
     printf("\n## Ops per training step (counted on the CPU by the capture-checking backend; "
            "on a GPU each is one or more kernel launches or a cuBLAS call)\n\n");
     printf("| net | batch | ops per step | ops per epoch of %d images | graph launches per "
-           "epoch |\n|---|---:|---:|---:|---:|\n", b->train.count);
+           "epoch | ops per test-set evaluation, at the batch / at 1000 |\n"
+           "|---|---:|---:|---:|---:|---:|\n", b->train.count);
     for (int i = 0; i < 4; i++) {
         const net_preset *p = net_preset_find(nets[i]);
         long ops = ops_per_step(b, p), steps = (b->train.count + p->batch - 1) / p->batch;
-        printf("| %s | %d | %ld | %ld | %ld |\n", nets[i], p->batch, ops, ops * steps, steps);
-        fprintf(b->graph_csv, "%s,%d,%ld,%ld\n", nets[i], p->batch, ops, steps);
+        long eval_small = eval_ops(b, p, p->batch), eval_large = eval_ops(b, p, 1000);
+        printf("| %s | %d | %ld | %ld | %ld | %ld / %ld |\n", nets[i], p->batch, ops,
+               ops * steps, steps, eval_small, eval_large);
+        fprintf(b->graph_csv, "%s,%d,%ld,%ld,%ld,%ld\n", nets[i], p->batch, ops, steps,
+                eval_small, eval_large);
     }
     fflush(stdout);
 }
@@ -320,7 +342,7 @@ int main(int argc, char **argv)
     b.ops_csv = open_csv(&b.csv[0], out, "ops.csv", "backend,net,batch,layer,forward_ms,backward_ms,forward_rate,backward_rate,unit");
     b.tput_csv = open_csv(&b.csv[1], out, "throughput.csv", "net,batch,backend,seconds_per_epoch,images_per_second,test_acc");
     b.scale_csv = open_csv(&b.csv[2], out, "scaling.csv", "channels,batch,backend,seconds_per_epoch,images_per_second");
-    b.graph_csv = open_csv(&b.csv[3], out, "step_ops.csv", "net,batch,ops_per_step,steps_per_epoch");
+    b.graph_csv = open_csv(&b.csv[3], out, "step_ops.csv", "net,batch,ops_per_step,steps_per_epoch,eval_ops_at_batch,eval_ops_at_1000");
 
     step_ops(&b);
 
