@@ -80,9 +80,9 @@ int cmd_eval(int argc, char **argv)
     ops->sync();
     double eval_s = monotonic_seconds() - eval_start; /* (a confusion matrix reads back
                                                        * each pass: part of it) */
-    printf("model %s: %s, %d epochs\ndevice %s\ntest loss %.6f  accuracy %.2f%% (%d images "
-           "in %.3f s, %d a pass)\n\n", model, spec.text, meta.epochs_done, desc, loss, acc,
-           test.count, eval_s, nt->eval_batch);
+    printf("model %s: %s, %d epochs\ndevice %s\ntest loss %.6f  accuracy %.2f%% (%d images)\n"
+           "evaluated in %.3f s, %d images a pass\n\n", model, spec.text, meta.epochs_done, desc,
+           loss, acc, test.count, eval_s, nt->eval_batch);
     printf("confusion matrix (rows: label, columns: prediction)\n     ");
     for (int j = 0; j < CNN_CLASSES; j++) printf("%6d", j);
     printf("\n");
