@@ -131,7 +131,7 @@ void capture_issue(capture_play_fn play, const void *args, size_t size)
     memcpy(copy, args, size);
     held_ptr *ptrs = malloc(sizeof *ptrs * (n_pending ? n_pending : 1));
     if (!ptrs) abort();
-    memcpy(ptrs, pending, sizeof *ptrs * n_pending);
+    if (n_pending) memcpy(ptrs, pending, sizeof *ptrs * n_pending); /* (pending may be NULL) */
     g->recs[g->len++] = (record){play, copy, ptrs, n_pending};
     n_pending = 0;
 }
