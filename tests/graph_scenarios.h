@@ -48,7 +48,8 @@ typedef struct {
  * eager checks that it did. The cost: such training is chaotic, and two
  * summation orders end far more than a few ulps apart, so a comparison of
  * two backends' weights sets 0 (clean blobs, the gradients dying out by the
- * last epoch) and loses that check. */
+ * last epoch) and loses that check (test_gpu.c compares graph with eager on
+ * mislabelled blobs first). */
 extern int graph_scenarios_mislabel;
 
 /* Runs scenario s on ops, replaying a captured step where graph is set. */
