@@ -183,6 +183,21 @@ sanitize synccheck seed-cnn "$san_images" synccheck.log
 sanitize initcheck seed-cnn "$san_images" initcheck.log
 sanitize initcheck cnn-bn "$san_short" initcheck-cnn-bn.log
 
+# run_result NAME LOG WHAT: the last step's test_acc and seconds_per_epoch
+# (from the JSON line in LOG) into acc and secs; when the step failed or
+# wrote none, a FAILED row for NAME, the log's end, and status 1.
+run_result() {
+    local name=$1 log=$2 what=$3
+    acc=$(json_field "$out/$log" test_acc)
+    secs=$(json_field "$out/$log" seconds_per_epoch)
+    if [ "$step_rc" -ne 0 ] || [ -z "$acc" ]; then
+        fail "$what (see $log)"
+        row "$name" "FAILED" "$step_s"
+        tail -n 20 "$out/$log"
+        return 1
+    fi
+}
+
 # train NAME NET BATCH DEVICE LOG MIN_ACC: one epoch; fails below MIN_ACC%
 # test accuracy (each floor is about 2 points under what the CPU reaches after
 # one epoch, bench/RESULTS.md: 96.9, 89.2, 97.9, 98.6%).
@@ -190,14 +205,7 @@ train() {
     local name=$1 net=$2 batch=$3 device=$4 log=$5 min_acc=$6 acc secs
     step "$name" "$log" 180 build/cnn train --net "$net" --device "$device" --batch "$batch" \
         --epochs 1 --log '' --log-every 0
-    acc=$(json_field "$out/$log" test_acc)
-    secs=$(json_field "$out/$log" seconds_per_epoch)
-    if [ "$step_rc" -ne 0 ] || [ -z "$acc" ]; then
-        fail "training $name (see $log)"
-        row "$name" "FAILED" "$step_s"
-        tail -n 20 "$out/$log"
-        return
-    fi
+    run_result "$name" "$log" "training $name" || return 0
     # a run under its floor says so in its own row, not only in the count
     if awk -v a="$acc" -v m="$min_acc" 'BEGIN { exit !(a >= m) }'; then
         row "$name" "$(printf '%.2f%% after 1 epoch, %.3f s/epoch' "$acc" "$secs")" "$step_s"
@@ -227,14 +235,7 @@ for mode in eager graph compile; do
     fi
     step "$name" "peer-torch-$mode.log" 300 "$py" bench/peers/torch_cnn.py \
         --data "$PWD/data/mnist" --net seed-cnn --device cuda --mode "$mode"
-    acc=$(json_field "$out/peer-torch-$mode.log" test_acc)
-    secs=$(json_field "$out/peer-torch-$mode.log" seconds_per_epoch)
-    if [ "$step_rc" -ne 0 ] || [ -z "$acc" ]; then
-        fail "$name (see peer-torch-$mode.log)"
-        row "$name" "FAILED" "$step_s"
-        tail -n 20 "$out/peer-torch-$mode.log"
-        continue
-    fi
+    run_result "$name" "peer-torch-$mode.log" "$name" || continue
     row "$name" "$(printf '%.2f%%, %.3f s/epoch' "$acc" "$secs") ($(ratio "$secs" "$s50") ours)" "$step_s"
 done
 
