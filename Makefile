@@ -50,7 +50,8 @@ CFLAGS += $(SANITIZE)
 LDLIBS += $(SANITIZE)
 TEST_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 endif
-LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+# Sources by folder: src/<part>/*.c (README "Layout"); main.c starts the binary.
+LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 CU_SRC := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
 CU_OBJ := $(CU_SRC:kernels/%.cu=$(BUILD)/obj/kernels/%.o)
@@ -117,7 +118,7 @@ $(BUILD)/libcnn.a: $(LIB_OBJ) $(CU_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/cnn: $(BUILD)/obj/main.o $(BUILD)/libcnn.a
+$(BUILD)/cnn: $(BUILD)/obj/cli/main.o $(BUILD)/libcnn.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: src/%.c $(CONFIG)
@@ -126,15 +127,16 @@ $(BUILD)/obj/%.o: src/%.c $(CONFIG)
 
 # ISO C mode turns off fused multiply-add contraction; the direct
 # convolution's vector loops are written for it.
-$(BUILD)/obj/cpu_conv.o: CFLAGS += -ffp-contract=fast
+$(BUILD)/obj/cpu/cpu_conv.o: CFLAGS += -ffp-contract=fast
 
 $(BUILD)/obj/kernels/%.o: kernels/%.cu $(CONFIG)
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -MMD -MP -c $< -o $@
 
+# Tests and the benchmark may include a part's private header ("cpu/cpu_kernels.h").
 $(BUILD)/obj/tests/%.o: tests/%.c $(CONFIG)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) -Itests -Isrc -MMD -MP -c $< -o $@
 
 # cnn-bench counts a step's ops with the tests' capture-checking backend.
 $(BUILD)/cnn-bench: $(BUILD)/obj/bench/bench.o $(BUILD)/obj/tests/capture_ops.o \
@@ -143,7 +145,7 @@ $(BUILD)/cnn-bench: $(BUILD)/obj/bench/bench.o $(BUILD)/obj/tests/capture_ops.o 
 
 $(BUILD)/obj/bench/%.o: bench/%.c $(CONFIG)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) -Itests -Isrc -MMD -MP -c $< -o $@
 
 $(BUILD)/test-cpu: $(TEST_OBJ) $(BUILD)/libcnn.a
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)

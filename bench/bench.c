@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpu_backend.h"
 #include "capture_ops.h"
-#include "cli.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "device.h"
 #include "file_write.h"
 #include "train.h"
@@ -324,12 +325,12 @@ int main(int argc, char **argv)
     input_normalization("std", &b.train, &b.scale, &b.shift);
     char err[512];
     if (strcmp(device, "gpu")) {
-        b.be[b.n_be].ops = device_select("cpu", 0, b.be[b.n_be].desc, sizeof b.be[0].desc,
+        b.be[b.n_be].ops = device_select("cpu", 0, 0, b.be[b.n_be].desc, sizeof b.be[0].desc,
                                          NULL, 0, err, sizeof err);
         b.n_be++;
     }
     if (strcmp(device, "cpu")) {
-        const cnn_ops *g = device_select("gpu", 0, b.be[b.n_be].desc, sizeof b.be[0].desc,
+        const cnn_ops *g = device_select("gpu", 0, 0, b.be[b.n_be].desc, sizeof b.be[0].desc,
                                          NULL, 0, err, sizeof err);
         if (g) b.be[b.n_be++].ops = g;
         else if (!strcmp(device, "gpu")) {

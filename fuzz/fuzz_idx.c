@@ -14,7 +14,7 @@
 
 #include <zlib.h>
 
-#include "data.h"
+#include "dataset.h"
 
 /* gzip of data, malloc'ed, or NULL. */
 static unsigned char *fz_gzip(const uint8_t *data, size_t size, size_t *out_len)

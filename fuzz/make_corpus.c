@@ -13,8 +13,8 @@
 
 #include "checkpoint.h"
 #include "ckpt_config.h"
-#include "cnn_optim.h"
-#include "cnn_schedule.h"
+#include "hd/optim.h"
+#include "hd/schedule.h"
 #include "netspec.h"
 
 static char root[1024];

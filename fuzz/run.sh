@@ -28,9 +28,9 @@ CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -g -O1 -fno-omit-frame-poin
 
 sources() {
     case $1 in
-    idx) echo src/idx.c src/fileio.c ;;
-    checkpoint) echo src/checkpoint.c src/ckpt_config.c src/fileio.c src/file_write.c src/paths.c $(sources netspec) ;;
-    netspec) echo src/netspec.c src/layers.c src/layer_*.c src/net.c src/net_size.c src/text_out.c src/ref.c ;;
+    idx) echo src/io/idx.c src/io/file_read.c ;;
+    checkpoint) echo src/run/checkpoint.c src/run/ckpt_config.c src/io/file_read.c src/io/file_write.c src/io/paths.c $(sources netspec) ;;
+    netspec) echo src/net/netspec.c src/net/layer_table.c src/layers/*.c src/net/net.c src/net/net_size.c src/io/text_out.c src/net/ref.c ;;
     *) echo "fuzz/run.sh: unknown harness '$1' (idx, checkpoint, netspec)" >&2; exit 2 ;;
     esac
 }
@@ -70,8 +70,7 @@ fi
 if [ "${1:-}" = corpus ]; then
     mkdir -p $B
     "${CC:-cc}" -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -O1 -o $B/make_corpus \
-        fuzz/make_corpus.c src/checkpoint.c src/ckpt_config.c src/fileio.c src/file_write.c src/paths.c \
-        $(sources netspec) -lz -lm
+        fuzz/make_corpus.c $(sources checkpoint) -lz -lm
     rm -rf fuzz/corpus/idx fuzz/corpus/checkpoint fuzz/corpus/netspec
     $B/make_corpus fuzz/corpus
     echo "fuzz/corpus: $(find fuzz/corpus -type f | wc -l) files, $(du -sb fuzz/corpus | cut -f1) bytes"

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "cnn_augment.h"
+#include "hd/augment.h"
 
 /* The ranges a spec may ask for. */
 #define AUGMENT_MAX_SHIFT 8       /* pixels */

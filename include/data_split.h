@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "data.h"
+#include "dataset.h"
 
 /* The samples a run uses: the first `limit` of d (all when limit is 0 or
  * not below the count). */

@@ -12,10 +12,12 @@ extern "C" {
 /* Returns the ops table for `want` ("cpu", "gpu" or "auto": a GPU when one is
  * present, else the CPU) and GPU number gpu, with a one-line description of
  * the device in desc; or NULL with err set (no GPU, a build without CUDA).
- * When "auto" falls back to the CPU in a CUDA build, note (unless NULL) says
- * why, for one line on stderr; otherwise note is left empty. */
-const cnn_ops *device_select(const char *want, int gpu, char *desc, size_t desclen, char *note,
-                             size_t notelen, char *err, size_t errlen);
+ * The CPU backend runs `threads` threads (0: the free cores, following the
+ * machine's load). When "auto" falls back to the CPU in a CUDA build, note
+ * (unless NULL) says why, for one line on stderr; otherwise note is left
+ * empty. */
+const cnn_ops *device_select(const char *want, int gpu, int threads, char *desc, size_t desclen,
+                             char *note, size_t notelen, char *err, size_t errlen);
 
 /* Why a CUDA build finds no usable GPU, when the versions explain it. driver
  * and runtime are as cudaDriverGetVersion and cudaRuntimeGetVersion give them
@@ -29,6 +31,10 @@ int device_driver_reason(int driver, int runtime, char *why, size_t len);
  * only (built without CUDA)" or "CPU and CUDA 13.0" (the toolkit it was built
  * with). */
 const char *device_build_backends(void);
+
+/* The CPU backend (src/cpu/): its table with `threads` threads (0: the free
+ * cores, fewer while other processes want them), described in desc. */
+const cnn_ops *cpu_backend_open(int threads, char *desc, size_t desclen);
 
 #ifdef CNN_HAVE_CUDA
 /* The GPU backend (kernels/): the number of usable devices (0 when there is

@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 
-#include "cnn_augment.h"
+#include "hd/augment.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -8,10 +8,10 @@
 #define CNN_OPS_H
 
 #include <stddef.h>
-#include "cnn_augment.h"
-#include "cnn_index.h"
-#include "cnn_optim.h"
-#include "cnn_schedule.h"
+#include "hd/augment.h"
+#include "hd/index.h"
+#include "hd/optim.h"
+#include "hd/schedule.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -180,15 +180,6 @@ typedef struct cnn_ops {
     void (*replay)(void *graph);
     void (*graph_free)(void *graph);
 } cnn_ops;
-
-/* The CPU backend, always present. */
-extern const cnn_ops cpu_ops;
-
-/* Sets the thread count of the CPU backend (OpenMP; OpenBLAS itself runs on one
- * thread inside each of them); 0 keeps the default: the cores the process may
- * use, less those other runnable processes are using (looked at again every
- * 0.25 s), at least one. Results are the same bits on any count. */
-void cpu_ops_set_threads(int threads);
 
 #ifdef __cplusplus
 }

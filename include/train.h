@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "data.h"
-#include "cnn_augment.h"
+#include "dataset.h"
+#include "hd/augment.h"
 #include "net.h"
 
 typedef struct {

@@ -1,7 +1,7 @@
 // The augmented batch gather: one thread per output pixel, each computing
 // its sample's draw and the pixel with the functions of cnn_augment.h, the
 // very code the CPU backend runs (the same bits; see that header).
-#include "cnn_augment.h"
+#include "hd/augment.h"
 #include "gpu_launch.cuh"
 
 __global__ void gather_aug_kernel(const unsigned char *images, const unsigned char *labels,

@@ -6,9 +6,9 @@
 // atomics, the same bits on every run. Step counts and statistics stay in
 // device memory, read and written by the kernels, so a captured step needs
 // no host round trip.
-#include "cnn_act.h"
-#include "cnn_bn.h"
-#include "cnn_dropout.h"
+#include "hd/act.h"
+#include "hd/bn.h"
+#include "hd/dropout.h"
 #include "gpu_launch.cuh"
 
 __global__ void maxpool_fwd_kernel(const float *x, cnn_window g, float *y, int *arg, long total)

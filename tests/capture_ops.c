@@ -3,6 +3,7 @@
  * arguments into a struct and hand it to capture_issue, which runs it at
  * once or, inside a capture, appends a copy to the graph; replay plays the
  * copies back. */
+#include "cpu/cpu_backend.h"
 #include "capture_ops.h"
 #include "capture_rec.h"
 

@@ -3,6 +3,7 @@
  * is backend memory, and hands the struct to capture_issue, which runs the
  * CPU op now or records it for replay. One struct, player and wrapper per
  * op of ops.h, in its order. */
+#include "cpu/cpu_backend.h"
 #include "capture_ops.h"
 #include "capture_rec.h"
 

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "data.h"
+#include "dataset.h"
 #include "train.h"
 
 /* count generated 28x28 images: class c is a bright 8x5 rectangle at a

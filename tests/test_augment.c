@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpu_backend.h"
 #include "augment_spec.h"
 #include "checkpoint.h"
 #include "idx_util.h"

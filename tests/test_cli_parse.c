@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static int parse(opt_kind kind, int min_zero, const char *text, void *value)
 {

@@ -7,7 +7,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "cpu_kernels.h"
+#include "cpu/cpu_backend.h"
+#include "cpu/cpu_kernels.h"
 #include "ops.h"
 #include "ref.h"
 #include "testutil.h"

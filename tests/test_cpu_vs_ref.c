@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cpu/cpu_backend.h"
 #include "net.h"
 #include "ref.h"
 #include "testutil.h"

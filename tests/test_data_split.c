@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cpu/cpu_backend.h"
 #include "best_prior.h"
 #include "ckpt_config.h"
 #include "data_split.h"

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cpu_kernels.h"
+#include "cpu/cpu_backend.h"
+#include "cpu/cpu_kernels.h"
 #include "device.h"
 #include "idx_util.h"
 #include "run_util.h"
@@ -63,7 +64,7 @@ Test(device, reason_is_cut_not_overrun)
 Test(device, cpu_asked_for_has_no_note)
 {
     char desc[256], note[256] = "stale", err[256] = "";
-    const cnn_ops *ops = device_select("cpu", 0, desc, sizeof desc, note, sizeof note, err,
+    const cnn_ops *ops = device_select("cpu", 0, 0, desc, sizeof desc, note, sizeof note, err,
                                        sizeof err);
     cr_assert_eq(ops, &cpu_ops);
     cr_assert_str_empty(note);
@@ -75,7 +76,7 @@ Test(device, cpu_asked_for_has_no_note)
 Test(device, auto_notes_why_it_uses_the_cpu)
 {
     char desc[256], note[512] = "stale", err[512] = "";
-    const cnn_ops *ops = device_select("auto", 0, desc, sizeof desc, note, sizeof note, err,
+    const cnn_ops *ops = device_select("auto", 0, 0, desc, sizeof desc, note, sizeof note, err,
                                        sizeof err);
     cr_assert_not_null(ops, "%s", err);
 #ifdef CNN_HAVE_CUDA

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cpu/cpu_backend.h"
+#include "cli/commands.h"
 #include "idx_util.h"
 #include "run_util.h"
 #include "testutil.h"

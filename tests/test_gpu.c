@@ -13,8 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpu/cpu_backend.h"
 #include "capture_ops.h"
-#include "cnn_act.h"
+#include "hd/act.h"
 #include "device.h"
 #include "graph_scenarios.h"
 #include "net.h"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnn_act.h"
+#include "hd/act.h"
 #include "netspec.h"
 #include "ref.h"
 

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "cpu/cpu_backend.h"
 #include "capture_ops.h"
 #include "capture_rec.h"
 #include "graph_scenarios.h"

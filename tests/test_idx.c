@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "data.h"
+#include "dataset.h"
 #include "idx_util.h"
 #include "run_util.h"
 

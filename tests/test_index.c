@@ -5,7 +5,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "cnn_index.h"
+#include "cpu/cpu_backend.h"
+#include "hd/index.h"
 #include "ops.h"
 #include "testutil.h"
 

@@ -6,9 +6,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "cnn_act.h"
-#include "cnn_dropout.h"
-#include "cpu_kernels.h"
+#include "cpu/cpu_backend.h"
+#include "hd/act.h"
+#include "hd/dropout.h"
+#include "cpu/cpu_kernels.h"
 #include "ops.h"
 #include "testutil.h"
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/cpu_backend.h"
 #include "idx_util.h"
 #include "net.h"
 #include "run_util.h"

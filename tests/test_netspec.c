@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cnn_optim.h"
-#include "cnn_schedule.h"
+#include "hd/optim.h"
+#include "hd/schedule.h"
 #include "netspec.h"
 
 static const shape3 MNIST = {1, 28, 28};

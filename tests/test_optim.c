@@ -6,7 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "cpu_kernels.h"
+#include "cpu/cpu_backend.h"
+#include "cpu/cpu_kernels.h"
 #include "net.h"
 #include "netspec.h"
 #include "ops.h"

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "checkpoint.h"
-#include "cnn_optim.h"
-#include "cnn_schedule.h"
+#include "hd/optim.h"
+#include "hd/schedule.h"
 #include "idx_util.h"
 #include "run_util.h"
 

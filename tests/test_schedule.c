@@ -4,7 +4,8 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "cnn_schedule.h"
+#include "cpu/cpu_backend.h"
+#include "hd/schedule.h"
 #include "ops.h"
 #include "train.h"
 

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cpu/cpu_backend.h"
 #include "train.h"
 #include "testutil.h"
 

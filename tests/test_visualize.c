@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "digit_prep.h"
+#include "cli/digit_prep.h"
 #include "idx_util.h"
 #include "png_io.h"
 #include "run_util.h"

@@ -1,0 +1,94 @@
+/* What the subcommands share: resolving --net, loading --data, opening the
+ * device, checking output paths early. */
+#include "commands.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "layer.h"
+#include "file_write.h"
+#include "paths.h"
+#include "text_out.h"
+
+/* Whether a --net value that is no preset was meant as a spec. */
+static int looks_like_layer(const char *name)
+{
+    return layer_def_for_token(name, name + strlen(name)) != NULL;
+}
+
+int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset)
+{
+    const net_preset *found = net_preset_find(name);
+    char err[768];
+    if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
+                       sizeof err)) {
+        if (!found && !strchr(name, ',') && !looks_like_layer(name)) {
+            char names[512] = "";
+            for (int i = 0; i < net_presets_count; i++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                         net_presets[i].name, i + 1 < net_presets_count ? ", " : "");
+            print_error("cnn %s: --net: unknown network \"%s\": use %s or a layer spec such "
+                        "as fc392,relu,fc10,softmax", cmd, name, names);
+        }
+        else
+            print_error("cnn %s: --net: %s", cmd, err);
+        return -1;
+    }
+    *preset = found ? found : net_preset_find("seed-cnn");
+    return 0;
+}
+
+int load_data(const char *cmd, const char *dir, dataset *train, dataset *test)
+{
+    char err[512];
+    if (dataset_load_dir(dir, CNN_CLASSES, train, test, err, sizeof err)) {
+        print_error("cnn %s: %s", cmd, err);
+        return -1;
+    }
+    if (train->rows != CNN_INPUT_SHAPE.h || train->cols != CNN_INPUT_SHAPE.w) {
+        print_error("cnn %s: %s: images are %dx%d; the nets take %dx%d", cmd, dir,
+                    train->rows, train->cols, CNN_INPUT_SHAPE.h, CNN_INPUT_SHAPE.w);
+        dataset_free(train);
+        dataset_free(test);
+        return -1;
+    }
+    return 0;
+}
+
+int device_name_ok(const char *cmd, const char *device)
+{
+    if (!strcmp(device, "cpu") || !strcmp(device, "gpu") || !strcmp(device, "auto")) return 1;
+    print_error("cnn %s: --device: unknown device \"%s\": use cpu, gpu or auto", cmd, device);
+    return 0;
+}
+
+const cnn_ops *open_device(const char *cmd, const char *device, int gpu, int threads,
+                           char *desc, size_t desclen)
+{
+    char err[512], note[512];
+    const cnn_ops *ops = device_select(device, gpu, threads, desc, desclen, note, sizeof note,
+                                       err, sizeof err);
+    if (!ops) print_error("cnn %s: %s", cmd, err);
+    else if (note[0]) print_error("cnn %s: note: %s", cmd, note);
+    return ops;
+}
+
+int check_writable(const char *cmd, const char *flag, const char *path)
+{
+    char err[4400];
+    if (file_check_output(path, err, sizeof err) == 0) return 0;
+    print_error("cnn %s: %s %s", cmd, flag, err);
+    return -1;
+}
+
+int eval_batch_size(const net_spec *spec, int want, int largest)
+{
+    int batch = want < largest ? want : largest;
+    net_size fit;
+    if (net_size_check(spec, batch, &fit) != 0 && fit.max_batch >= 1) batch = fit.max_batch;
+    return batch >= 1 ? batch : 1;
+}

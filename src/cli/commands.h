@@ -1,0 +1,44 @@
+/* The subcommands of build/cnn, and what they share. Each returns the exit
+ * status: 0, 1 for a runtime error, 2 for a usage error. */
+#ifndef CNN_COMMANDS_H
+#define CNN_COMMANDS_H
+
+#include "checkpoint.h"
+#include "model.h"
+#include "dataset.h"
+#include "net.h"
+#include "netspec.h"
+#include "ops.h"
+
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_visualize(int argc, char **argv);
+
+/* --net: a preset name or a layer spec. Fills *preset with the preset (or
+ * seed-cnn's hyperparameters for a custom spec). Prints the error. */
+int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset);
+
+/* Loads --data and checks the images are 28x28. Prints the error. */
+int load_data(const char *cmd, const char *dir, dataset *train, dataset *test);
+
+/* Whether --device names a device (cpu, gpu, auto); prints the error. */
+int device_name_ok(const char *cmd, const char *device);
+
+/* --device, --gpu and --threads; prints the error, or the one-line note when
+ * --device auto falls back to the CPU in a CUDA build. */
+const cnn_ops *open_device(const char *cmd, const char *device, int gpu, int threads,
+                           char *desc, size_t desclen);
+
+/* The samples per evaluation pass (train --eval-batch, eval --batch): want,
+ * but no more than largest, the largest set evaluated, needs, and no more
+ * than the net's buffers can hold at (a default; a value the user gave was
+ * refused by net_size_refuse before); at least 1. */
+int eval_batch_size(const net_spec *spec, int want, int largest);
+
+/* Fails, with a message, when a file cannot be created at path (its folder
+ * missing or read-only); checked before training, not after it. */
+int check_writable(const char *cmd, const char *flag, const char *path);
+
+#endif

@@ -1,0 +1,92 @@
+/* visualize --augment: see include/vis_augment.h. */
+#include "vis_augment.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "augment_spec.h"
+#include "png_io.h"
+
+enum {
+    ZOOM = 4,          /* every pixel drawn 4x4 */
+    SEP = 4,           /* between tiles */
+    MARGIN = 6,        /* around everything */
+    BACKGROUND = 80,   /* dark grey: apart from the digits' black and white */
+    COLS = 1 + AUGMENT_GRID_DRAWS,
+};
+
+/* Every tile as bytes: tiles[row][col][pixel], col 0 the image as stored,
+ * col s + 1 the batch that step s gathers: each pixel from the per-element
+ * transform the gather_aug op of both backends runs (hd/augment.h), for the
+ * row's position in the batch, unnormalized (scale 1, shift 0). */
+static int draw_tiles(const dataset *d, cnn_augment a, uint64_t seed, unsigned char *tiles)
+{
+    int h = d->rows, w = d->cols, dim = h * w;
+    for (int r = 0; r < AUGMENT_GRID_ROWS; r++) {
+        const unsigned char *src = d->images + (size_t)r * dim;
+        memcpy(tiles + (size_t)r * COLS * dim, src, (size_t)dim);
+        for (int s = 0; s < AUGMENT_GRID_DRAWS; s++) {
+            cnn_aug_draw draw = cnn_augment_draw(a, seed, (unsigned long long)s,
+                                                 (unsigned long long)r);
+            unsigned char *tile = tiles + ((size_t)r * COLS + s + 1) * dim;
+            for (int py = 0; py < h; py++)
+                for (int px = 0; px < w; px++) {
+                    float v = cnn_augment_input(src, h, w, draw, py, px, 1.0f, 0.0f) + 0.5f;
+                    tile[py * w + px] = (unsigned char)(v > 255 ? 255 : v);
+                }
+        }
+    }
+    return 0;
+}
+
+unsigned char *augment_grid(const dataset *train, cnn_augment a, uint64_t seed, int *w, int *h)
+{
+    if (train->count < AUGMENT_GRID_ROWS) return NULL;
+    int tw = train->cols * ZOOM, th = train->rows * ZOOM, dim = train->rows * train->cols;
+    *w = 2 * MARGIN + COLS * tw + (COLS - 1) * SEP;
+    *h = 2 * MARGIN + AUGMENT_GRID_ROWS * th + (AUGMENT_GRID_ROWS - 1) * SEP;
+    unsigned char *px = malloc((size_t)*w * *h);
+    unsigned char *tiles = malloc((size_t)AUGMENT_GRID_ROWS * COLS * dim);
+    if (!px || !tiles || draw_tiles(train, a, seed, tiles)) {
+        free(px);
+        free(tiles);
+        return NULL;
+    }
+    memset(px, BACKGROUND, (size_t)*w * *h);
+    for (int r = 0; r < AUGMENT_GRID_ROWS; r++)
+        for (int c = 0; c < COLS; c++) {
+            const unsigned char *tile = tiles + ((size_t)r * COLS + c) * dim;
+            for (int y = 0; y < th; y++)
+                for (int x = 0; x < tw; x++) {
+                    int Y = MARGIN + r * (th + SEP) + y, X = MARGIN + c * (tw + SEP) + x;
+                    px[(size_t)Y * *w + X] = tile[(y / ZOOM) * train->cols + x / ZOOM];
+                }
+        }
+    free(tiles);
+    return px;
+}
+
+int augment_grid_png(const dataset *train, cnn_augment a, uint64_t seed, const char *path,
+                     int *w, int *h, char *err, size_t errlen)
+{
+    unsigned char *px = augment_grid(train, a, seed, w, h);
+    if (!px) {
+        snprintf(err, errlen, "%s", train->count < AUGMENT_GRID_ROWS
+                                        ? "the training set holds fewer than 8 images"
+                                        : "out of memory");
+        return -1;
+    }
+    char spec[160], about[1024];
+    augment_spec_format(a, spec, sizeof spec);
+    snprintf(about, sizeof about,
+             "Training with --augment %s, seed %llu: %d rows = the first %d training images; in "
+             "each row the image as stored (left), then what training steps 1 to %d feed the "
+             "net in its place at that position in the batch, every pixel drawn %dx, grey "
+             "levels as stored (before normalization), background 0.",
+             spec, (unsigned long long)seed, AUGMENT_GRID_ROWS, AUGMENT_GRID_ROWS,
+             AUGMENT_GRID_DRAWS, ZOOM);
+    int rc = png_write_gray(path, px, *w, *h, about, err, errlen);
+    free(px);
+    return rc;
+}

@@ -1,0 +1,587 @@
+/* The CPU backend: the ops table on host memory, OpenBLAS for the matrix
+ * products and OpenMP across the cores for the rest. Loops are written
+ * row by row so the inner loops run over contiguous memory; the tests check
+ * them element by element against the shared index functions of
+ * cnn_index.h, which the GPU kernels use directly. */
+#include "cpu_backend.h"
+#include "cpu_kernels.h"
+#include "device.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void *cpu_alloc(size_t bytes, const char *what)
+{
+    size_t rounded = (bytes + 63) / 64 * 64;
+    void *p = aligned_alloc(64, rounded ? rounded : 64);
+    if (!p) {
+        fprintf(stderr, "cnn: out of memory: %s needs %.1f MiB\n", what,
+                bytes / 1048576.0);
+        exit(1);
+    }
+    return p;
+}
+
+static void cpu_free(void *p) { free(p); }
+static void cpu_copy(void *dst, const void *src, size_t bytes) { memcpy(dst, src, bytes); }
+static void cpu_zero(void *p, size_t bytes) { memset(p, 0, bytes); }
+static void cpu_sync(void) {}
+
+/* OpenBLAS runs on one thread inside each OpenMP thread (set once, before
+ * the first product). */
+static void blas_single_threaded(void)
+{
+    static int done;
+    if (!done) {
+        openblas_set_num_threads(1);
+        done = 1;
+    }
+}
+
+static void sgemm_block(int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                        int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* Products below this many multiply-adds run on one thread; the others are
+ * cut into at most GEMM_PIECES pieces of at least GEMM_PIECE_MIN rows or
+ * columns of C, or of the inner dimension, by their shape alone. */
+#define GEMM_PAR_MIN 2e5
+#define GEMM_PIECES 8
+#define GEMM_PIECE_MIN 64
+
+static int gemm_pieces(int len)
+{
+    int pieces = len / GEMM_PIECE_MIN;
+    return pieces > GEMM_PIECES ? GEMM_PIECES : pieces;
+}
+
+/* C's rows or columns [lo, hi) of the product. */
+static void sgemm_band(int by_cols, int lo, int hi, int ta, int tb, int m, int n, int k,
+                       float alpha, const float *a, int lda, const float *b, int ldb,
+                       float beta, float *c)
+{
+    if (by_cols)
+        sgemm_block(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? (long)lo * k : lo), ldb,
+                    beta, c + lo, n);
+    else
+        sgemm_block(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : (long)lo * k), lda, b, ldb,
+                    beta, c + (long)lo * n, n);
+}
+
+/* C small, inner dimension long (a weight gradient): the product over each
+ * of `slices` slices of k, the first into C, the others apart and then
+ * added in order. The slices depend on k alone, not on the thread count. */
+static void sgemm_sliced(int slices, int ta, int tb, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c)
+{
+    size_t mn = (size_t)m * n;
+    float *part = malloc(sizeof(float) * mn * (slices - 1));
+    if (!part) {
+        fprintf(stderr, "cnn: out of memory: a product's partial sums need %.1f MiB\n",
+                sizeof(float) * mn * (slices - 1) / 1048576.0);
+        exit(1);
+    }
+#pragma omp parallel for schedule(static)
+    for (int s = 0; s < slices; s++) {
+        int lo = (int)((long)k * s / slices), hi = (int)((long)k * (s + 1) / slices);
+        const float *as = a + (ta ? (long)lo * m : lo), *bs = b + (tb ? lo : (long)lo * n);
+        if (s == 0)
+            sgemm_block(ta, tb, m, n, hi - lo, alpha, as, lda, bs, ldb, beta, c, n);
+        else
+            sgemm_block(ta, tb, m, n, hi - lo, alpha, as, lda, bs, ldb, 0.0f,
+                        part + (size_t)(s - 1) * mn, n);
+    }
+    for (int s = 1; s < slices; s++)
+        for (size_t i = 0; i < mn; i++) c[i] += part[(size_t)(s - 1) * mn + i];
+    free(part);
+}
+
+/* OpenBLAS runs single-threaded here (its own threads fight OpenMP's for two
+ * cores and spend more time spinning than computing); the product is split
+ * across the OpenMP threads instead: in bands of C's rows or columns when
+ * either is wide, otherwise in slices of the inner dimension summed in
+ * order. The pieces depend on the shape alone, never on the thread count
+ * (OpenBLAS's sums for an element change with the width of the block it is
+ * computed in), so the result has the same bits on any number of threads. */
+static void cpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                     const float *b, float beta, float *c)
+{
+    blas_single_threaded();
+    int lda = ta ? m : k, ldb = tb ? k : n;
+    int by_cols = n >= m, bands = gemm_pieces(by_cols ? n : m), slices = gemm_pieces(k);
+    if ((double)m * n * k < GEMM_PAR_MIN || (bands < 2 && slices < 2)) {
+        sgemm_block(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+        return;
+    }
+    if (bands < 2) {
+        sgemm_sliced(slices, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c);
+        return;
+    }
+    int len = by_cols ? n : m;
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < bands; p++)
+        sgemm_band(by_cols, (int)((long)len * p / bands), (int)((long)len * (p + 1) / bands), ta,
+                   tb, m, n, k, alpha, a, lda, b, ldb, beta, c);
+}
+
+/* The output columns ox whose input column ox*stride - pad + kx lies inside
+ * [0, w): [lo, hi). */
+static void valid_range(int kx, int stride, int pad, int w, int ow, int *lo, int *hi)
+{
+    int first = pad - kx;                    /* need ox*stride >= pad - kx */
+    int a = first <= 0 ? 0 : (first + stride - 1) / stride;
+    int last = w - 1 + pad - kx;             /* need ox*stride <= w-1+pad-kx */
+    int b = last < 0 ? 0 : last / stride + 1;
+    *lo = a < ow ? a : ow;
+    *hi = b < ow ? b : ow;
+    if (*hi < *lo) *hi = *lo;
+}
+
+/* Row r of the Feature Matrix for samples [n0, n0 + count): count*oh*ow
+ * entries from dst on. */
+static void im2col_row(const float *x, cnn_window g, int r, int n0, int count, float *dst)
+{
+    int kx = r % g.k, ky = (r / g.k) % g.k, c = r / (g.k * g.k);
+    int lo, hi;
+    valid_range(kx, g.stride, g.pad, g.w, g.ow, &lo, &hi);
+    for (int n = n0; n < n0 + count; n++) {
+        const float *plane = x + ((long)c * g.n + n) * g.h * g.w;
+        for (int oy = 0; oy < g.oh; oy++, dst += g.ow) {
+            int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
+            if (iy < 0 || iy >= g.h) {
+                memset(dst, 0, sizeof(float) * g.ow);
+                continue;
+            }
+            const float *src = plane + iy * g.w + cnn_in_coord(0, kx, g.stride, g.pad);
+            for (int ox = 0; ox < lo; ox++) dst[ox] = 0.0f;
+            if (g.stride == 1) /* the common case: a contiguous run */
+                memcpy(dst + lo, src + lo, sizeof(float) * (hi - lo));
+            else
+                for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * g.stride];
+            for (int ox = hi; ox < g.ow; ox++) dst[ox] = 0.0f;
+        }
+    }
+}
+
+static void cpu_im2col(const float *x, cnn_window g, float *cols)
+{
+    int rows = cnn_cols_rows(g);
+    long ncols = (long)cnn_cols_cols(g);
+#pragma omp parallel for schedule(static) if (rows * ncols > PAR_MIN)
+    for (int r = 0; r < rows; r++) im2col_row(x, g, r, 0, g.n, cols + r * ncols);
+}
+
+/* Adds channel c's rows of a Feature Matrix for samples [n0, n0 + count)
+ * back into those samples' planes of x, which it first clears. */
+static void col2im_channel(const float *cols, cnn_window g, int c, int n0, int count, float *x)
+{
+    long ncols = (long)count * g.oh * g.ow, plane_size = (long)g.h * g.w;
+    float *xc = x + ((long)c * g.n + n0) * plane_size;
+    memset(xc, 0, sizeof(float) * count * plane_size);
+    for (int ky = 0; ky < g.k; ky++)
+        for (int kx = 0; kx < g.k; kx++) {
+            int lo, hi;
+            valid_range(kx, g.stride, g.pad, g.w, g.ow, &lo, &hi);
+            const float *src = cols + ((long)(c * g.k + ky) * g.k + kx) * ncols;
+            for (int n = 0; n < count; n++)
+                for (int oy = 0; oy < g.oh; oy++, src += g.ow) {
+                    int iy = cnn_in_coord(oy, ky, g.stride, g.pad);
+                    if (iy < 0 || iy >= g.h) continue;
+                    float *dst = xc + n * plane_size + iy * g.w +
+                                 cnn_in_coord(0, kx, g.stride, g.pad);
+                    if (g.stride == 1)
+                        for (int ox = lo; ox < hi; ox++) dst[ox] += src[ox];
+                    else
+                        for (int ox = lo; ox < hi; ox++) dst[ox * g.stride] += src[ox];
+                }
+        }
+}
+
+/* Each channel's rows add into that channel's planes only, so the channels
+ * run in parallel without sharing a write: deterministic, as the GPU gather. */
+static void cpu_col2im(const float *cols, cnn_window g, float *x)
+{
+#pragma omp parallel for schedule(static) if ((long)g.c * g.k * g.k * cnn_cols_cols(g) > PAR_MIN)
+    for (int c = 0; c < g.c; c++) col2im_channel(cols, g, c, 0, g.n, x);
+}
+
+/* The whole convolution. Stride 1 goes to the direct kernels of
+ * src/cpu_conv.c (2-3x faster: no Feature Matrix to write and read back);
+ * other strides are lowered a few samples at a time: a chunk's Feature
+ * Matrix (up to 128 KB, or one sample's) stays in cache between im2col and
+ * the gemm that reads it, and the threads work on chunks of their own with
+ * one synchronisation per layer instead of one per op. Lowering the whole
+ * batch at once (what the GPU does) made a 3.9 MB matrix at batch 50 and a
+ * 320 MB one for 32/64 channels at batch 512. Chunks of 32 KB to 256 KB
+ * timed alike for seed-cnn (within the noise); 1 MB and 2 MB were 2x and 3x
+ * slower in backward. */
+static int chunk_samples(cnn_window g)
+{
+    long bytes = (long)cnn_cols_rows(g) * g.oh * g.ow * sizeof(float);
+    long n = (128L << 10) / (bytes ? bytes : 1);
+    return n < 1 ? 1 : n > g.n ? g.n : (int)n;
+}
+
+static float *scratch_floats(long n)
+{
+    float *p = malloc(sizeof(float) * (n ? n : 1));
+    if (!p) {
+        fprintf(stderr, "cnn: out of memory: convolution scratch needs %.1f MiB\n",
+                n * 4 / 1048576.0);
+        exit(1);
+    }
+    return p;
+}
+
+static void cpu_conv_fwd(const float *x, cnn_window g, const float *w, const float *b,
+                         int cout, float *y)
+{
+    if (conv_direct_fits(g)) {
+        conv_direct_fwd(x, g, w, b, cout, y);
+        return;
+    }
+    int rows = cnn_cols_rows(g), chunk = chunk_samples(g), ohw = g.oh * g.ow;
+    int chunks = (g.n + chunk - 1) / chunk;
+    long ldy = (long)g.n * ohw;
+    blas_single_threaded();
+#pragma omp parallel if (chunks > 1)
+    {
+        float *cols = scratch_floats((long)rows * chunk * ohw);
+#pragma omp for schedule(static)
+        for (int ci = 0; ci < chunks; ci++) {
+            int n0 = ci * chunk, count = g.n - n0 < chunk ? g.n - n0 : chunk;
+            int width = count * ohw;
+            for (int r = 0; r < rows; r++) im2col_row(x, g, r, n0, count, cols + (long)r * width);
+            float *yc = y + (long)n0 * ohw;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, width, rows, 1.0f, w,
+                        rows, cols, width, 0.0f, yc, (int)ldy);
+            for (int co = 0; co < cout; co++)
+                for (int j = 0; j < width; j++) yc[co * ldy + j] += b[co];
+        }
+        free(cols);
+    }
+}
+
+static void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout,
+                         const float *dy, float *dw, float *db, float *dx)
+{
+    if (conv_direct_fits(g)) {
+        conv_direct_bwd(x, g, w, cout, dy, dw, db, dx);
+        return;
+    }
+    int rows = cnn_cols_rows(g), chunk = chunk_samples(g), ohw = g.oh * g.ow;
+    int chunks = (g.n + chunk - 1) / chunk;
+    int blocks = chunks < GRAD_BLOCKS ? chunks : GRAD_BLOCKS, used = blocks ? blocks : 1;
+    long ldy = (long)g.n * ohw, nw = (long)cout * rows;
+    /* the weight and bias gradients of each block of chunks apart, added in
+     * block order afterwards (GRAD_BLOCKS) */
+    float *parts = scratch_floats((nw + cout) * used);
+    blas_single_threaded();
+    memset(parts, 0, sizeof(float) * (nw + cout) * used);
+#pragma omp parallel if (chunks > 1)
+    {
+        float *cols = scratch_floats((long)rows * chunk * ohw);
+        float *dcols = dx ? scratch_floats((long)rows * chunk * ohw) : NULL;
+#pragma omp for schedule(static)
+        for (int blk = 0; blk < blocks; blk++) {
+            float *pw = parts + (nw + cout) * blk, *pb = pw + nw;
+            int first = (int)((long)chunks * blk / blocks);
+            int end = (int)((long)chunks * (blk + 1) / blocks);
+            for (int ci = first; ci < end; ci++) {
+                int n0 = ci * chunk, count = g.n - n0 < chunk ? g.n - n0 : chunk;
+                int width = count * ohw;
+                const float *dyc = dy + (long)n0 * ohw;
+                for (int r = 0; r < rows; r++)
+                    im2col_row(x, g, r, n0, count, cols + (long)r * width);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, rows, width, 1.0f,
+                            dyc, (int)ldy, cols, width, 1.0f, pw, rows);
+                for (int co = 0; co < cout; co++) {
+                    float sum = 0.0f;
+                    for (int j = 0; j < width; j++) sum += dyc[co * ldy + j];
+                    pb[co] += sum;
+                }
+                if (dx) {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rows, width, cout, 1.0f,
+                                w, rows, dyc, (int)ldy, 0.0f, dcols, width);
+                    for (int c = 0; c < g.c; c++) col2im_channel(dcols, g, c, n0, count, dx);
+                }
+            }
+        }
+        free(cols);
+        free(dcols);
+    }
+    for (long i = 0; i < nw + cout; i++) {
+        float sum = 0.0f;
+        for (int b = 0; b < used; b++) sum += parts[(nw + cout) * b + i];
+        if (i < nw) dw[i] = sum;
+        else db[i - nw] = sum;
+    }
+    free(parts);
+}
+
+static void cpu_relu_fwd(const float *x, float *y, long n)
+{
+#pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
+    for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+static void cpu_relu_bwd(const float *y, const float *dy, float *dx, long n)
+{
+#pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
+    for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+static void cpu_bias_add(float *y, const float *b, int outer, int ch, int inner)
+{
+#pragma omp parallel for collapse(2) schedule(static) if ((long)outer * ch * inner > PAR_MIN)
+    for (int o = 0; o < outer; o++)
+        for (int c = 0; c < ch; c++) {
+            float *row = y + ((long)o * ch + c) * inner;
+            float v = b[c];
+            for (int i = 0; i < inner; i++) row[i] += v;
+        }
+}
+
+static void cpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner)
+{
+#pragma omp parallel for schedule(static) if ((long)outer * ch * inner > PAR_MIN)
+    for (int c = 0; c < ch; c++) {
+        double sum = 0.0;
+        for (int o = 0; o < outer; o++) {
+            const float *row = dy + ((long)o * ch + c) * inner;
+            float part = 0.0f;
+            for (int i = 0; i < inner; i++) part += row[i];
+            sum += part;
+        }
+        db[c] = (float)sum;
+    }
+}
+
+static void cpu_swap_axes(const float *x, float *y, int a, int b, int inner)
+{
+#pragma omp parallel for collapse(2) schedule(static) if ((long)a * b * inner > PAR_MIN)
+    for (int bi = 0; bi < b; bi++)
+        for (int ai = 0; ai < a; ai++)
+            memcpy(y + ((long)bi * a + ai) * inner, x + ((long)ai * b + bi) * inner,
+                   sizeof(float) * inner);
+}
+
+static int argmax(const float *s, int k)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++)
+        if (s[j] > s[best]) best = j;
+    return best;
+}
+
+static void cpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
+                             double *stats, int *pred)
+{
+    double loss = 0.0;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        const float *s = scores + (long)i * k;
+        int best = argmax(s, k);
+        double max = s[best], sum = 0.0; /* in double: no overflow for any finite s */
+        for (int j = 0; j < k; j++) sum += exp(s[j] - max);
+        loss += log(sum) - (s[labels[i]] - max);
+        correct += best == labels[i];
+        if (pred) pred[i] = best;
+        if (grad)
+            for (int j = 0; j < k; j++)
+                grad[(long)i * k + j] =
+                    (float)((exp(s[j] - max) / sum - (j == labels[i])) / n);
+    }
+    stats[STAT_LOSS] += loss;
+    stats[STAT_CORRECT] += correct;
+}
+
+static void cpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
+                       double *stats, int *pred)
+{
+    double loss = 0.0;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        const float *s = scores + (long)i * k;
+        int best = argmax(s, k);
+        for (int j = 0; j < k; j++) {
+            float d = s[j] - (j == labels[i] ? 1.0f : 0.0f);
+            loss += 0.5 * (double)d * d;
+            if (grad) grad[(long)i * k + j] = d / (float)n;
+        }
+        correct += best == labels[i];
+        if (pred) pred[i] = best;
+    }
+    stats[STAT_LOSS] += loss;
+    stats[STAT_CORRECT] += correct;
+}
+
+/* With --threads 0 (the default) the thread count follows the machine's
+ * load: the CPUs this process may use (OpenMP's own default, or
+ * OMP_NUM_THREADS), less the other processes that want them now, at least
+ * one. libgomp's threads spin up to about 3 ms at every op waiting for each
+ * other, so with more runnable threads than cores a descheduled one stalls
+ * the rest: with four busy processes on two cores, two threads trained
+ * about 10x slower than one (bench/RESULTS.md, make bench-load). Looked at
+ * again every LOAD_CHECK_S, at the start of a batch. The results do not
+ * depend on the thread count (GRAD_BLOCKS, cpu_gemm). */
+#define LOAD_CHECK_S 0.25
+
+static int follow_load = 1;  /* until --threads N */
+static int thread_ceiling;   /* OpenMP's own default, read before the first change */
+static double next_load_check;
+
+/* Tasks runnable on the whole machine now, this thread among them: the
+ * fourth field of /proc/loadavg ("R/T"); -1 where it cannot be read. */
+static int runnable_tasks(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    int running = -1;
+    if (f) {
+        if (fscanf(f, "%*f %*f %*f %d", &running) != 1) running = -1;
+        fclose(f);
+    }
+    return running;
+}
+
+static double monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static void threads_follow_load(void)
+{
+    double now = monotonic_seconds();
+    if (!follow_load || now < next_load_check) return;
+    next_load_check = now + LOAD_CHECK_S;
+    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
+    int running = runnable_tasks();
+    if (running < 0) return;
+    /* ours: this thread, and the team's others, which spin between ops */
+    int others = running - omp_get_max_threads();
+    int threads = thread_ceiling - (others > 0 ? others : 0);
+    omp_set_num_threads(threads > 1 ? threads : 1);
+}
+
+static void cpu_gather(const unsigned char *images, const unsigned char *labels,
+                       const int *index, const int *cursor, int n, int dim, float scale,
+                       float shift, float *x, int *y)
+{
+    threads_follow_load(); /* once a batch */
+    index += *cursor;
+#pragma omp parallel for schedule(static) if ((long)n * dim > PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        const unsigned char *src = images + (long)index[i] * dim;
+        float *dst = x + (long)i * dim;
+        for (int d = 0; d < dim; d++) dst[d] = src[d] * scale + shift;
+        y[i] = labels[index[i]];
+    }
+}
+
+static void cpu_advance(int *cursor, int n) { *cursor += n; }
+
+/* One sample per thread: each output pixel is a pure function of the
+ * sample's draw, so any thread count gives the same bits. */
+static void cpu_gather_aug(const unsigned char *images, const unsigned char *labels,
+                           const int *index, const int *cursor, int n, int h, int w,
+                           float scale, float shift, cnn_augment a, unsigned long long seed,
+                           const unsigned long long *step, float *x, int *y)
+{
+    threads_follow_load(); /* once a batch */
+    index += *cursor;
+    unsigned long long s = *step;
+    long dim = (long)h * w;
+#pragma omp parallel for schedule(static) if (n * dim > PAR_MIN / 8)
+    for (int i = 0; i < n; i++) {
+        const unsigned char *src = images + (long)index[i] * dim;
+        float *dst = x + (long)i * dim;
+        cnn_aug_draw d = cnn_augment_draw(a, seed, s, (unsigned long long)i);
+        for (int py = 0; py < h; py++)
+            for (int px = 0; px < w; px++)
+                dst[py * w + px] = cnn_augment_input(src, h, w, d, py, px, scale, shift);
+        y[i] = labels[index[i]];
+    }
+}
+
+
+static double cpu_time_ms(void (*body)(void *ctx), void *ctx)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    body(ctx);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6;
+}
+
+void cpu_ops_set_threads(int threads)
+{
+    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
+    follow_load = threads <= 0;
+    if (threads > 0) omp_set_num_threads(threads);
+    else {
+        omp_set_num_threads(thread_ceiling);
+        next_load_check = 0;
+        threads_follow_load();
+    }
+}
+
+const cnn_ops *cpu_backend_open(int threads, char *desc, size_t desclen)
+{
+    cpu_ops_set_threads(threads);
+    int most = follow_load ? thread_ceiling : omp_get_max_threads();
+    snprintf(desc, desclen, "cpu (%d threads%s, OpenBLAS)", most,
+             follow_load ? ", fewer under load" : "");
+    return &cpu_ops;
+}
+
+const cnn_ops cpu_ops = {
+    .name = "cpu",
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .zero = cpu_zero,
+    .sync = cpu_sync,
+    .gemm = cpu_gemm,
+    .im2col = cpu_im2col,
+    .col2im = cpu_col2im,
+    .pool_fwd = cpu_pool_fwd,
+    .pool_bwd = cpu_pool_bwd,
+    .maxpool_fwd = cpu_maxpool_fwd,
+    .maxpool_bwd = cpu_maxpool_bwd,
+    .gap_fwd = cpu_gap_fwd,
+    .gap_bwd = cpu_gap_bwd,
+    .act_fwd = cpu_act_fwd,
+    .act_bwd = cpu_act_bwd,
+    .dropout_fwd = cpu_dropout,
+    .dropout_bwd = cpu_dropout,
+    .count_step = cpu_count_step,
+    .bn_fwd_train = cpu_bn_fwd_train,
+    .bn_fwd_eval = cpu_bn_fwd_eval,
+    .bn_bwd = cpu_bn_bwd,
+    .relu_fwd = cpu_relu_fwd,
+    .relu_bwd = cpu_relu_bwd,
+    .bias_add = cpu_bias_add,
+    .bias_grad = cpu_bias_grad,
+    .swap_axes = cpu_swap_axes,
+    .softmax_xent = cpu_softmax_xent,
+    .euclid = cpu_euclid,
+    .set_lr = cpu_set_lr,
+    .optim = cpu_optim,
+    .gather = cpu_gather,
+    .advance = cpu_advance,
+    .gather_aug = cpu_gather_aug,
+    .time_ms = cpu_time_ms,
+    .conv_fwd = cpu_conv_fwd,
+    .conv_bwd = cpu_conv_bwd,
+};

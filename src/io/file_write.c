@@ -1,0 +1,399 @@
+/* Writing files safely: see include/file_write.h. */
+#define _DEFAULT_SOURCE /* flock: a lock that closing another descriptor keeps */
+#include "file_write.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file_read.h"
+#include "paths.h"
+
+/* What a signal handler removes: the temporary being written and the lock
+ * file of the path a run owns (set before use, read only by the handler). */
+static char active_tmp[4200];
+static volatile sig_atomic_t tmp_active;
+static char held_lock[4200];
+static struct stat held_lock_id; /* the lock file this run made, by inode */
+static volatile sig_atomic_t lock_held;
+
+/* What a lock file holds: this, then the owner's pid. */
+static const char LOCK_MARK[] = "cnn lock: pid ";
+
+/* Removes the lock file only while it is still the one this run made (a
+ * later file at that name is someone else's). */
+static void remove_held_lock(void)
+{
+    struct stat now;
+    if (lstat(held_lock, &now) == 0 && now.st_dev == held_lock_id.st_dev &&
+        now.st_ino == held_lock_id.st_ino)
+        unlink(held_lock);
+}
+
+/* the output probe's renamed temporary (file_check_output) */
+static char active_probe[4300];
+static volatile sig_atomic_t probe_active;
+
+void file_out_remove_on_signal(void)
+{
+    if (tmp_active) unlink(active_tmp);
+    if (probe_active) unlink(active_probe);
+    if (lock_held) remove_held_lock();
+}
+
+/* Whether the regular file path starts with len bytes of mark (read the one
+ * way inputs are read: a FIFO put there meanwhile is not waited on). */
+static int starts_with(const char *path, const char *mark, size_t len)
+{
+    char head[64], err[16];
+    int fd = file_open_input(path, "file", err, sizeof err);
+    if (fd < 0) return 0;
+    int same = len <= sizeof head && file_read_exact(fd, head, len) == 0 && !memcmp(head, mark, len);
+    close(fd);
+    return same;
+}
+
+int file_holds_other(const char *path, const char *mark, size_t len)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+           !starts_with(path, mark, len);
+}
+
+/* In a sticky folder (/tmp) only the owner of a file, or of the folder,
+ * may replace it. */
+static int sticky_and_not_ours(const char *path, const struct stat *st)
+{
+    char dir[4096];
+    struct stat d;
+    path_folder(path, dir, sizeof dir);
+    uid_t me = geteuid();
+    return me != 0 && stat(dir, &d) == 0 && (d.st_mode & S_ISVTX) && st->st_uid != me &&
+           d.st_uid != me;
+}
+
+/* NULL when path may be written, else why not; *exists and *st say what is
+ * there now. */
+static const char *target_problem(const char *path, int *exists, struct stat *st)
+{
+    *exists = 0;
+    if (lstat(path, st) != 0) return errno == ENOENT ? NULL : strerror(errno);
+    *exists = 1;
+    if (S_ISLNK(st->st_mode)) return "is a symbolic link (give the file it points to)";
+    if (S_ISDIR(st->st_mode)) return "is a folder";
+    if (!S_ISREG(st->st_mode)) return "is not a regular file";
+    if (access(path, W_OK) != 0) return "is not writable";
+    if (sticky_and_not_ours(path, st))
+        return "belongs to another user in a sticky folder, so it cannot be replaced";
+    if (starts_with(path, LOCK_MARK, sizeof LOCK_MARK - 1)) return "is a cnn run's lock file";
+    return NULL;
+}
+
+/* Creates a uniquely named "<folder>/.<name>.<random>.tmp" for path,
+ * exclusively and without following links; returns its descriptor. */
+static int create_temporary(const char *path, char *tmp, size_t len)
+{
+    char dir[4096];
+    path_folder(path, dir, sizeof dir);
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        /* (a long name is cut: the random part and O_EXCL keep it unique) */
+        if ((size_t)snprintf(tmp, len, "%s/.%.200s.%06llx.tmp", dir, name,
+                             (unsigned long long)(x >> 40)) >= len) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        /* named for the signal handler before it exists: a signal between the
+         * open and the naming would leave it behind (a name taken already is
+         * at worst an earlier run's leftover of this very pattern) */
+        memcpy(active_tmp, tmp, len < sizeof active_tmp ? len : sizeof active_tmp);
+        atomic_thread_fence(memory_order_seq_cst); /* the name is whole before the flag */
+        tmp_active = 1;
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0) return fd;
+        tmp_active = 0;
+        if (errno != EEXIST) return -1;
+    }
+    return -1;
+}
+
+int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
+{
+    int exists;
+    struct stat st;
+    memset(o, 0, sizeof *o);
+    o->path = path;
+    const char *bad = *path ? target_problem(path, &exists, &st) : "an empty path";
+    if (bad) {
+        snprintf(err, errlen, "%s: %s", path, bad);
+        return -1;
+    }
+    int fd = create_temporary(path, o->tmp, sizeof o->tmp);
+    if (fd < 0) {
+        char dir[4096];
+        path_folder(path, dir, sizeof dir);
+        snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    if (exists) fchmod(fd, st.st_mode & 07777); /* a replaced file keeps its permissions */
+    if (!(o->f = fdopen(fd, "wb"))) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        file_out_abort(o);
+        return -1;
+    }
+    return 0;
+}
+
+void file_out_abort(file_out *o)
+{
+    if (o->f) fclose(o->f);
+    o->f = NULL;
+    if (o->tmp[0]) unlink(o->tmp);
+    tmp_active = 0;
+}
+
+/* Makes a rename durable (best effort: some file systems refuse). */
+static void sync_folder(const char *path)
+{
+    char dir[4096];
+    path_folder(path, dir, sizeof dir);
+    int fd = open(dir, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* The temporary to the target: rename, or with no_replace a hard link (which
+ * fails on an existing target) and then the temporary's removal. */
+static int move_into_place(const file_out *o, int no_replace)
+{
+    if (!no_replace) return rename(o->tmp, o->path);
+    if (link(o->tmp, o->path) == 0) return unlink(o->tmp), 0;
+    if (errno == EEXIST) return -1;
+    struct stat st; /* a file system without hard links: check, then rename */
+    if (lstat(o->path, &st) == 0) return errno = EEXIST, -1;
+    return rename(o->tmp, o->path);
+}
+
+int file_out_commit(file_out *o, int no_replace, char *err, size_t errlen)
+{
+    int ok = fflush(o->f) == 0 && !ferror(o->f) && fsync(fileno(o->f)) == 0;
+    int e = errno;
+    if (fclose(o->f) != 0 && ok) {
+        ok = 0;
+        e = errno;
+    }
+    o->f = NULL;
+    if (ok && move_into_place(o, no_replace) != 0) {
+        ok = 0;
+        e = errno;
+    }
+    if (!ok) {
+        unlink(o->tmp);
+        tmp_active = 0;
+        snprintf(err, errlen, "%s: cannot write: %s", o->path,
+                 e ? strerror(e) : "write error");
+        errno = e;
+        return -1;
+    }
+    tmp_active = 0;
+    sync_folder(o->path);
+    return 0;
+}
+
+int file_write_all(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    file_out o;
+    if (file_out_begin(&o, path, err, errlen)) return -1;
+    if (len && fwrite(data, 1, len, o.f) != len) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        file_out_abort(&o);
+        return -1;
+    }
+    return file_out_commit(&o, 0, err, errlen);
+}
+
+int file_check_output(const char *path, char *err, size_t errlen)
+{
+    char dir[4096], moved[4300];
+    struct stat st;
+    path_folder(path, dir, sizeof dir);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: the folder %s does not exist", path, dir);
+        return -1;
+    }
+    file_out o;
+    if (file_out_begin(&o, path, err, errlen)) return -1;
+    fclose(o.f);
+    o.f = NULL;
+    /* what a save does: a rename in the folder, and the temporary's removal */
+    snprintf(moved, sizeof moved, "%s.probe", o.tmp);
+    memcpy(active_probe, moved, sizeof moved);
+    atomic_thread_fence(memory_order_seq_cst);
+    probe_active = 1; /* (both names are removed by a signal while it renames) */
+    if (rename(o.tmp, moved) != 0) {
+        snprintf(err, errlen, "%s: cannot rename files in %s: %s", path, dir, strerror(errno));
+        probe_active = 0;
+        file_out_abort(&o);
+        return -1;
+    }
+    tmp_active = 0;
+    int removed = unlink(moved) == 0;
+    probe_active = 0;
+    if (!removed) {
+        snprintf(err, errlen, "%s: cannot remove files in %s (%s is left there): %s", path, dir,
+                 moved, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+FILE *file_append_open(const char *path, int *was_empty, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                  0666);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        struct stat lst;
+        const char *why = fd >= 0 ? "is not a regular file"
+                          : lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)
+                              ? "is a symbolic link (give the file it points to)"
+                          : e == ENXIO ? "is not a regular file"
+                                       : strerror(e);
+        snprintf(err, errlen, "%s: %s", path, why);
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, O_WRONLY | O_APPEND); /* writes wait again, as for any file */
+    FILE *f = fdopen(fd, "a");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    *was_empty = st.st_size == 0;
+    return f;
+}
+
+/* The folder's device and inode, and where path's last name starts. */
+static int folder_identity(const char *path, struct stat *st, const char **name)
+{
+    char dir[4096];
+    path_folder(path, dir, sizeof dir);
+    const char *slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
+    return stat(dir, st);
+}
+
+int file_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int has_a = stat(a, &sa) == 0, has_b = stat(b, &sb) == 0;
+    if (has_a && has_b) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (has_a || has_b) return 0;
+    const char *na, *nb;
+    return folder_identity(a, &sa, &na) == 0 && folder_identity(b, &sb, &nb) == 0 &&
+           sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && !strcmp(na, nb);
+}
+
+/* The pid a lock file names, or 0. */
+static long lock_owner(int fd)
+{
+    char text[64] = {0};
+    ssize_t got = pread(fd, text, sizeof text - 1, 0);
+    size_t mark = sizeof LOCK_MARK - 1;
+    if (got < (ssize_t)mark || memcmp(text, LOCK_MARK, mark)) return 0;
+    return strtol(text + mark, NULL, 10);
+}
+
+/* Opens and locks "<path>.lock"; -1 with err set, or -2 when the file was
+ * replaced meanwhile (try again). */
+static int lock_once(const char *lock, const char *flag, const char *path, char *err,
+                     size_t errlen)
+{
+    int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    struct stat held, now;
+    if (fd < 0 || fstat(fd, &held) != 0 || !S_ISREG(held.st_mode)) {
+        snprintf(err, errlen, "%s %s: cannot make its lock file %s: %s", flag, path, lock,
+                 fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        long owner = lock_owner(fd);
+        if (owner > 0) snprintf(pid, sizeof pid, " (pid %ld)", owner);
+        snprintf(err, errlen, "%s %s: another cnn run%s is using it; wait for it to end, or "
+                              "choose another path", flag, path, pid);
+        close(fd);
+        return -1;
+    }
+    /* the lock file may have been removed by its last owner meanwhile */
+    if (stat(lock, &now) != 0 || now.st_dev != held.st_dev || now.st_ino != held.st_ino) {
+        close(fd);
+        return -2;
+    }
+    /* held now, so what it says is stable: a lock of a run that ended, or
+     * something else that must not be taken over */
+    if (now.st_size > 0 && !lock_owner(fd)) {
+        snprintf(err, errlen, "%s %s: %s exists and is not a cnn lock file (move it away)", flag,
+                 path, lock);
+        close(fd);
+        return -1;
+    }
+    char text[64];
+    int len = snprintf(text, sizeof text, "%s%ld\n", LOCK_MARK, (long)getpid());
+    /* written before the cut, so that a reader never sees it empty */
+    if (pwrite(fd, text, (size_t)len, 0) != len || ftruncate(fd, len) != 0) {
+        snprintf(err, errlen, "%s %s: cannot write its lock file %s: %s", flag, path, lock,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    held_lock_id = held;
+    return fd;
+}
+
+int file_lock(const char *path, const char *flag, char *err, size_t errlen)
+{
+    char lock[4200];
+    if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock) {
+        snprintf(err, errlen, "%s %.200s...: path too long", flag, path);
+        return -1;
+    }
+    for (int attempt = 0; attempt < 10; attempt++) {
+        int fd = lock_once(lock, flag, path, err, errlen);
+        if (fd == -1) return -1;
+        if (fd >= 0) {
+            memcpy(held_lock, lock, sizeof lock);
+            lock_held = 1;
+            return fd;
+        }
+    }
+    snprintf(err, errlen, "%s %s: its lock file %s keeps changing", flag, path, lock);
+    return -1;
+}
+
+void file_unlock(int fd)
+{
+    if (fd < 0) return;
+    remove_held_lock();
+    lock_held = 0;
+    close(fd);
+}
