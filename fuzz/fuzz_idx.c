@@ -1,4 +1,5 @@
-/* libFuzzer harness for the IDX reader (src/idx.c): idx_read and dataset_load.
+/* libFuzzer harness for the IDX reader (src/io/idx.c) and the data set loader
+ * (src/io/dataset.c): idx_read and dataset_load.
  *
  * Each input is read five ways:
  *   - as it is, with idx_read expecting 1 and 3 dimensions (a gzip input goes
@@ -15,6 +16,7 @@
 #include <zlib.h>
 
 #include "dataset.h"
+#include "idx.h"
 
 /* gzip of data, malloc'ed, or NULL. */
 static unsigned char *fz_gzip(const uint8_t *data, size_t size, size_t *out_len)

@@ -84,7 +84,7 @@
  * refused, so that no count or product of counts overflows an int. */
 #define CHECKPOINT_MAX_BATCH 16777216    /* 2^24 samples per step */
 #define CHECKPOINT_MAX_EPOCHS 16777216   /* epochs, and the lr step */
-#define CHECKPOINT_MAX_SAMPLES 100000000 /* training samples (data.h's IDX_MAX_ITEMS) */
+#define CHECKPOINT_MAX_SAMPLES 100000000 /* training samples (idx.h's IDX_MAX_ITEMS) */
 #define CHECKPOINT_MAX_SIDE 4096         /* input height and width */
 #define CHECKPOINT_MAX_CHANNELS 64       /* input channels */
 

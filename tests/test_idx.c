@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "dataset.h"
+#include "idx.h"
 #include "idx_util.h"
 #include "run_util.h"
 
