@@ -86,127 +86,190 @@ static const char *format_hint(const unsigned char *h)
     return "";
 }
 
-int idx_read(const char *path, int expect_ndim, idx_file *out, char *err, size_t errlen)
+/* One file being read: what idx_read learns, step by step. */
+typedef struct {
+    const char *path, *name; /* name: the base name, which most messages give */
+    int ndim;                /* 1 or 3, what the caller expects */
+    size_t head_len;         /* 4 magic bytes and 4 per dimension */
+    off_t file_size;         /* on disk (compressed, for a gzip file) */
+    int is_gz;
+    gzFile gz;               /* raw files are read through zlib too */
+    uint32_t dims[3];        /* from the header; 1 past ndim */
+    char shape[64];          /* the dims as the header gives them: "10000x28x28" */
+    size_t want;             /* bytes of data the header promises */
+} idx_reader;
+
+static int fail_truncated(const idx_reader *r, size_t have, char *err, size_t errlen)
 {
-    const char *name = base_name(path);
-    const size_t head_len = 4 + 4 * (size_t)expect_ndim;
-    unsigned char head[16], *data = NULL;
-    gzFile gz = NULL;
+    set_err(err, errlen, "%s: truncated: header says %s = %zu bytes, file has %zu", r->name,
+            r->shape, r->want, have);
+    return -1;
+}
+
+static int fail_extra(const idx_reader *r, size_t extra, char *err, size_t errlen)
+{
+    set_err(err, errlen, "%s: file has %zu bytes more than the header says (%s = %zu)",
+            r->name, extra, r->shape, r->want);
+    return -1;
+}
+
+/* Opens r->path (a FIFO is refused at once, an empty file too) and hands it
+ * to zlib, noting whether it is gzip or raw: told by the magic bytes 1f 8b. */
+static int idx_open(idx_reader *r, char *err, size_t errlen)
+{
     struct stat st;
-
-    memset(out, 0, sizeof *out);
-    if (expect_ndim != 1 && expect_ndim != 3) {
-        set_err(err, errlen, "%s: idx_read: expect_ndim must be 1 or 3, not %d", name,
-                expect_ndim);
-        return -1;
-    }
-
-    int fd = file_open_input(path, "data file", err, errlen); /* a FIFO: refused at once */
+    int fd = file_open_input(r->path, "data file", err, errlen);
     if (fd < 0) return -1;
     if (fstat(fd, &st) != 0) {
-        set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        set_err(err, errlen, "%s: cannot read: %s", r->path, strerror(errno));
         close(fd);
         return -1;
     }
     if (st.st_size == 0) {
-        set_err(err, errlen, "%s: empty file", name);
+        set_err(err, errlen, "%s: empty file", r->name);
         close(fd);
         return -1;
     }
+    r->file_size = st.st_size;
 
-    /* gzip or raw, told by the magic bytes 1f 8b. */
     unsigned char magic2[2] = {0, 0};
     ssize_t m = read(fd, magic2, 2);
-    const int is_gz = m == 2 && magic2[0] == 0x1f && magic2[1] == 0x8b;
-    if (lseek(fd, 0, SEEK_SET) != 0 || !(gz = gzdopen(fd, "rb"))) {
-        set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    r->is_gz = m == 2 && magic2[0] == 0x1f && magic2[1] == 0x8b;
+    if (lseek(fd, 0, SEEK_SET) != 0 || !(r->gz = gzdopen(fd, "rb"))) {
+        set_err(err, errlen, "%s: cannot read: %s", r->path, strerror(errno));
         close(fd);
         return -1;
     }
-    gzbuffer(gz, 1 << 17);
+    gzbuffer(r->gz, 1 << 17);
+    return 0;
+}
 
-    /* Header: 4 magic bytes, then one big-endian 32-bit size per dimension. */
-    size_t got = read_some(gz, head, 4);
-    if (got == 4 && head[2] == 0x08 && head[0] == 0 && head[1] == 0 && head[3] == expect_ndim)
-        got += read_some(gz, head + 4, head_len - 4);
-    if (gz_check(gz, name, is_gz, err, errlen) != 0)
-        goto fail;
+/* The got bytes of the header read so far: the magic's checks, in the order
+ * that gives the most useful message first. */
+static int check_magic(const idx_reader *r, const unsigned char *head, size_t got, char *err,
+                       size_t errlen)
+{
+    const char *name = r->name;
+    const int nd = r->ndim;
     if (got == 0) {
         set_err(err, errlen, "%s: empty file (the gzip stream holds no data)", name);
-        goto fail;
+        return -1;
     }
     if (got >= 4 && (head[0] != 0 || head[1] != 0)) {
         set_err(err, errlen, "%s: not an IDX file: magic 0x%08lx (want 0x%08x)%s", name,
-                (unsigned long)be32(head), 0x800u + (unsigned)expect_ndim, format_hint(head));
-        goto fail;
+                (unsigned long)be32(head), 0x800u + (unsigned)nd, format_hint(head));
+        return -1;
     }
     if (got >= 4 && head[2] != 0x08) {
         set_err(err, errlen,
                 "%s: unsupported element type 0x%02X, only unsigned bytes (0x08) are read",
                 name, head[2]);
-        goto fail;
+        return -1;
     }
-    if (got >= 4 && head[3] != expect_ndim) {
+    if (got >= 4 && head[3] != nd) {
         set_err(err, errlen, "%s: expected an idx%d file (%d dimension%s), header says %d", name,
-                expect_ndim, expect_ndim, expect_ndim == 1 ? "" : "s", head[3]);
-        goto fail;
+                nd, nd, nd == 1 ? "" : "s", head[3]);
+        return -1;
     }
-    if (got < head_len) {
-        set_err(err, errlen, "%s: truncated header: %zu bytes, need %zu", name, got, head_len);
-        goto fail;
+    if (got < r->head_len) {
+        set_err(err, errlen, "%s: truncated header: %zu bytes, need %zu", name, got,
+                r->head_len);
+        return -1;
     }
+    return 0;
+}
 
-    uint32_t dims[3] = {1, 1, 1};
-    char shape[64] = "";
-    for (int i = 0; i < expect_ndim; i++) {
+/* The sizes in a whole header into r->dims, r->shape and r->want, refused
+ * when one is zero or beyond IDX_MAX_ITEMS or IDX_MAX_SIDE. */
+static int parse_dims(idx_reader *r, const unsigned char *head, char *err, size_t errlen)
+{
+    uint32_t *dims = r->dims;
+    for (int i = 0; i < r->ndim; i++) {
         dims[i] = be32(head + 4 + 4 * i);
-        size_t len = strlen(shape);
-        snprintf(shape + len, sizeof shape - len, "%s%lu", i ? "x" : "", (unsigned long)dims[i]);
+        size_t len = strlen(r->shape);
+        snprintf(r->shape + len, sizeof r->shape - len, "%s%lu", i ? "x" : "",
+                 (unsigned long)dims[i]);
     }
-    for (int i = 0; i < expect_ndim; i++) {
+    for (int i = 0; i < r->ndim; i++) {
         if (dims[i] == 0) {
-            set_err(err, errlen, "%s: header says %s: dimension %d is zero", name, shape, i + 1);
-            goto fail;
+            set_err(err, errlen, "%s: header says %s: dimension %d is zero", r->name, r->shape,
+                    i + 1);
+            return -1;
         }
     }
     if (dims[0] > IDX_MAX_ITEMS) {
         set_err(err, errlen, "%s: header says %lu items, more than the %d this reader accepts",
-                name, (unsigned long)dims[0], IDX_MAX_ITEMS);
-        goto fail;
+                r->name, (unsigned long)dims[0], IDX_MAX_ITEMS);
+        return -1;
     }
     if (dims[1] > IDX_MAX_SIDE || dims[2] > IDX_MAX_SIDE) {
-        set_err(err, errlen, "%s: header says %s: image sides above %d are refused", name,
-                shape, IDX_MAX_SIDE);
-        goto fail;
+        set_err(err, errlen, "%s: header says %s: image sides above %d are refused", r->name,
+                r->shape, IDX_MAX_SIDE);
+        return -1;
     }
     /* At most 1e8 * 4096 * 4096 < 2^51: no overflow in 64 bits. */
-    const size_t want = (size_t)dims[0] * dims[1] * dims[2];
+    r->want = (size_t)dims[0] * dims[1] * dims[2];
+    return 0;
+}
 
-    /* A raw file must hold exactly what the header says: check before allocating. */
-    if (!is_gz) {
-        size_t have = (size_t)st.st_size - head_len;
-        if (have < want) {
-            set_err(err, errlen, "%s: truncated: header says %s = %zu bytes, file has %zu", name,
-                    shape, want, have);
-            goto fail;
-        }
-        if (have > want) {
-            set_err(err, errlen, "%s: file has %zu bytes more than the header says (%s = %zu)",
-                    name, have - want, shape, want);
-            goto fail;
-        }
-    }
+/* Header: 4 magic bytes, then one big-endian 32-bit size per dimension (read
+ * only when the magic is the expected one). */
+static int read_header(idx_reader *r, char *err, size_t errlen)
+{
+    unsigned char head[16];
+    size_t got = read_some(r->gz, head, 4);
+    if (got == 4 && head[2] == 0x08 && head[0] == 0 && head[1] == 0 && head[3] == r->ndim)
+        got += read_some(r->gz, head + 4, r->head_len - 4);
+    if (gz_check(r->gz, r->name, r->is_gz, err, errlen) != 0 ||
+        check_magic(r, head, got, err, errlen) != 0)
+        return -1;
+    return parse_dims(r, head, err, errlen);
+}
 
-    /* Raw: one exact buffer. Gzip: start small and double as data arrives, so that a lying
-     * header costs at most about twice the real data. */
-    size_t cap = is_gz && want > GZ_FIRST_CHUNK ? GZ_FIRST_CHUNK : want, have = 0;
-    data = malloc(cap);
+/* A raw file must hold exactly what the header says: checked before
+ * allocating. (A gzip file's size on disk says nothing; read_body checks
+ * its data as it arrives.) */
+static int check_raw_size(const idx_reader *r, char *err, size_t errlen)
+{
+    if (r->is_gz)
+        return 0;
+    size_t have = (size_t)r->file_size - r->head_len;
+    if (have < r->want)
+        return fail_truncated(r, have, err, errlen);
+    if (have > r->want)
+        return fail_extra(r, have - r->want, err, errlen);
+    return 0;
+}
+
+/* The have bytes read were all there was: neither fewer nor more than the
+ * header says, and the stream intact. Reading to the end (count_rest) also
+ * makes zlib check the gzip trailer. */
+static int check_end(const idx_reader *r, size_t have, char *err, size_t errlen)
+{
+    size_t extra = have == r->want ? count_rest(r->gz) : 0;
+    if (gz_check(r->gz, r->name, r->is_gz, err, errlen) != 0)
+        return -1;
+    if (have < r->want)
+        return fail_truncated(r, have, err, errlen);
+    if (extra)
+        return fail_extra(r, extra, err, errlen);
+    return 0;
+}
+
+/* The r->want bytes of data, malloc'ed, or NULL with err set. Raw: one exact
+ * buffer. Gzip: start small and double as data arrives, so that a lying
+ * header costs at most about twice the real data. */
+static unsigned char *read_body(const idx_reader *r, char *err, size_t errlen)
+{
+    const size_t want = r->want;
+    size_t cap = r->is_gz && want > GZ_FIRST_CHUNK ? GZ_FIRST_CHUNK : want, have = 0;
+    unsigned char *data = malloc(cap);
     for (;;) {
         if (!data) {
-            set_err(err, errlen, "%s: out of memory for %zu bytes", name, cap);
-            goto fail;
+            set_err(err, errlen, "%s: out of memory for %zu bytes", r->name, cap);
+            return NULL;
         }
-        have += read_some(gz, data + have, cap - have);
+        have += read_some(r->gz, data + have, cap - have);
         if (have < cap || cap == want)
             break;
         cap = cap * 2 < want ? cap * 2 : want;
@@ -215,32 +278,39 @@ int idx_read(const char *path, int expect_ndim, idx_file *out, char *err, size_t
             free(data);
         data = grown;
     }
-    size_t extra = have == want ? count_rest(gz) : 0;
-    if (gz_check(gz, name, is_gz, err, errlen) != 0)
-        goto fail;
-    if (have < want) {
-        set_err(err, errlen, "%s: truncated: header says %s = %zu bytes, file has %zu", name,
-                shape, want, have);
-        goto fail;
+    if (check_end(r, have, err, errlen) != 0) {
+        free(data);
+        return NULL;
     }
-    if (extra) {
-        set_err(err, errlen, "%s: file has %zu bytes more than the header says (%s = %zu)",
-                name, extra, shape, want);
-        goto fail;
+    return data;
+}
+
+int idx_read(const char *path, int expect_ndim, idx_file *out, char *err, size_t errlen)
+{
+    idx_reader r = {.path = path, .name = base_name(path), .ndim = expect_ndim,
+                    .head_len = 4 + 4 * (size_t)expect_ndim, .dims = {1, 1, 1}};
+    memset(out, 0, sizeof *out);
+    if (expect_ndim != 1 && expect_ndim != 3) {
+        set_err(err, errlen, "%s: idx_read: expect_ndim must be 1 or 3, not %d", r.name,
+                expect_ndim);
+        return -1;
     }
-    gzclose(gz);
+    if (idx_open(&r, err, errlen) != 0)
+        return -1;
+    unsigned char *data = NULL;
+    if (read_header(&r, err, errlen) != 0 || check_raw_size(&r, err, errlen) != 0 ||
+        !(data = read_body(&r, err, errlen))) {
+        gzclose(r.gz);
+        return -1;
+    }
+    gzclose(r.gz);
 
     out->ndim = expect_ndim;
     for (int i = 0; i < 3; i++)
-        out->dims[i] = i < expect_ndim ? (int)dims[i] : 0;
+        out->dims[i] = i < expect_ndim ? (int)r.dims[i] : 0;
     out->data = data;
-    out->bytes = want;
+    out->bytes = r.want;
     return 0;
-
-fail:
-    free(data);
-    gzclose(gz);
-    return -1;
 }
 
 void idx_free(idx_file *f)
