@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "device.h"
 #include "file_write.h"
+#include "layer.h"
 #include "train.h"
 
 

@@ -1,6 +1,6 @@
 /* One home per layer kind. Every kind of layer is one row of a table
- * (src/layers.c) that points at the functions of its own file
- * (src/layer_*.c): how the spec language writes it, its shape rule and
+ * (src/net/layer_table.c) that points at the functions of its own file
+ * (src/layers/layer_*.c): how the spec language writes it, its shape rule and
  * parameter count, its initialisation, its forward and backward on the ops
  * table, and its double-precision reference. The spec parser, the net, the
  * reference net, summary and visualize all go through this table, so adding
@@ -104,6 +104,8 @@ typedef struct layer_def {
  * word first, so "lrelu" is not read as something shorter); NULL if none. */
 const layer_def *layer_def_of(layer_kind kind);
 const layer_def *layer_def_for_token(const char *tok, const char *end);
+/* The spec word of a kind (its row's word, e.g. "avgpool"), or "?". */
+const char *layer_kind_name(layer_kind kind);
 /* Every row, in the order help text lists them. */
 extern const layer_def *const layer_defs[];
 extern const int layer_defs_count;

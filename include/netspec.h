@@ -99,8 +99,6 @@ const net_preset *net_preset_find(const char *name);
 extern const net_preset net_presets[];
 extern const int net_presets_count;
 
-const char *layer_kind_name(layer_kind kind);
-
 #ifdef __cplusplus
 }
 #endif

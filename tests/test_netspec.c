@@ -8,6 +8,7 @@
 
 #include "hd/optim.h"
 #include "hd/schedule.h"
+#include "layer.h"
 #include "netspec.h"
 
 static const shape3 MNIST = {1, 28, 28};
