@@ -68,7 +68,7 @@ static double layer_work(const layer_spec *l, int i, int n, int backward, int *i
         return 2 * mults * (backward ? (i > 0 ? 2 : 1) : 1);
     }
     if (l->kind == LAYER_RELU) return 4 * (backward ? 3 * out : 2 * out);
-    if (l->kind == LAYER_POOL) return 4 * (in + out);
+    if (l->kind == LAYER_AVGPOOL) return 4 * (in + out);
     return 4 * (2 * out); /* losses: read scores, write gradients */
 }
 

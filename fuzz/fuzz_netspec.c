@@ -72,7 +72,7 @@ static const char *fz_check_spec(const net_spec *s, shape3 in, int classes)
             return "the loss is not exactly the last layer";
         if (loss && (i == 0 || s->layer[i - 1].kind != LAYER_FC || s->layer[i - 1].out != classes))
             return "the loss does not follow an fc of `classes` outputs";
-        int window = l->kind == LAYER_CONV || l->kind == LAYER_POOL || l->kind == LAYER_MAXPOOL;
+        int window = l->kind == LAYER_CONV || l->kind == LAYER_AVGPOOL || l->kind == LAYER_MAXPOOL;
         if (window && (after_fc || l->k < 1 || l->stride < 1 || l->pad < 0 || l->pad >= l->k))
             return "accepted a bad window";
         if (l->kind == LAYER_GAP && (after_fc || l->out_shape.h != 1 || l->out_shape.w != 1))

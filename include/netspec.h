@@ -40,7 +40,7 @@ extern "C" {
 
 /* The kinds of layer; each has its row in the table of include/layer.h. */
 typedef enum {
-    LAYER_CONV, LAYER_RELU, LAYER_POOL, LAYER_FC, LAYER_SOFTMAX, LAYER_EUCLID,
+    LAYER_CONV, LAYER_RELU, LAYER_AVGPOOL, LAYER_FC, LAYER_SOFTMAX, LAYER_EUCLID,
     LAYER_MAXPOOL, LAYER_GAP, LAYER_TANH, LAYER_SIGMOID, LAYER_LRELU, LAYER_DROPOUT, LAYER_BN,
     LAYER_KIND_COUNT
 } layer_kind;

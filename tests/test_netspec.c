@@ -124,7 +124,7 @@ Test(netspec, presets_are_the_reports)
     cr_assert_null(net_preset_find("seed"));
     cr_assert_null(net_preset_find(""));
     cr_assert_null(net_preset_find("SEED-CNN"));
-    cr_assert_str_eq(layer_kind_name(LAYER_POOL), "avgpool");
+    cr_assert_str_eq(layer_kind_name(LAYER_AVGPOOL), "avgpool");
     cr_assert_str_eq(layer_kind_name(LAYER_EUCLID), "euclid");
 }
 
@@ -136,10 +136,10 @@ Test(netspec, seed_cnn_shapes_and_params)
     cr_assert(spec.in.c == 1 && spec.in.h == 28 && spec.in.w == 28);
     expect_layer(0, LAYER_CONV, 4, 28, 28, 100, 4, 0);
     expect_layer(1, LAYER_RELU, 4, 28, 28, 0, 0, 104);
-    expect_layer(2, LAYER_POOL, 4, 14, 14, 0, 0, 104);
+    expect_layer(2, LAYER_AVGPOOL, 4, 14, 14, 0, 0, 104);
     expect_layer(3, LAYER_CONV, 8, 14, 14, 800, 8, 104);
     expect_layer(4, LAYER_RELU, 8, 14, 14, 0, 0, 912);
-    expect_layer(5, LAYER_POOL, 8, 7, 7, 0, 0, 912);
+    expect_layer(5, LAYER_AVGPOOL, 8, 7, 7, 0, 0, 912);
     expect_layer(6, LAYER_FC, 10, 1, 1, 3920, 10, 912);
     expect_layer(7, LAYER_SOFTMAX, 10, 1, 1, 0, 0, 4842);
     cr_assert_eq(spec.layer[0].k, 5);
@@ -187,7 +187,7 @@ Test(netspec, non_square_input_stride_and_padding)
     expect_layer(0, LAYER_CONV, 3, 5, 7, 54, 3, 0);
     expect_layer(1, LAYER_RELU, 3, 5, 7, 0, 0, 57);
     /* pool: (5+2-3)/2+1 = 3, (7+2-3)/2+1 = 4 */
-    expect_layer(2, LAYER_POOL, 3, 3, 4, 0, 0, 57);
+    expect_layer(2, LAYER_AVGPOOL, 3, 3, 4, 0, 0, 57);
     expect_layer(3, LAYER_FC, 5, 1, 1, 5 * 36, 5, 57);
     expect_layer(4, LAYER_SOFTMAX, 5, 1, 1, 0, 0, 242);
     cr_assert_eq(spec.n_params, 242);

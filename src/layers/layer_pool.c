@@ -48,7 +48,7 @@ static void avg_ref_backward(const ref_layer *r, const double *x, const double *
 }
 
 const layer_def layer_avgpool = {
-    .kind = LAYER_POOL, .word = "avgpool", .syntax = "avgpool<K>[p<P>][s<S>]",
+    .kind = LAYER_AVGPOOL, .word = "avgpool", .syntax = "avgpool<K>[p<P>][s<S>]",
     .flags = LAYER_NEEDS_MAP, .parse = pool_parse, .shape = pool_shape, .print = pool_print,
     .forward = avg_forward, .backward = avg_backward, .ref_forward = avg_ref_forward,
     .ref_backward = avg_ref_backward,
