@@ -35,9 +35,6 @@ int file_out_commit(file_out *o, int no_replace, char *err, size_t errlen);
 /* Closes and removes the temporary (after a failed write). */
 void file_out_abort(file_out *o);
 
-/* The whole of data[0..len) to path through begin and commit. */
-int file_write_all(const char *path, const void *data, size_t len, char *err, size_t errlen);
-
 /* Fails with a message unless path can be written: the target, if it exists,
  * is a regular file, and a temporary can be created and removed in its
  * folder. For checking outputs before the work, not after it. */

@@ -216,18 +216,6 @@ int file_out_commit(file_out *o, int no_replace, char *err, size_t errlen)
     return 0;
 }
 
-int file_write_all(const char *path, const void *data, size_t len, char *err, size_t errlen)
-{
-    file_out o;
-    if (file_out_begin(&o, path, err, errlen)) return -1;
-    if (len && fwrite(data, 1, len, o.f) != len) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        file_out_abort(&o);
-        return -1;
-    }
-    return file_out_commit(&o, 0, err, errlen);
-}
-
 int file_check_output(const char *path, char *err, size_t errlen)
 {
     char dir[4096], moved[4300];
