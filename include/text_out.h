@@ -14,6 +14,15 @@ char *text_escape_controls(const char *s, char *out, size_t len);
  * bring in (a newline in --net) are escaped, and a newline ends it. */
 void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The size of a buffer for one error line that a function writes for its
+ * caller (the char *err, size_t errlen pairs): room for a path of PATH_MAX
+ * (4096) bytes, what the path buffers here hold, and some 300 bytes of
+ * words around it. A line naming two paths ("<path>: the folder <dir> does
+ * not exist", "<flag> <path>: its lock file <path>.lock keeps changing")
+ * fits while they are of ordinary length; two paths near 4096 bytes each
+ * are cut short (snprintf), never overflowed. */
+#define ERR_LINE_MAX 4400
+
 /* Room for any path (PATH_MAX, 4096) as a shell word: each byte at most 4. */
 #define SHELL_WORD_MAX (4 * 4096 + 3)
 

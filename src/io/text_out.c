@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Longest error line kept; longer ones are cut (paths are at most 4096). */
-#define ERROR_LINE_MAX 8192
+/* Longest line print_error keeps; longer ones are cut. A line often quotes
+ * a whole err buffer after a command's own words ("cnn train: --log ..."). */
+#define PRINT_ERROR_MAX 8192
+_Static_assert(PRINT_ERROR_MAX > ERR_LINE_MAX + 256, "print_error cuts an ERR_LINE_MAX message");
 
 char *text_escape_controls(const char *s, char *out, size_t len)
 {
@@ -29,7 +31,7 @@ char *text_escape_controls(const char *s, char *out, size_t len)
 
 void print_error(const char *fmt, ...)
 {
-    char line[ERROR_LINE_MAX], shown[4 * ERROR_LINE_MAX];
+    char line[PRINT_ERROR_MAX], shown[4 * PRINT_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
