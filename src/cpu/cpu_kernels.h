@@ -52,6 +52,12 @@ void cpu_bn_bwd(const float *x, const float *dy, int outer, int ch, int inner,
                 const float *gamma, const float *mean, const float *invstd, float *dgamma,
                 float *dbeta, float *dx);
 
+/* src/cpu/cpu_loss.c: the losses' rows through hd/loss.h. */
+void cpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
+                      double *stats, int *pred);
+void cpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
+                double *stats, int *pred);
+
 /* src/cpu_optim.c: the optimizers' update and the step's learning rate. */
 void cpu_optim(cnn_optim o, float *w, const float *g, float *m, float *v,
                const unsigned char *decay_mask, long n, const float *lr,

@@ -374,56 +374,6 @@ static void cpu_swap_axes(const float *x, float *y, int a, int b, int inner)
                    sizeof(float) * inner);
 }
 
-static int argmax(const float *s, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (s[j] > s[best]) best = j;
-    return best;
-}
-
-static void cpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
-                             double *stats, int *pred)
-{
-    double loss = 0.0;
-    int correct = 0;
-    for (int i = 0; i < n; i++) {
-        const float *s = scores + (long)i * k;
-        int best = argmax(s, k);
-        double max = s[best], sum = 0.0; /* in double: no overflow for any finite s */
-        for (int j = 0; j < k; j++) sum += exp(s[j] - max);
-        loss += log(sum) - (s[labels[i]] - max);
-        correct += best == labels[i];
-        if (pred) pred[i] = best;
-        if (grad)
-            for (int j = 0; j < k; j++)
-                grad[(long)i * k + j] =
-                    (float)((exp(s[j] - max) / sum - (j == labels[i])) / n);
-    }
-    stats[STAT_LOSS] += loss;
-    stats[STAT_CORRECT] += correct;
-}
-
-static void cpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
-                       double *stats, int *pred)
-{
-    double loss = 0.0;
-    int correct = 0;
-    for (int i = 0; i < n; i++) {
-        const float *s = scores + (long)i * k;
-        int best = argmax(s, k);
-        for (int j = 0; j < k; j++) {
-            float d = s[j] - (j == labels[i] ? 1.0f : 0.0f);
-            loss += 0.5 * (double)d * d;
-            if (grad) grad[(long)i * k + j] = d / (float)n;
-        }
-        correct += best == labels[i];
-        if (pred) pred[i] = best;
-    }
-    stats[STAT_LOSS] += loss;
-    stats[STAT_CORRECT] += correct;
-}
-
 /* With --threads 0 (the default) the thread count follows the machine's
  * load: the CPUs this process may use (OpenMP's own default, or
  * OMP_NUM_THREADS), less the other processes that want them now, at least
