@@ -41,15 +41,21 @@ void cpu_act_bwd(int kind, float slope, const float *x, const float *y, const fl
     for (long i = 0; i < n; i++) dx[i] = dy[i] * cnn_act_grad(kind, slope, x[i], y[i]);
 }
 
-/* Forward (x to y) and backward (dy to dx) are the same map: backward
- * recomputes forward's mask from the same seed, step and salt. */
-void cpu_dropout(const float *x, float *y, long n, float p, unsigned long long seed,
-                 const unsigned long long *step, int salt)
+void cpu_dropout_fwd(const float *x, float *y, long n, float p, unsigned long long seed,
+                     const unsigned long long *step, int salt)
 {
     unsigned long long s = *step;
 #pragma omp parallel for schedule(static) if (n > PAR_MIN)
     for (long i = 0; i < n; i++)
         y[i] = cnn_dropout_at(x[i], seed, s, salt, (unsigned long long)i, p);
+}
+
+/* The same map as forward, dy to dx: it recomputes forward's mask from the
+ * same seed, step and salt. */
+void cpu_dropout_bwd(const float *dy, float *dx, long n, float p, unsigned long long seed,
+                     const unsigned long long *step, int salt)
+{
+    cpu_dropout_fwd(dy, dx, n, p, seed, step, salt);
 }
 
 void cpu_count_step(unsigned long long *step) { *step += 1; }
