@@ -154,10 +154,18 @@ void gpu_act_bwd(int kind, float slope, const float *x, const float *y, const fl
     LAUNCH(act_bwd_kernel, n, kind, slope, x, y, dy, dx, n);
 }
 
-void gpu_dropout(const float *x, float *y, long n, float p, unsigned long long seed,
-                 const unsigned long long *step, int salt)
+void gpu_dropout_fwd(const float *x, float *y, long n, float p, unsigned long long seed,
+                     const unsigned long long *step, int salt)
 {
     LAUNCH(dropout_kernel, n, x, y, n, p, seed, step, salt);
+}
+
+// The same map as forward, dy to dx: the mask is recomputed from the same
+// seed, step and salt.
+void gpu_dropout_bwd(const float *dy, float *dx, long n, float p, unsigned long long seed,
+                     const unsigned long long *step, int salt)
+{
+    LAUNCH(dropout_kernel, n, dy, dx, n, p, seed, step, salt);
 }
 
 void gpu_count_step(unsigned long long *step)
