@@ -1,5 +1,5 @@
 // The GPU backend's kernels. Each is a thin loop around the per-element
-// functions of cnn_index.h (the same index math the CPU tests check) or a
+// functions of hd/index.h (the same index math the CPU tests check) or a
 // few lines of elementwise work. Reductions (bias gradient, loss sums) run in
 // one block (an fc's bias gradient: one warp) per output with a fixed tree:
 // no atomics, the same result on every run.
@@ -131,8 +131,8 @@ __global__ void loss_kernel(int kind, const float *scores, const int *labels, in
     add_stats(loss, correct, stats);
 }
 
-// Every parameter in one launch; the per-element rules (cnn_optim.h) round
-// each operation as the CPU does (cnn_fround.h), and Adam's bias
+// Every parameter in one launch; the per-element rules (hd/optim.h) round
+// each operation as the CPU does (hd/fround.h), and Adam's bias
 // corrections come from the step counter in device memory, so a captured
 // step replays correctly at every step.
 __global__ void optim_kernel(cnn_optim o, float *w, const float *g, float *m, float *v,

@@ -1,7 +1,7 @@
 // The GPU kernels of the layers beyond convolution and average pooling: max
 // and global average pooling, activations, dropout and batch normalization.
-// Thin loops around the per-element functions of cnn_index.h, cnn_act.h,
-// cnn_dropout.h and cnn_bn.h, which the CPU tests check. Per-plane and
+// Thin loops around the per-element functions of hd/index.h, hd/act.h,
+// hd/dropout.h and hd/bn.h, which the CPU tests check. Per-plane and
 // per-channel sums take one block each with a fixed tree (block_sum): no
 // atomics, the same bits on every run. Step counts and statistics stay in
 // device memory, read and written by the kernels, so a captured step needs

@@ -12,7 +12,7 @@
 /* Weight gradients are summed per block of samples, at most GRAD_BLOCKS
  * blocks fixed by the batch size alone, and the blocks added in order: the
  * same bits on any number of threads, so that the thread count may follow
- * the machine's load (src/cpu_ops.c) without changing a run's results. */
+ * the machine's load (cpu_ops.c) without changing a run's results. */
 #define GRAD_BLOCKS 8
 
 /* Stride 1, pad <= k - 1 (the input gradient is then a convolution of dy

@@ -1,8 +1,8 @@
 /* The CPU backend's ops for the layers beyond convolution and average
  * pooling: global average pooling, activations, dropout and batch
  * normalization (max pooling lives with average pooling, in cpu_pool.c).
- * Per element they call the functions of cnn_act.h, cnn_dropout.h and
- * cnn_bn.h, the GPU kernels' bodies. Sums run in double in a fixed order,
+ * Per element they call the functions of hd/act.h, hd/dropout.h and
+ * hd/bn.h, the GPU kernels' bodies. Sums run in double in a fixed order,
  * one channel or plane per thread, so the results are the same bits on any
  * thread count (the count follows the machine's load, see cpu_ops.c). */
 #include "hd/act.h"

@@ -2,7 +2,7 @@
  * products and OpenMP across the cores for the rest. Loops are written
  * row by row so the inner loops run over contiguous memory; the tests check
  * them element by element against the shared index functions of
- * cnn_index.h, which the GPU kernels use directly. */
+ * hd/index.h, which the GPU kernels use directly. */
 #include "cpu_backend.h"
 #include "cpu_kernels.h"
 #include "device.h"
@@ -214,7 +214,7 @@ void cpu_col2im(const float *cols, cnn_window g, float *x)
 }
 
 /* The whole convolution. Stride 1 goes to the direct kernels of
- * src/cpu_conv.c (2-3x faster: no Feature Matrix to write and read back);
+ * cpu_conv.c (2-3x faster: no Feature Matrix to write and read back);
  * other strides are lowered a few samples at a time: a chunk's Feature
  * Matrix (up to 128 KB, or one sample's) stays in cache between im2col and
  * the gemm that reads it, and the threads work on chunks of their own with
