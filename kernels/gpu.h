@@ -1,5 +1,6 @@
-/* What the GPU backend's files share: the stream every op runs on, and the
- * checks around every CUDA and cuBLAS call and every launch. */
+/* What the GPU backend's files share: the stream every op runs on, the
+ * checks around every CUDA and cuBLAS call and every launch, and the ops'
+ * prototypes (from ops.h's rows). */
 #ifndef CNN_GPU_H
 #define CNN_GPU_H
 
@@ -43,51 +44,13 @@ static inline int gpu_blocks(long n, int threads)
     return (int)(b < 1 ? 1 : b > 65535 ? 65535 : b);
 }
 
-/* The kernel launchers that fill the ops table: gpu_kernels.cu's, then
- * gpu_layers.cu's. */
-void gpu_im2col(const float *x, cnn_window g, float *cols);
-void gpu_col2im(const float *cols, cnn_window g, float *x);
-void gpu_pool_fwd(const float *x, cnn_window g, float *y);
-void gpu_pool_bwd(const float *dy, cnn_window g, float *dx);
-void gpu_relu_fwd(const float *x, float *y, long n);
-void gpu_relu_bwd(const float *y, const float *dy, float *dx, long n);
-void gpu_bias_add(float *y, const float *b, int outer, int ch, int inner);
-void gpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner);
-void gpu_swap_axes(const float *x, float *y, int a, int b, int inner);
-void gpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
-                      double *stats, int *pred);
-void gpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
-                double *stats, int *pred);
-void gpu_optim(cnn_optim o, float *w, const float *g, float *m, float *v,
-               const unsigned char *decay_mask, long n, const float *lr,
-               const unsigned long long *step);
-void gpu_set_lr(cnn_schedule s, const unsigned long long *step, float *lr);
-void gpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
-                const int *cursor, int n, int dim, float scale, float shift, float *x, int *y);
-void gpu_advance(int *cursor, int n);
-void gpu_gather_aug(const unsigned char *images, const unsigned char *labels, const int *index,
-                    const int *cursor, int n, int h, int w, float scale, float shift,
-                    cnn_augment a, unsigned long long seed, const unsigned long long *step,
-                    float *x, int *y);
-void gpu_maxpool_fwd(const float *x, cnn_window g, float *y, int *arg);
-void gpu_maxpool_bwd(const float *dy, const int *arg, cnn_window g, float *dx);
-void gpu_gap_fwd(const float *x, long planes, int size, float *y);
-void gpu_gap_bwd(const float *dy, long planes, int size, float *dx);
-void gpu_act_fwd(int kind, float slope, const float *x, float *y, long n);
-void gpu_act_bwd(int kind, float slope, const float *x, const float *y, const float *dy,
-                 float *dx, long n);
-/* Both dropout_fwd and dropout_bwd: the same mask and scale. */
-void gpu_dropout(const float *x, float *y, long n, float p, unsigned long long seed,
-                 const unsigned long long *step, int salt);
-void gpu_count_step(unsigned long long *step);
-void gpu_bn_fwd_train(const float *x, int outer, int ch, int inner, const float *gamma,
-                      const float *beta, float eps, float momentum, float *mean, float *invstd,
-                      float *run_mean, float *run_var, float *y);
-void gpu_bn_fwd_eval(const float *x, int outer, int ch, int inner, const float *gamma,
-                     const float *beta, float eps, const float *run_mean, const float *run_var,
-                     float *y);
-void gpu_bn_bwd(const float *x, const float *dy, int outer, int ch, int inner,
-                const float *gamma, const float *mean, const float *invstd, float *dgamma,
-                float *dbeta, float *dx);
+/* The GPU backend's op gpu_<op> for every row of ops.h's CNN_COMPUTE_OPS
+ * (same contract), declared from the rows: gemm in gpu_backend.cu (it
+ * calls cuBLAS), a kernel launcher each in gpu_kernels.cu, gpu_layers.cu
+ * and gpu_augment.cu. The optional conv_fwd and conv_bwd stay NULL: the
+ * net composes them from im2col, gemm and bias. */
+#define GPU_OP_PROTOTYPE(op, ...) void gpu_##op(CNN_PARAMS(__VA_ARGS__));
+CNN_COMPUTE_OPS(GPU_OP_PROTOTYPE)
+#undef GPU_OP_PROTOTYPE
 
 #endif

@@ -1,5 +1,5 @@
 // The augmented batch gather: one thread per output pixel, each computing
-// its sample's draw and the pixel with the functions of cnn_augment.h, the
+// its sample's draw and the pixel with the functions of hd/augment.h, the
 // very code the CPU backend runs (the same bits; see that header).
 #include "hd/augment.h"
 #include "gpu_launch.cuh"

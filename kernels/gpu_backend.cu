@@ -1,5 +1,6 @@
-// The GPU backend: device choice, memory, cuBLAS, graph capture, and the ops
-// table that gpu_kernels.cu's launchers fill.
+// The GPU backend: device choice, memory, cuBLAS (gemm), graph capture, and
+// the ops table that the launchers of gpu_kernels.cu, gpu_layers.cu and
+// gpu_augment.cu fill.
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -92,8 +93,8 @@ static void gpu_sync(void) { CUDA_CHECK(cudaStreamSynchronize(gpu_stream)); }
 
 // cuBLAS is column-major: the row-major C = op(A) op(B) is the column-major
 // C^T = op(B)^T op(A)^T, so the operands swap places and keep their flags.
-static void gpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
-                     const float *b, float beta, float *c)
+void gpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, const float *b,
+              float beta, float *c)
 {
     if (m <= 0 || n <= 0) return;
     int ldb = tb ? k : n, lda = ta ? m : k;
@@ -145,6 +146,9 @@ static void gpu_graph_free(void *graph)
     graphs_alive--;
 }
 
+// The table: the memory and graph calls by hand, every op of ops.h's rows
+// by name (C++17 has no designated initializers, hence assignments).
+#define GPU_OP_ENTRY(op, ...) t.op = gpu_##op;
 static cnn_ops make_table(void)
 {
     cnn_ops t = {};
@@ -155,35 +159,7 @@ static cnn_ops make_table(void)
     t.download = gpu_download;
     t.zero = gpu_zero;
     t.sync = gpu_sync;
-    t.gemm = gpu_gemm;
-    t.im2col = gpu_im2col;
-    t.col2im = gpu_col2im;
-    t.pool_fwd = gpu_pool_fwd;
-    t.pool_bwd = gpu_pool_bwd;
-    t.maxpool_fwd = gpu_maxpool_fwd;
-    t.maxpool_bwd = gpu_maxpool_bwd;
-    t.gap_fwd = gpu_gap_fwd;
-    t.gap_bwd = gpu_gap_bwd;
-    t.act_fwd = gpu_act_fwd;
-    t.act_bwd = gpu_act_bwd;
-    t.dropout_fwd = gpu_dropout;
-    t.dropout_bwd = gpu_dropout;
-    t.count_step = gpu_count_step;
-    t.bn_fwd_train = gpu_bn_fwd_train;
-    t.bn_fwd_eval = gpu_bn_fwd_eval;
-    t.bn_bwd = gpu_bn_bwd;
-    t.relu_fwd = gpu_relu_fwd;
-    t.relu_bwd = gpu_relu_bwd;
-    t.bias_add = gpu_bias_add;
-    t.bias_grad = gpu_bias_grad;
-    t.swap_axes = gpu_swap_axes;
-    t.softmax_xent = gpu_softmax_xent;
-    t.euclid = gpu_euclid;
-    t.optim = gpu_optim;
-    t.set_lr = gpu_set_lr;
-    t.gather = gpu_gather;
-    t.advance = gpu_advance;
-    t.gather_aug = gpu_gather_aug;
+    CNN_COMPUTE_OPS(GPU_OP_ENTRY)
     t.time_ms = gpu_time_ms;
     t.capture_begin = gpu_capture_begin;
     t.capture_end = gpu_capture_end;

@@ -1,8 +1,9 @@
 // The GPU backend's kernels. Each is a thin loop around the per-element
-// functions of cnn_index.h (the same index math the CPU tests check) or a
+// functions of hd/index.h (the same index math the CPU tests check) or a
 // few lines of elementwise work. Reductions (bias gradient, loss sums) run in
 // one block (an fc's bias gradient: one warp) per output with a fixed tree:
 // no atomics, the same result on every run.
+#include "hd/loss.h"
 #include "gpu_launch.cuh"
 
 __global__ void im2col_kernel(const float *x, cnn_window g, float *cols, long total)
@@ -114,56 +115,24 @@ __device__ void add_stats(double loss, int correct, double *stats)
     }
 }
 
-__device__ int row_argmax(const float *s, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (s[j] > s[best]) best = j;
-    return best;
-}
-
-// One block; a thread per row. In double, so no finite score overflows.
-__global__ void softmax_xent_kernel(const float *scores, const int *labels, int n, int k,
-                                    float *grad, double *stats, int *pred)
+// One block; a thread per row, each through its function of hd/loss.h (the
+// CPU loop's very math), in double, so no finite score overflows.
+__global__ void loss_kernel(int kind, const float *scores, const int *labels, int n, int k,
+                            float *grad, double *stats, int *pred)
 {
     double loss = 0.0;
     int correct = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        const float *s = scores + (long)i * k;
-        int best = row_argmax(s, k), y = labels[i];
-        double max = s[best], sum = 0.0;
-        for (int j = 0; j < k; j++) sum += exp(s[j] - max);
-        loss += log(sum) - (s[y] - max);
-        correct += best == y;
-        if (pred) pred[i] = best;
-        if (grad)
-            for (int j = 0; j < k; j++)
-                grad[(long)i * k + j] = (float)((exp(s[j] - max) / sum - (j == y)) / n);
-    }
-    add_stats(loss, correct, stats);
-}
-
-__global__ void euclid_kernel(const float *scores, const int *labels, int n, int k,
-                              float *grad, double *stats, int *pred)
-{
-    double loss = 0.0;
-    int correct = 0;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        const float *s = scores + (long)i * k;
-        int best = row_argmax(s, k), y = labels[i];
-        for (int j = 0; j < k; j++) {
-            float d = s[j] - (j == y ? 1.0f : 0.0f);
-            loss += 0.5 * (double)d * d;
-            if (grad) grad[(long)i * k + j] = d / (float)n;
-        }
-        correct += best == y;
+        int best = cnn_loss_row(kind, scores + (long)i * k, k, labels[i], n,
+                                grad ? grad + (long)i * k : NULL, &loss);
+        correct += best == labels[i];
         if (pred) pred[i] = best;
     }
     add_stats(loss, correct, stats);
 }
 
-// Every parameter in one launch; the per-element rules (cnn_optim.h) round
-// each operation as the CPU does (cnn_fround.h), and Adam's bias
+// Every parameter in one launch; the per-element rules (hd/optim.h) round
+// each operation as the CPU does (hd/fround.h), and Adam's bias
 // corrections come from the step counter in device memory, so a captured
 // step replays correctly at every step.
 __global__ void optim_kernel(cnn_optim o, float *w, const float *g, float *m, float *v,
@@ -259,15 +228,17 @@ void gpu_swap_axes(const float *x, float *y, int a, int b, int inner)
 void gpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
                       double *stats, int *pred)
 {
-    softmax_xent_kernel<<<1, THREADS, 0, gpu_stream>>>(scores, labels, n, k, grad, stats, pred);
-    LAUNCH_CHECK(softmax_xent_kernel);
+    loss_kernel<<<1, THREADS, 0, gpu_stream>>>(CNN_LOSS_SOFTMAX_XENT, scores, labels, n, k, grad,
+                                               stats, pred);
+    LAUNCH_CHECK(loss_kernel);
 }
 
 void gpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
                 double *stats, int *pred)
 {
-    euclid_kernel<<<1, THREADS, 0, gpu_stream>>>(scores, labels, n, k, grad, stats, pred);
-    LAUNCH_CHECK(euclid_kernel);
+    loss_kernel<<<1, THREADS, 0, gpu_stream>>>(CNN_LOSS_EUCLID, scores, labels, n, k, grad, stats,
+                                               pred);
+    LAUNCH_CHECK(loss_kernel);
 }
 
 void gpu_optim(cnn_optim o, float *w, const float *g, float *m, float *v,

@@ -1,7 +1,7 @@
 // The GPU kernels of the layers beyond convolution and average pooling: max
 // and global average pooling, activations, dropout and batch normalization.
-// Thin loops around the per-element functions of cnn_index.h, cnn_act.h,
-// cnn_dropout.h and cnn_bn.h, which the CPU tests check. Per-plane and
+// Thin loops around the per-element functions of hd/index.h, hd/act.h,
+// hd/dropout.h and hd/bn.h, which the CPU tests check. Per-plane and
 // per-channel sums take one block each with a fixed tree (block_sum): no
 // atomics, the same bits on every run. Step counts and statistics stay in
 // device memory, read and written by the kernels, so a captured step needs
@@ -154,10 +154,18 @@ void gpu_act_bwd(int kind, float slope, const float *x, const float *y, const fl
     LAUNCH(act_bwd_kernel, n, kind, slope, x, y, dy, dx, n);
 }
 
-void gpu_dropout(const float *x, float *y, long n, float p, unsigned long long seed,
-                 const unsigned long long *step, int salt)
+void gpu_dropout_fwd(const float *x, float *y, long n, float p, unsigned long long seed,
+                     const unsigned long long *step, int salt)
 {
     LAUNCH(dropout_kernel, n, x, y, n, p, seed, step, salt);
+}
+
+// The same map as forward, dy to dx: the mask is recomputed from the same
+// seed, step and salt.
+void gpu_dropout_bwd(const float *dy, float *dx, long n, float p, unsigned long long seed,
+                     const unsigned long long *step, int salt)
+{
+    LAUNCH(dropout_kernel, n, dy, dx, n, p, seed, step, salt);
 }
 
 void gpu_count_step(unsigned long long *step)

@@ -1,8 +1,8 @@
 /* The capture-checking backend (capture_ops.h): the recorder, the graph
- * calls and the memory calls. The ops (capture_ops_table.c) copy their
- * arguments into a struct and hand it to capture_issue, which runs it at
- * once or, inside a capture, appends a copy to the graph; replay plays the
- * copies back. */
+ * calls and the memory calls. The ops (capture_ops_table.c, generated from
+ * ops.h's rows) copy their arguments into a struct and hand it to
+ * capture_issue, which runs it at once or, inside a capture, appends a copy
+ * to the graph; replay plays the copies back. */
 #include "cpu/cpu_backend.h"
 #include "capture_ops.h"
 #include "capture_rec.h"

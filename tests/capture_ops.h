@@ -11,12 +11,15 @@
  * Inside a capture, any alloc, free, upload, download, zero, sync or
  * time_ms, a nested capture_begin or a replay aborts the process with a
  * line naming it (a GPU stream capture fails or silently misbehaves on
- * them). Every pointer an op takes, captured or not, must point into memory
- * from this table's alloc, or the process aborts: a graph on a GPU can read
- * only device memory. A replay aborts too when a pointer the graph holds
- * points into memory freed since the capture (allocated anew or not).
+ * them). Every pointer an op takes (the arguments its row in ops.h marks
+ * MEM), captured or not, must point into memory from this table's alloc,
+ * or the process aborts: a graph on a GPU can read only device memory. A
+ * replay aborts too when a pointer the graph holds points into memory
+ * freed since the capture (allocated anew or not).
  *
- * conv_fwd and conv_bwd are NULL, so nets compose im2col, gemm, bias and
+ * The ops' recorders are generated from ops.h's rows (capture_ops_table.c),
+ * so a new op needs nothing here. conv_fwd and conv_bwd (ops.h's
+ * CNN_OPTIONAL_OPS) are NULL, so nets compose im2col, gemm, bias and
  * col2im as on the GPU: a captured step holds the ops a GPU step launches
  * (a cuBLAS gemm may itself launch more than one kernel). */
 #ifndef CNN_CAPTURE_OPS_H

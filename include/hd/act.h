@@ -1,4 +1,4 @@
-/* Elementwise activations, per element, for both backends (see cnn_hd.h):
+/* Elementwise activations, per element, for both backends (see hd/qualifier.h):
  * the CPU loops and the GPU kernels call these, so the CPU tests check the
  * GPU's math too. */
 #ifndef CNN_ACT_H

@@ -1,5 +1,5 @@
 /* Augmentation of a training batch where it is gathered, for both backends
- * (see cnn_hd.h): each sample's random shift, rotation and scale are a pure
+ * (see hd/qualifier.h): each sample's random shift, rotation and scale are a pure
  * function of (seed, step, position in the batch), so a run is reproducible
  * and an exact resume draws the same ones.
  *
@@ -32,7 +32,7 @@ CNN_HD int cnn_augment_none(cnn_augment a)
 }
 
 /* Folded into the seed so that augmentation's draws are not dropout's
- * (cnn_dropout.h uses the same hash). */
+ * (hd/dropout.h uses the same hash). */
 #define CNN_AUG_DOMAIN 0xA5E9D7C3B1F28460ull
 
 /* 64 random bits: draw k (0: dx, 1: dy, 2: angle, 3: scale) of sample i. */

@@ -1,10 +1,10 @@
 /* Batch normalization's per-element pieces, for both backends (see
- * cnn_hd.h). The per-channel sums around them differ by backend (a fixed
+ * hd/qualifier.h). The per-channel sums around them differ by backend (a fixed
  * sequential order on the CPU, a fixed tree on the GPU); everything done
  * per element or per channel after the sums is here, once.
  *
  * x is laid out outer x ch x inner: a conv output is 1 x C x (N*H*W), an fc
- * output N x F x 1 (cnn_channel_elem and cnn_channel_of in cnn_index.h
+ * output N x F x 1 (cnn_channel_elem and cnn_channel_of in hd/index.h
  * address it). Channel c holds m = outer * inner values. */
 #ifndef CNN_BN_H
 #define CNN_BN_H

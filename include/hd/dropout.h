@@ -1,4 +1,4 @@
-/* Dropout's mask, per element, for both backends (see cnn_hd.h): a
+/* Dropout's mask, per element, for both backends (see hd/qualifier.h): a
  * counter-based generator, so element i's draw is a pure function of (seed,
  * step, salt, i). No generator state to carry or capture: the step counter
  * in backend memory gives each training step a new mask, the salt each

@@ -1,4 +1,4 @@
-/* The optimizers' per-parameter update, for both backends (see cnn_hd.h):
+/* The optimizers' per-parameter update, for both backends (see hd/qualifier.h):
  * the CPU loop and the GPU kernel call these very functions, so the CPU
  * tests check the arithmetic the GPU runs. One fused op (ops.h's optim)
  * applies it to every parameter; the learning rate and the step count are

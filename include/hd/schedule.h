@@ -1,8 +1,8 @@
 /* The learning rate of every training step, for both backends (see
- * cnn_hd.h): a pure function of the schedule (constant over a run) and the
+ * hd/qualifier.h): a pure function of the schedule (constant over a run) and the
  * global step (in backend memory), so a captured step computes its own lr
  * and the host logs the same value. Computed in double and rounded to float
- * once, with every operation rounded alike on both backends (cnn_fround.h).
+ * once, with every operation rounded alike on both backends (hd/fround.h).
  *
  * step is the 0-based global step; T = total_steps, W = warmup_steps.
  *   step      lr * gamma^floor(epoch / lr_step), epoch = step / steps_per_epoch

@@ -1,8 +1,8 @@
 /* The CPU backend's ops for the layers beyond convolution and average
  * pooling: global average pooling, activations, dropout and batch
  * normalization (max pooling lives with average pooling, in cpu_pool.c).
- * Per element they call the functions of cnn_act.h, cnn_dropout.h and
- * cnn_bn.h, the GPU kernels' bodies. Sums run in double in a fixed order,
+ * Per element they call the functions of hd/act.h, hd/dropout.h and
+ * hd/bn.h, the GPU kernels' bodies. Sums run in double in a fixed order,
  * one channel or plane per thread, so the results are the same bits on any
  * thread count (the count follows the machine's load, see cpu_ops.c). */
 #include "hd/act.h"
@@ -41,15 +41,21 @@ void cpu_act_bwd(int kind, float slope, const float *x, const float *y, const fl
     for (long i = 0; i < n; i++) dx[i] = dy[i] * cnn_act_grad(kind, slope, x[i], y[i]);
 }
 
-/* Forward (x to y) and backward (dy to dx) are the same map: backward
- * recomputes forward's mask from the same seed, step and salt. */
-void cpu_dropout(const float *x, float *y, long n, float p, unsigned long long seed,
-                 const unsigned long long *step, int salt)
+void cpu_dropout_fwd(const float *x, float *y, long n, float p, unsigned long long seed,
+                     const unsigned long long *step, int salt)
 {
     unsigned long long s = *step;
 #pragma omp parallel for schedule(static) if (n > PAR_MIN)
     for (long i = 0; i < n; i++)
         y[i] = cnn_dropout_at(x[i], seed, s, salt, (unsigned long long)i, p);
+}
+
+/* The same map as forward, dy to dx: it recomputes forward's mask from the
+ * same seed, step and salt. */
+void cpu_dropout_bwd(const float *dy, float *dx, long n, float p, unsigned long long seed,
+                     const unsigned long long *step, int salt)
+{
+    cpu_dropout_fwd(dy, dx, n, p, seed, step, salt);
 }
 
 void cpu_count_step(unsigned long long *step) { *step += 1; }

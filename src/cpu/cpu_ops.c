@@ -2,7 +2,7 @@
  * products and OpenMP across the cores for the rest. Loops are written
  * row by row so the inner loops run over contiguous memory; the tests check
  * them element by element against the shared index functions of
- * cnn_index.h, which the GPU kernels use directly. */
+ * hd/index.h, which the GPU kernels use directly. */
 #include "cpu_backend.h"
 #include "cpu_kernels.h"
 #include "device.h"
@@ -111,8 +111,8 @@ static void sgemm_sliced(int slices, int ta, int tb, int m, int n, int k, float 
  * order. The pieces depend on the shape alone, never on the thread count
  * (OpenBLAS's sums for an element change with the width of the block it is
  * computed in), so the result has the same bits on any number of threads. */
-static void cpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a,
-                     const float *b, float beta, float *c)
+void cpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, const float *b,
+              float beta, float *c)
 {
     blas_single_threaded();
     int lda = ta ? m : k, ldb = tb ? k : n;
@@ -171,7 +171,7 @@ static void im2col_row(const float *x, cnn_window g, int r, int n0, int count, f
     }
 }
 
-static void cpu_im2col(const float *x, cnn_window g, float *cols)
+void cpu_im2col(const float *x, cnn_window g, float *cols)
 {
     int rows = cnn_cols_rows(g);
     long ncols = (long)cnn_cols_cols(g);
@@ -207,14 +207,14 @@ static void col2im_channel(const float *cols, cnn_window g, int c, int n0, int c
 
 /* Each channel's rows add into that channel's planes only, so the channels
  * run in parallel without sharing a write: deterministic, as the GPU gather. */
-static void cpu_col2im(const float *cols, cnn_window g, float *x)
+void cpu_col2im(const float *cols, cnn_window g, float *x)
 {
 #pragma omp parallel for schedule(static) if ((long)g.c * g.k * g.k * cnn_cols_cols(g) > PAR_MIN)
     for (int c = 0; c < g.c; c++) col2im_channel(cols, g, c, 0, g.n, x);
 }
 
 /* The whole convolution. Stride 1 goes to the direct kernels of
- * src/cpu_conv.c (2-3x faster: no Feature Matrix to write and read back);
+ * cpu_conv.c (2-3x faster: no Feature Matrix to write and read back);
  * other strides are lowered a few samples at a time: a chunk's Feature
  * Matrix (up to 128 KB, or one sample's) stays in cache between im2col and
  * the gemm that reads it, and the threads work on chunks of their own with
@@ -241,8 +241,8 @@ static float *scratch_floats(long n)
     return p;
 }
 
-static void cpu_conv_fwd(const float *x, cnn_window g, const float *w, const float *b,
-                         int cout, float *y)
+void cpu_conv_fwd(const float *x, cnn_window g, const float *w, const float *b, int cout,
+                  float *y)
 {
     if (conv_direct_fits(g)) {
         conv_direct_fwd(x, g, w, b, cout, y);
@@ -270,8 +270,8 @@ static void cpu_conv_fwd(const float *x, cnn_window g, const float *w, const flo
     }
 }
 
-static void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout,
-                         const float *dy, float *dw, float *db, float *dx)
+void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout, const float *dy,
+                  float *dw, float *db, float *dx)
 {
     if (conv_direct_fits(g)) {
         conv_direct_bwd(x, g, w, cout, dy, dw, db, dx);
@@ -327,19 +327,19 @@ static void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout,
     free(parts);
 }
 
-static void cpu_relu_fwd(const float *x, float *y, long n)
+void cpu_relu_fwd(const float *x, float *y, long n)
 {
 #pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
     for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-static void cpu_relu_bwd(const float *y, const float *dy, float *dx, long n)
+void cpu_relu_bwd(const float *y, const float *dy, float *dx, long n)
 {
 #pragma omp parallel for simd schedule(static) if (n > PAR_MIN)
     for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
-static void cpu_bias_add(float *y, const float *b, int outer, int ch, int inner)
+void cpu_bias_add(float *y, const float *b, int outer, int ch, int inner)
 {
 #pragma omp parallel for collapse(2) schedule(static) if ((long)outer * ch * inner > PAR_MIN)
     for (int o = 0; o < outer; o++)
@@ -350,7 +350,7 @@ static void cpu_bias_add(float *y, const float *b, int outer, int ch, int inner)
         }
 }
 
-static void cpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner)
+void cpu_bias_grad(const float *dy, float *db, int outer, int ch, int inner)
 {
 #pragma omp parallel for schedule(static) if ((long)outer * ch * inner > PAR_MIN)
     for (int c = 0; c < ch; c++) {
@@ -365,63 +365,13 @@ static void cpu_bias_grad(const float *dy, float *db, int outer, int ch, int inn
     }
 }
 
-static void cpu_swap_axes(const float *x, float *y, int a, int b, int inner)
+void cpu_swap_axes(const float *x, float *y, int a, int b, int inner)
 {
 #pragma omp parallel for collapse(2) schedule(static) if ((long)a * b * inner > PAR_MIN)
     for (int bi = 0; bi < b; bi++)
         for (int ai = 0; ai < a; ai++)
             memcpy(y + ((long)bi * a + ai) * inner, x + ((long)ai * b + bi) * inner,
                    sizeof(float) * inner);
-}
-
-static int argmax(const float *s, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (s[j] > s[best]) best = j;
-    return best;
-}
-
-static void cpu_softmax_xent(const float *scores, const int *labels, int n, int k, float *grad,
-                             double *stats, int *pred)
-{
-    double loss = 0.0;
-    int correct = 0;
-    for (int i = 0; i < n; i++) {
-        const float *s = scores + (long)i * k;
-        int best = argmax(s, k);
-        double max = s[best], sum = 0.0; /* in double: no overflow for any finite s */
-        for (int j = 0; j < k; j++) sum += exp(s[j] - max);
-        loss += log(sum) - (s[labels[i]] - max);
-        correct += best == labels[i];
-        if (pred) pred[i] = best;
-        if (grad)
-            for (int j = 0; j < k; j++)
-                grad[(long)i * k + j] =
-                    (float)((exp(s[j] - max) / sum - (j == labels[i])) / n);
-    }
-    stats[STAT_LOSS] += loss;
-    stats[STAT_CORRECT] += correct;
-}
-
-static void cpu_euclid(const float *scores, const int *labels, int n, int k, float *grad,
-                       double *stats, int *pred)
-{
-    double loss = 0.0;
-    int correct = 0;
-    for (int i = 0; i < n; i++) {
-        const float *s = scores + (long)i * k;
-        int best = argmax(s, k);
-        for (int j = 0; j < k; j++) {
-            float d = s[j] - (j == labels[i] ? 1.0f : 0.0f);
-            loss += 0.5 * (double)d * d;
-            if (grad) grad[(long)i * k + j] = d / (float)n;
-        }
-        correct += best == labels[i];
-        if (pred) pred[i] = best;
-    }
-    stats[STAT_LOSS] += loss;
-    stats[STAT_CORRECT] += correct;
 }
 
 /* With --threads 0 (the default) the thread count follows the machine's
@@ -473,9 +423,8 @@ static void threads_follow_load(void)
     omp_set_num_threads(threads > 1 ? threads : 1);
 }
 
-static void cpu_gather(const unsigned char *images, const unsigned char *labels,
-                       const int *index, const int *cursor, int n, int dim, float scale,
-                       float shift, float *x, int *y)
+void cpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
+                const int *cursor, int n, int dim, float scale, float shift, float *x, int *y)
 {
     threads_follow_load(); /* once a batch */
     index += *cursor;
@@ -488,14 +437,14 @@ static void cpu_gather(const unsigned char *images, const unsigned char *labels,
     }
 }
 
-static void cpu_advance(int *cursor, int n) { *cursor += n; }
+void cpu_advance(int *cursor, int n) { *cursor += n; }
 
 /* One sample per thread: each output pixel is a pure function of the
  * sample's draw, so any thread count gives the same bits. */
-static void cpu_gather_aug(const unsigned char *images, const unsigned char *labels,
-                           const int *index, const int *cursor, int n, int h, int w,
-                           float scale, float shift, cnn_augment a, unsigned long long seed,
-                           const unsigned long long *step, float *x, int *y)
+void cpu_gather_aug(const unsigned char *images, const unsigned char *labels, const int *index,
+                    const int *cursor, int n, int h, int w, float scale, float shift,
+                    cnn_augment a, unsigned long long seed, const unsigned long long *step,
+                    float *x, int *y)
 {
     threads_follow_load(); /* once a batch */
     index += *cursor;
@@ -544,6 +493,8 @@ const cnn_ops *cpu_backend_open(int threads, char *desc, size_t desclen)
     return &cpu_ops;
 }
 
+/* The table: the memory calls by hand, every op of ops.h's rows by name. */
+#define CPU_OP_ENTRY(op, ...) .op = cpu_##op,
 const cnn_ops cpu_ops = {
     .name = "cpu",
     .alloc = cpu_alloc,
@@ -552,36 +503,7 @@ const cnn_ops cpu_ops = {
     .download = cpu_copy,
     .zero = cpu_zero,
     .sync = cpu_sync,
-    .gemm = cpu_gemm,
-    .im2col = cpu_im2col,
-    .col2im = cpu_col2im,
-    .pool_fwd = cpu_pool_fwd,
-    .pool_bwd = cpu_pool_bwd,
-    .maxpool_fwd = cpu_maxpool_fwd,
-    .maxpool_bwd = cpu_maxpool_bwd,
-    .gap_fwd = cpu_gap_fwd,
-    .gap_bwd = cpu_gap_bwd,
-    .act_fwd = cpu_act_fwd,
-    .act_bwd = cpu_act_bwd,
-    .dropout_fwd = cpu_dropout,
-    .dropout_bwd = cpu_dropout,
-    .count_step = cpu_count_step,
-    .bn_fwd_train = cpu_bn_fwd_train,
-    .bn_fwd_eval = cpu_bn_fwd_eval,
-    .bn_bwd = cpu_bn_bwd,
-    .relu_fwd = cpu_relu_fwd,
-    .relu_bwd = cpu_relu_bwd,
-    .bias_add = cpu_bias_add,
-    .bias_grad = cpu_bias_grad,
-    .swap_axes = cpu_swap_axes,
-    .softmax_xent = cpu_softmax_xent,
-    .euclid = cpu_euclid,
-    .set_lr = cpu_set_lr,
-    .optim = cpu_optim,
-    .gather = cpu_gather,
-    .advance = cpu_advance,
-    .gather_aug = cpu_gather_aug,
+    CNN_COMPUTE_OPS(CPU_OP_ENTRY)
+    CNN_OPTIONAL_OPS(CPU_OP_ENTRY)
     .time_ms = cpu_time_ms,
-    .conv_fwd = cpu_conv_fwd,
-    .conv_bwd = cpu_conv_bwd,
 };

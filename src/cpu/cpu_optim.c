@@ -1,6 +1,6 @@
 /* The CPU backend's optimizer update and learning rate (ops.h's optim and
- * set_lr): loops around the per-element functions of cnn_optim.h and
- * cnn_schedule.h, which the GPU kernels call too. Each element is updated
+ * set_lr): loops around the per-element functions of hd/optim.h and
+ * hd/schedule.h, which the GPU kernels call too. Each element is updated
  * on its own, so any thread count gives the same bits. */
 #include "cpu_kernels.h"
 

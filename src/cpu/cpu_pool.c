@@ -1,7 +1,7 @@
 /* Pooling on the CPU. Windows that tile the map (stride k, no padding, no
  * partial last window: every preset's pooling) take plain loops (average
  * pooling with k = 2 eight outputs at a time); any other window takes the
- * bounds-checked index functions of cnn_index.h, which the GPU kernels run.
+ * bounds-checked index functions of hd/index.h, which the GPU kernels run.
  * Planes are split across the OpenMP threads. */
 #include "cpu_kernels.h"
 #include "cpu_vec.h"
@@ -112,7 +112,7 @@ static inline __attribute__((always_inline)) void plain_pool_bwd(const float *dy
 }
 
 /* Windows that overlap, stride past each other or reach into the padding
- * (no preset has them) take the shared index functions of cnn_index.h, the
+ * (no preset has them) take the shared index functions of hd/index.h, the
  * ones the GPU kernels run: backward is then a gather, not a scatter. */
 void cpu_pool_fwd(const float *x, cnn_window g, float *y)
 {

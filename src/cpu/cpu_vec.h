@@ -1,4 +1,4 @@
-/* Eight-float vectors for the CPU kernels (src/cpu_conv.c, src/cpu_pool.c),
+/* Eight-float vectors for the CPU kernels (cpu_conv.c, cpu_pool.c),
  * written with GCC's portable vector extension (GCC and clang): AVX2 or
  * AVX-512 registers here, pairs of SSE registers on a machine without. */
 #ifndef CNN_CPU_VEC_H
