@@ -125,6 +125,20 @@ $(BUILD)/obj/%.o: src/%.c $(CONFIG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# build/cnn-hooks, for the tests only: the binary with the hooks they set
+# through the environment (CNN_TEST_SIGINT_AT_STEP: an interrupt after an
+# exact step; CNN_TEST_FAIL_SAVE_AT_EPOCH: a save that fails as a full disk
+# would). The files that hold them are compiled again with CNN_TEST_HOOKS;
+# build/cnn has none of it.
+HOOKED_SRC := src/cli/cmd_train.c src/run/saver.c
+HOOKED_OBJ := $(HOOKED_SRC:src/%.c=$(BUILD)/obj-hooks/%.o)
+$(BUILD)/obj-hooks/%.o: src/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DCNN_TEST_HOOKS -MMD -MP -c $< -o $@
+
+$(BUILD)/cnn-hooks: $(BUILD)/obj/cli/main.o $(HOOKED_OBJ) $(BUILD)/libcnn.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 # ISO C mode turns off fused multiply-add contraction; the direct
 # convolution's vector loops are written for it.
 $(BUILD)/obj/cpu/cpu_conv.o: CFLAGS += -ffp-contract=fast
@@ -157,9 +171,10 @@ $(BUILD)/test-gpu: $(GPU_TEST_OBJ) $(BUILD)/libcnn.a
 # It runs one test at a time (-j1): a GPU in exclusive-process mode takes
 # one process only, and parallel tests would share the card's memory.
 TEST_BINS := $(if $(filter 1,$(CUDA)),$(BUILD)/test-gpu) $(BUILD)/test-cpu
-test: $(TEST_BINS) $(BUILD)/cnn
+test: $(TEST_BINS) $(BUILD)/cnn $(BUILD)/cnn-hooks
 	@for t in $(TEST_BINS); do echo "== $$t"; jobs=; [ $$t = $(BUILD)/test-gpu ] && jobs=-j1; \
-	    $(TEST_ENV) CNN_BIN=$(BUILD)/cnn $$t $$jobs $(TEST_FLAGS) || exit 1; done
+	    $(TEST_ENV) CNN_BIN=$(BUILD)/cnn CNN_HOOKS_BIN=$(BUILD)/cnn-hooks $$t $$jobs $(TEST_FLAGS) \
+	    || exit 1; done
 
 data:
 	@bash data/fetch_mnist.sh data/mnist
@@ -208,4 +223,4 @@ help:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/obj-hooks/*/*.d)

@@ -1,4 +1,4 @@
-/* Network descriptions: the layer-spec language, the presets, and the shapes
+/* Network descriptions: the layer-spec language, and the shapes
  * and parameter counts that follow from an input shape.
  *
  * A spec is a comma-separated list of layers (spaces allowed around commas):
@@ -26,7 +26,6 @@
 
 #include <stddef.h>
 
-#include "hd/augment.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,25 +78,6 @@ typedef struct {
 int net_spec_parse(const char *text, shape3 in, int classes, net_spec *spec, char *err,
                    size_t errlen);
 
-/* Hyperparameters a preset suggests; every one can be overridden by a flag. */
-typedef struct {
-    const char *name, *spec, *about;
-    float lr, lr_gamma, momentum, weight_decay;
-    int lr_step, batch, epochs;
-    const char *normalize; /* "std", "unit" or "center", see train.h */
-    float init_std;        /* 0: He uniform; else weights from N(0, init_std^2) */
-    /* The optimizer (CNN_OPTIM_*, cnn_optim.h), the lr schedule (CNN_SCHED_*,
-     * cnn_schedule.h) and its warmup in epochs: left out (0), SGD and the
-     * step schedule without warmup. */
-    int optimizer, lr_schedule;
-    float warmup;
-    cnn_augment augment;   /* training-time augmentation (all zero: none) */
-} net_preset;
-
-/* The preset called name, or NULL. */
-const net_preset *net_preset_find(const char *name);
-extern const net_preset net_presets[];
-extern const int net_presets_count;
 
 #ifdef __cplusplus
 }

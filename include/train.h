@@ -9,34 +9,13 @@
 #include "dataset.h"
 #include "hd/augment.h"
 #include "net.h"
+#include "settings.h"
 
+/* What train_run is given besides the settings: where a resumed run
+ * starts, the held-out set, when to stop, and what to call. All zero (or a
+ * NULL plan): a new run from the seed, with nothing held out and nothing to
+ * call. */
 typedef struct {
-    int epochs, batch, lr_step, threads;
-    int log_every;          /* steps between printed lines (0: none) */
-    int csv_every;          /* steps between the CSV's train rows (0: none) */
-    float lr, lr_gamma, momentum, weight_decay;
-    float init_std;         /* the weights at the start: 0 He uniform, else N(0, init_std^2) */
-    /* Issue 15: the optimizer (CNN_OPTIM_*; momentum and weight_decay above
-     * are its momentum and decay), Adam's betas and eps, and whether biases
-     * and normalization parameters decay too (1, as before). */
-    int optimizer;
-    float beta1, beta2, eps;
-    int decay_bias;
-    int lr_schedule;        /* CNN_SCHED_* (step: lr, lr_step, lr_gamma as before) */
-    float warmup;           /* epochs of linear warmup (fractional allowed) */
-    cnn_augment augment;    /* all zero: none */
-    int val_count;          /* --val: training samples held out (0: none) */
-    const struct device_dataset *val; /* those samples, evaluated each epoch (NULL: none) */
-    double prior_best_val_acc; /* a resume: the best epoch's before it (1-based; 0: none), */
-    int prior_best_val_epoch;  /* which a later epoch must beat (best_prior.h) */
-    float target_acc;       /* stop when the test accuracy reaches this (0: off): the
-                             * epoch's on_epoch runs, then train_run returns 0 */
-    double process_start;   /* monotonic_seconds() at the process's start (proc_clock.h),
-                             * for time_to_target; 0: train_run's own start */
-    uint64_t seed;
-    int train_limit;        /* use only the first N training samples (0: all) */
-    int quiet;              /* no per-interval lines or progress bar */
-    int graph;              /* replay a captured step where the backend can */
     /* Resuming (resume set): the first epoch to run (0-based), the steps
      * already done and the shuffle generator's state then. Otherwise the
      * shuffle starts from the seed. */
@@ -44,42 +23,40 @@ typedef struct {
     int start_epoch;
     long start_step;
     uint64_t shuffle_state;
+    const struct device_dataset *val; /* --val's samples, evaluated each epoch */
+    double prior_best_val_acc; /* a resume: the best epoch's before it (1-based; 0: none), */
+    int prior_best_val_epoch;  /* which a later epoch must beat (best_prior.h) */
+    double process_start;   /* monotonic_seconds() at the process's start (clock.h),
+                             * for time_to_target; 0: train_run's own start */
     /* Stopping early (may be NULL): checked on the host after every step, so
      * it costs no device sync. When it is set (by a SIGINT handler) training
      * stops after the current step, or, at an epoch's last step, after that
      * epoch's evaluation and on_epoch, and train_run returns 1. */
     volatile sig_atomic_t *stop;
-    /* Test hook (0: off): raise SIGINT after this global step, to interrupt
-     * at an exact place. */
-    long test_sigint_at_step;
+    /* Called after every step with the global steps done (may be NULL). */
+    void (*on_step)(void *ctx, long steps_done);
+    void *on_step_ctx;
     /* Called after every epoch (may be NULL), e.g. to write a checkpoint;
      * a non-zero return stops training with an error. */
     int (*on_epoch)(void *ctx, int epochs_done, long steps_done, uint64_t shuffle_state);
     void *on_epoch_ctx;
-    /* Called (with on_epoch_ctx) after on_epoch when cfg->val's accuracy is
+    /* Called (with on_epoch_ctx) after on_epoch when val's accuracy is
      * higher than every earlier epoch's of this run (may be NULL): --save-best.
      * A non-zero return stops training with an error, as on_epoch's does. */
     int (*on_best_val)(void *ctx, int epochs_done, long steps_done, uint64_t shuffle_state);
-} train_config;
-
-/* Sets the schedule a preset suggests (epochs, batch, learning rate and its
- * steps, momentum, weight decay, optimizer, lr schedule and warmup,
- * augmentation) and the
- * optimizer's defaults (Adam's betas 0.9 and 0.999, eps 1e-8, biases
- * decaying); the other fields are left as they are. */
-void train_config_use_preset(train_config *c, const net_preset *p);
+} train_plan;
 
 /* The run's optimizer, and its lr schedule for epochs of steps_per_epoch
  * steps (warmup rounded to whole steps). */
-cnn_optim train_optim(const train_config *c);
-cnn_schedule train_schedule(const train_config *c, long steps_per_epoch);
+cnn_optim train_optim(const run_config *c);
+cnn_schedule train_schedule(const run_config *c, long steps_per_epoch);
 
 /* What a run measured. */
 typedef struct {
     double train_loss, train_acc;   /* last epoch, mean over its samples */
     double test_loss, test_acc;     /* after the last epoch; acc in percent */
     double train_seconds;           /* training steps only, evaluation excluded */
-    double val_loss, val_acc;       /* after the last epoch (cfg->val) */
+    double val_loss, val_acc;       /* after the last epoch (plan->val) */
     double best_val_acc;            /* the best epoch's, and which (1-based; 0: none) */
     int best_val_epoch;
     int target_epoch;               /* cfg->target_acc reached after this epoch (0: not) */
@@ -87,7 +64,7 @@ typedef struct {
     int epochs_done;
     long steps_done;
     uint64_t shuffle_state;         /* to resume from */
-    /* Stopped by cfg->stop: epochs_done is the epoch it was in (0-based),
+    /* Stopped by plan->stop: epochs_done is the epoch it was in (0-based),
      * steps_done the global steps, shuffle_state the generator's state at
      * that epoch's start and epoch_step the steps done in it (0 when it
      * stopped between epochs). A checkpoint of this resumes exactly: the
@@ -101,7 +78,7 @@ typedef struct {
     int nonfinite_nan;
     int nonfinite_epoch;            /* 1-based */
     /* Writing out failed (errno; a closed pipe is EPIPE): the run stopped as
-     * cfg->stop stops it (returned 1, interrupted set). */
+     * plan->stop stops it (returned 1, interrupted set). */
     int out_errno;
     /* Writing the CSV log failed (errno): the run stopped at once (returned
      * -1), and nothing was saved. */
@@ -111,16 +88,15 @@ typedef struct {
 /* The learning rate of (zero-based) global step `step` in a run of
  * steps_per_epoch steps an epoch: cnn_schedule_lr of train_schedule (the
  * very value the backend computes for that step). */
-float train_lr_at_step(const train_config *cfg, long steps_per_epoch, long step);
+float train_lr_at_step(const run_config *cfg, long steps_per_epoch, long step);
 
-/* The input a net sees is x = byte * scale + shift. Mode "std" standardises:
+/* The input a net sees is x = byte * scale + shift. Mode NORMALIZE_STD standardises:
  * mean 0 and standard deviation 1 over the training images (for MNIST scale
  * = 1/78.6, shift = -0.424), computed from the data so any IDX data set
- * works; "unit" maps bytes to [0, 1]; "center" to (byte - 128) / 255, in
- * [-0.502, 0.498], as the report's course framework loads MNIST. Returns -1
- * for another mode. */
-int input_normalization(const char *mode, const dataset *train, float *scale, float *shift);
-int input_normalization_known(const char *mode);
+ * works; NORMALIZE_UNIT maps bytes to [0, 1]; NORMALIZE_CENTER to
+ * (byte - 128) / 255, in [-0.502, 0.498], as the report's course framework
+ * loads MNIST (settings.h). Returns -1 for another mode. */
+int input_normalization(int mode, const dataset *train, float *scale, float *shift);
 
 /* A data set copied into backend memory once, for the whole run, with the
  * normalization its batches are gathered with. */
@@ -146,14 +122,15 @@ void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long 
 
 /* Trains nt on train, evaluating on test after every epoch; writes the
  * per-interval and per-epoch rows to csv (may be NULL) and human-readable
- * lines to out. A resume (cfg->resume) whose start_step lies inside epoch
+ * lines to out. A resume (plan->resume) whose start_step lies inside epoch
  * start_epoch (steps per epoch: ceil(count / batch)) regenerates that
  * epoch's order from shuffle_state and skips the steps already done.
- * Returns 0 when all epochs are done, 1 when cfg->stop stopped it or out
+ * Returns 0 when all epochs are done, 1 when plan->stop stopped it or out
  * could not be written (res->out_errno), -1 when the loss stopped being
  * finite (res->nonfinite_step > 0; nothing is printed: the caller says so),
  * when the log could not be written (res->csv_errno) or on_epoch failed. */
-int train_run(net *nt, const train_config *cfg, const device_dataset *train,
-              const device_dataset *test, FILE *out, FILE *csv, train_result *res);
+int train_run(net *nt, const run_config *cfg, const train_plan *plan,
+              const device_dataset *train, const device_dataset *test, FILE *out, FILE *csv,
+              train_result *res);
 
 #endif

@@ -59,7 +59,7 @@ static void data_make(const cnn_ops *ops, const graph_scenario *s, scenario_data
                                 sizeof err), 0, "%s", err);
     const dataset *train = d->has_val ? &d->train : &d->train_all;
     float scale, shift;
-    input_normalization("std", train, &scale, &shift);
+    input_normalization(NORMALIZE_STD, train, &scale, &shift);
     device_dataset_upload(ops, train, 0, scale, shift, &d->dtrain);
     device_dataset_upload(ops, &d->test, 0, scale, shift, &d->dtest);
     if (d->has_val) device_dataset_upload(ops, &d->held, 0, scale, shift, &d->dval);
@@ -79,10 +79,10 @@ static void data_free(scenario_data *d)
 }
 
 static void config_make(const graph_scenario *s, int graph, const scenario_data *d,
-                        train_config *c)
+                        run_config *c, train_plan *plan)
 {
-    memset(c, 0, sizeof *c);
-    train_config_use_preset(c, net_preset_find("seed-cnn"));
+    memset(plan, 0, sizeof *plan);
+    preset_config(c, net_preset_find("seed-cnn"));
     c->epochs = s->epochs;
     c->batch = s->batch;
     c->seed = 7;
@@ -90,7 +90,7 @@ static void config_make(const graph_scenario *s, int graph, const scenario_data 
     c->quiet = 1;
     c->graph = graph;
     if (d->has_val) {
-        c->val = &d->dval;
+        plan->val = &d->dval;
         c->val_count = s->val_count;
     }
     if (s->tweak) s->tweak(c);
@@ -135,29 +135,38 @@ static void on_sigint(int sig)
     stop_flag = 1;
 }
 
-static int train_quietly(net *nt, const train_config *c, const scenario_data *d,
-                         train_result *res)
+static int train_quietly(net *nt, const run_config *c, const train_plan *plan,
+                         const scenario_data *d, train_result *res)
 {
     FILE *devnull = fopen("/dev/null", "w");
-    int rc = train_run(nt, c, &d->dtrain, &d->dtest, devnull, NULL, res);
+    int rc = train_run(nt, c, plan, &d->dtrain, &d->dtest, devnull, NULL, res);
     fclose(devnull);
     return rc;
 }
 
 /* The first part of a resumed scenario: stopped by SIGINT after
  * s->stop_after_step, as Ctrl-C stops `cnn train`. */
-static void run_until_stopped(const train_config *c, net *nt, const graph_scenario *s,
-                              const scenario_data *d, run_state *stopped)
+/* plan's on_step: SIGINT after step *ctx, as Ctrl-C there would. */
+static void sigint_after(void *ctx, long steps_done)
 {
-    train_config first = *c;
+    if (steps_done == *(const long *)ctx) raise(SIGINT);
+}
+
+static void run_until_stopped(const run_config *c, const train_plan *plan, net *nt,
+                              const graph_scenario *s, const scenario_data *d,
+                              run_state *stopped)
+{
+    train_plan first = *plan;
+    long stop_at = s->stop_after_step;
     first.stop = &stop_flag;
-    first.test_sigint_at_step = s->stop_after_step;
+    first.on_step = sigint_after;
+    first.on_step_ctx = &stop_at;
     stop_flag = 0;
     struct sigaction act = {0}, old;
     act.sa_handler = on_sigint;
     sigaction(SIGINT, &act, &old);
     train_result res;
-    int rc = train_quietly(nt, &first, d, &res);
+    int rc = train_quietly(nt, c, &first, d, &res);
     sigaction(SIGINT, &old, NULL);
     cr_assert_eq(rc, 1, "the run was to be interrupted after step %ld", s->stop_after_step);
     cr_assert_eq(res.steps_done, s->stop_after_step);
@@ -168,8 +177,9 @@ void scenario_run(const cnn_ops *ops, const graph_scenario *s, int graph, run_st
 {
     scenario_data d;
     data_make(ops, s, &d);
-    train_config c;
-    config_make(s, graph, &d, &c);
+    run_config c;
+    train_plan plan;
+    config_make(s, graph, &d, &c, &plan);
     net_spec spec;
     char err[256];
     cr_assert_eq(net_spec_parse(s->net, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0,
@@ -178,20 +188,20 @@ void scenario_run(const cnn_ops *ops, const graph_scenario *s, int graph, run_st
     net_init_params(nt, c.seed, c.init_std);
     if (s->stop_after_step > 0) {
         run_state stopped;
-        run_until_stopped(&c, nt, s, &d, &stopped);
+        run_until_stopped(&c, &plan, nt, s, &d, &stopped);
         net_destroy(nt);
         nt = net_create(ops, &spec, c.batch);
         state_give(&stopped, nt);
-        c.resume = 1;
-        c.start_epoch = stopped.res.epochs_done;
-        c.start_step = stopped.res.steps_done;
-        c.shuffle_state = stopped.res.shuffle_state;
-        c.prior_best_val_acc = stopped.res.best_val_acc;
-        c.prior_best_val_epoch = stopped.res.best_val_epoch;
+        plan.resume = 1;
+        plan.start_epoch = stopped.res.epochs_done;
+        plan.start_step = stopped.res.steps_done;
+        plan.shuffle_state = stopped.res.shuffle_state;
+        plan.prior_best_val_acc = stopped.res.best_val_acc;
+        plan.prior_best_val_epoch = stopped.res.best_val_epoch;
         run_state_free(&stopped);
     }
     train_result res;
-    cr_assert_eq(train_quietly(nt, &c, &d, &res), 0, "%s did not train to the end", s->net);
+    cr_assert_eq(train_quietly(nt, &c, &plan, &d, &res), 0, "%s did not train to the end", s->net);
     state_take(nt, &res, out);
     net_destroy(nt);
     data_free(&d);
@@ -281,18 +291,18 @@ void expect_graph_equals_eager(const cnn_ops *ops, const graph_scenario *s, run_
 
 #define SEED_CNN "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax"
 
-static void halve_each_epoch(train_config *c)
+static void halve_each_epoch(run_config *c)
 {
     c->lr_step = 1;
     c->lr_gamma = 0.5f;
     c->momentum = 0.9f;
 }
-static void euclid_recipe(train_config *c) /* mlp2's small initial weights */
+static void euclid_recipe(run_config *c) /* mlp2's small initial weights */
 {
     halve_each_epoch(c);
     c->init_std = 0.01f;
 }
-static void adam_cosine(train_config *c)
+static void adam_cosine(run_config *c)
 {
     c->optimizer = CNN_OPTIM_ADAM;
     c->lr = 0.003f;
@@ -300,21 +310,21 @@ static void adam_cosine(train_config *c)
     c->warmup = 0.5f;
     c->decay_bias = 0;
 }
-static void adamw_onecycle(train_config *c)
+static void adamw_onecycle(run_config *c)
 {
     c->optimizer = CNN_OPTIM_ADAMW;
     c->lr = 0.003f;
     c->weight_decay = 0.01f;
     c->lr_schedule = CNN_SCHED_ONECYCLE;
 }
-static void nesterov_linear(train_config *c)
+static void nesterov_linear(run_config *c)
 {
     c->optimizer = CNN_OPTIM_NESTEROV;
     c->momentum = 0.9f;
     c->lr_schedule = CNN_SCHED_LINEAR;
     c->warmup = 1.0f;
 }
-static void augmented(train_config *c)
+static void augmented(run_config *c)
 {
     halve_each_epoch(c);
     c->augment = (cnn_augment){2, 10.0f, 0.1f};

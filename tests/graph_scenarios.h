@@ -22,7 +22,7 @@ typedef struct {
     int val_count;          /* held out of the training blobs and evaluated each epoch (0: none) */
     long stop_after_step;   /* > 0: interrupted after this global step, then resumed in a
                              * new net from the state it left (as from a checkpoint) */
-    void (*tweak)(train_config *c); /* changes the seed-cnn preset's settings (may be NULL) */
+    void (*tweak)(run_config *c); /* changes the seed-cnn preset's settings (may be NULL) */
     double max_loss;        /* the test loss a run must end below: it learned */
 } graph_scenario;
 

@@ -21,11 +21,21 @@
 
 extern char **environ;
 
-const char *cnn_bin(void)
+/* Whether env ("NAME=VALUE") sets one of the test hooks. */
+static int is_hook(const char *env) { return env && !strncmp(env, "CNN_TEST_", 9); }
+
+const char *cnn_bin_for(const char *env)
 {
-    const char *b = getenv("CNN_BIN");
-    return b && *b ? b : "build/cnn";
+    const char *name = "CNN_BIN", *fallback = "build/cnn";
+    if (is_hook(env) || getenv("CNN_TEST_SIGINT_AT_STEP") || getenv("CNN_TEST_FAIL_SAVE_AT_EPOCH")) {
+        name = "CNN_HOOKS_BIN";
+        fallback = "build/cnn-hooks";
+    }
+    const char *b = getenv(name);
+    return b && *b ? b : fallback;
 }
+
+const char *cnn_bin(void) { return cnn_bin_for(NULL); }
 
 void result_free(result *r)
 {

@@ -1,7 +1,8 @@
 /* Helpers the test files share: running the cnn binary as a separate
  * process (posix_spawn, both outputs captured, killed after a timeout),
  * reading what it printed, and the running test's temporary folder.
- * The binary is $CNN_BIN, or build/cnn when that is unset. */
+ * The binary is $CNN_BIN, or build/cnn when that is unset (the hooked build
+ * for runs with a test hook: cnn_bin). */
 #ifndef CNN_RUN_UTIL_H
 #define CNN_RUN_UTIL_H
 
@@ -22,8 +23,13 @@ typedef struct {
 /* The arguments after "cnn", as run_cnn's NULL-terminated argv. */
 #define CNN_ARGV(...) ((const char *const[]){"cnn", __VA_ARGS__, NULL})
 
-/* $CNN_BIN, or build/cnn when that is unset or empty. */
+/* $CNN_BIN, or build/cnn when that is unset or empty; but while a test hook
+ * (CNN_TEST_SIGINT_AT_STEP, CNN_TEST_FAIL_SAVE_AT_EPOCH) is set in this
+ * process's environment, $CNN_HOOKS_BIN or build/cnn-hooks: the build with
+ * the hooks (the release binary reads no such variable). */
 const char *cnn_bin(void);
+/* The same for a run whose environment adds env ("NAME=VALUE", or NULL). */
+const char *cnn_bin_for(const char *env);
 
 /* Runs cnn with argv (argv[0] is ignored and replaced by the binary's path;
  * NULL-terminated), capturing stdout, stderr and how it ended; kills it after

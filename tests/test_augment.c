@@ -15,6 +15,7 @@
 #include "idx_util.h"
 #include "ops.h"
 #include "png_io.h"
+#include "presets.h"
 #include "rng.h"
 #include "run_util.h"
 #include "train.h"
@@ -363,17 +364,19 @@ Test(augment, spec_random_texts_refused_or_round_trip)
     cr_assert_gt(accepted, 1000, "only %d texts were accepted", accepted);
 }
 
-/* A preset carries an augmentation into the run; every built-in has none. */
+/* A preset carries an augmentation into the run; every built-in but
+ * seed-cnn-99 has none. */
 Test(augment, presets_carry_their_augmentation)
 {
     net_preset p = *net_preset_find("seed-cnn");
-    p.augment = (cnn_augment){3, 12.0f, 0.2f};
-    train_config c = {0};
-    train_config_use_preset(&c, &p);
+    p.settings = "augment=shift:3,affine:12,0.2";
+    run_config c;
+    preset_config(&c, &p);
     cr_assert(c.augment.shift == 3 && c.augment.rot_deg == 12.0f && c.augment.scale == 0.2f);
     /* seed-cnn-99 alone trains on shifted digits (one pixel each way) */
     for (int i = 0; i < net_presets_count; i++) {
-        cnn_augment a = net_presets[i].augment;
+        preset_config(&c, &net_presets[i]);
+        cnn_augment a = c.augment;
         if (strcmp(net_presets[i].name, "seed-cnn-99"))
             cr_assert(cnn_augment_none(a), "%s", net_presets[i].name);
         else
@@ -464,16 +467,12 @@ Test(augment_cli, resume_with_augment_is_exact)
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
     result_free(&r);
     char why[512];
-    checkpoint_meta m;
-    float *params = NULL, *mom = NULL;
-    long n;
-    cr_assert_eq(checkpoint_load(b, &m, &params, &mom, &n, why, sizeof why), 0, "%s", why);
-    cr_assert(m.aug_shift == 2 && m.aug_rot == 15.0f && m.aug_scale == 0.1f,
-              "the checkpoint holds augmentation %d, %g, %g", m.aug_shift, m.aug_rot,
-              m.aug_scale);
-    free(params);
-    free(mom);
-    free(m.state);
+    checkpoint ck;
+    cr_assert_eq(checkpoint_load(b, &ck, why, sizeof why), 0, "%s", why);
+    cnn_augment got = ck.meta.cfg.augment;
+    cr_assert(got.shift == 2 && got.rot_deg == 15.0f && got.scale == 0.1f,
+              "the checkpoint holds augmentation %d, %g, %g", got.shift, got.rot_deg, got.scale);
+    checkpoint_free(&ck);
     train(&r, dir, A("--resume", b, "--epochs", "2", "--save", c));
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
     cr_assert_not_null(strstr(r.out, "shift 2, rotate +-15 deg, scale +-0.1"),

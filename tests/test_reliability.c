@@ -147,7 +147,7 @@ static void start_cnn_with(child *ch, const char *cwd, const char *env, const ch
 {
     static int count;
     char bin[8192], cwd_now[4096];
-    const char *b = cnn_bin();
+    const char *b = cnn_bin_for(env);
     if (access(b, X_OK) != 0) {
         remove_temp_dir();
         cr_skip_test("no cnn binary at \"%s\": build it with make, or set CNN_BIN", b);

@@ -5,31 +5,24 @@
 
 #include <stdio.h>
 
-#include "checkpoint.h"
-#include "net.h"
+#include "model.h"
 
 typedef struct {
-    checkpoint_meta meta;
-    net_spec spec;
-    net *nt;
-    const cnn_ops *ops;
-    char desc[256];     /* the device, in words */
+    model m;            /* the checkpoint, on its device, for one sample */
     int euclid;         /* the loss is euclid: scores, not probabilities */
 } classifier;
 
-/* Loads the checkpoint at path, checks it fits 1x28x28 inputs and 10
- * classes, opens the device (cpu, gpu, auto) and creates the net for one
- * sample with the checkpoint's parameters. Prints one line "cnn CMD: ..." on
+/* Opens the model at path (model_open) on the device of cfg's --device,
+ * --gpu and --threads, for one sample. Prints one line "cnn CMD: ..." on
  * stderr and returns -1 on failure. */
-int classifier_open(const char *cmd, const char *path, const char *device, int gpu,
-                    int threads, classifier *c);
+int classifier_open(const char *cmd, const char *path, const run_config *cfg, classifier *c);
 void classifier_close(classifier *c);
 
 /* Runs the net on one 28x28 image of bytes, normalised exactly like training
  * (x = byte * input_scale + input_shift), through every layer but the loss.
  * Writes the 10 scores (the loss's input) and, for softmax nets, their
  * softmax to probs (euclid nets: probs = scores). Returns the arg-max. The
- * layers' outputs stay in c->nt->act[] until the next call. */
+ * layers' outputs stay in c->m.nt->act[] until the next call. */
 int classifier_run(classifier *c, const unsigned char *image, float *scores, float *probs);
 
 /* Layer i's output for the last image, copied to host memory (malloc'ed;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "augment_spec.h"
 #include "text_out.h"
 
 int cli_bool_word(const char *s)
@@ -34,15 +35,35 @@ static int parse_bool(const cli_opt *opt, const char *text, char *err, unsigned 
     return 0;
 }
 
+/* An interval "[lo, hi]" with ( or ) for an open end and inf for none. */
+typedef struct { double lo, hi; int lo_open, hi_open; } interval;
+
+static interval interval_of(const char *range, int whole)
+{
+    interval r = {whole ? 1 : 0, whole ? INT_MAX : INFINITY, !whole, 1};
+    char lo[32], hi[32], open, close;
+    if (!range || sscanf(range, "%c%31[^,], %31[^])]%c", &open, lo, hi, &close) != 4) return r;
+    r.lo = strtod(lo, NULL);
+    r.hi = strcmp(hi, "inf") ? strtod(hi, NULL) : INFINITY;
+    r.lo_open = open == '(';
+    r.hi_open = close == ')';
+    return r;
+}
+
+static int inside(interval r, double v)
+{
+    return (r.lo_open ? v > r.lo : v >= r.lo) && (r.hi_open ? v < r.hi : v <= r.hi);
+}
+
 static int parse_int(const cli_opt *opt, const char *text, char *err, unsigned errlen)
 {
-    long lo = opt->min_zero ? 0 : 1, v = -1;
-    long hi = opt->kind == OPT_THREADS ? CLI_MAX_THREADS : INT_MAX;
+    interval r = interval_of(opt->range, 1);
+    long v = -1;
     errno = 0;
     if (all_digits(text)) v = strtol(text, NULL, 10);
-    if (errno == ERANGE || v < lo || v > hi) {
-        snprintf(err, errlen, "--%s: expected a whole number from %ld to %ld, got \"%s\"",
-                 opt->name, lo, hi, text);
+    if (errno == ERANGE || !all_digits(text) || !inside(r, (double)v)) {
+        snprintf(err, errlen, "--%s: expected a whole number from %.0f to %.0f, got \"%s\"",
+                 opt->name, r.lo, r.hi, text);
         return -1;
     }
     *(int *)opt->value = (int)v;
@@ -63,26 +84,66 @@ static int parse_u64(const cli_opt *opt, const char *text, char *err, unsigned e
     return 0;
 }
 
-/* A float from FLT_MIN to FLT_MAX (or 0 when allowed): a smaller value
- * would round to 0 or to a denormal, which is not the number asked for and
- * makes the CPU's arithmetic many times slower. */
+/* A float from FLT_MIN to FLT_MAX (or 0 where the interval starts at a
+ * closed 0), then inside the interval: a smaller value would round to 0 or
+ * to a denormal, which is not the number asked for and makes the CPU's
+ * arithmetic many times slower. */
 static int parse_float(const cli_opt *opt, const char *text, char *err, unsigned errlen)
 {
+    interval r = interval_of(opt->range, 0);
+    int zero_allowed = r.lo == 0 && !r.lo_open;
     int plain = (isdigit((unsigned char)*text) || *text == '.') &&
                 strspn(text, "0123456789.eE+-") == strlen(text);
     char *end = NULL;
     float v = -1;
     errno = 0;
     if (plain) v = strtof(text, &end);
-    int in_range = v >= FLT_MIN && v <= FLT_MAX;
-    int zero_ok = v == 0 && errno != ERANGE && opt->min_zero;
-    if (!plain || *end || !(in_range || zero_ok)) {
+    int normal = v >= FLT_MIN && v <= FLT_MAX;
+    int zero_ok = v == 0 && errno != ERANGE && zero_allowed;
+    if (!plain || *end || !(normal || zero_ok)) {
         snprintf(err, errlen, "--%s: expected %sa positive number from %g to %g, got \"%s\"",
-                 opt->name, opt->min_zero ? "0 or " : "", FLT_MIN, FLT_MAX, text);
+                 opt->name, zero_allowed ? "0 or " : "", FLT_MIN, FLT_MAX, text);
+        return -1;
+    }
+    if (!inside(r, v)) {
+        snprintf(err, errlen, "--%s: expected a number in %s, got \"%s\"", opt->name,
+                 opt->range, text);
         return -1;
     }
     *(float *)opt->value = v;
     return 0;
+}
+
+/* "a, b or c" */
+static void choice_list(const cli_opt *opt, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (int i = 0; i < opt->n_choices; i++) {
+        size_t at = strlen(buf);
+        snprintf(buf + at, len - at, "%s%s",
+                 i == 0 ? "" : i == opt->n_choices - 1 ? " or " : ", ", opt->choices[i]);
+    }
+}
+
+static int parse_choice(const cli_opt *opt, const char *text, char *err, unsigned errlen)
+{
+    for (int i = 0; i < opt->n_choices; i++)
+        if (!strcmp(text, opt->choices[i])) {
+            *(int *)opt->value = i;
+            return 0;
+        }
+    char list[256];
+    choice_list(opt, list, sizeof list);
+    snprintf(err, errlen, "--%s: expected %s, got \"%s\"", opt->name, list, text);
+    return -1;
+}
+
+static int parse_augment(const cli_opt *opt, const char *text, char *err, unsigned errlen)
+{
+    char why[512];
+    if (augment_spec_parse(text, (cnn_augment *)opt->value, why, sizeof why) == 0) return 0;
+    snprintf(err, errlen, "--%s: %s", opt->name, why);
+    return -1;
 }
 
 int cli_parse_value(const cli_opt *opt, const char *text, char *err, unsigned errlen)
@@ -92,25 +153,44 @@ int cli_parse_value(const cli_opt *opt, const char *text, char *err, unsigned er
         *(const char **)opt->value = text;
         return 0;
     case OPT_BOOL: return parse_bool(opt, text, err, errlen);
-    case OPT_INT:
-    case OPT_THREADS: return parse_int(opt, text, err, errlen);
+    case OPT_INT: return parse_int(opt, text, err, errlen);
     case OPT_U64: return parse_u64(opt, text, err, errlen);
     case OPT_FLOAT: return parse_float(opt, text, err, errlen);
+    case OPT_CHOICE: return parse_choice(opt, text, err, errlen);
+    case OPT_AUGMENT: return parse_augment(opt, text, err, errlen);
     }
     return -1;
+}
+
+/* " N", " X", " [true|false]", " sgd|adam" ...: what follows the flag. */
+static void arg_text(const cli_opt *opt, char *buf, size_t len)
+{
+    switch (opt->kind) {
+    case OPT_BOOL: snprintf(buf, len, " [true|false]"); return;
+    case OPT_STR: snprintf(buf, len, " S"); return;
+    case OPT_FLOAT: snprintf(buf, len, " X"); return;
+    case OPT_AUGMENT: snprintf(buf, len, " SPEC"); return;
+    case OPT_CHOICE:
+        buf[0] = 0;
+        for (int i = 0; i < opt->n_choices; i++) {
+            size_t at = strlen(buf);
+            snprintf(buf + at, len - at, "%s%s", i ? "|" : " ", opt->choices[i]);
+        }
+        return;
+    default: snprintf(buf, len, " N"); return;
+    }
 }
 
 static void print_help(const char *cmd, const char *usage, const cli_opt *opts, int n)
 {
     printf("usage: cnn %s %s\n\n", cmd, usage);
     for (int i = 0; i < n; i++) {
-        char left[64];
-        const char *arg = opts[i].kind == OPT_BOOL    ? " [true|false]"
-                          : opts[i].kind == OPT_STR   ? " S"
-                          : opts[i].kind == OPT_FLOAT ? " X"
-                                                      : " N";
+        char left[96], arg[64];
+        arg_text(&opts[i], arg, sizeof arg);
         snprintf(left, sizeof left, "--%s%s", opts[i].name, arg);
         printf("  %-22s %s", left, opts[i].help);
+        if (opts[i].range && opts[i].kind == OPT_FLOAT && strstr(opts[i].range, "inf") == NULL)
+            printf(", in %s", opts[i].range);
         if (opts[i].def) printf(" (default: %s)", *opts[i].def ? opts[i].def : "none");
         printf("\n");
     }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "classify.h"
-#include "cli.h"
+#include "flags.h"
 #include "commands.h"
 #include "digit_prep.h"
 #include "json_out.h"
@@ -50,32 +50,116 @@ static int split_positionals(const cli_opt *opts, int n_opts, int argc, char **a
 #undef KEEP
 }
 
-int cmd_predict(int argc, char **argv)
+#define PREDICT_USAGE                                                                        \
+    "--model FILE IMAGE...\n\n"                                                             \
+    "Classifies each IMAGE, a PNG or a PGM (P2/P5) picture of one digit.\n"                  \
+    "A 28x28 picture is used as it is (inverted if dark on light); any other\n"              \
+    "size is prepared like MNIST: inverted if dark on light, cropped to the\n"               \
+    "digit, scaled so its longer side is 20 pixels, and centred by its centre\n"             \
+    "of mass in 28x28. Prints the digit, the ten probabilities and, last, one\n"             \
+    "JSON line per image."
+
+/* The pictures, each read and prepared as MNIST's digits were. */
+typedef struct {
+    int n;
+    const char **paths;
+    unsigned char (*digits)[DIGIT_SIDE * DIGIT_SIDE];
+    digit_prep_info *info;
+    int *sizes;           /* width, height of each */
+} pictures;
+
+static void pictures_free(pictures *p)
 {
-    const char *model, *device;
-    int gpu, threads;
-    cli_opt opts[] = {
-        {"model", OPT_STR, &model, "", "checkpoint to classify with (from train --save)", 0, 0},
-        {"device", OPT_STR, &device, "cpu", "cpu, gpu, or auto (a GPU when present)", 0, 0},
-        {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
-        {"threads", OPT_THREADS, &threads, "1",
-         "CPU threads (0: the free cores); one suits single images", 1, 0},
-    };
-    const int n_opts = sizeof opts / sizeof opts[0];
-    static const char *images[PREDICT_MAX_IMAGES];
-    int n_images;
-    argc = split_positionals(opts, n_opts, argc, argv, 2, images, &n_images);
-    int r = cli_parse("predict",
-                      "--model FILE IMAGE...\n\n"
-                      "Classifies each IMAGE, a PNG or a PGM (P2/P5) picture of one digit.\n"
-                      "A 28x28 picture is used as it is (inverted if dark on light); any other\n"
-                      "size is prepared like MNIST: inverted if dark on light, cropped to the\n"
-                      "digit, scaled so its longer side is 20 pixels, and centred by its centre\n"
-                      "of mass in 28x28. Prints the digit, the ten probabilities and, last, one\n"
-                      "JSON line per image.",
-                      opts, n_opts, argc, argv, 2);
-    if (r) return r < 0 ? 2 : 0;
-    if (!device_name_ok("predict", device)) return 2;
+    free(p->digits);
+    free(p->info);
+    free(p->sizes);
+}
+
+/* Every picture read and prepared before anything is printed; -1 (printed). */
+static int read_pictures(pictures *p)
+{
+    p->digits = malloc(sizeof *p->digits * p->n);
+    p->info = malloc(sizeof *p->info * p->n);
+    p->sizes = malloc(sizeof(int) * 2 * p->n);
+    if (!p->digits || !p->info || !p->sizes) {
+        print_error("cnn predict: out of memory");
+        return -1;
+    }
+    for (int i = 0; i < p->n; i++) {
+        gray_image img;
+        char err[600];
+        if (image_read_gray(p->paths[i], &img, err, sizeof err)) {
+            print_error("cnn predict: %s", err);
+            return -1;
+        }
+        int bad = digit_to_mnist(&img, p->digits[i], &p->info[i]);
+        p->sizes[2 * i] = img.w;
+        p->sizes[2 * i + 1] = img.h;
+        gray_image_free(&img);
+        if (bad) {
+            print_error("cnn predict: %s: out of memory preparing the image", p->paths[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* How picture i was prepared, its prediction and the ten values. */
+static void print_prediction(const classifier *c, const pictures *p, int i, int pred,
+                             const float *probs)
+{
+    const digit_prep_info *d = &p->info[i];
+    printf("\n%s: %dx%d", p->paths[i], p->sizes[2 * i], p->sizes[2 * i + 1]);
+    if (d->inverted) printf(", inverted (dark on light)");
+    if (d->blank)
+        printf(", blank: nothing but background");
+    else if (d->resized)
+        printf(", digit %dx%d at (%d,%d) scaled to %dx%d and centred at (%d,%d) in 28x28",
+               d->box_w, d->box_h, d->box_x, d->box_y, d->scaled_w, d->scaled_h, d->off_x,
+               d->off_y);
+    else
+        printf(", used as is");
+    printf("\npredicted %d (%s %.4f)\n", pred, c->euclid ? "score" : "probability", probs[pred]);
+    if (c->euclid)
+        printf("this net has a Euclidean loss: the ten outputs are scores (1 means the "
+               "class, 0 not), not probabilities\n");
+    for (int k = 0; k < CNN_CLASSES; k++)
+        printf("  %d  %8.4f  %s\n", k, probs[k], k == pred ? "<" : "");
+}
+
+/* Classifies every picture: the lines, then one JSON line each. */
+static int classify_all(classifier *c, const pictures *p)
+{
+    float(*probs)[CNN_CLASSES] = malloc(sizeof *probs * p->n);
+    int *pred = malloc(sizeof(int) * p->n);
+    if (!probs || !pred) {
+        print_error("cnn predict: out of memory");
+        free(probs);
+        free(pred);
+        return -1;
+    }
+    for (int i = 0; i < p->n; i++) {
+        float scores[CNN_CLASSES];
+        pred[i] = classifier_run(c, p->digits[i], scores, probs[i]);
+        print_prediction(c, p, i, pred[i], probs[i]);
+    }
+    for (int i = 0; i < p->n; i++) {
+        json_out j;
+        json_begin(&j, stdout);
+        json_string(&j, "image", p->paths[i]);
+        json_int(&j, "predicted", pred[i]);
+        json_array(&j, c->euclid ? "scores" : "probabilities");
+        for (int k = 0; k < CNN_CLASSES; k++) json_digits(&j, NULL, probs[i][k], 6);
+        json_end(&j);
+    }
+    free(probs);
+    free(pred);
+    return 0;
+}
+
+/* The arguments a run needs: a model and one to PREDICT_MAX_IMAGES pictures. */
+static int check_args(const char *model, int n_images)
+{
     if (!*model) {
         print_error("cnn predict: --model FILE is required (a checkpoint from train --save)");
         return 2;
@@ -89,86 +173,33 @@ int cmd_predict(int argc, char **argv)
         print_error("cnn predict: no image given: cnn predict --model FILE IMAGE.png");
         return 2;
     }
+    return 0;
+}
 
-    /* every picture read and prepared before anything is printed */
-    unsigned char(*digits)[DIGIT_SIDE * DIGIT_SIDE] = malloc(sizeof *digits * n_images);
-    digit_prep_info *info = malloc(sizeof *info * n_images);
-    int *sizes = malloc(sizeof(int) * 2 * n_images);
-    if (!digits || !info || !sizes) {
-        print_error("cnn predict: out of memory");
-        free(digits);
-        free(info);
-        free(sizes);
-        return 1;
-    }
-    int rc = 1;
+int cmd_predict(int argc, char **argv)
+{
+    const char *model;
+    run_config cfg;
+    flag_set f = {0};
+    run_config_defaults(&cfg);
+    flags_add_own(&f, "model", OPT_STR, &model, "",
+                  "checkpoint to classify with (from train --save)");
+    /* single images: the CPU, one thread */
+    flags_add_settings(&f, CMD_PREDICT, &cfg, "device=cpu threads=1");
+    static const char *images[PREDICT_MAX_IMAGES];
+    pictures p = {.paths = images};
+    argc = split_positionals(f.opt, f.n, argc, argv, 2, images, &p.n);
+    int r = flags_parse(&f, "predict", PREDICT_USAGE, argc, argv);
+    if (r) return r < 0 ? 2 : 0;
+    if ((r = check_args(model, p.n))) return r;
     classifier c = {0};
-    for (int i = 0; i < n_images; i++) {
-        gray_image img;
-        char err[600];
-        if (image_read_gray(images[i], &img, err, sizeof err)) {
-            print_error("cnn predict: %s", err);
-            goto done;
-        }
-        int bad = digit_to_mnist(&img, digits[i], &info[i]);
-        sizes[2 * i] = img.w;
-        sizes[2 * i + 1] = img.h;
-        gray_image_free(&img);
-        if (bad) {
-            print_error("cnn predict: %s: out of memory preparing the image", images[i]);
-            goto done;
-        }
+    int rc = 1;
+    if (read_pictures(&p) == 0 && classifier_open("predict", model, &cfg, &c) == 0) {
+        printf("model %s: %s, %d epochs\ndevice %s\n", model, c.m.spec.text,
+               c.m.ck.meta.epochs_done, c.m.device);
+        rc = classify_all(&c, &p) ? 1 : 0;
     }
-
-    if (classifier_open("predict", model, device, gpu, threads, &c)) goto done;
-    printf("model %s: %s, %d epochs\ndevice %s\n", model, c.spec.text, c.meta.epochs_done, c.desc);
-
-    float(*probs)[CNN_CLASSES] = malloc(sizeof *probs * n_images);
-    int *pred = malloc(sizeof(int) * n_images);
-    if (!probs || !pred) {
-        print_error("cnn predict: out of memory");
-        free(probs);
-        free(pred);
-        goto done;
-    }
-    const char *what = c.euclid ? "score" : "probability";
-    for (int i = 0; i < n_images; i++) {
-        float scores[CNN_CLASSES];
-        pred[i] = classifier_run(&c, digits[i], scores, probs[i]);
-        const digit_prep_info *p = &info[i];
-        printf("\n%s: %dx%d", images[i], sizes[2 * i], sizes[2 * i + 1]);
-        if (p->inverted) printf(", inverted (dark on light)");
-        if (p->blank)
-            printf(", blank: nothing but background");
-        else if (p->resized)
-            printf(", digit %dx%d at (%d,%d) scaled to %dx%d and centred at (%d,%d) in 28x28",
-                   p->box_w, p->box_h, p->box_x, p->box_y, p->scaled_w, p->scaled_h, p->off_x,
-                   p->off_y);
-        else
-            printf(", used as is");
-        printf("\npredicted %d (%s %.4f)\n", pred[i], what, probs[i][pred[i]]);
-        if (c.euclid)
-            printf("this net has a Euclidean loss: the ten outputs are scores (1 means the "
-                   "class, 0 not), not probabilities\n");
-        for (int k = 0; k < CNN_CLASSES; k++)
-            printf("  %d  %8.4f  %s\n", k, probs[i][k], k == pred[i] ? "<" : "");
-    }
-    for (int i = 0; i < n_images; i++) {
-        json_out j;
-        json_begin(&j, stdout);
-        json_string(&j, "image", images[i]);
-        json_int(&j, "predicted", pred[i]);
-        json_array(&j, c.euclid ? "scores" : "probabilities");
-        for (int k = 0; k < CNN_CLASSES; k++) json_digits(&j, NULL, probs[i][k], 6);
-        json_end(&j);
-    }
-    free(probs);
-    free(pred);
-    rc = 0;
-done:
     classifier_close(&c);
-    free(digits);
-    free(info);
-    free(sizes);
+    pictures_free(&p);
     return rc;
 }

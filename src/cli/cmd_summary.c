@@ -4,8 +4,9 @@
 #include <stdlib.h>
 
 #include "augment_spec.h"
-#include "checkpoint.h"
-#include "cli.h"
+#include "model.h"
+#include "presets.h"
+#include "flags.h"
 #include "commands.h"
 #include "layer.h"
 #include "text_out.h"
@@ -60,62 +61,34 @@ static void print_layers(const char *net_name, const net_spec *spec)
         printf("running statistics: %ld (bn, kept in checkpoints)\n", spec->n_state);
 }
 
-/* v with the fewest digits that read back as the same float. */
-static const char *float_text(float v, char buf[32])
-{
-    for (int digits = 1; digits <= 9; digits++) {
-        snprintf(buf, 32, "%.*g", digits, v);
-        if (strtof(buf, NULL) == v) break;
-    }
-    return buf;
-}
-
+/* How the preset departs from the defaults, and all the settings a preset
+ * may set as train's flags, for scripts (the PyTorch peers read that line). */
 static void print_preset(const net_preset *preset)
 {
-    printf("preset defaults: lr %g", preset->lr);
-    int step = preset->lr_schedule == CNN_SCHED_STEP; /* another schedule is named below */
-    if (step && preset->lr_step > 0)
-        printf(" (x%g every %d epochs)", preset->lr_gamma, preset->lr_step);
-    else if (step)
-        printf(" (constant)");
-    printf(", momentum %g, weight decay %g, batch %d, %d epochs, inputs %s, init ",
-           preset->momentum, preset->weight_decay, preset->batch, preset->epochs,
-           preset->normalize);
-    if (preset->init_std > 0)
-        printf("normal %g", preset->init_std);
-    else
-        printf("He uniform");
-    static const char *const optimizers[] = CNN_OPTIM_NAMES, *const schedules[] = CNN_SCHED_NAMES;
-    if (preset->optimizer != CNN_OPTIM_SGD) printf(", optimizer %s", optimizers[preset->optimizer]);
-    if (preset->lr_schedule != CNN_SCHED_STEP)
-        printf(", schedule %s", schedules[preset->lr_schedule]);
-    if (preset->warmup > 0) printf(", warmup %g epochs", preset->warmup);
-    char augment[128];
-    augment_spec_format(preset->augment, augment, sizeof augment);
-    if (!cnn_augment_none(preset->augment)) printf(", augment %s", augment);
+    run_config c;
+    preset_config(&c, preset);
+    printf("preset settings: %s\n", *preset->settings ? preset->settings : "the defaults");
+    printf("preset-flags");
+    for (int i = 0; i < run_settings_count; i++) {
+        const setting_def *d = &run_settings[i];
+        if (!(d->roles & SET_PRESET)) continue;
+        char value[256];
+        setting_format(d, &c, value, sizeof value);
+        printf(" --%s %s", d->flag, value);
+    }
     printf("\n");
-    /* the same as train's flags, for scripts (the PyTorch peers read it) */
-    char f[6][32];
-    printf("preset-flags --lr %s --lr-step %d --lr-gamma %s --momentum %s --weight-decay %s "
-           "--batch %d --epochs %d --normalize %s --init-std %s --optimizer %s --lr-schedule %s "
-           "--warmup %s --augment %s\n", float_text(preset->lr, f[0]), preset->lr_step,
-           float_text(preset->lr_gamma, f[1]), float_text(preset->momentum, f[2]),
-           float_text(preset->weight_decay, f[3]), preset->batch, preset->epochs,
-           preset->normalize, float_text(preset->init_std, f[4]),
-           optimizers[preset->optimizer], schedules[preset->lr_schedule],
-           float_text(preset->warmup, f[5]),
-           augment);
 }
 
 /* Each bn layer's running statistics, as a checkpoint holds them. */
-static void print_running_stats(const net_spec *spec, const checkpoint_meta *meta)
+static void print_running_stats(const model *m)
 {
+    const net_spec *spec = &m->spec;
     printf("\nrunning statistics (bn momentum %g, eps %g): channel: mean, variance\n",
-           meta->bn_momentum, meta->bn_eps);
+           m->ck.meta.cfg.bn_momentum, m->ck.meta.cfg.bn_eps);
     for (int i = 0; i < spec->n_layers; i++) {
         const layer_spec *l = &spec->layer[i];
         if (!l->state) continue;
-        const float *mean = meta->state + l->state_offset, *var = mean + l->state / 2;
+        const float *mean = m->ck.state + l->state_offset, *var = mean + l->state / 2;
         printf("layer %d (bn, %ld channels):", i + 1, l->state / 2);
         for (long c = 0; c < l->state / 2; c++)
             printf("%s %ld: %.4g, %.4g", c ? ";" : "", c, mean[c], var[c]);
@@ -123,49 +96,28 @@ static void print_running_stats(const net_spec *spec, const checkpoint_meta *met
     }
 }
 
-/* The network a checkpoint holds; -1 (printed) when it cannot be read. */
-static int load_model(const char *model, net_spec *spec, checkpoint_meta *meta)
-{
-    float *params, *mom;
-    long n;
-    char err[4400];
-    if (checkpoint_load(model, meta, &params, &mom, &n, err, sizeof err)) {
-        print_error("cnn summary: %s", err);
-        return -1;
-    }
-    free(params);
-    free(mom);
-    if (checkpoint_spec(meta, n, spec, err, sizeof err)) {
-        print_error("cnn summary: %s: %s", model, err);
-        free(meta->state);
-        free(meta->moment2);
-        return -1;
-    }
-    return 0;
-}
-
 int cmd_summary(int argc, char **argv)
 {
-    const char *net_name, *model;
-    cli_opt opts[] = {
-        {"net", OPT_STR, &net_name, "seed-cnn", "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn, seed-cnn-99, seed-cnn-fast) or layer spec", 0, 0},
-        {"model", OPT_STR, &model, "", "a checkpoint instead: its network and bn's running statistics", 0, 0},
-    };
-    int r = cli_parse("summary", "[--net NAME|SPEC] [--model FILE]", opts, 2, argc, argv, 2);
+    run_config c;
+    const char *path;
+    flag_set f = {0};
+    run_config_defaults(&c);
+    flags_add_settings(&f, CMD_SUMMARY, &c, NULL);
+    flags_add_own(&f, "model", OPT_STR, &path, "",
+                  "a checkpoint instead: its network and bn's running statistics");
+    int r = flags_parse(&f, "summary", "[--net NAME|SPEC] [--model FILE]", argc, argv);
     if (r) return r < 0 ? 2 : 0;
-    net_spec spec;
+    model m = {0};
     const net_preset *preset = NULL;
-    checkpoint_meta meta = {0};
-    if (*model) {
-        if (load_model(model, &spec, &meta)) return 1;
-        net_name = model;
-    } else if (resolve_net("summary", net_name, &spec, &preset)) {
-        return 2;
+    char err[ERR_LINE_MAX];
+    if (*path && model_read(path, &m, err, sizeof err)) {
+        print_error("cnn summary: %s", err);
+        return 1;
     }
-    print_layers(net_name, &spec);
-    if (meta.state_count) print_running_stats(&spec, &meta);
-    free(meta.state);
-    free(meta.moment2);
-    if (preset && net_preset_find(net_name)) print_preset(preset);
+    if (!*path && resolve_net("summary", c.net, &m.spec, &preset)) return 2;
+    print_layers(*path ? path : c.net, &m.spec);
+    if (m.ck.state_count) print_running_stats(&m);
+    if (preset && net_preset_find(c.net)) print_preset(preset);
+    model_free(&m);
     return 0;
 }

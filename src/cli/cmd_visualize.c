@@ -12,7 +12,7 @@
 
 #include "augment_spec.h"
 #include "classify.h"
-#include "cli.h"
+#include "flags.h"
 #include "commands.h"
 #include "file_write.h"
 #include "json_out.h"
@@ -274,15 +274,15 @@ typedef struct {
 
 static int kernels_png(classifier *c, const conv_view *v, int number, out_list *o)
 {
-    const layer_spec *l = &c->spec.layer[v->layer];
+    const layer_spec *l = &c->m.spec.layer[v->layer];
     long nw = l->weights;
     float *w = malloc(sizeof(float) * nw);
     if (!w) {
         print_error("cnn visualize: out of memory");
         return -1;
     }
-    c->ops->download(w, c->nt->params + l->param_offset, sizeof(float) * nw);
-    c->ops->sync();
+    c->m.ops->download(w, c->m.nt->params + l->param_offset, sizeof(float) * nw);
+    c->m.ops->sync();
     grid g = {l->out, l->in.c, l->out * l->in.c, l->k, l->k, 1, 1, 1};
     int want = 80 / l->k;
     grid_fit(&g, want < 1 ? 1 : want);
@@ -311,7 +311,7 @@ static int kernels_png(classifier *c, const conv_view *v, int number, out_list *
 static int maps_png(classifier *c, const conv_view *v, int number, int digit, out_list *o,
                     char *ranges, size_t rlen)
 {
-    const layer_spec *l = &c->spec.layer[v->shown];
+    const layer_spec *l = &c->m.spec.layer[v->shown];
     shape3 s = l->out_shape;
     long n;
     float *maps = classifier_layer_output(c, v->shown, &n);
@@ -403,7 +403,7 @@ static int write_index(const char *dir, const char *model, const classifier *c,
     FILE *f = out.f;
     const char *what = c->euclid ? "score" : "probability";
     fprintf(f, "# Pictures of the network\n\nModel `%s`: `%s`, %d epochs.\n\n", model,
-            c->spec.text, c->meta.epochs_done);
+            c->m.spec.text, c->m.ck.meta.epochs_done);
     if (n_views == 0)
         fprintf(f, "This network has no convolution layers: there are no kernels or feature "
                    "maps to show, only the inputs and the predictions.\n\n");
@@ -498,122 +498,157 @@ done:
     return rc;
 }
 
-int cmd_visualize(int argc, char **argv)
+/* The first test image of each asked-for label into res; -1 (printed)
+ * when a label has none. */
+static int find_digits(const dataset *test, const char *data_dir, const int *digits, int n,
+                       digit_result *res)
 {
-    const char *model, *out, *data_dir, *digits_text, *device, *augment;
-    int gpu, threads;
-    uint64_t seed;
-    cli_opt opts[] = {
-        {"model", OPT_STR, &model, "", "checkpoint to draw (from train --save)", 0, 0},
-        {"out", OPT_STR, &out, "", "folder for the PNGs and index.md (made if missing)", 0, 0},
-        {"data", OPT_STR, &data_dir, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
-        {"digits", OPT_STR, &digits_text, "0,3,6,9",
-         "labels whose first test image is drawn, comma-separated", 0, 0},
-        {"device", OPT_STR, &device, "cpu", "cpu, gpu, or auto (a GPU when present)", 0, 0},
-        {"gpu", OPT_INT, &gpu, "0", "which GPU", 1, 0},
-        {"threads", OPT_THREADS, &threads, "1",
-         "CPU threads (0: the free cores); one suits single images", 1, 0},
-        {"augment", OPT_STR, &augment, "",
-         "instead of a model: DIR/augment.png, a grid of training digits as train --augment "
-         "SPEC moves them (8 rows, one per training image: the image as stored, then its "
-         "draws for steps 1 to 7 of a run with --seed); takes no --model", 0, 0},
-        {"seed", OPT_U64, &seed, "1", "--augment: the run's seed", 1, 0},
-    };
-    int r = cli_parse("visualize", "--model FILE --out DIR [flags], or --augment SPEC --out DIR", opts,
-                      sizeof opts / sizeof opts[0], argc, argv, 2);
-    if (r) return r < 0 ? 2 : 0;
-    if (!device_name_ok("visualize", device)) return 2;
-    if (*augment && *model) {
-        print_error("cnn visualize: --augment draws training digits and takes no --model: "
-                    "draw the model in another run");
-        return 2;
+    for (int i = 0; i < n; i++) {
+        res[i].digit = digits[i];
+        res[i].index = -1;
+        for (int j = 0; j < test->count && res[i].index < 0; j++)
+            if (test->labels[j] == digits[i]) res[i].index = j;
+        if (res[i].index < 0) {
+            print_error("cnn visualize: %s: no test image has the label %d (choose others "
+                        "with --digits)", data_dir, digits[i]);
+            return -1;
+        }
     }
-    if (*augment && !*out) {
-        print_error("cnn visualize: --out DIR is required (a folder for the pictures)");
-        return 2;
+    return 0;
+}
+
+/* The first two convolutions, and the activation after each; how many. */
+static int find_convs(const net_spec *spec, conv_view views[2])
+{
+    int n_views = 0;
+    for (int i = 0; i < spec->n_layers && n_views < 2; i++) {
+        if (spec->layer[i].kind != LAYER_CONV) continue;
+        conv_view *v = &views[n_views++];
+        v->layer = i;
+        int next = i + 1 < spec->n_layers && spec->layer[i + 1].kind == LAYER_BN ? i + 2 : i + 1;
+        const layer_def *d = next < spec->n_layers ? layer_def_of(spec->layer[next].kind) : NULL;
+        v->act = d && (d->flags & LAYER_IS_ACTIVATION) ? d->word : NULL;
+        v->shown = v->act ? next : i;
+        layer_text(spec, i, v->text, sizeof v->text);
     }
-    if (*augment) return visualize_augment(augment, seed, out, data_dir);
-    if (!*model) {
-        print_error("cnn visualize: --model FILE is required (a checkpoint from train "
-                    "--save)");
-        return 2;
+    return n_views;
+}
+
+/* Each digit through the net: its input and the maps of every view. */
+static int draw_digits(classifier *c, const conv_view *views, int n_views, const dataset *test,
+                       digit_result *res, int n_digits, out_list *o)
+{
+    for (int i = 0; i < n_digits; i++) {
+        digit_result *d = &res[i];
+        const unsigned char *img = test->images + (size_t)d->index * test->rows * test->cols;
+        float scores[CNN_CLASSES], probs[CNN_CLASSES];
+        d->pred = classifier_run(c, img, scores, probs);
+        d->prob = probs[d->pred];
+        d->prob_label = probs[d->digit];
+        printf("digit %d (test image %d): predicted %d (%s %.4f)\n", d->digit, d->index, d->pred,
+               c->euclid ? "score" : "probability", d->prob);
+        if (input_png(img, d->digit, d->index, d->pred, o)) return -1;
+        for (int k = 0; k < n_views; k++)
+            if (maps_png(c, &views[k], k + 1, d->digit, o, d->ranges[k], sizeof d->ranges[k]))
+                return -1;
     }
-    if (!*out) {
-        print_error("cnn visualize: --out DIR is required (a folder for the pictures)");
-        return 2;
-    }
+    return 0;
+}
+
+/* The model's pictures: kernels, then each digit's maps, then index.md. */
+static int draw_model(classifier *c, const char *model, const char *out, const dataset *test,
+                      digit_result *res, int n_digits, out_list *o)
+{
+    conv_view views[2];
+    int n_views = find_convs(&c->m.spec, views);
+    printf("model %s: %s, %d epochs\ndevice %s\n", model, c->m.spec.text,
+           c->m.ck.meta.epochs_done, c->m.device);
+    if (n_views == 0)
+        printf("no conv layers in this network: writing only the inputs and predictions\n");
+    for (int k = 0; k < n_views; k++)
+        if (kernels_png(c, &views[k], k + 1, o)) return -1;
+    if (draw_digits(c, views, n_views, test, res, n_digits, o) ||
+        write_index(out, model, c, views, n_views, o, res, n_digits))
+        return -1;
+    print_json(out, o->n + 1, n_views, res, n_digits, c->euclid);
+    return 0;
+}
+
+/* visualize --model: the net's pictures for the asked-for digits. */
+static int visualize_model(const char *model, const char *out, const char *digits_text,
+                           const run_config *cfg)
+{
     int digits[CNN_CLASSES], n_digits;
     if (parse_digits(digits_text, digits, &n_digits)) return 2;
-
     classifier c;
-    if (classifier_open("visualize", model, device, gpu, threads, &c)) return 1;
+    if (classifier_open("visualize", model, cfg, &c)) return 1;
     int rc = 1;
     dataset train = {0}, test = {0};
     digit_result *res = calloc(CNN_CLASSES, sizeof *res);
     out_list *o = calloc(1, sizeof *o);
     if (!res || !o) {
         print_error("cnn visualize: out of memory");
-        goto done;
+    } else {
+        o->dir = out;
+        o->model = model;
+        if (prepare_out_dir(out) == 0 && load_data("visualize", cfg->data, &train, &test) == 0 &&
+            find_digits(&test, cfg->data, digits, n_digits, res) == 0 &&
+            draw_model(&c, model, out, &test, res, n_digits, o) == 0)
+            rc = 0;
     }
-    o->dir = out;
-    o->model = model;
-    if (prepare_out_dir(out) || load_data("visualize", data_dir, &train, &test)) goto done;
-
-    /* the first test image of each asked-for label */
-    for (int i = 0; i < n_digits; i++) {
-        res[i].digit = digits[i];
-        res[i].index = -1;
-        for (int j = 0; j < test.count && res[i].index < 0; j++)
-            if (test.labels[j] == digits[i]) res[i].index = j;
-        if (res[i].index < 0) {
-            print_error("cnn visualize: %s: no test image has the label %d (choose others "
-                        "with --digits)", data_dir, digits[i]);
-            goto done;
-        }
-    }
-
-    /* the first two convolutions, and the activation after each */
-    conv_view views[2];
-    int n_views = 0;
-    for (int i = 0; i < c.spec.n_layers && n_views < 2; i++) {
-        if (c.spec.layer[i].kind != LAYER_CONV) continue;
-        conv_view *v = &views[n_views++];
-        v->layer = i;
-        int next = i + 1 < c.spec.n_layers && c.spec.layer[i + 1].kind == LAYER_BN ? i + 2 : i + 1;
-        const layer_def *d = next < c.spec.n_layers ? layer_def_of(c.spec.layer[next].kind) : NULL;
-        v->act = d && (d->flags & LAYER_IS_ACTIVATION) ? d->word : NULL;
-        v->shown = v->act ? next : i;
-        layer_text(&c.spec, i, v->text, sizeof v->text);
-    }
-    printf("model %s: %s, %d epochs\ndevice %s\n", model, c.spec.text, c.meta.epochs_done, c.desc);
-    if (n_views == 0)
-        printf("no conv layers in this network: writing only the inputs and predictions\n");
-
-    for (int k = 0; k < n_views; k++)
-        if (kernels_png(&c, &views[k], k + 1, o)) goto done;
-    for (int i = 0; i < n_digits; i++) {
-        digit_result *d = &res[i];
-        const unsigned char *img = test.images + (size_t)d->index * test.rows * test.cols;
-        float scores[CNN_CLASSES], probs[CNN_CLASSES];
-        d->pred = classifier_run(&c, img, scores, probs);
-        d->prob = probs[d->pred];
-        d->prob_label = probs[d->digit];
-        printf("digit %d (test image %d): predicted %d (%s %.4f)\n", d->digit, d->index, d->pred,
-               c.euclid ? "score" : "probability", d->prob);
-        if (input_png(img, d->digit, d->index, d->pred, o)) goto done;
-        for (int k = 0; k < n_views; k++)
-            if (maps_png(&c, &views[k], k + 1, d->digit, o, d->ranges[k], sizeof d->ranges[k]))
-                goto done;
-    }
-    if (write_index(out, model, &c, views, n_views, o, res, n_digits)) goto done;
-
-    print_json(out, o->n + 1, n_views, res, n_digits, c.euclid);
-    rc = 0;
-done:
     classifier_close(&c);
     dataset_free(&train);
     dataset_free(&test);
     free(res);
     free(o);
     return rc;
+}
+
+/* The flags that exclude or need each other; 2 (printed) or 0. */
+static int check_args(const char *model, const char *out, const char *augment)
+{
+    const char *no_out = "cnn visualize: --out DIR is required (a folder for the pictures)";
+    if (*augment && *model) {
+        print_error("cnn visualize: --augment draws training digits and takes no --model: "
+                    "draw the model in another run");
+        return 2;
+    }
+    if (*augment && !*out) {
+        print_error("%s", no_out);
+        return 2;
+    }
+    if (!*augment && !*model) {
+        print_error("cnn visualize: --model FILE is required (a checkpoint from train "
+                    "--save)");
+        return 2;
+    }
+    if (!*out) {
+        print_error("%s", no_out);
+        return 2;
+    }
+    return 0;
+}
+
+int cmd_visualize(int argc, char **argv)
+{
+    const char *model, *out, *digits_text, *augment;
+    run_config c;
+    flag_set f = {0};
+    run_config_defaults(&c);
+    flags_add_own(&f, "model", OPT_STR, &model, "",
+                  "checkpoint to draw (from train --save)");
+    flags_add_own(&f, "out", OPT_STR, &out, "",
+                  "folder for the PNGs and index.md (made if missing)");
+    flags_add_own(&f, "digits", OPT_STR, &digits_text, "0,3,6,9",
+                  "labels whose first test image is drawn, comma-separated");
+    flags_add_own(&f, "augment", OPT_STR, &augment, "",
+                  "instead of a model: DIR/augment.png, a grid of training digits as train --augment SPEC moves them (8 rows, one per training image: the image as stored, then its draws for steps 1 to 7 of a run with --seed); takes no --model");
+    /* single images: the CPU, one thread */
+    flags_add_settings(&f, CMD_VISUALIZE, &c, "device=cpu threads=1");
+    int r = flags_parse(&f, "visualize", "--model FILE --out DIR [flags], or --augment SPEC --out DIR",
+                        argc, argv);
+    if (r) return r < 0 ? 2 : 0;
+    if ((r = check_args(model, out, augment))) return r;
+    if (*augment) return visualize_augment(augment, c.seed, out, c.data);
+    return visualize_model(model, out, digits_text, &c);
 }

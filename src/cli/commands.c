@@ -59,19 +59,11 @@ int load_data(const char *cmd, const char *dir, dataset *train, dataset *test)
     return 0;
 }
 
-int device_name_ok(const char *cmd, const char *device)
-{
-    if (!strcmp(device, "cpu") || !strcmp(device, "gpu") || !strcmp(device, "auto")) return 1;
-    print_error("cnn %s: --device: unknown device \"%s\": use cpu, gpu or auto", cmd, device);
-    return 0;
-}
-
-const cnn_ops *open_device(const char *cmd, const char *device, int gpu, int threads,
-                           char *desc, size_t desclen)
+const cnn_ops *open_device(const char *cmd, const run_config *c, char *desc, size_t desclen)
 {
     char err[512], note[512];
-    const cnn_ops *ops = device_select(device, gpu, threads, desc, desclen, note, sizeof note,
-                                       err, sizeof err);
+    const cnn_ops *ops = device_select(setting_choice(SETTING(device), c), c->gpu, c->threads,
+                                       desc, desclen, note, sizeof note, err, sizeof err);
     if (!ops) print_error("cnn %s: %s", cmd, err);
     else if (note[0]) print_error("cnn %s: note: %s", cmd, note);
     return ops;

@@ -9,6 +9,8 @@
 #include "net.h"
 #include "netspec.h"
 #include "ops.h"
+#include "presets.h"
+#include "settings.h"
 
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
@@ -23,13 +25,9 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
 /* Loads --data and checks the images are 28x28. Prints the error. */
 int load_data(const char *cmd, const char *dir, dataset *train, dataset *test);
 
-/* Whether --device names a device (cpu, gpu, auto); prints the error. */
-int device_name_ok(const char *cmd, const char *device);
-
-/* --device, --gpu and --threads; prints the error, or the one-line note when
- * --device auto falls back to the CPU in a CUDA build. */
-const cnn_ops *open_device(const char *cmd, const char *device, int gpu, int threads,
-                           char *desc, size_t desclen);
+/* --device, --gpu and --threads of c; prints the error, or the one-line
+ * note when --device auto falls back to the CPU in a CUDA build. */
+const cnn_ops *open_device(const char *cmd, const run_config *c, char *desc, size_t desclen);
 
 /* The samples per evaluation pass (train --eval-batch, eval --batch): want,
  * but no more than largest, the largest set evaluated, needs, and no more

@@ -5,6 +5,7 @@
  * hd/index.h, which the GPU kernels use directly. */
 #include "cpu_backend.h"
 #include "cpu_kernels.h"
+#include "clock.h"
 #include "device.h"
 
 #include <cblas.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void *cpu_alloc(size_t bytes, const char *what)
 {
@@ -402,13 +402,6 @@ static int runnable_tasks(void)
     return running;
 }
 
-static double monotonic_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 static void threads_follow_load(void)
 {
     double now = monotonic_seconds();
@@ -465,11 +458,9 @@ void cpu_gather_aug(const unsigned char *images, const unsigned char *labels, co
 
 static double cpu_time_ms(void (*body)(void *ctx), void *ctx)
 {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    double start = monotonic_seconds();
     body(ctx);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6;
+    return (monotonic_seconds() - start) * 1e3;
 }
 
 void cpu_ops_set_threads(int threads)

@@ -2,6 +2,10 @@
 #include "model.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "device.h"
+#include "text_out.h"
 
 const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
 
@@ -17,38 +21,89 @@ static int negative_variance(const net_spec *spec, const float *state, int *laye
     return 0;
 }
 
-int checkpoint_spec(const checkpoint_meta *meta, long n, net_spec *spec, char *why,
-                    size_t whylen)
+/* The network the checkpoint holds; -1 with why set. */
+static int checkpoint_spec(const checkpoint *ck, net_spec *spec, char *why, size_t whylen)
 {
+    const checkpoint_meta *meta = &ck->meta;
     char err[768];
     int layer;
     long ch;
     if (net_spec_parse(meta->spec, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err, sizeof err) ||
-        spec->n_params != n) {
+        spec->n_params != ck->n) {
         snprintf(why, whylen, "the checkpoint's network does not fit 28x28 images of %d "
                  "classes (%s)", CNN_CLASSES, meta->spec);
         return -1;
     }
-    if (spec->n_state != meta->state_count) {
+    if (spec->n_state != ck->state_count) {
         snprintf(why, whylen, "the checkpoint holds %ld running statistics, its network (%s) "
-                 "keeps %ld", meta->state_count, meta->spec, spec->n_state);
+                 "keeps %ld", ck->state_count, meta->spec, spec->n_state);
         return -1;
     }
-    if (negative_variance(spec, meta->state, &layer, &ch)) {
+    if (negative_variance(spec, ck->state, &layer, &ch)) {
         snprintf(why, whylen, "the checkpoint's running variance of layer %d (bn), channel %ld, "
                  "is negative", layer, ch);
         return -1;
     }
-    if (spec->n_state) {
-        spec->bn_eps = meta->bn_eps;
-        spec->bn_momentum = meta->bn_momentum;
-    }
+    spec->bn_eps = meta->cfg.bn_eps;
+    spec->bn_momentum = meta->cfg.bn_momentum;
     return 0;
 }
 
-void net_load_state(net *nt, const checkpoint_meta *meta)
+int model_read(const char *path, model *m, char *err, size_t errlen)
 {
-    if (meta->state_count)
-        nt->ops->upload(nt->state, meta->state, sizeof(float) * meta->state_count);
+    char why[ERR_LINE_MAX];
+    memset(m, 0, sizeof *m);
+    if (checkpoint_load(path, &m->ck, err, errlen)) return -1;
+    if (checkpoint_spec(&m->ck, &m->spec, why, sizeof why) == 0) return 0;
+    snprintf(err, errlen, "%s: %s", path, why);
+    model_free(m);
+    return -1;
 }
 
+void model_put(const model *m, net *nt, int with_optimizer)
+{
+    const checkpoint *ck = &m->ck;
+    nt->ops->upload(nt->params, ck->params, sizeof(float) * ck->n);
+    if (ck->state_count) nt->ops->upload(nt->state, ck->state, sizeof(float) * ck->state_count);
+    if (!with_optimizer) return;
+    nt->ops->upload(nt->momentum, ck->momentum, sizeof(float) * ck->n);
+    if (ck->moment2) /* adam, adamw (the reader checked its count) */
+        nt->ops->upload(nt->moment2, ck->moment2, sizeof(float) * ck->n);
+}
+
+int model_to_device(const char *cmd, model *m, const run_config *c, int batch)
+{
+    char err[ERR_LINE_MAX], note[512];
+    /* before anything is allocated: a net too large for the batch is refused */
+    if (net_size_refuse(cmd, NULL, &m->spec, batch)) return -1;
+    m->ops = device_select(setting_choice(SETTING(device), c), c->gpu, c->threads, m->device,
+                           sizeof m->device, note, sizeof note, err, sizeof err);
+    if (!m->ops) {
+        print_error("cnn %s: %s", cmd, err);
+        return -1;
+    }
+    if (note[0]) print_error("cnn %s: note: %s", cmd, note);
+    m->nt = net_create(m->ops, &m->spec, batch);
+    net_set_training(m->nt, 0); /* running statistics, no dropout */
+    model_put(m, m->nt, 0);
+    return 0;
+}
+
+int model_open(const char *cmd, const char *path, const run_config *c, int batch, model *m)
+{
+    char err[ERR_LINE_MAX];
+    if (model_read(path, m, err, sizeof err)) {
+        print_error("cnn %s: %s", cmd, err);
+        return -1;
+    }
+    if (model_to_device(cmd, m, c, batch) == 0) return 0;
+    model_free(m);
+    return -1;
+}
+
+void model_free(model *m)
+{
+    if (m->nt) net_destroy(m->nt);
+    checkpoint_free(&m->ck);
+    memset(m, 0, sizeof *m);
+}

@@ -8,38 +8,18 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rng.h"
 
-void train_config_use_preset(train_config *c, const net_preset *p)
-{
-    c->epochs = p->epochs;
-    c->batch = p->batch;
-    c->lr = p->lr;
-    c->lr_step = p->lr_step;
-    c->lr_gamma = p->lr_gamma;
-    c->momentum = p->momentum;
-    c->weight_decay = p->weight_decay;
-    c->init_std = p->init_std;
-    c->optimizer = p->optimizer;
-    c->lr_schedule = p->lr_schedule;
-    c->warmup = p->warmup;
-    c->augment = p->augment;
-    c->beta1 = 0.9f;
-    c->beta2 = 0.999f;
-    c->eps = 1e-8f;
-    c->decay_bias = 1;
-}
-
-cnn_optim train_optim(const train_config *c)
+cnn_optim train_optim(const run_config *c)
 {
     cnn_optim o = {c->optimizer, c->momentum, c->beta1, c->beta2, c->eps, c->weight_decay};
     return o;
 }
 
-cnn_schedule train_schedule(const train_config *c, long steps_per_epoch)
+cnn_schedule train_schedule(const run_config *c, long steps_per_epoch)
 {
     cnn_schedule s = {c->lr_schedule, c->lr, c->lr_gamma, c->lr_step, steps_per_epoch,
                       (long long)c->epochs * steps_per_epoch,
@@ -47,32 +27,20 @@ cnn_schedule train_schedule(const train_config *c, long steps_per_epoch)
     return s;
 }
 
-float train_lr_at_step(const train_config *cfg, long steps_per_epoch, long step)
+float train_lr_at_step(const run_config *cfg, long steps_per_epoch, long step)
 {
     cnn_schedule s = train_schedule(cfg, steps_per_epoch);
     return cnn_schedule_lr(&s, (unsigned long long)step);
 }
 
-static double now_seconds(void)
+int input_normalization(int mode, const dataset *d, float *scale, float *shift)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-int input_normalization_known(const char *mode)
-{
-    return !strcmp(mode, "std") || !strcmp(mode, "unit") || !strcmp(mode, "center");
-}
-
-int input_normalization(const char *mode, const dataset *d, float *scale, float *shift)
-{
-    if (!strcmp(mode, "unit") || !strcmp(mode, "center")) {
+    if (mode == NORMALIZE_UNIT || mode == NORMALIZE_CENTER) {
         *scale = 1.0f / 255.0f;
-        *shift = !strcmp(mode, "unit") ? 0.0f : -128.0f / 255.0f;
+        *shift = mode == NORMALIZE_UNIT ? 0.0f : -128.0f / 255.0f;
         return 0;
     }
-    if (strcmp(mode, "std")) return -1;
+    if (mode != NORMALIZE_STD) return -1;
     double sum = 0.0, sq = 0.0;
     size_t n = (size_t)d->count * d->rows * d->cols;
     for (size_t i = 0; i < n; i++) {
@@ -147,7 +115,7 @@ static void gather_batch(net *nt, const device_dataset *d, const int *index, int
 /* The next n training samples, augmented when the run asks for it (each
  * sample's draw keyed by the seed and the global step in backend memory, so
  * a captured step draws anew every replay). Evaluation never augments. */
-static void gather_train_batch(net *nt, const train_config *cfg, const device_dataset *d,
+static void gather_train_batch(net *nt, const run_config *cfg, const device_dataset *d,
                                const int *index, int n)
 {
     if (cnn_augment_none(cfg->augment)) {
@@ -161,7 +129,7 @@ static void gather_train_batch(net *nt, const train_config *cfg, const device_da
 
 /* One training step on the next n samples, at the rate schedule s gives
  * this step (computed in backend memory, so a captured step serves all). */
-static void train_step(net *nt, const train_config *cfg, cnn_schedule s,
+static void train_step(net *nt, const run_config *cfg, cnn_schedule s,
                        const device_dataset *d, const int *index, int n)
 {
     gather_train_batch(nt, cfg, d, index, n);
@@ -236,35 +204,6 @@ static double tally_acc(const tally *t)
     return t->samples ? 100.0 * t->sums[STAT_CORRECT] / t->samples : 0;
 }
 
-static void release(const cnn_ops *ops, int *index, int *host_index, void *graph)
-{
-    if (graph) ops->graph_free(graph);
-    ops->free(index);
-    free(host_index);
-}
-
-/* Whether f has failed a write (a stream's error stays set); 0 or errno. */
-static int write_failed(FILE *f, int flush_rc)
-{
-    if (!f || (flush_rc == 0 && !ferror(f))) return 0;
-    return errno ? errno : EIO;
-}
-
-/* Fills in where the loss stopped being finite. */
-static void nonfinite(train_result *res, double loss, long step, long last_good, int epoch)
-{
-    res->nonfinite_step = step;
-    res->finite_step = last_good;
-    res->nonfinite_nan = isnan(loss) != 0;
-    res->nonfinite_epoch = epoch;
-}
-
-/* The CSV row of an evaluation (kind "test" or "val"). */
-static void eval_row(FILE *csv, const char *kind, int epoch, long step, double loss, double acc,
-                     float lr, double seconds)
-{
-    fprintf(csv, "%s,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", kind, epoch, step, loss, acc, lr, seconds);
-}
 
 /* Evaluates the held-out set after (1-based) epoch; whether it is the best
  * epoch yet (higher accuracy than every earlier one of this run). */
@@ -279,218 +218,304 @@ static int evaluate_val(net *nt, const device_dataset *val, train_result *res, i
 
 /* Whether the test accuracy just measured reaches cfg->target_acc (the
  * first time): then it records the epoch and the seconds since the process
- * began (since run_start where cfg->process_start is unset). */
-static int target_reached(const train_config *cfg, train_result *res, int epoch,
-                          double run_start)
+ * began (since run_start where plan->process_start is unset). */
+static int target_reached(const run_config *cfg, const train_plan *plan, train_result *res,
+                          int epoch, double run_start)
 {
     if (!(cfg->target_acc > 0) || res->target_epoch > 0 || res->test_acc < cfg->target_acc)
         return 0;
-    double since = cfg->process_start > 0 ? cfg->process_start : run_start;
+    double since = plan->process_start > 0 ? plan->process_start : run_start;
     res->target_epoch = epoch;
-    res->time_to_target_s = now_seconds() - since;
+    res->time_to_target_s = monotonic_seconds() - since;
     return 1;
 }
 
 /* The epoch's line (and the target's, when reached). */
-static void print_epoch_line(FILE *out, const train_config *cfg, const train_result *res,
-                             int epoch, int reached)
+static void print_epoch_line(FILE *out, const run_config *cfg, const train_plan *plan,
+                             const train_result *res, int epoch, int reached)
 {
     fprintf(out, "epoch %3d  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  ", epoch,
             res->train_loss, res->train_acc, res->test_loss, res->test_acc);
-    if (cfg->val)
+    if (plan->val)
         fprintf(out, "val loss %.4f acc %6.2f%%%s  ", res->val_loss, res->val_acc,
                 res->best_val_epoch == epoch ? " (best)" : "");
-    fprintf(out, "%.2f s/epoch\n", res->train_seconds / (epoch - cfg->start_epoch));
+    fprintf(out, "%.2f s/epoch\n", res->train_seconds / (epoch - plan->start_epoch));
     if (reached)
         fprintf(out, "target %g%% reached after epoch %d, %.1f s since start\n",
                 cfg->target_acc, epoch, res->time_to_target_s);
 }
 
-int train_run(net *nt, const train_config *cfg, const device_dataset *train,
-              const device_dataset *test, FILE *out, FILE *csv, train_result *res)
+/* Whether f has failed a write (a stream's error stays set); 0 or errno. */
+static int write_failed(FILE *f, int flush_rc)
 {
+    if (!f || (flush_rc == 0 && !ferror(f))) return 0;
+    return errno ? errno : EIO;
+}
+
+/* The CSV row of an evaluation (kind "test" or "val"). */
+static void eval_row(FILE *csv, const char *kind, int epoch, long step, double loss, double acc,
+                     float lr, double seconds)
+{
+    fprintf(csv, "%s,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", kind, epoch, step, loss, acc, lr, seconds);
+}
+
+/* A run in progress: what train_run was given and where it is. */
+typedef struct {
+    net *nt;
+    const run_config *cfg;
+    const train_plan *plan;
+    const device_dataset *train, *test;
+    FILE *out, *csv, *tty;  /* tty: the progress bar's terminal (NULL: none) */
+    train_result *res;
+    cnn_schedule sched;
+    int steps;              /* per epoch */
+    int *host_index, *index;
+    rng shuffle;
+    void *graph;            /* the captured step, once there is one */
+    int eager_steps;
+    double start;
+    long global_step, last_good; /* last_good: the last read-back that was finite */
+} trainer;
+
+/* The epoch in progress: its tallies and where a resume regenerates it from. */
+typedef struct {
+    int epoch;              /* 0-based */
+    double start;
+    tally whole, print, csv;
+    int pending, samples;   /* samples since the last read-back, and in all */
+    uint64_t state;         /* the shuffle state at its start */
+    float lr;               /* the rate of the last step done, for the log */
+} epoch_run;
+
+/* What ends a run early. */
+enum { GO_ON = 0, STOPPED = 1, FAILED = -1, TARGET_REACHED = 2 };
+
+/* Fills in where the loss stopped being finite; FAILED. */
+static int nonfinite(trainer *t, double loss, int epoch)
+{
+    if (t->tty) fputs("\r\033[K", t->tty);
+    t->res->nonfinite_step = t->global_step;
+    t->res->finite_step = t->last_good;
+    t->res->nonfinite_nan = isnan(loss) != 0;
+    t->res->nonfinite_epoch = epoch;
+    if (t->csv) fflush(t->csv);
+    return FAILED;
+}
+
+/* The CSV's stream after a write: FAILED, with csv_errno and the steps
+ * done set, when it failed. */
+static int csv_flushed(trainer *t)
+{
+    if (!(t->res->csv_errno = write_failed(t->csv, fflush(t->csv)))) return GO_ON;
+    t->res->steps_done = t->global_step;
+    return FAILED;
+}
+
+/* One step on the next n samples: a replay of the captured step where it
+ * can be, else the ops launched one by one. */
+static void run_step(trainer *t, int n)
+{
+    const cnn_ops *ops = t->nt->ops;
+    if (n == t->cfg->batch && ops->capture_begin && t->cfg->graph && t->eager_steps > 0) {
+        /* every full step is the same work: record it once, replay it
+         * (after one eager step has loaded every kernel and library) */
+        if (!t->graph) {
+            ops->capture_begin();
+            train_step(t->nt, t->cfg, t->sched, t->train, t->index, n);
+            t->graph = ops->capture_end();
+        }
+        ops->replay(t->graph);
+    } else {
+        train_step(t->nt, t->cfg, t->sched, t->train, t->index, n);
+        t->eager_steps++;
+    }
+}
+
+/* The read-back at a log line (or a stop): the sums into the tallies, the
+ * CSV row and the printed line that are due. */
+static int read_back(trainer *t, epoch_run *e, int print_now, int csv_now)
+{
+    double got[STAT_COUNT] = {0};
+    read_stats(t->nt, got);
+    tally_add(&e->whole, got, 0);
+    tally_add(&e->print, got, e->pending);
+    tally_add(&e->csv, got, e->pending);
+    e->pending = 0;
+    double now = monotonic_seconds();
+    if (!isfinite(got[STAT_LOSS])) return nonfinite(t, got[STAT_LOSS], e->epoch + 1);
+    t->last_good = t->global_step;
+    if (csv_now) {
+        fprintf(t->csv, "train,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", e->epoch + 1, t->global_step,
+                tally_loss(&e->csv), tally_acc(&e->csv), e->lr, now - t->start);
+        /* a live log (tail -f), and whole rows if killed */
+        if (csv_flushed(t)) return FAILED;
+        tally_reset(&e->csv, now);
+    }
+    if (print_now && !t->cfg->quiet) {
+        if (t->tty) fputs("\r\033[K", t->tty);
+        fprintf(t->out, "epoch %3d  step %7ld  loss %.4f  acc %6.2f%%  lr %.5g  %6.0f img/s\n",
+                e->epoch + 1, t->global_step, tally_loss(&e->print), tally_acc(&e->print), e->lr,
+                e->print.samples / (now - e->print.since));
+        if (!t->res->out_errno) t->res->out_errno = write_failed(t->out, fflush(t->out));
+    }
+    if (print_now) tally_reset(&e->print, now);
+    return GO_ON;
+}
+
+/* A stop inside an epoch (a signal, or stdout closed): the result says
+ * where, so that a checkpoint of it resumes exactly. */
+static int stop_in_epoch(trainer *t, const epoch_run *e, int step)
+{
+    t->nt->ops->sync();
+    t->res->train_seconds += monotonic_seconds() - e->start;
+    if (t->tty) fputs("\r\033[K", t->tty);
+    if (t->csv) fflush(t->csv);
+    t->res->interrupted = 1;
+    t->res->epochs_done = e->epoch;
+    t->res->steps_done = t->global_step;
+    t->res->shuffle_state = e->state;
+    t->res->epoch_step = step + 1;
+    return STOPPED;
+}
+
+/* Step `step` of the epoch, and what is due after it. */
+static int epoch_step(trainer *t, epoch_run *e, int step)
+{
+    const run_config *cfg = t->cfg;
+    const train_plan *plan = t->plan;
+    int n = t->train->count - step * cfg->batch;
+    if (n > cfg->batch) n = cfg->batch;
+    run_step(t, n);
+    e->lr = cnn_schedule_lr(&t->sched, (unsigned long long)t->global_step);
+    t->global_step++;
+    if (plan->on_step) plan->on_step(plan->on_step_ctx, t->global_step);
+    e->pending += n;
+    e->samples += n;
+    int last = step == t->steps - 1;
+    /* at an epoch's last step the epoch is finished first */
+    int stopping = plan->stop && *plan->stop && !last;
+    int print_now = cfg->log_every > 0 &&
+                    (t->global_step % cfg->log_every == 0 || last || stopping);
+    int csv_now = t->csv && cfg->csv_every > 0 &&
+                  (t->global_step % cfg->csv_every == 0 || last || stopping);
+    if (print_now || csv_now || stopping) {
+        if (read_back(t, e, print_now, csv_now)) return FAILED;
+    } else if (t->tty && step % 20 == 0) {
+        progress_bar(t->tty, e->epoch + 1, step, t->steps);
+    }
+    if (t->res->out_errno && !last) stopping = 1; /* stdout closed: as a signal */
+    return stopping ? stop_in_epoch(t, e, step) : GO_ON;
+}
+
+/* The epoch's evaluations, rows, line and callbacks, once its steps are
+ * done. */
+static int epoch_end(trainer *t, epoch_run *e)
+{
+    const train_plan *plan = t->plan;
+    train_result *res = t->res;
+    double rest[STAT_COUNT] = {0};
+    read_stats(t->nt, rest); /* what no log line read */
+    tally_add(&e->whole, rest, 0);
+    t->nt->ops->sync();
+    res->train_seconds += monotonic_seconds() - e->start;
+    if (t->tty) fputs("\r\033[K", t->tty);
+    e->whole.samples = e->samples;
+    res->train_loss = tally_loss(&e->whole);
+    res->train_acc = tally_acc(&e->whole);
+    if (!isfinite(res->train_loss)) return nonfinite(t, res->train_loss, e->epoch + 1);
+    t->last_good = t->global_step;
+    int epoch = e->epoch + 1;
+    evaluate(t->nt, t->test, &res->test_loss, &res->test_acc, NULL);
+    int reached = target_reached(t->cfg, plan, res, epoch, t->start);
+    int best = plan->val && evaluate_val(t->nt, plan->val, res, epoch);
+    res->epochs_done = epoch;
+    res->steps_done = t->global_step;
+    res->shuffle_state = t->shuffle.state;
+    if (t->csv) {
+        double at = monotonic_seconds() - t->start;
+        eval_row(t->csv, "test", epoch, t->global_step, res->test_loss, res->test_acc, e->lr, at);
+        if (plan->val) eval_row(t->csv, "val", epoch, t->global_step, res->val_loss, res->val_acc,
+                                e->lr, monotonic_seconds() - t->start);
+        if (csv_flushed(t)) return FAILED;
+    }
+    print_epoch_line(t->out, t->cfg, plan, res, epoch, reached);
+    if (!res->out_errno) res->out_errno = write_failed(t->out, fflush(t->out));
+    if ((plan->on_epoch &&
+         plan->on_epoch(plan->on_epoch_ctx, epoch, t->global_step, t->shuffle.state)) ||
+        (best && plan->on_best_val &&
+         plan->on_best_val(plan->on_epoch_ctx, epoch, t->global_step, t->shuffle.state)))
+        return FAILED;
+    if (reached) return TARGET_REACHED; /* a normal finish: the caller saves as at the end */
+    if (((plan->stop && *plan->stop) || res->out_errno) && epoch < t->cfg->epochs) {
+        res->interrupted = 1; /* between epochs: epochs_done and the rest are set */
+        return STOPPED;
+    }
+    return GO_ON;
+}
+
+/* One epoch: its order, its steps (from `skip` on), its end. */
+static int run_epoch(trainer *t, int epoch, int skip)
+{
+    const cnn_ops *ops = t->nt->ops;
+    epoch_run e = {.epoch = epoch, .start = monotonic_seconds(), .state = t->shuffle.state};
+    tally_reset(&e.whole, e.start);
+    tally_reset(&e.print, e.start);
+    tally_reset(&e.csv, e.start);
+    upload_index(ops, t->host_index, t->train->count, t->index, &t->shuffle);
+    if (skip) {
+        int at = skip * t->cfg->batch;
+        ops->upload(t->nt->cursor, &at, sizeof at);
+    } else {
+        ops->zero(t->nt->cursor, sizeof(int));
+    }
+    for (int step = skip; step < t->steps; step++) {
+        int rc = epoch_step(t, &e, step);
+        if (rc) return rc;
+    }
+    return epoch_end(t, &e);
+}
+
+/* The steps of epoch start_epoch a resume skips: those an interrupt in the
+ * middle of it had done (its order is regenerated from the state at its
+ * start). */
+static int steps_to_skip(const train_plan *plan, int steps)
+{
+    if (!plan->resume) return 0;
+    long within = plan->start_step - (long)plan->start_epoch * steps;
+    return within > 0 && within < steps ? (int)within : 0;
+}
+
+int train_run(net *nt, const run_config *cfg, const train_plan *plan,
+              const device_dataset *train, const device_dataset *test, FILE *out, FILE *csv,
+              train_result *res)
+{
+    static const train_plan fresh; /* a new run from the seed, nothing to call */
+    if (!plan) plan = &fresh;
     const cnn_ops *ops = nt->ops;
-    int steps = (train->count + cfg->batch - 1) / cfg->batch;
-    cnn_schedule sched = train_schedule(cfg, steps);
-    int *host_index = malloc(sizeof(int) * train->count);
-    int *index = ops->alloc(sizeof(int) * train->count, "shuffle index");
-    rng shuffle = {cfg->resume ? cfg->shuffle_state : cfg->seed ^ 0x5eedf00dull};
-    FILE *tty = !cfg->quiet && isatty(fileno(stderr)) ? stderr : NULL;
-    void *graph = NULL;
-    int eager_steps = 0;
-    double start = now_seconds();
-    long global_step = cfg->start_step;
-    long last_good = global_step; /* the last read-back that was finite */
-    /* a checkpoint written in the middle of an epoch: that epoch's order is
-     * regenerated from the state at its start, and the steps done skipped */
-    int first_step = 0;
-    if (cfg->resume) {
-        long within = cfg->start_step - (long)cfg->start_epoch * steps;
-        if (within > 0 && within < steps) first_step = (int)within;
-    }
+    trainer t = {.nt = nt, .cfg = cfg, .plan = plan, .train = train, .test = test, .out = out,
+                 .csv = csv, .tty = !cfg->quiet && isatty(fileno(stderr)) ? stderr : NULL,
+                 .res = res};
+    t.steps = (train->count + cfg->batch - 1) / cfg->batch;
+    t.sched = train_schedule(cfg, t.steps);
+    t.host_index = malloc(sizeof(int) * train->count);
+    t.index = ops->alloc(sizeof(int) * train->count, "shuffle index");
+    t.shuffle.state = plan->resume ? plan->shuffle_state : cfg->seed ^ 0x5eedf00dull;
+    t.start = monotonic_seconds();
+    t.global_step = t.last_good = plan->resume ? plan->start_step : 0;
+    int start_epoch = plan->resume ? plan->start_epoch : 0;
     memset(res, 0, sizeof *res);
-    res->epochs_done = cfg->start_epoch;
-    res->steps_done = global_step;
-    res->shuffle_state = shuffle.state;
-    res->best_val_acc = cfg->prior_best_val_acc;
-    res->best_val_epoch = cfg->prior_best_val_epoch;
+    res->epochs_done = start_epoch;
+    res->steps_done = t.global_step;
+    res->shuffle_state = t.shuffle.state;
+    res->best_val_acc = plan->prior_best_val_acc;
+    res->best_val_epoch = plan->prior_best_val_epoch;
     read_stats(nt, (double[STAT_COUNT]){0});
-    net_set_keys(nt, cfg->seed, (unsigned long long)global_step);
-
-    for (int epoch = cfg->start_epoch; epoch < cfg->epochs; epoch++) {
-        float lr = 0; /* the rate of the last step done, for the log */
-        double epoch_start = now_seconds();
-        tally epoch_tally, print_tally, csv_tally;
-        tally_reset(&epoch_tally, epoch_start);
-        tally_reset(&print_tally, epoch_start);
-        tally_reset(&csv_tally, epoch_start);
-        int pending = 0, epoch_samples = 0;
-        uint64_t epoch_state = shuffle.state; /* what a resume regenerates this order from */
-        int skip = epoch == cfg->start_epoch ? first_step : 0;
-        upload_index(ops, host_index, train->count, index, &shuffle);
-        if (skip) {
-            int at = skip * cfg->batch;
-            ops->upload(nt->cursor, &at, sizeof at);
-        } else {
-            ops->zero(nt->cursor, sizeof(int));
-        }
-
-        for (int step = skip; step < steps; step++) {
-            int n = train->count - step * cfg->batch;
-            if (n > cfg->batch) n = cfg->batch;
-            if (n == cfg->batch && ops->capture_begin && cfg->graph && eager_steps > 0) {
-                /* every full step is the same work: record it once, replay it
-                 * (after one eager step has loaded every kernel and library) */
-                if (!graph) {
-                    ops->capture_begin();
-                    train_step(nt, cfg, sched, train, index, n);
-                    graph = ops->capture_end();
-                }
-                ops->replay(graph);
-            } else {
-                train_step(nt, cfg, sched, train, index, n);
-                eager_steps++;
-            }
-            lr = cnn_schedule_lr(&sched, (unsigned long long)global_step);
-            global_step++;
-            if (cfg->test_sigint_at_step > 0 && global_step == cfg->test_sigint_at_step)
-                raise(SIGINT); /* test hook: an interrupt at an exact step */
-
-            pending += n;
-            epoch_samples += n;
-
-            int last = step == steps - 1;
-            /* at an epoch's last step the epoch is finished first */
-            int stopping = cfg->stop && *cfg->stop && !last;
-            int print_now = cfg->log_every > 0 &&
-                            (global_step % cfg->log_every == 0 || last || stopping);
-            int csv_now = csv && cfg->csv_every > 0 &&
-                          (global_step % cfg->csv_every == 0 || last || stopping);
-            if (print_now || csv_now || stopping) {
-                double got[STAT_COUNT] = {0};
-                read_stats(nt, got);
-                tally_add(&epoch_tally, got, 0);
-                tally_add(&print_tally, got, pending);
-                tally_add(&csv_tally, got, pending);
-                pending = 0;
-                double now = now_seconds();
-                if (!isfinite(got[STAT_LOSS])) {
-                    if (tty) fputs("\r\033[K", tty);
-                    nonfinite(res, got[STAT_LOSS], global_step, last_good, epoch + 1);
-                    if (csv) fflush(csv);
-                    release(ops, index, host_index, graph);
-                    return -1;
-                }
-                last_good = global_step;
-                if (csv_now) {
-                    fprintf(csv, "train,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", epoch + 1, global_step,
-                            tally_loss(&csv_tally), tally_acc(&csv_tally), lr, now - start);
-                    /* a live log (tail -f), and whole rows if killed */
-                    if ((res->csv_errno = write_failed(csv, fflush(csv)))) {
-                        res->steps_done = global_step;
-                        release(ops, index, host_index, graph);
-                        return -1;
-                    }
-                    tally_reset(&csv_tally, now);
-                }
-                if (print_now && !cfg->quiet) {
-                    if (tty) fputs("\r\033[K", tty);
-                    fprintf(out, "epoch %3d  step %7ld  loss %.4f  acc %6.2f%%  lr %.5g  "
-                                 "%6.0f img/s\n", epoch + 1, global_step,
-                            tally_loss(&print_tally), tally_acc(&print_tally), lr,
-                            print_tally.samples / (now - print_tally.since));
-                    if (!res->out_errno) res->out_errno = write_failed(out, fflush(out));
-                }
-                if (print_now) tally_reset(&print_tally, now);
-            } else if (tty && step % 20 == 0) {
-                progress_bar(tty, epoch + 1, step, steps);
-            }
-            if (res->out_errno && !last) stopping = 1; /* stdout closed: as a signal */
-            if (stopping) {
-                ops->sync();
-                res->train_seconds += now_seconds() - epoch_start;
-                if (tty) fputs("\r\033[K", tty);
-                if (csv) fflush(csv);
-                res->interrupted = 1;
-                res->epochs_done = epoch;
-                res->steps_done = global_step;
-                res->shuffle_state = epoch_state;
-                res->epoch_step = step + 1;
-                release(ops, index, host_index, graph);
-                return 1;
-            }
-        }
-        double rest[STAT_COUNT] = {0};
-        read_stats(nt, rest); /* what no log line read */
-        tally_add(&epoch_tally, rest, 0);
-        ops->sync();
-        res->train_seconds += now_seconds() - epoch_start;
-        if (tty) fputs("\r\033[K", tty);
-
-        epoch_tally.samples = epoch_samples;
-        res->train_loss = tally_loss(&epoch_tally);
-        res->train_acc = tally_acc(&epoch_tally);
-        if (!isfinite(res->train_loss)) {
-            nonfinite(res, res->train_loss, global_step, last_good, epoch + 1);
-            if (csv) fflush(csv);
-            release(ops, index, host_index, graph);
-            return -1;
-        }
-        last_good = global_step;
-        evaluate(nt, test, &res->test_loss, &res->test_acc, NULL);
-        int reached = target_reached(cfg, res, epoch + 1, start);
-        int best = cfg->val && evaluate_val(nt, cfg->val, res, epoch + 1);
-        res->epochs_done = epoch + 1;
-        res->steps_done = global_step;
-        res->shuffle_state = shuffle.state;
-        if (csv) {
-            eval_row(csv, "test", epoch + 1, global_step, res->test_loss, res->test_acc, lr,
-                     now_seconds() - start);
-            if (cfg->val)
-                eval_row(csv, "val", epoch + 1, global_step, res->val_loss, res->val_acc, lr,
-                         now_seconds() - start);
-            if ((res->csv_errno = write_failed(csv, fflush(csv)))) {
-                res->steps_done = global_step;
-                release(ops, index, host_index, graph);
-                return -1;
-            }
-        }
-        print_epoch_line(out, cfg, res, epoch + 1, reached);
-        if (!res->out_errno) res->out_errno = write_failed(out, fflush(out));
-        if ((cfg->on_epoch &&
-             cfg->on_epoch(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state)) ||
-            (best && cfg->on_best_val &&
-             cfg->on_best_val(cfg->on_epoch_ctx, epoch + 1, global_step, shuffle.state))) {
-            release(ops, index, host_index, graph);
-            return -1;
-        }
-        if (reached) break; /* a normal finish: the caller saves as at the end */
-        if (((cfg->stop && *cfg->stop) || res->out_errno) && epoch + 1 < cfg->epochs) {
-            res->interrupted = 1; /* between epochs: epochs_done and the rest are set */
-            release(ops, index, host_index, graph);
-            return 1;
-        }
-    }
-    release(ops, index, host_index, graph);
-    return 0;
+    net_set_keys(nt, cfg->seed, (unsigned long long)t.global_step);
+    int rc = GO_ON, skip = steps_to_skip(plan, t.steps);
+    for (int epoch = start_epoch; epoch < cfg->epochs && rc == GO_ON; epoch++)
+        rc = run_epoch(&t, epoch, epoch == start_epoch ? skip : 0);
+    if (t.graph) ops->graph_free(t.graph);
+    ops->free(t.index);
+    free(t.host_index);
+    return rc == TARGET_REACHED ? 0 : rc;
 }

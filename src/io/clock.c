@@ -1,4 +1,4 @@
-/* The process's start time; see include/proc_clock.h. */
+/* The monotonic clock and the process's start; see include/clock.h. */
 #include "clock.h"
 
 #include <time.h>

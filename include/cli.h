@@ -5,21 +5,24 @@
 
 #include <stdint.h>
 
-/* --threads' bound: far more than any machine's cores, and far below the
- * counts at which the OpenMP runtime fails (thread creation, or a stack
- * overflow that kills the process) */
-#define CLI_MAX_THREADS 1024
-
-/* OPT_THREADS: an int from 0 or 1 (min_zero) to CLI_MAX_THREADS */
-typedef enum { OPT_STR, OPT_INT, OPT_FLOAT, OPT_U64, OPT_BOOL, OPT_THREADS } opt_kind;
+/* What a flag takes. OPT_CHOICE: one of `choices` (the int value is its
+ * index); OPT_AUGMENT: an --augment spec (augment_spec.h) into a
+ * cnn_augment. */
+typedef enum { OPT_STR, OPT_INT, OPT_FLOAT, OPT_U64, OPT_BOOL, OPT_CHOICE, OPT_AUGMENT } opt_kind;
 
 typedef struct {
     const char *name;   /* without the leading "--" */
     opt_kind kind;
-    void *value;        /* const char **, int *, float *, uint64_t *, int *, int * */
+    void *value;        /* const char **, int *, float *, uint64_t *, int *, int *, cnn_augment * */
     const char *def;    /* the default as shown by --help (and parsed when set) */
     const char *help;
-    int min_zero;       /* numbers: 0 is allowed (else they must be positive) */
+    /* OPT_INT and OPT_FLOAT: the interval the value must lie in, as
+     * "[0, 1024]" or "[0, 1)" (an end in ( or ) is open; inf: none). NULL:
+     * a whole number from 1, or a positive float. A float must be a normal
+     * float, or 0 where the interval starts at a closed 0. */
+    const char *range;
+    const char *const *choices; /* OPT_CHOICE: the words, n_choices of them */
+    int n_choices;
     int given;          /* set by cli_parse when the flag was on the command line */
 } cli_opt;
 
