@@ -11,11 +11,12 @@
 
 #include "cpu/cpu_backend.h"
 #include "capture_ops.h"
-#include "cli/cli.h"
+#include "cli.h"
 #include "cli/commands.h"
 #include "device.h"
 #include "file_write.h"
 #include "layer.h"
+#include "text_out.h"
 #include "train.h"
 
 
@@ -140,8 +141,8 @@ static double epoch_seconds(bench *b, const backend *be, const char *text, int b
     device_dataset_upload(ops, &b->test, 0, b->scale, b->shift, &test);
     net *nt = net_create(ops, &spec, batch);
     net_init_params(nt, 1, 0.0f);
-    train_config c = {0};
-    train_config_use_preset(&c, net_preset_find("seed-cnn")); /* every net, as the peers */
+    run_config c;
+    preset_config(&c, net_preset_find("seed-cnn")); /* every net, as the peers */
     c.epochs = 1;
     c.batch = batch;
     c.seed = 1;
@@ -149,7 +150,7 @@ static double epoch_seconds(bench *b, const backend *be, const char *text, int b
     c.graph = 1;
     train_result res;
     FILE *devnull = fopen("/dev/null", "w");
-    if (train_run(nt, &c, &train, &test, devnull, NULL, &res)) {
+    if (train_run(nt, &c, NULL, &train, &test, devnull, NULL, &res)) {
         fprintf(stderr, "cnn-bench: training %s diverged\n", text);
         exit(1);
     }
@@ -221,8 +222,8 @@ static void scaling(bench *b, int quick)
 static long ops_per_step(const bench *b, const net_preset *p)
 {
     net_spec spec = parse_spec(p->spec);
-    train_config c = {0};
-    train_config_use_preset(&c, p);
+    run_config c;
+    preset_config(&c, p);
     c.epochs = 1;
     c.seed = 1;
     c.quiet = 1;
@@ -234,7 +235,7 @@ static long ops_per_step(const bench *b, const net_preset *p)
     net_init_params(nt, 1, c.init_std);
     train_result res;
     FILE *devnull = fopen("/dev/null", "w");
-    if (train_run(nt, &c, &train, &train, devnull, NULL, &res)) {
+    if (train_run(nt, &c, NULL, &train, &train, devnull, NULL, &res)) {
         fprintf(stderr, "cnn-bench: two steps of %s failed\n", p->name);
         exit(1);
     }
@@ -255,8 +256,10 @@ static long eval_ops(const bench *b, const net_preset *p, int eval_batch)
     net_spec spec = parse_spec(p->spec);
     device_dataset test;
     device_dataset_upload(&capture_ops, &b->test, 0, b->scale, b->shift, &test);
+    run_config c;
+    preset_config(&c, p);
     net *nt = net_create(&capture_ops, &spec, eval_batch);
-    net_init_params(nt, 1, p->init_std);
+    net_init_params(nt, 1, c.init_std);
     double loss, acc;
     capture_ops_reset_count();
     evaluate(nt, &test, &loss, &acc, NULL);
@@ -276,11 +279,13 @@ static void step_ops(const bench *b)
            "|---|---:|---:|---:|---:|---:|\n", b->train.count);
     for (int i = 0; i < 4; i++) {
         const net_preset *p = net_preset_find(nets[i]);
-        long ops = ops_per_step(b, p), steps = (b->train.count + p->batch - 1) / p->batch;
-        long eval_small = eval_ops(b, p, p->batch), eval_large = eval_ops(b, p, 1000);
-        printf("| %s | %d | %ld | %ld | %ld | %ld / %ld |\n", nets[i], p->batch, ops,
+        run_config c;
+        preset_config(&c, p);
+        long ops = ops_per_step(b, p), steps = (b->train.count + c.batch - 1) / c.batch;
+        long eval_small = eval_ops(b, p, c.batch), eval_large = eval_ops(b, p, 1000);
+        printf("| %s | %d | %ld | %ld | %ld | %ld / %ld |\n", nets[i], c.batch, ops,
                ops * steps, steps, eval_small, eval_large);
-        fprintf(b->graph_csv, "%s,%d,%ld,%ld,%ld,%ld\n", nets[i], p->batch, ops, steps,
+        fprintf(b->graph_csv, "%s,%d,%ld,%ld,%ld,%ld\n", nets[i], c.batch, ops, steps,
                 eval_small, eval_large);
     }
     fflush(stdout);
@@ -290,7 +295,7 @@ static void step_ops(const bench *b)
  * close_csv renames into place once it is whole. */
 static FILE *open_csv(struct csv_file *c, const char *dir, const char *name, const char *header)
 {
-    char err[4400];
+    char err[ERR_LINE_MAX];
     snprintf(c->path, sizeof c->path, "%s/%s", dir, name);
     if (file_out_begin(&c->out, c->path, err, sizeof err)) {
         fprintf(stderr, "cnn-bench: %s\n", err);
@@ -302,7 +307,7 @@ static FILE *open_csv(struct csv_file *c, const char *dir, const char *name, con
 
 static void close_csv(struct csv_file *c)
 {
-    char err[4400];
+    char err[ERR_LINE_MAX];
     if (file_out_commit(&c->out, 0, err, sizeof err)) {
         fprintf(stderr, "cnn-bench: %s\n", err);
         exit(1);
@@ -314,16 +319,16 @@ int main(int argc, char **argv)
     const char *data, *device, *out;
     int quick;
     cli_opt opts[] = {
-        {"data", OPT_STR, &data, "data/mnist", "folder with the four MNIST IDX files", 0, 0},
-        {"device", OPT_STR, &device, "all", "cpu, gpu, or all (every backend at hand)", 0, 0},
-        {"out", OPT_STR, &out, "build/bench", "folder for the CSV files (must exist)", 0, 0},
-        {"quick", OPT_BOOL, &quick, "false", "train slices on the CPU, scaled to an epoch", 0, 0},
+        {.name = "data", .kind = OPT_STR, .value = &data, .def = "data/mnist", .help = "folder with the four MNIST IDX files"},
+        {.name = "device", .kind = OPT_STR, .value = &device, .def = "all", .help = "cpu, gpu, or all (every backend at hand)"},
+        {.name = "out", .kind = OPT_STR, .value = &out, .def = "build/bench", .help = "folder for the CSV files (must exist)"},
+        {.name = "quick", .kind = OPT_BOOL, .value = &quick, .def = "false", .help = "train slices on the CPU, scaled to an epoch"},
     };
     int r = cli_parse("bench", "[flags]", opts, sizeof opts / sizeof opts[0], argc, argv, 1);
     if (r) return r < 0 ? 2 : 0;
     bench b = {0};
     if (load_data("bench", data, &b.train, &b.test)) return 1;
-    input_normalization("std", &b.train, &b.scale, &b.shift);
+    input_normalization(NORMALIZE_STD, &b.train, &b.scale, &b.shift);
     char err[512];
     if (strcmp(device, "gpu")) {
         b.be[b.n_be].ops = device_select("cpu", 0, 0, b.be[b.n_be].desc, sizeof b.be[0].desc,

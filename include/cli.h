@@ -3,6 +3,7 @@
 #ifndef CNN_CLI_H
 #define CNN_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* What a flag takes. OPT_CHOICE: one of `choices` (the int value is its
@@ -41,5 +42,9 @@ int cli_bool_word(const char *s);
  * (floats with a point and an exponent too), without space or sign, within
  * the kind's range; returns 0 or -1 with err set (naming the range). */
 int cli_parse_value(const cli_opt *opt, const char *text, char *err, unsigned errlen);
+
+/* What --help writes after --name: " N", " X", " S", " [true|false]",
+ * " SPEC", or a choice's words " sgd|nesterov|adam|adamw". */
+void cli_arg_text(const cli_opt *opt, char *buf, size_t len);
 
 #endif

@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "paths.h"
+
 typedef struct {
     const char *path;  /* the target */
-    char tmp[4200];    /* the temporary in its folder */
+    char tmp[PATH_BUF_MAX];    /* the temporary in its folder */
     FILE *f;           /* open on tmp between begin and commit or abort */
 } file_out;
 

@@ -228,8 +228,4 @@ int settings_apply(run_config *c, const char *overrides, int roles, char *err, s
  * none); what --help shows as a preset's default. */
 const char *settings_override(const char *overrides, const char *flag, char *buf, size_t len);
 
-/* Whether an optimizer keeps second moments (adam and adamw): the moment2
- * buffer and checkpoint section. */
-int optimizer_has_moment2(int optimizer);
-
 #endif

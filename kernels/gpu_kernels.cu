@@ -141,7 +141,7 @@ __global__ void optim_kernel(cnn_optim o, float *w, const float *g, float *m, fl
 {
     float lr = *lr_ptr;
     cnn_adam_scale s = {0.0f, 1.0f};
-    if (o.kind == CNN_OPTIM_ADAM || o.kind == CNN_OPTIM_ADAMW) s = cnn_adam_scales(&o, lr, *step);
+    if (cnn_optim_keeps_moment2(o.kind)) s = cnn_adam_scales(&o, lr, *step);
     GRID_STRIDE(i, n) cnn_optim_at(&o, w, g, m, v, mask, i, lr, s);
 }
 

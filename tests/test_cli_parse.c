@@ -7,11 +7,15 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
+#include "settings.h"
 
-static int parse(opt_kind kind, int min_zero, const char *text, void *value)
+/* Parses text as a flag of kind; zero_ok: a number's range starts at a
+ * closed 0 (else the kind's own: a whole number from 1, a positive float). */
+static int parse(opt_kind kind, int zero_ok, const char *text, void *value)
 {
-    cli_opt opt = {"x", kind, value, NULL, "", min_zero, 0};
+    const char *range = !zero_ok ? NULL : kind == OPT_FLOAT ? "[0, inf)" : "[0, 2147483647]";
+    cli_opt opt = {.name = "x", .kind = kind, .value = value, .help = "", .range = range};
     char err[256];
     return cli_parse_value(&opt, text, err, sizeof err);
 }
@@ -40,7 +44,7 @@ Test(cli_parse, floats_outside_a_floats_normal_range_are_refused)
         cr_assert_eq(v, 42, "\"%s\" changed the value", bad[i]);
     }
     float v;
-    cr_assert_neq(parse(OPT_FLOAT, 1, "1e-46", &v), 0, "a min_zero flag took 1e-46 as 0");
+    cr_assert_neq(parse(OPT_FLOAT, 1, "1e-46", &v), 0, "a flag that takes 0 took 1e-46 as 0");
 }
 
 Test(cli_parse, whole_numbers_are_plain_digits)
@@ -59,25 +63,58 @@ Test(cli_parse, whole_numbers_are_plain_digits)
         cr_assert_neq(parse(OPT_U64, 1, bad_u[k], &u), 0, "OPT_U64 took \"%s\"", bad_u[k]);
 }
 
+/* --threads, through its row of the settings table: its range says 0 to 1024. */
 Test(cli_parse, threads_are_bounded)
 {
-    int t = -1;
-    cr_assert_eq(parse(OPT_THREADS, 1, "0", &t), 0);
-    cr_assert_eq(parse(OPT_THREADS, 1, "1024", &t), 0);
-    cr_assert_eq(t, 1024);
-    cli_opt opt = {"threads", OPT_THREADS, &t, NULL, "", 1, 0};
+    run_config c;
+    run_config_defaults(&c);
+    cli_opt opt = setting_flag(SETTING(threads), &c);
     char err[256];
+    cr_assert_eq(cli_parse_value(&opt, "0", err, sizeof err), 0);
+    cr_assert_eq(cli_parse_value(&opt, "1024", err, sizeof err), 0);
+    cr_assert_eq(c.threads, 1024);
     cr_assert_neq(cli_parse_value(&opt, "1025", err, sizeof err), 0);
     cr_assert_str_eq(err, "--threads: expected a whole number from 0 to 1024, got \"1025\"");
+}
+
+/* A float with a bounded interval: the ends as its row writes them. */
+Test(cli_parse, intervals_have_open_and_closed_ends)
+{
+    float v = -1;
+    cli_opt opt = {.name = "beta1", .kind = OPT_FLOAT, .value = &v, .help = "", .range = "[0, 1)"};
+    char err[256];
+    cr_assert_eq(cli_parse_value(&opt, "0", err, sizeof err), 0);
+    cr_assert_eq(cli_parse_value(&opt, "0.99999994", err, sizeof err), 0);
+    cr_assert_neq(cli_parse_value(&opt, "1", err, sizeof err), 0, "[0, 1) took 1");
+    cr_assert_str_eq(err, "--beta1: expected a number in [0, 1), got \"1\"");
+    opt.range = "(0, 1]";
+    cr_assert_neq(cli_parse_value(&opt, "0", err, sizeof err), 0, "(0, 1] took 0");
+    cr_assert_eq(cli_parse_value(&opt, "1", err, sizeof err), 0);
+    cr_assert_neq(cli_parse_value(&opt, "1.0000001", err, sizeof err), 0, "(0, 1] took 1+");
+}
+
+/* A choice: one of its words, stored as its index; the message lists them. */
+Test(cli_parse, choices_take_their_words_only)
+{
+    static const char *const words[] = {"sgd", "adam"};
+    int v = -1;
+    cli_opt opt = {.name = "optimizer", .kind = OPT_CHOICE, .value = &v, .help = "",
+                   .choices = words, .n_choices = 2};
+    char err[256];
+    cr_assert_eq(cli_parse_value(&opt, "adam", err, sizeof err), 0);
+    cr_assert_eq(v, 1);
+    cr_assert_neq(cli_parse_value(&opt, "Adam", err, sizeof err), 0);
+    cr_assert_str_eq(err, "--optimizer: expected sgd or adam, got \"Adam\"");
+    cr_assert_eq(v, 1, "a refused word changed the value");
 }
 
 /* Parses the arguments with two booleans and one string flag. */
 static int parse_args(const char *const args[], int n, int *quiet, int *graph, const char **name)
 {
     cli_opt opts[] = {
-        {"quiet", OPT_BOOL, quiet, "false", "", 0, 0},
-        {"graph", OPT_BOOL, graph, "true", "", 0, 0},
-        {"name", OPT_STR, name, "", "", 0, 0},
+        {.name = "quiet", .kind = OPT_BOOL, .value = quiet, .def = "false", .help = ""},
+        {.name = "graph", .kind = OPT_BOOL, .value = graph, .def = "true", .help = ""},
+        {.name = "name", .kind = OPT_STR, .value = name, .def = "", .help = ""},
     };
     char *argv[8] = {"cnn", "t"};
     for (int i = 0; i < n; i++) argv[i + 2] = (char *)args[i];

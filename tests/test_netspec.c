@@ -10,6 +10,7 @@
 #include "hd/schedule.h"
 #include "layer.h"
 #include "netspec.h"
+#include "presets.h"
 
 static const shape3 MNIST = {1, 28, 28};
 
@@ -105,17 +106,21 @@ Test(netspec, presets_are_the_reports)
         const net_preset *p = net_preset_find(want[i].name);
         cr_assert_not_null(p, "preset %s missing", want[i].name);
         cr_assert_str_eq(p->name, want[i].name);
-        cr_expect(p->lr == want[i].lr && p->momentum == want[i].momentum &&
-                  p->weight_decay == want[i].weight_decay && p->lr_step == want[i].lr_step &&
-                  p->batch == want[i].batch && p->epochs == want[i].epochs,
+        run_config c;
+        preset_config(&c, p);
+        cr_expect(c.lr == want[i].lr && c.momentum == want[i].momentum &&
+                  c.weight_decay == want[i].weight_decay && c.lr_step == want[i].lr_step &&
+                  c.batch == want[i].batch && c.epochs == want[i].epochs,
                   "preset %s is not the report's", want[i].name);
-        cr_expect(!strcmp(p->normalize, want[i].normalize) && p->init_std == want[i].init_std,
-                  "preset %s: inputs %s, init %g", want[i].name, p->normalize, p->init_std);
+        cr_expect(!strcmp(SETTING(normalize)->choices[c.normalize], want[i].normalize) &&
+                      c.init_std == want[i].init_std,
+                  "preset %s: inputs %s, init %g", want[i].name,
+                  SETTING(normalize)->choices[c.normalize], c.init_std);
         parse_ok(p->spec, MNIST, 10);
         cr_expect_eq(spec.n_params, want[i].params, "preset %s", want[i].name);
         int recipe = !strncmp(p->name, "seed-cnn-", 9) && strcmp(p->name, "seed-cnn4");
-        cr_expect(p->lr_schedule == (recipe ? CNN_SCHED_COSINE : CNN_SCHED_STEP) &&
-                  p->optimizer == CNN_OPTIM_SGD && p->warmup == 0, "preset %s's schedule",
+        cr_expect(c.lr_schedule == (recipe ? CNN_SCHED_COSINE : CNN_SCHED_STEP) &&
+                  c.optimizer == CNN_OPTIM_SGD && c.warmup == 0, "preset %s's schedule",
                   p->name);
     }
     /* the recipes keep the report's layers exactly */

@@ -210,13 +210,16 @@ def trainer_preset(cnn, name):
     spec, tokens = preset_flags(cnn, name)
     flags = argparse.ArgumentParser(add_help=False)
     for flag in ("lr", "lr-step", "lr-gamma", "momentum", "weight-decay", "batch", "epochs",
-                 "normalize", "init-std", "optimizer", "lr-schedule", "warmup", "augment"):
+                 "normalize", "init-std", "optimizer", "lr-schedule", "warmup", "augment",
+                 "beta1", "beta2", "eps", "decay-bias", "bn-momentum", "bn-eps"):
         flags.add_argument("--" + flag)
     f = flags.parse_args(tokens)
-    if (f.optimizer, f.lr_schedule, float(f.warmup), f.augment) != ("sgd", "step", 0.0, "none"):
+    if (f.optimizer, f.lr_schedule, float(f.warmup), f.augment, f.decay_bias) != \
+            ("sgd", "step", 0.0, "none", "true"):
         raise SystemExit(f"torch_cnn.py: preset {name} trains with --optimizer {f.optimizer} "
                          f"--lr-schedule {f.lr_schedule} --warmup {f.warmup} --augment "
-                         f"{f.augment}: this peer runs SGD with step drops only; "
+                         f"{f.augment} --decay-bias {f.decay_bias}: this peer runs SGD with "
+                         "step drops and decay on every parameter only; "
                          "use torch_tta.py for that recipe")
     return spec, {
         "lr": float(f.lr), "lr_step": int(f.lr_step), "lr_gamma": float(f.lr_gamma),

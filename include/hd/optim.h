@@ -20,6 +20,13 @@ typedef struct {
     float weight_decay;   /* L2 on the gradient; adamw: decoupled, w *= 1 - lr * decay */
 } cnn_optim;
 
+/* Whether an optimizer keeps second moments (adam, adamw): its update
+ * scales by them, and the net and a checkpoint hold them. */
+CNN_HD int cnn_optim_keeps_moment2(int kind)
+{
+    return kind == CNN_OPTIM_ADAM || kind == CNN_OPTIM_ADAMW;
+}
+
 /* The weight decay of parameter i: o's where the mask is 1, or everywhere
  * when there is no mask; 0 where the mask is 0. */
 CNN_HD float cnn_optim_decay(const cnn_optim *o, const unsigned char *mask, long i)

@@ -162,8 +162,7 @@ int cli_parse_value(const cli_opt *opt, const char *text, char *err, unsigned er
     return -1;
 }
 
-/* " N", " X", " [true|false]", " sgd|adam" ...: what follows the flag. */
-static void arg_text(const cli_opt *opt, char *buf, size_t len)
+void cli_arg_text(const cli_opt *opt, char *buf, size_t len)
 {
     switch (opt->kind) {
     case OPT_BOOL: snprintf(buf, len, " [true|false]"); return;
@@ -186,7 +185,7 @@ static void print_help(const char *cmd, const char *usage, const cli_opt *opts, 
     printf("usage: cnn %s %s\n\n", cmd, usage);
     for (int i = 0; i < n; i++) {
         char left[96], arg[64];
-        arg_text(&opts[i], arg, sizeof arg);
+        cli_arg_text(&opts[i], arg, sizeof arg);
         snprintf(left, sizeof left, "--%s%s", opts[i].name, arg);
         printf("  %-22s %s", left, opts[i].help);
         if (opts[i].range && opts[i].kind == OPT_FLOAT && strstr(opts[i].range, "inf") == NULL)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "augment_spec.h"
+#include "paths.h"
 #include "classify.h"
 #include "flags.h"
 #include "commands.h"
@@ -181,7 +182,7 @@ static int replaces_model(const char *path, const char *model)
 static int emit_png(out_list *o, const char *name, const unsigned char *px, int w, int h,
                     const char *about)
 {
-    char path[4200], err[4600];
+    char path[PATH_BUF_MAX], err[ERR_LINE_MAX];
     snprintf(path, sizeof path, "%s/%s", o->dir, name);
     if (replaces_model(path, o->model)) return -1;
     if (png_write_gray(path, px, w, h, about, err, sizeof err)) {
@@ -392,7 +393,7 @@ static int write_index(const char *dir, const char *model, const classifier *c,
                        const conv_view *views, int n_views, const out_list *o,
                        const digit_result *d, int n_digits)
 {
-    char path[4200], err[4400];
+    char path[PATH_BUF_MAX], err[ERR_LINE_MAX];
     snprintf(path, sizeof path, "%s/index.md", dir);
     if (replaces_model(path, model)) return -1;
     file_out out;
@@ -470,7 +471,7 @@ static int visualize_augment(const char *spec_text, uint64_t seed, const char *o
                              const char *data_dir)
 {
     cnn_augment a;
-    char err[4400], path[4200];
+    char err[ERR_LINE_MAX], path[PATH_BUF_MAX];
     if (augment_spec_parse(spec_text, &a, err, sizeof err)) {
         print_error("cnn visualize: --augment: %s", err);
         return 2;

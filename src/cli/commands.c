@@ -71,7 +71,7 @@ const cnn_ops *open_device(const char *cmd, const run_config *c, char *desc, siz
 
 int check_writable(const char *cmd, const char *flag, const char *path)
 {
-    char err[4400];
+    char err[ERR_LINE_MAX];
     if (file_check_output(path, err, sizeof err) == 0) return 0;
     print_error("cnn %s: %s %s", cmd, flag, err);
     return -1;

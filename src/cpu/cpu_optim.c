@@ -21,7 +21,7 @@ void cpu_optim(cnn_optim o, float *w, const float *g, float *m, float *v,
         return;
     }
     cnn_adam_scale s = {0.0f, 1.0f};
-    if (o.kind == CNN_OPTIM_ADAM || o.kind == CNN_OPTIM_ADAMW) s = cnn_adam_scales(&o, lr, *step);
+    if (cnn_optim_keeps_moment2(o.kind)) s = cnn_adam_scales(&o, lr, *step);
 #pragma omp parallel for schedule(static) if (n > PAR_MIN)
     for (long i = 0; i < n; i++) cnn_optim_at(&o, w, g, m, v, decay_mask, i, lr, s);
 }

@@ -20,9 +20,9 @@
 
 /* What a signal handler removes: the temporary being written and the lock
  * file of the path a run owns (set before use, read only by the handler). */
-static char active_tmp[4200];
+static char active_tmp[PATH_BUF_MAX];
 static volatile sig_atomic_t tmp_active;
-static char held_lock[4200];
+static char held_lock[PATH_BUF_MAX];
 static struct stat held_lock_id; /* the lock file this run made, by inode */
 static volatile sig_atomic_t lock_held;
 
@@ -40,7 +40,7 @@ static void remove_held_lock(void)
 }
 
 /* the output probe's renamed temporary (file_check_output) */
-static char active_probe[4300];
+static char active_probe[PATH_BUF_MAX + 100]; /* (a temporary's name and ".probe") */
 static volatile sig_atomic_t probe_active;
 
 void file_out_remove_on_signal(void)
@@ -218,7 +218,7 @@ int file_out_commit(file_out *o, int no_replace, char *err, size_t errlen)
 
 int file_check_output(const char *path, char *err, size_t errlen)
 {
-    char dir[4096], moved[4300];
+    char dir[4096], moved[PATH_BUF_MAX + 100];
     struct stat st;
     path_folder(path, dir, sizeof dir);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -360,7 +360,7 @@ static int lock_once(const char *lock, const char *flag, const char *path, char 
 
 int file_lock(const char *path, const char *flag, char *err, size_t errlen)
 {
-    char lock[4200];
+    char lock[PATH_BUF_MAX];
     if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock) {
         snprintf(err, errlen, "%s %.200s...: path too long", flag, path);
         return -1;

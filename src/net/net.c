@@ -90,11 +90,8 @@ void net_destroy(net *nt)
 {
     if (!nt) return;
     const cnn_ops *ops = nt->ops;
-    ops->free(nt->params);
-    ops->free(nt->grads);
-    ops->free(nt->momentum);
-    ops->free(nt->moment2);
-    ops->free(nt->decay_mask);
+    void *per_param[] = {nt->params, nt->grads, nt->momentum, nt->moment2, nt->decay_mask};
+    for (size_t i = 0; i < sizeof per_param / sizeof per_param[0]; i++) ops->free(per_param[i]);
     /* dact[last] doubles as the loss's input gradient: free each pointer once */
     for (int i = 0; i <= nt->spec.n_layers; i++) {
         ops->free(nt->act[i]);

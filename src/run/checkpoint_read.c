@@ -282,10 +282,10 @@ static int check_moment2(reader *rd, int seen)
     int optimizer = rd->ck->meta.cfg.optimizer;
     if (optimizer < 0 || optimizer >= CNN_OPTIM_COUNT)
         return 0; /* the settings' check names the optimizer */
-    if (optimizer_has_moment2(optimizer) && !seen)
+    if (cnn_optim_keeps_moment2(optimizer) && !seen)
         return fail(rd, "checkpoint is corrupt: its optimizer (adam or adamw) needs a moment2 "
                         "section and it has none");
-    if (!optimizer_has_moment2(optimizer) && seen) {
+    if (!cnn_optim_keeps_moment2(optimizer) && seen) {
         char name[32];
         setting_format(SETTING(optimizer), &rd->ck->meta.cfg, name, sizeof name);
         return fail(rd, "checkpoint is corrupt: it has a moment2 section but its optimizer "

@@ -1,6 +1,7 @@
 /* Writing a checkpoint: format 3 (docs/checkpoint-format.md), through
  * file_write.h's temporary, sync and rename. */
 #include "checkpoint_bytes.h"
+#include "hd/optim.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -111,7 +112,7 @@ static int unwritable(const checkpoint *ck, char *why, size_t len)
     const char *bad = NULL;
     if (ck->n < 0 || ck->n > NET_MAX_COUNT) bad = "the parameter count";
     else if (strlen(ck->meta.spec) >= NET_SPEC_MAX) bad = "the spec's length";
-    else if (optimizer_has_moment2(ck->meta.cfg.optimizer) != (ck->moment2 != NULL))
+    else if (cnn_optim_keeps_moment2(ck->meta.cfg.optimizer) != (ck->moment2 != NULL))
         bad = ck->moment2 ? "second moments for an optimizer that keeps none"
                           : "adam's second moments are missing";
     if (bad) snprintf(why, len, "impossible settings: %s", bad);

@@ -1,5 +1,6 @@
 /* How a run that does not finish ends; see include/run_end.h. */
 #include "run_end.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ static void stop_words(const train_result *res, char *where, size_t wlen, char *
 
 int run_end_interrupted(saver *sv, const train_result *res, const run_config *c)
 {
-    char where[96], path[4200], err[ERR_LINE_MAX], why[64];
+    char where[96], path[PATH_BUF_MAX], err[ERR_LINE_MAX], why[64];
     int sig = stop_signal_received();
     stop_words(res, where, sizeof where, why, sizeof why);
     int rc = sv->save ? saver_save(sv, sv->save, 0, res->epochs_done, res->steps_done,
@@ -85,7 +86,7 @@ static void divergence_causes(const run_config *c, int resumed, char *out, size_
         size_t at = strlen(out);
         snprintf(out + at, len - at, ", --optimizer %s", setting_choice(SETTING(optimizer), c));
     }
-    if (c->momentum != 0 && !optimizer_has_moment2(c->optimizer))
+    if (c->momentum != 0 && !cnn_optim_keeps_moment2(c->optimizer))
         add_cause(out, len, ", --%s %g", "momentum", c->momentum);
     if (c->weight_decay != 0) add_cause(out, len, ", --%s %g", "weight-decay", c->weight_decay);
     size_t at = strlen(out);

@@ -1,5 +1,6 @@
 /* The checkpoints of a training run; see include/saver.h. */
 #include "saver.h"
+#include "hd/optim.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,9 +40,9 @@ static int download(const saver *s, checkpoint *ck)
     ck->params = floats(ck->n);
     ck->momentum = floats(ck->n);
     ck->state = ck->state_count ? floats(ck->state_count) : NULL;
-    ck->moment2 = optimizer_has_moment2(s->meta.cfg.optimizer) ? floats(ck->n) : NULL;
+    ck->moment2 = cnn_optim_keeps_moment2(s->meta.cfg.optimizer) ? floats(ck->n) : NULL;
     if (!ck->params || !ck->momentum || (ck->state_count && !ck->state) ||
-        (optimizer_has_moment2(s->meta.cfg.optimizer) && !ck->moment2))
+        (cnn_optim_keeps_moment2(s->meta.cfg.optimizer) && !ck->moment2))
         return -1;
     ops->download(ck->params, nt->params, sizeof(float) * ck->n);
     ops->download(ck->momentum, nt->momentum, sizeof(float) * ck->n);

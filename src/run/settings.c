@@ -193,11 +193,6 @@ const char *settings_override(const char *overrides, const char *flag, char *buf
     return found;
 }
 
-int optimizer_has_moment2(int optimizer)
-{
-    return optimizer == CNN_OPTIM_ADAM || optimizer == CNN_OPTIM_ADAMW;
-}
-
 int setting_check(const setting_def *d, const run_config *c, char *err, size_t errlen)
 {
     const int *word = setting_cvalue(d, c);
