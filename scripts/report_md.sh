@@ -142,14 +142,42 @@ each_run() {
     done
 }
 
-# What a run trained with, from the lines its train.log starts with.
+# What a run trained with, from the lines its train.log starts with: the
+# banner's facts and settings, each "  NAME  VALUE" with the setting's flag
+# as its name (lr, lr-step, weight-decay, init-std, ...), read into one
+# line: "epochs 30; batch 50; lr 0.1, x0.5 every 5 epochs; momentum 0.0001;
+# weight decay 0.0002; init uniform, +-sqrt(6/fan_in); input x * ...". The
+# lr's schedule and the initial weights are said in words, from lr-schedule,
+# lr-step, lr-gamma, warmup and init-std; an optimizer other than sgd is
+# named, and momentum is given where it applies (sgd, nesterov).
 settings() {
     awk '/^epoch / { exit }
-         /^  (epochs|batch|lr|momentum|weight decay|init|input) / {
-             key = $1; if ($1 == "weight") key = "weight decay"
-             value = $0; sub(/^  [a-z ]+  +/, "", value)
-             printf "%s%s %s", n++ ? "; " : "", key, value }
-         END { print "" }' "$1"
+         /^  [a-z][a-z0-9-]* +[^ ]/ {
+             value = $0; sub(/^  [a-z][a-z0-9-]* +/, "", value); v[$1] = value }
+         function schedule(    s) {
+             if (v["lr-schedule"] == "step" || v["lr-schedule"] == "")
+                 s = v["lr-step"] + 0 > 0 ? sprintf("x%s every %s epochs", v["lr-gamma"], v["lr-step"]) : "constant"
+             else if (v["lr-schedule"] == "onecycle")
+                 s = sprintf("onecycle: up from %g, down to %g over %s epochs", v["lr"] / 25,
+                             v["lr"] / 25 / 1e4, v["epochs"])
+             else
+                 s = sprintf("%s to 0 over %s epochs", v["lr-schedule"], v["epochs"])
+             if (v["warmup"] + 0 > 0)
+                 s = s sprintf(", %s %s epochs",
+                               v["lr-schedule"] == "onecycle" ? "peak after" : "warmup", v["warmup"])
+             return s }
+         function add(key, value) { if (value != "") line = line (line == "" ? "" : "; ") key " " value }
+         END {
+             optimizer = v["optimizer"] == "" ? "sgd" : v["optimizer"]
+             add("epochs", v["epochs"]); add("batch", v["batch"])
+             if (optimizer != "sgd") add("optimizer", optimizer)
+             if ("lr" in v) add("lr", v["lr"] ", " schedule())
+             if (optimizer == "sgd" || optimizer == "nesterov") add("momentum", v["momentum"])
+             add("weight decay", v["weight-decay"])
+             if (v["init-std"] + 0 > 0) add("init", "normal, deviation " v["init-std"])
+             else if ("init-std" in v) add("init", "uniform, +-sqrt(6/fan_in)")
+             add("input", v["input"])
+             print line }' "$1"
 }
 
 # The report's parameter table: each layer with weights, W and b beside the

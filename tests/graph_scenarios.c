@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "data_split.h"
+#include "presets.h"
 #include "rng.h"
 
 dataset blobs(int count, uint64_t seed)

@@ -5,7 +5,7 @@
 
 #include "cpu/cpu_backend.h"
 #include "best_prior.h"
-#include "ckpt_config.h"
+#include "checkpoint.h"
 #include "data_split.h"
 #include "run_util.h"
 #include "train.h"
@@ -142,6 +142,28 @@ static int record_best(void *ctx, int epochs_done, long steps, uint64_t state)
     return 0;
 }
 
+/* The settings these runs train FC_NET with: the defaults, then plain SGD
+ * at lr 0.05 in batches of 32 with no momentum, decay or lr steps, seed 3,
+ * printing nothing between epochs. */
+static run_config fc_config(int epochs)
+{
+    run_config c;
+    run_config_defaults(&c);
+    c.epochs = epochs;
+    c.batch = 32;
+    c.lr = 0.05f;
+    c.lr_gamma = 1;
+    c.lr_step = 0;
+    c.momentum = 0;
+    c.weight_decay = 0;
+    c.seed = 3;
+    c.normalize = NORMALIZE_UNIT;
+    c.log_every = 0;
+    c.csv_every = 0;
+    c.graph = 0;
+    return c;
+}
+
 typedef struct {
     float *params;
     train_result res;
@@ -159,18 +181,20 @@ static run_out run(const dataset *train, const dataset *val, int epochs, float t
     net_init_params(nt, 3, 0.0f);
     device_dataset dtrain, dval = {0};
     device_dataset_upload(&cpu_ops, train, 0, 1.0f / 255, 0, &dtrain);
-    train_config c = {.epochs = epochs, .batch = 32, .lr = 0.05f, .lr_gamma = 1, .seed = 3,
-                      .quiet = 1, .target_acc = target};
+    run_config c = fc_config(epochs);
+    c.quiet = 1;
+    c.target_acc = target;
+    train_plan plan = {0};
     run_out o = {0};
     if (val) {
         device_dataset_upload(&cpu_ops, val, 0, 1.0f / 255, 0, &dval);
-        c.val = &dval;
+        plan.val = &dval;
         c.val_count = val->count;
-        c.on_best_val = record_best;
-        c.on_epoch_ctx = &o.best;
+        plan.on_best_val = record_best;
+        plan.on_epoch_ctx = &o.best;
     }
     FILE *devnull = fopen("/dev/null", "w");
-    cr_assert_eq(train_run(nt, &c, &dtrain, &dtrain, devnull, NULL, &o.res), 0);
+    cr_assert_eq(train_run(nt, &c, &plan, &dtrain, &dtrain, devnull, NULL, &o.res), 0);
     fclose(devnull);
     o.params = malloc(sizeof(float) * nt->n_params);
     memcpy(o.params, nt->params, sizeof(float) * nt->n_params);
@@ -238,20 +262,18 @@ Test(train_val, best_prior_takes_only_the_same_recipes_file, .timeout = 60,
     split_ok(&all, 0, 100, 2, &rest, &held);
     device_dataset dval;
     device_dataset_upload(&cpu_ops, &held, 0, 1.0f / 255, 0, &dval);
-    train_config c = {.epochs = 3, .batch = 32, .lr = 0.05f, .lr_gamma = 1, .seed = 3,
-                      .val_count = 100};
-    train_config_use_preset(&c, &(net_preset){.lr = 0.05f, .lr_gamma = 1, .batch = 32,
-                                              .epochs = 3, .normalize = "unit"});
+    run_config c = fc_config(3);
+    c.val_count = 100;
     checkpoint_meta saved, run;
-    checkpoint_meta_from_config(&saved, &c, &spec, 1.0f / 255, 0);
+    checkpoint_meta_init(&saved, &c, &spec, 1.0f / 255, 0);
     checkpoint_set_data(&saved, all.labels, all.count, 0);
     saved.epochs_done = 1;
     saved.steps_done = 10; /* ceil(300 / 32) */
     make_temp_dir("best_prior", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/best.ckpt", dir);
     float *zeros = calloc(nt->n_params, sizeof(float));
-    cr_assert_eq(checkpoint_save(path, &saved, nt->params, zeros, nt->n_params, err, sizeof err),
-                 0, "%s", err);
+    checkpoint ck = {.meta = saved, .n = nt->n_params, .params = nt->params, .momentum = zeros};
+    cr_assert_eq(checkpoint_save(path, &ck, err, sizeof err), 0, "%s", err);
     double acc = -1;
     int epoch = -1;
     run = saved;
@@ -261,13 +283,13 @@ Test(train_val, best_prior_takes_only_the_same_recipes_file, .timeout = 60,
     cr_assert(epoch == 1 && acc >= 0 && acc <= 100, "epoch %d, acc %g", epoch, acc);
     /* another recipe's file with the same net, seed, data and --val */
     checkpoint_meta other = run;
-    other.lr = 0.1f;
+    other.cfg.lr = 0.1f;
     cr_assert_eq(best_prior(nt, path, &other, &dval, &acc, &epoch), 0, "another lr");
     other = run;
-    other.aug_shift = 1;
+    other.cfg.augment.shift = 1;
     cr_assert_eq(best_prior(nt, path, &other, &dval, &acc, &epoch), 0, "another augmentation");
     other = run;
-    other.optimizer = CNN_OPTIM_ADAM;
+    other.cfg.optimizer = CNN_OPTIM_ADAM;
     cr_assert_eq(best_prior(nt, path, &other, &dval, &acc, &epoch), 0, "another optimizer");
     free(zeros);
     net_destroy(nt);

@@ -143,7 +143,7 @@ static void train_at(const char *dir, const char *eb, const char *save, int show
                               "--save", save), 100);
     cr_assert_eq(r->status, 0, "--eval-batch %s: exit %d: %s", eb, r->status, r->err);
     char line[64];
-    snprintf(line, sizeof line, "  eval batch    %d\n", shown);
+    snprintf(line, sizeof line, "  eval-batch    %d\n", shown);
     cr_assert_not_null(strstr(r->out, line), "--eval-batch %s: no \"%s\" in:\n%s", eb, line,
                        r->out);
 }
@@ -231,7 +231,7 @@ Test(eval_batch_cli, resume_allows_it)
     result_free(&r);
     run_train(&r, NULL, dir, A("--resume", model, "--epochs", "2", "--eval-batch", "30"), 60);
     cr_assert_eq(r.status, 0, "resume --eval-batch 30: exit %d: %s", r.status, r.err);
-    cr_assert_not_null(strstr(r.out, "  eval batch    30\n"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "  eval-batch    30\n"), "%s", r.out);
     result_free(&r);
     run_train(&r, NULL, dir, A("--resume", model, "--epochs", "3", "--eval-batch", "2739138"), 60);
     expect_error(&r, 2, A("--eval-batch 2739138", "use --eval-batch 2739137 or less"),

@@ -643,7 +643,7 @@ static void evaluate_on(const cnn_ops *ops, const char *text, const dataset *d, 
     char err[256];
     cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
     float scale, shift;
-    input_normalization("std", d, &scale, &shift);
+    input_normalization(NORMALIZE_STD, d, &scale, &shift);
     device_dataset dd;
     device_dataset_upload(ops, d, 0, scale, shift, &dd);
     net *nt = net_create(ops, &spec, 500);

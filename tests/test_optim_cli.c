@@ -1,6 +1,6 @@
 /* cnn train with the optimizers and schedules: an adam + cosine + warmup
  * run without bias decay interrupted and resumed equals the uninterrupted
- * run byte for byte; which checkpoints hold sections 8 and 9; the flags'
+ * run byte for byte; which sections checkpoints hold; the flags'
  * one-line refusals. The binary is $CNN_BIN, or build/cnn when that is
  * unset. */
 #include <criterion/criterion.h>
@@ -52,7 +52,7 @@ static uint32_t le32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The section tags of a format 2 file, in order, as a bit set; their count. */
+/* The section tags of a format 2 or 3 file, in order, as a bit set; their count. */
 static unsigned tags_of(const char *path, int *count)
 {
     size_t len;
@@ -69,8 +69,9 @@ static unsigned tags_of(const char *path, int *count)
 }
 
 /* Interrupted at the end of epoch 1 (1 + 1 epochs) and in the middle of
- * epoch 1, then resumed: the uninterrupted run's bytes, sections 8 and 9
- * included (the schedule runs over both epochs in every part). */
+ * epoch 1, then resumed: the uninterrupted run's bytes, the settings and
+ * moment2 sections included (the schedule runs over both epochs in every
+ * part). */
 Test(optim_cli, adam_cosine_warmup_no_bias_decay_resumes_exactly, .fini = remove_temp_dir,
      .timeout = 300)
 {
@@ -93,38 +94,64 @@ Test(optim_cli, adam_cosine_warmup_no_bias_decay_resumes_exactly, .fini = remove
         expect_status(&r, 0, what);
         expect_same_file(a, c, what);
     }
-    checkpoint_meta m;
-    float *p, *mo;
-    long n;
+    checkpoint ck;
     char err[4400];
-    cr_assert_eq(checkpoint_load(a, &m, &p, &mo, &n, err, sizeof err), 0, "%s", err);
-    cr_assert(m.optimizer == CNN_OPTIM_ADAM && m.lr_schedule == CNN_SCHED_COSINE &&
-              m.warmup == 0.5f && m.decay_bias == 0 && m.beta1 == 0.9f && m.beta2 == 0.999f &&
-              m.eps == 1e-8f, "the options read back differ");
-    cr_assert_not_null(m.moment2, "no second moments");
+    cr_assert_eq(checkpoint_load(a, &ck, err, sizeof err), 0, "%s", err);
+    const run_config *m = &ck.meta.cfg;
+    cr_assert(m->optimizer == CNN_OPTIM_ADAM && m->lr_schedule == CNN_SCHED_COSINE &&
+              m->warmup == 0.5f && m->decay_bias == 0 && m->beta1 == 0.9f &&
+              m->beta2 == 0.999f && m->eps == 1e-8f, "the options read back differ");
+    cr_assert_not_null(ck.moment2, "no second moments");
+    long n = ck.n;
     int nonzero = 0;
-    for (long i = 0; i < n; i++) nonzero += m.moment2[i] > 0;
+    for (long i = 0; i < n; i++) nonzero += ck.moment2[i] > 0;
     cr_assert_gt(nonzero, n / 2, "only %d of %ld second moments above 0", nonzero, n);
-    free(p); free(mo); free(m.moment2); free(m.state);
+    checkpoint_free(&ck);
 }
 
-/* A default run writes sections 1 to 6 only (the bytes of the format before
- * section 8: 24-byte header, sections, CRC); other settings add section 8;
- * adam and adamw add section 9. */
-Test(optim_cli, sections_8_and_9_only_when_needed, .fini = remove_temp_dir, .timeout = 120)
+/* Every run writes the same sections, 1, 3, 4, 5, 6 and 10 (network,
+ * progress, data, params, momentum, settings: format 3 has no schedule or
+ * options section); adam and adamw add section 9 (moment2). The settings
+ * section holds every setting a checkpoint keeps, whatever its value: a
+ * file's size follows from the spec, the parameter count, the words of its
+ * choices and whether it has second moments. */
+Test(optim_cli, settings_always_and_moment2_only_for_adam, .fini = remove_temp_dir,
+     .timeout = 120)
 {
     char dir[256], path[512];
     data_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/m.ck", dir);
-    static const struct { const char *flag, *value; unsigned has; } runs[] = {
-        {"--seed", "1", 0}, /* the default */
-        {"--optimizer", "nesterov", 1u << 8},
-        {"--lr-schedule", "linear", 1u << 8},
-        {"--decay-bias", "false", 1u << 8},
-        {"--beta2", "0.99", 1u << 8},
-        {"--optimizer", "adam", 1u << 8 | 1u << 9},
-        {"--optimizer", "adamw", 1u << 8 | 1u << 9},
+    /* sections 1, 3, 4, 5, 6 and 10 */
+    const unsigned base = 1u << 1 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 10;
+    const long params = 12730; /* fc16,relu,fc10 */
+    const size_t moment2 = 12 + 8 + 4 * (size_t)params;
+    /* extra: bytes beyond the default file (a choice's word longer than
+     * "sgd" or "step", the moment2 section) */
+    static const struct { const char *flag, *value; unsigned has; int moment2, words; } runs[] = {
+        {"--seed", "1", 0, 0, 0}, /* the default */
+        {"--optimizer", "nesterov", 0, 0, 5},
+        {"--lr-schedule", "linear", 0, 0, 2},
+        {"--decay-bias", "false", 0, 0, 0},
+        {"--beta2", "0.99", 0, 0, 0},
+        {"--optimizer", "adam", 1u << 9, 1, 1},
+        {"--optimizer", "adamw", 1u << 9, 1, 2},
     };
+    /* The settings section of a default run: a u32 count, then per setting
+     * a u8 name length, the name (the flag), a u8 value type and the value
+     * (4 bytes; the seed 8; a text a u32 length and its bytes). */
+    static const struct { const char *name; size_t value; } kept[] = {
+        {"epochs", 4}, {"batch", 4}, {"lr", 4}, {"lr-step", 4}, {"lr-gamma", 4},
+        {"momentum", 4}, {"weight-decay", 4}, {"bn-momentum", 4}, {"bn-eps", 4},
+        {"optimizer", 4 + 3}, {"lr-schedule", 4 + 4}, {"warmup", 4}, {"beta1", 4},
+        {"beta2", 4}, {"eps", 4}, {"decay-bias", 4}, {"augment", 4 + 4}, {"seed", 8},
+        {"val", 4},
+    };
+    size_t settings = 4;
+    for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++)
+        settings += 1 + strlen(kept[k].name) + 1 + kept[k].value;
+    const size_t spec = strlen(FC_NET);
+    const size_t default_len = 24 + (12 + 4 + spec + 24) + (12 + settings) + (12 + 20) +
+                               (12 + 12) + 2 * (12 + 8 + 4 * (size_t)params) + 4;
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         result r;
         remove_tree(path);
@@ -133,16 +160,17 @@ Test(optim_cli, sections_8_and_9_only_when_needed, .fini = remove_temp_dir, .tim
         expect_status(&r, 0, runs[i].value);
         int count;
         unsigned tags = tags_of(path, &count);
-        cr_assert_eq(tags, 0x7eu | runs[i].has, "%s %s: section tags 0x%x", runs[i].flag,
+        cr_assert_eq(tags, base | runs[i].has, "%s %s: section tags 0x%x", runs[i].flag,
                      runs[i].value, tags);
         cr_assert_eq(count, __builtin_popcount(tags), "the header's section count");
-        if (i == 0) { /* sections 1-6 of fc16,relu,fc10 (12730 parameters) */
-            size_t len, spec = strlen(FC_NET);
-            free(read_file(path, &len));
-            size_t want = 24 + (12 + 4 + spec + 24) + (12 + 28) + (12 + 28) + (12 + 12) +
-                          2 * (12 + 8 + 4 * 12730) + 4;
-            cr_assert_eq(len, want, "a default checkpoint is %zu bytes, not %zu", len, want);
-        }
+        size_t len;
+        unsigned char *bytes = read_file(path, &len);
+        cr_assert_eq(le32(bytes + 8), 3u, "%s %s: format %u written, not 3", runs[i].flag,
+                     runs[i].value, le32(bytes + 8));
+        free(bytes);
+        size_t want = default_len + (size_t)runs[i].words + (runs[i].moment2 ? moment2 : 0);
+        cr_assert_eq(len, want, "%s %s: the checkpoint is %zu bytes, not %zu", runs[i].flag,
+                     runs[i].value, len, want);
     }
 }
 

@@ -83,21 +83,16 @@ static void expect_no_tmp_in(const char *dir, const char *except)
 /* Loads path (which must load) and checks every value is finite. */
 static checkpoint_meta load_ok(const char *path)
 {
-    checkpoint_meta m;
-    float *p, *mo;
-    long n;
+    checkpoint ck;
     char err[ERRLEN];
-    cr_assert_eq(checkpoint_load(path, &m, &p, &mo, &n, err, sizeof err), 0,
+    cr_assert_eq(checkpoint_load(path, &ck, err, sizeof err), 0,
                  "the checkpoint does not load: %s", err);
-    for (long i = 0; i < n; i++) {
-        cr_assert(isfinite(p[i]), "%s: parameter %ld is %g", path, i, p[i]);
-        cr_assert(isfinite(mo[i]), "%s: momentum %ld is %g", path, i, mo[i]);
+    for (long i = 0; i < ck.n; i++) {
+        cr_assert(isfinite(ck.params[i]), "%s: parameter %ld is %g", path, i, ck.params[i]);
+        cr_assert(isfinite(ck.momentum[i]), "%s: momentum %ld is %g", path, i, ck.momentum[i]);
     }
-    free(p);
-    free(mo);
-    free(m.state);
-    free(m.moment2);
-    m.state = NULL;
+    checkpoint_meta m = ck.meta;
+    checkpoint_free(&ck);
     return m;
 }
 
@@ -363,7 +358,7 @@ static void signal_then_resume(int sig)
     cr_assert_geq(m.steps_done, 20u, "the checkpoint has %llu steps, the log showed 20",
                   (unsigned long long)m.steps_done);
     cr_assert_lt(m.steps_done, (unsigned)SIG_EPOCHS * SIG_TRAIN / 20);
-    cr_assert_eq(m.epochs, SIG_EPOCHS);
+    cr_assert_eq(m.cfg.epochs, SIG_EPOCHS);
     expect_no_tmp_in(dir, NULL);
 
     train(&r, NULL, dir, A("--resume", b, "--save", c));

@@ -164,6 +164,17 @@ Test(report, tiny_run_has_the_reports_tables_curves_and_pictures)
     expect_side_by_side("mlp1", "98.32%", "2 min");
     expect_side_by_side("mlp2", "98.75%", "3.5 min");
 
+    /* the settings of each net, read from its run's banner (cnn train's
+     * own lines): the presets' schedule and initial weights in words */
+    expect_has("- seed-cnn: `conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax`; "
+               "epochs 1; batch 50; lr 0.1, x0.5 every 5 epochs; momentum 0.0001; "
+               "weight decay 0.0002; init uniform, +-sqrt(6/fan_in); input x * ");
+    expect_has("- mlp1: `fc392,relu,fc10,softmax`; epochs 1; batch 100; lr 0.1, constant; "
+               "momentum 0.0001; weight decay 0.0001; init normal, deviation 0.01; input x * ");
+    expect_has("- mlp2: `fc392,relu,fc196,relu,fc10,euclid`; epochs 1; batch 100; lr 0.1, "
+               "constant; momentum 0.0001; weight decay 0.0002; init normal, deviation 0.01; "
+               "input x * ");
+
     /* the parameter table, layer by layer, agrees with the report's */
     const char *params[] = {"4x1x5x5=100 | 4 | 100, 4", "8x4x5x5=800 | 8 | 800, 8",
                             "392x10=3920 | 10 | 3920, 10", "784x392=307328 | 392 | 307328, 392",

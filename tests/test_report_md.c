@@ -19,10 +19,11 @@ TestSuite(report_md, .init = NULL, .fini = remove_temp_dir, .timeout = 60);
 static const struct {
     const char *net, *spec;
     double base; /* seed 1's accuracy at epoch 0 of the made-up line */
+    const char *lr_step, *init_std; /* the banner's, as the presets have them */
 } NETS[] = {
-    {"seed-cnn", "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax", 97.0},
-    {"mlp1", "fc392,relu,fc10,softmax", 96.3},
-    {"mlp2", "fc392,relu,fc196,relu,fc10,euclid", 97.0},
+    {"seed-cnn", "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax", 97.0, "5", "0"},
+    {"mlp1", "fc392,relu,fc10,softmax", 96.3, "0", "0.01"},
+    {"mlp2", "fc392,relu,fc196,relu,fc10,euclid", 97.0, "0", "0.01"},
 };
 
 static FILE *create(const char *rel)
@@ -32,8 +33,11 @@ static FILE *create(const char *rel)
     return f;
 }
 
-/* runs/NET-sSEED/train.csv and train.log of one made-up run */
-static void make_run(const char *net, const char *spec, double base, int seed, int epochs)
+/* runs/NET-sSEED/train.csv and train.log of one made-up run; the log's
+ * banner is cnn train's: the facts, then one line per setting labelled by
+ * its flag (some of them here) */
+static void make_run(const char *net, const char *spec, double base, int seed, int epochs,
+                     const char *lr_step, const char *init_std)
 {
     char rel[128];
     snprintf(rel, sizeof rel, "runs/%s-s%d", net, seed);
@@ -50,13 +54,17 @@ static void make_run(const char *net, const char *spec, double base, int seed, i
     snprintf(rel, sizeof rel, "runs/%s-s%d/train.log", net, seed);
     f = create(rel);
     fprintf(f, "cnn train (this build's backends: CPU)\n  net           %s\n  spec          %s\n"
-               "  device        cpu (made up)\n  epochs        %d\n  batch         100\n"
-               "  lr            0.1, constant\n  momentum      0.0001\n"
-               "  weight decay  0.0002\n  seed          %d\n  init          normal, deviation 0.01\n"
-               "  input         x * 0.0127279 -0.424074\nepoch   1  train loss 1\n"
+               "  parameters    1001\n  data          data/mnist (60000 train, 10000 test)\n"
+               "  device        cpu (made up)\n  input         x * 0.0127279 -0.424074\n"
+               "  epochs        %d\n  batch         100\n  eval-batch    1000\n"
+               "  lr            0.1\n  lr-step       %s\n  lr-gamma      0.5\n"
+               "  momentum      0.0001\n  weight-decay  0.0002\n  normalize     std\n"
+               "  init-std      %s\n  optimizer     sgd\n  lr-schedule   step\n"
+               "  warmup        0\n  augment       none\n  seed          %d\n"
+               "  log           runs/x/train.csv\nepoch   1  train loss 1\n"
                "{\"net\":\"%s\",\"spec\":\"%s\",\"params\":%d,\"epochs\":%d,\"test_acc\":98.0,"
                "\"train_seconds\":%d.5}\n",
-            net, spec, epochs, seed, net, spec, 1000 + seed, epochs, 40 + seed);
+            net, spec, epochs, lr_step, init_std, seed, net, spec, 1000 + seed, epochs, 40 + seed);
     fclose(f);
 }
 
@@ -67,7 +75,8 @@ static void make_runs(int epochs)
     cr_assert_eq(mkdir(tmp_path("pictures"), 0700), 0);
     for (size_t i = 0; i < sizeof NETS / sizeof NETS[0]; i++) {
         for (int seed = 1; seed <= 2; seed++)
-            make_run(NETS[i].net, NETS[i].spec, NETS[i].base, seed, epochs);
+            make_run(NETS[i].net, NETS[i].spec, NETS[i].base, seed, epochs, NETS[i].lr_step,
+                     NETS[i].init_std);
         char rel[64];
         snprintf(rel, sizeof rel, "%s", NETS[i].net);
         cr_assert_eq(mkdir(tmp_path(rel), 0700), 0);
@@ -77,7 +86,7 @@ static void make_runs(int epochs)
         fclose(f);
     }
     make_run("seed-cnn4", "conv4k5p2,relu,avgpool2,conv4k5p2,relu,avgpool2,fc10,softmax", 95, 1,
-             epochs);
+             epochs, "5", "0");
     const char *pics[] = {"pictures/seed-cnn4.log", "pictures/seed-cnn.log"};
     for (int i = 0; i < 2; i++) {
         FILE *f = create(pics[i]);
@@ -136,6 +145,15 @@ Test(report_md, forty_epochs_every_cell)
     expect_line(md, "| mlp1 | 1 | 40 | 98.25% | 39 | 97.80% | 30 | 97.30% | 70.0 | 41.5 | 90.0 |");
     cr_expect_not_null(strstr(md, "init normal, deviation 0.01; input x * 0.0127279"),
                        "the settings come from the run's own lines");
+    /* the whole line of each net: the lr's schedule and the initial weights
+     * in words, from the banner's lr-step, lr-gamma and init-std */
+    expect_line(md, "- seed-cnn: `conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax`; "
+                    "epochs 40; batch 100; lr 0.1, x0.5 every 5 epochs; momentum 0.0001; "
+                    "weight decay 0.0002; init uniform, +-sqrt(6/fan_in); "
+                    "input x * 0.0127279 -0.424074");
+    expect_line(md, "- mlp1: `fc392,relu,fc10,softmax`; epochs 40; batch 100; lr 0.1, constant; "
+                    "momentum 0.0001; weight decay 0.0002; init normal, deviation 0.01; "
+                    "input x * 0.0127279 -0.424074");
     expect_line(md, "| 3 | 18 | 2 (wrong) | 0.6143 |");
     cr_expect_not_null(strstr(md, "| mlp2 | fc3 | 196x10=1960 | 10 | 1960, 10 | 386718 |"));
     free(md);

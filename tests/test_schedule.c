@@ -149,7 +149,9 @@ Test(schedule, onecycle_is_pytorchs)
  * log uses gives the op's value. */
 Test(schedule, train_schedule_and_the_op_agree)
 {
-    train_config c = {0};
+    run_config c;
+    run_config_defaults(&c);
+    c.lr_step = 0;
     c.epochs = 3;
     c.lr = 0.1f;
     c.lr_gamma = 0.5f;

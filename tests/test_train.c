@@ -30,9 +30,12 @@ static net *make_net(const char *text, int batch, uint64_t seed)
     return nt;
 }
 
-static train_config config(int epochs, int batch, float lr)
+/* The defaults, then SGD with momentum 0.9 and no decay, the lr halved
+ * every 1000 epochs, seed 3, printing nothing between epochs. */
+static run_config config(int epochs, int batch, float lr)
 {
-    train_config c = {0};
+    run_config c;
+    run_config_defaults(&c);
     c.epochs = epochs;
     c.batch = batch;
     c.lr = lr;
@@ -42,6 +45,8 @@ static train_config config(int epochs, int batch, float lr)
     c.weight_decay = 0;
     c.seed = 3;
     c.log_every = 0;
+    c.csv_every = 0;
+    c.graph = 0;
     c.quiet = 1;
     return c;
 }
@@ -50,14 +55,14 @@ Test(train, seed_net_overfits_100_samples, .timeout = 120)
 {
     dataset d = random_dataset(100, 1);
     float scale, shift;
-    input_normalization("std", &d, &scale, &shift);
+    input_normalization(NORMALIZE_STD, &d, &scale, &shift);
     device_dataset dd;
     device_dataset_upload(&cpu_ops, &d, 0, scale, shift, &dd);
     net *nt = make_net(SEED_CNN, 10, 1);
-    train_config c = config(60, 10, 0.05f);
+    run_config c = config(60, 10, 0.05f);
     train_result res;
     FILE *devnull = fopen("/dev/null", "w");
-    cr_assert_eq(train_run(nt, &c, &dd, &dd, devnull, NULL, &res), 0);
+    cr_assert_eq(train_run(nt, &c, NULL, &dd, &dd, devnull, NULL, &res), 0);
     fclose(devnull);
     cr_assert_lt(res.test_loss, 0.01, "loss on the 100 samples after training: %g", res.test_loss);
     cr_assert_eq(res.test_acc, 100.0, "accuracy %g%%", res.test_acc);
@@ -87,11 +92,11 @@ static float *train_and_copy(uint64_t seed, int batch)
     device_dataset dd;
     device_dataset_upload(&cpu_ops, &d, 0, 1.0f / 255, 0, &dd);
     net *nt = make_net(SEED_CNN, batch, seed);
-    train_config c = config(2, batch, 0.05f);
+    run_config c = config(2, batch, 0.05f);
     c.seed = seed;
     train_result res;
     FILE *devnull = fopen("/dev/null", "w");
-    cr_assert_eq(train_run(nt, &c, &dd, &dd, devnull, NULL, &res), 0);
+    cr_assert_eq(train_run(nt, &c, NULL, &dd, &dd, devnull, NULL, &res), 0);
     fclose(devnull);
     float *w = malloc(sizeof(float) * nt->n_params);
     memcpy(w, nt->params, sizeof(float) * nt->n_params);
@@ -112,7 +117,7 @@ Test(train, same_seed_same_weights)
 
 Test(train, lr_schedule_steps)
 {
-    train_config c = config(30, 50, 0.1f);
+    run_config c = config(30, 50, 0.1f);
     c.lr_step = 5;
     c.lr_gamma = 0.5f;
     /* 10 steps an epoch: epoch e's steps are 10e .. 10e + 9 */
@@ -169,21 +174,34 @@ Test(train, init_normal_has_the_deviation_asked)
 Test(train, normalization_unit_and_center)
 {
     float scale, shift;
-    cr_assert_eq(input_normalization("unit", NULL, &scale, &shift), 0);
+    cr_assert_eq(input_normalization(NORMALIZE_UNIT, NULL, &scale, &shift), 0);
     cr_assert_float_eq(255 * scale + shift, 1.0f, 1e-6);
     cr_assert_float_eq(shift, 0.0f, 1e-9);
-    cr_assert_eq(input_normalization("center", NULL, &scale, &shift), 0);
+    cr_assert_eq(input_normalization(NORMALIZE_CENTER, NULL, &scale, &shift), 0);
     cr_assert_float_eq(128 * scale + shift, 0.0f, 1e-6);
     cr_assert_float_eq(255 * scale + shift, 127.0f / 255, 1e-6);
-    cr_assert_eq(input_normalization("other", NULL, &scale, &shift), -1);
-    cr_assert(input_normalization_known("center") && !input_normalization_known("Std"));
+    cr_assert_eq(input_normalization(NORMALIZE_COUNT, NULL, &scale, &shift), -1);
+    cr_assert_eq(input_normalization(-1, NULL, &scale, &shift), -1);
+    /* the words: --normalize's parser knows these three, exactly as written */
+    run_config c;
+    run_config_defaults(&c);
+    char err[512];
+    static const struct { const char *word; int mode; } words[] = {
+        {"std", NORMALIZE_STD}, {"unit", NORMALIZE_UNIT}, {"center", NORMALIZE_CENTER}};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        cr_assert_eq(setting_parse(SETTING(normalize), &c, words[i].word, err, sizeof err), 0,
+                     "%s: %s", words[i].word, err);
+        cr_assert_eq(c.normalize, words[i].mode, "%s", words[i].word);
+    }
+    cr_assert_eq(setting_parse(SETTING(normalize), &c, "Std", err, sizeof err), -1);
+    cr_assert_eq(setting_parse(SETTING(normalize), &c, "other", err, sizeof err), -1);
 }
 
 Test(train, normalization_standardises)
 {
     dataset d = random_dataset(50, 4);
     float scale, shift;
-    input_normalization("std", &d, &scale, &shift);
+    input_normalization(NORMALIZE_STD, &d, &scale, &shift);
     double sum = 0, sq = 0;
     for (long i = 0; i < 50L * 784; i++) {
         double v = d.images[i] * scale + shift;

@@ -91,16 +91,12 @@ static int csv_rows(const char *path, const char *kind, int *epochs, double *acc
 
 static checkpoint_meta load_meta(const char *path)
 {
-    checkpoint_meta m;
-    float *p, *mo;
-    long n;
+    checkpoint ck;
     char err[4400];
-    cr_assert_eq(checkpoint_load(path, &m, &p, &mo, &n, err, sizeof err), 0,
-                 "%s does not load: %s", path, err);
-    free(p);
-    free(mo);
-    free(m.state);
-    free(m.moment2);
+    cr_assert_eq(checkpoint_load(path, &ck, err, sizeof err), 0, "%s does not load: %s", path,
+                 err);
+    checkpoint_meta m = ck.meta;
+    checkpoint_free(&ck);
     return m;
 }
 
@@ -168,7 +164,7 @@ Test(val_cli, save_best_holds_the_best_epoch, .fini = remove_temp_dir, .timeout 
     checkpoint_meta m = load_meta(best);
     cr_assert_eq(m.epochs_done, want, "%s holds epoch %d, the best was %d", best, m.epochs_done,
                  want);
-    cr_assert_eq(m.val, 100, "%s keeps --val %d", best, m.val);
+    cr_assert_eq(m.cfg.val_count, 100, "%s keeps --val %d", best, m.cfg.val_count);
     result_free(&r);
 }
 
@@ -199,7 +195,7 @@ Test(val_cli, refusals, .fini = remove_temp_dir, .timeout = 120)
     result_free(&r);
     train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--target-acc", "101", "--log",
                            ""));
-    expect_error(&r, 2, W("--target-acc 101"), "--target-acc 101");
+    expect_error(&r, 2, W("--target-acc", "[0, 100]", "\"101\""), "--target-acc 101");
     result_free(&r);
     train(&r, NULL, dir, A("--target-acc", "nan", "--log", ""));
     expect_error(&r, 2, W("--target-acc", "\"nan\""), "--target-acc nan");
@@ -279,7 +275,7 @@ Test(val_cli, interrupted_and_resumed_with_val_is_exact, .fini = remove_temp_dir
         train(&r, env, dir, A(EXACT_VAL_ARGS, "--save", b));
         cr_assert_eq(r.status, 130, "%s: exit %d: %s", what, r.status, r.err);
         result_free(&r);
-        cr_assert_eq(load_meta(b).val, 100, "%s: the checkpoint does not keep --val", what);
+        cr_assert_eq(load_meta(b).cfg.val_count, 100, "%s: the checkpoint does not keep --val", what);
         train(&r, NULL, dir, A("--resume", b, "--save", c, "--log", ""));
         expect_success(&r, what);
         cr_assert_not_null(strstr(r.out, "(500 train, 100 validation, 100 test)"), "%s:\n%s",
