@@ -1,37 +1,28 @@
-/* Hostile checkpoints: each case breaks one good checkpoint, as a table (see hostile_util.h). */
+/* Hostile checkpoints: each case breaks one good checkpoint, as a table (see
+ * hostile_util.h). The good ones are a format 3 checkpoint trained by the
+ * binary, and a format 2 one of the last release that wrote it
+ * (tests/fixtures/ckpt-v2/bn-adam-step15.ckpt), broken at format 2's
+ * offsets so that the format 2 reader keeps every case. The bytes are read
+ * and patched by tests/ckpt_bytes.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "ckpt_bytes.h"
 #include "hostile_util.h"
 #include "idx_util.h"
 
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void set_le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void set_le64(unsigned char *p, uint64_t v)
-{
-    set_le32(p, (uint32_t)v);
-    set_le32(p + 4, (uint32_t)(v >> 32));
-}
-
 #define good_data hostile_good_data
 #define trained hostile_trained
+
+static void fix_crc_and_write(const char *path, unsigned char *b, size_t len)
+{
+    cb_fix_crc(b, len);
+    write_file(path, b, len);
+    free(b);
+}
 
 /* Checkpoints: one good one, made by training, then broken. */
 static void patch_model(const char *d, size_t at, unsigned char value, int fix_crc, long cut)
@@ -42,24 +33,9 @@ static void patch_model(const char *d, size_t at, unsigned char value, int fix_c
     size_t len;
     unsigned char *b = read_file(path, &len);
     if (at < len) b[at] = value;
-    if (fix_crc) {
-        uLong crc = crc32(0L, b, (uInt)(len - 4));
-        for (int i = 0; i < 4; i++) b[len - 4 + i] = (unsigned char)(crc >> (8 * i));
-    }
+    if (fix_crc) cb_fix_crc(b, len);
     write_file(path, b, cut >= 0 ? (size_t)cut : len);
     free(b);
-}
-/* Format 2: the offset of the data of the model's section tagged tag (its
- * length at offset - 8), walking the sections after the 24-byte header. */
-static size_t section_at(const unsigned char *b, size_t len, uint32_t tag)
-{
-    for (size_t at = 24; at + 12 <= len - 4;) {
-        uint64_t l = le64(b + at + 4);
-        if (le32(b + at) == tag) return at + 12;
-        at += 12 + (size_t)l;
-    }
-    cr_assert_fail("the model has no section %u", tag);
-    return 0;
 }
 
 /* The trained model's bytes, for a setup to change and write back. */
@@ -70,27 +46,30 @@ static unsigned char *model_bytes(const char *d, char *path, size_t pathlen, siz
     return read_file(path, len);
 }
 
-static void fix_crc_and_write(const char *path, unsigned char *b, size_t len)
-{
-    uLong crc = crc32(0L, b, (uInt)(len - 4));
-    for (int i = 0; i < 4; i++) b[len - 4 + i] = (unsigned char)(crc >> (8 * i));
-    write_file(path, b, len);
-    free(b);
-}
-
 /* 4 bytes at offset `at` of section tag set to v, the CRC fixed. */
 static void patch_section(const char *d, uint32_t tag, size_t at, uint32_t v)
 {
     char path[512];
     size_t len;
     unsigned char *b = model_bytes(d, path, sizeof path, &len);
-    set_le32(b + section_at(b, len, tag) + at, v);
+    cb_set_le32(b + cb_section_at(b, len, tag, NULL) + at, v);
     fix_crc_and_write(path, b, len);
 }
 
-/* A model with bn (fc8,bn,relu,fc10): its state section holds eps, momentum,
- * a u64 count (16) and 8 running means then 8 variances; the value at
- * `at` bytes into the section set to v, the CRC fixed. */
+/* The settings entry called name replaced by e (a value of another size
+ * moves what follows), the section's and the file's lengths and the CRC
+ * fixed. */
+static void patch_setting(const char *d, const char *name, cb_entry e)
+{
+    trained(d);
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.ckpt", d);
+    cb_patch_setting(path, name, e);
+}
+
+/* A model with bn (fc8,bn,relu,fc10): its state section holds a u64 count
+ * (16) and 8 running means then 8 variances; the value at `at` bytes into
+ * the section set to v, the CRC fixed. */
 static void patch_bn_state(const char *d, size_t at, uint32_t v)
 {
     hostile_trained_net(d, "fc8,bn,relu,fc10,softmax");
@@ -98,36 +77,46 @@ static void patch_bn_state(const char *d, size_t at, uint32_t v)
     snprintf(path, sizeof path, "%s/m.ckpt", d);
     size_t len;
     unsigned char *b = read_file(path, &len);
-    set_le32(b + section_at(b, len, 7) + at, v);
+    cb_set_le32(b + cb_section_at(b, len, CB_STATE, NULL) + at, v);
     fix_crc_and_write(path, b, len);
 }
-static void ckpt_bn_negative_variance(const char *d) { patch_bn_state(d, 16 + 4 * 8, 0xBF800000u); }
-static void ckpt_bn_nan_mean(const char *d) { patch_bn_state(d, 16 + 4 * 2, 0x7FC00000u); }
-static void ckpt_bn_eps_zero(const char *d) { patch_bn_state(d, 0, 0); }
+static void ckpt_bn_negative_variance(const char *d) { patch_bn_state(d, 8 + 4 * 8, 0xBF800000u); }
+static void ckpt_bn_nan_mean(const char *d) { patch_bn_state(d, 8 + 4 * 2, 0x7FC00000u); }
+/* bn's epsilon is a setting in format 3 */
+static void ckpt_bn_eps_zero(const char *d)
+{
+    hostile_trained_net(d, "fc8,bn,relu,fc10,softmax");
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.ckpt", d);
+    cb_patch_setting(path, "bn-eps", cb_float32("bn-eps", 0));
+}
 
 static void ckpt_bad_magic(const char *d) { patch_model(d, 0, 'X', 0, -1); }
-static void ckpt_newer(const char *d) { patch_model(d, 8, 3, 1, -1); }
+static void ckpt_newer(const char *d) { patch_model(d, 8, 4, 1, -1); }
 static void ckpt_crc(const char *d) { patch_model(d, 300, 0x77, 0, -1); }
 static void ckpt_truncated(const char *d) { patch_model(d, 0, 'C', 0, 100); }
 static void ckpt_empty(const char *d) { patch_model(d, 0, 'C', 0, 0); }
-/* batch (the schedule section's u32 at 20) set to 0, CRC fixed: a division
- * by zero if trusted */
-static void ckpt_batch0(const char *d) { patch_section(d, 2, 20, 0); }
+/* batch (its settings entry, an int32) set to 0, CRC fixed: a division by
+ * zero if trusted */
+static void ckpt_batch0(const char *d) { patch_setting(d, "batch", cb_int32("batch", 0)); }
 /* 2^31 - 1: (count + batch - 1) overflows an int if trusted */
-static void ckpt_huge_batch(const char *d) { patch_section(d, 2, 20, 0x7FFFFFFFu); }
+static void ckpt_huge_batch(const char *d)
+{
+    patch_setting(d, "batch", cb_int32("batch", 0x7FFFFFFFu));
+}
 /* fc8,relu,fc10: layer 3's weights start after layer 1's 6272 + 8 values;
  * the values follow the section's u64 count */
 static void ckpt_nan_weight(const char *d) { patch_section(d, 5, 8 + 4 * (6280 + 3), 0x7FC00000u); }
 static void ckpt_inf_momentum(const char *d) { patch_section(d, 6, 8 + 4 * 6274, 0x7F800000u); }
-/* the version byte flipped (2 to 3), the CRC left: damage, not a newer cnn */
-static void ckpt_version_flip(const char *d) { patch_model(d, 8, 3, 0, -1); }
+/* the version byte flipped (3 to 4), the CRC left: damage, not a newer cnn */
+static void ckpt_version_flip(const char *d) { patch_model(d, 8, 4, 0, -1); }
 /* the data section's length runs 1 MB past the end, CRC fixed */
 static void ckpt_section_past_end(const char *d)
 {
     char path[512];
     size_t len;
     unsigned char *b = model_bytes(d, path, sizeof path, &len);
-    set_le64(b + section_at(b, len, 4) - 8, 1u << 20);
+    cb_set_le64(b + cb_section_at(b, len, CB_DATA, NULL) - 8, 1u << 20);
     fix_crc_and_write(path, b, len);
 }
 /* the header's file length 1000 bytes more than the file */
@@ -136,59 +125,48 @@ static void ckpt_longer_header(const char *d)
     char path[512];
     size_t len;
     unsigned char *b = model_bytes(d, path, sizeof path, &len);
-    set_le64(b + 16, (uint64_t)len + 1000);
+    cb_set_le64(b + 16, (uint64_t)len + 1000);
     fix_crc_and_write(path, b, len);
 }
 
-/* The model with its sections rearranged: the section tagged `drop` left out
- * (0: none), then `extra_len` bytes of a section tagged extra_tag appended
- * (extra_tag 0: none; a known tag copies that section again). Header count,
+/* The model at path with its sections rearranged: the section tagged `drop`
+ * left out (0: none), the one tagged `twice` written twice (0: none), then 5
+ * bytes of a section tagged extra_tag appended (0: none). Header count,
  * length and CRC are right. */
-static void rebuild_model(const char *d, uint32_t drop, uint32_t extra_tag)
+static void rearrange(const char *path, uint32_t drop, uint32_t twice, uint32_t extra_tag)
 {
-    char path[512];
-    size_t len;
-    unsigned char *b = model_bytes(d, path, sizeof path, &len);
-    unsigned char *out = malloc(2 * len), *q = out + 24;
-    cr_assert_not_null(out);
-    uint32_t count = 0;
-    for (size_t at = 24; at + 12 <= len - 4;) {
-        size_t whole = 12 + (size_t)le64(b + at + 4);
-        uint32_t tag = le32(b + at);
-        if (tag != drop) {
-            memcpy(q, b + at, whole);
-            q += whole;
-            count++;
-        }
-        if (tag == extra_tag) {
-            memcpy(q, b + at, whole);
-            q += whole;
-            count++;
-        }
-        at += whole;
-    }
-    if (extra_tag > 6) {
-        set_le32(q, extra_tag);
-        set_le64(q + 4, 5);
-        memcpy(q + 12, "extra", 5);
-        q += 17;
-        count++;
-    }
-    size_t out_len = (size_t)(q - out) + 4;
-    memcpy(out, b, 12);
-    set_le32(out + 12, count);
-    set_le64(out + 16, out_len);
+    size_t len, out_len;
+    unsigned char *b = read_file(path, &len);
+    unsigned char *out = cb_rearranged(b, len, drop, twice, extra_tag, "extra", 5, &out_len);
+    write_file(path, out, out_len);
+    free(out);
     free(b);
-    fix_crc_and_write(path, out, out_len);
 }
-static void ckpt_unknown_required(const char *d) { rebuild_model(d, 0, 0x42); }
-static void ckpt_duplicated(const char *d) { rebuild_model(d, 0, 4); }
-static void ckpt_missing(const char *d) { rebuild_model(d, 6, 0); }
+static void rebuild_model(const char *d, uint32_t drop, uint32_t twice, uint32_t extra_tag)
+{
+    trained(d);
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.ckpt", d);
+    rearrange(path, drop, twice, extra_tag);
+}
+static void ckpt_unknown_required(const char *d) { rebuild_model(d, 0, 0, 0x42); }
+static void ckpt_duplicated(const char *d) { rebuild_model(d, 0, 4, 0); }
+static void ckpt_missing(const char *d) { rebuild_model(d, 6, 0, 0); }
+/* format 3 without its settings, or with format 2's schedule or options */
+static void ckpt_no_settings(const char *d) { rebuild_model(d, CB_SETTINGS, 0, 0); }
+static void ckpt_schedule_in_3(const char *d) { rebuild_model(d, 0, 0, CB_SCHEDULE); }
+static void ckpt_options_in_3(const char *d) { rebuild_model(d, 0, 0, CB_OPTIONS); }
+/* the settings entries broken: a name no cnn knows, one twice, a wrong type */
+static void ckpt_unknown_setting(const char *d)
+{
+    patch_setting(d, "lr", cb_float32("learning-rate", 0.1f));
+}
+static void ckpt_setting_twice(const char *d) { patch_setting(d, "lr", cb_int32("batch", 20)); }
+static void ckpt_setting_wrong_type(const char *d) { patch_setting(d, "lr", cb_int32("lr", 1)); }
 
-/* A model trained by adam (fc8,relu,fc10, 6370 parameters): its options
- * section (8) holds optimizer u32, beta1, beta2, eps f32, decay_bias u32,
- * schedule u32, warmup f32, then augmentation and validation; its moment2
- * section (9) a u64 count and the values. */
+/* A model trained by adam (fc8,relu,fc10, 6370 parameters): its settings
+ * section says "adam"; its moment2 section (9) holds a u64 count and the
+ * values. */
 static unsigned char *adam_bytes(const char *d, char *path, size_t pathlen, size_t *len)
 {
     good_data(d);
@@ -209,19 +187,48 @@ static void patch_adam(const char *d, uint32_t tag, size_t at, uint32_t v)
     char path[512];
     size_t len;
     unsigned char *b = adam_bytes(d, path, sizeof path, &len);
-    set_le32(b + section_at(b, len, tag) + at, v);
+    cb_set_le32(b + cb_section_at(b, len, tag, NULL) + at, v);
     fix_crc_and_write(path, b, len);
 }
-static void ckpt_adam_sgd_with_moment2(const char *d) { patch_adam(d, 8, 0, 0); }
-static void ckpt_adam_optimizer_7(const char *d) { patch_adam(d, 8, 0, 7); }
-static void ckpt_adam_beta1_1(const char *d) { patch_adam(d, 8, 4, 0x3F800000u); }
-static void ckpt_adam_eps_0(const char *d) { patch_adam(d, 8, 12, 0); }
-static void ckpt_adam_decay_bias_2(const char *d) { patch_adam(d, 8, 16, 2); }
-static void ckpt_adam_schedule_4(const char *d) { patch_adam(d, 8, 20, 4); }
-static void ckpt_adam_warmup_5(const char *d) { patch_adam(d, 8, 24, 0x40A00000u); }
+
+/* The adam model's settings entry `name` replaced by e. */
+static void patch_adam_setting(const char *d, const char *name, cb_entry e)
+{
+    char path[512];
+    size_t len;
+    free(adam_bytes(d, path, sizeof path, &len));
+    cb_patch_setting(path, name, e);
+}
+static void ckpt_adam_sgd_with_moment2(const char *d)
+{
+    patch_adam_setting(d, "optimizer", cb_text("optimizer", "sgd"));
+}
+/* format 2's optimizer 7: in format 3, a word no optimizer has */
+static void ckpt_adam_optimizer_7(const char *d)
+{
+    patch_adam_setting(d, "optimizer", cb_text("optimizer", "adamax"));
+}
+static void ckpt_adam_beta1_1(const char *d) { patch_adam_setting(d, "beta1", cb_float32("beta1", 1)); }
+static void ckpt_adam_eps_0(const char *d) { patch_adam_setting(d, "eps", cb_float32("eps", 0)); }
+static void ckpt_adam_decay_bias_2(const char *d)
+{
+    patch_adam_setting(d, "decay-bias", cb_int32("decay-bias", 2));
+}
+/* format 2's schedule 4 (one past onecycle): an unknown word */
+static void ckpt_adam_schedule_4(const char *d)
+{
+    patch_adam_setting(d, "lr-schedule", cb_text("lr-schedule", "exponential"));
+}
+static void ckpt_adam_warmup_5(const char *d) { patch_adam_setting(d, "warmup", cb_float32("warmup", 5)); }
 /* --augment's limits: shift 9 pixels, scale 0.75 */
-static void ckpt_adam_shift_9(const char *d) { patch_adam(d, 8, 28, 9); }
-static void ckpt_adam_scale_075(const char *d) { patch_adam(d, 8, 36, 0x3F400000u); }
+static void ckpt_adam_shift_9(const char *d)
+{
+    patch_adam_setting(d, "augment", cb_text("augment", "shift:9"));
+}
+static void ckpt_adam_scale_075(const char *d)
+{
+    patch_adam_setting(d, "augment", cb_text("augment", "affine:0,0.75"));
+}
 /* second moments of layer 1's weight 5: -1, NaN; the count 5 */
 static void ckpt_adam_negative_moment2(const char *d) { patch_adam(d, 9, 8 + 4 * 5, 0xBF800000u); }
 static void ckpt_adam_nan_moment2(const char *d) { patch_adam(d, 9, 8 + 4 * 5, 0x7FC00000u); }
@@ -233,13 +240,129 @@ static void ckpt_adam_no_moment2(const char *d)
 {
     char path[512];
     size_t len;
-    unsigned char *b = adam_bytes(d, path, sizeof path, &len);
-    size_t at = section_at(b, len, 9) - 12, whole = 12 + (size_t)le64(b + at + 4);
-    memmove(b + at, b + at + whole, len - at - whole);
-    len -= whole;
-    set_le32(b + 12, le32(b + 12) - 1);
-    set_le64(b + 16, len);
+    free(adam_bytes(d, path, sizeof path, &len));
+    rearrange(path, CB_MOMENT2, 0, 0);
+}
+
+/* ---- format 2: tests/fixtures/ckpt-v2/bn-adam-step15.ckpt ----
+ *
+ * conv2k3,bn,relu,maxpool4,dropout0.2,fc10,softmax on 1x28x28, trained by
+ * adam with --val 100 on the data set its README names, stopped at step 15
+ * of epoch 2 (of 2). 1014 parameters: conv2k3's 18 weights and 2 biases,
+ * bn's 2 scales and 2 shifts, fc10's 980 weights (from 24) and 10 biases.
+ * Its sections: network, schedule (lr, lr_gamma, momentum, weight_decay
+ * f32; lr_step, batch at 20, epochs u32), progress, data, params, momentum,
+ * state (bn's eps and momentum f32, a u64 count 4, the means of channels 0
+ * and 1, then their variances), options (optimizer u32 at 0, beta1, beta2,
+ * eps f32 at 4, 8, 12, decay_bias u32 at 16, schedule u32 at 20, warmup f32
+ * at 24, shift u32 at 28, rotation f32 at 32, scale f32 at 36, --val u32 at
+ * 40) and moment2. */
+
+/* The fixture at <d>/m.ckpt, beside the data set it was trained on (so
+ * that a resume fails for the case's reason alone); its bytes. */
+static unsigned char *v2_bytes(const char *d, char *path, size_t pathlen, size_t *len)
+{
+    mkdir(d, 0777);
+    write_block_digits(d, "train", 600, 101);
+    write_block_digits(d, "t10k", 200, 202);
+    unsigned char *b = read_file(cb_fixture("bn-adam-step15.ckpt"), len);
+    cr_assert_eq(cb_le32(b + 8), 2u, "the fixture is not format 2");
+    snprintf(path, pathlen, "%s/m.ckpt", d);
+    write_file(path, b, *len);
+    return b;
+}
+static void v2_good(const char *d)
+{
+    char path[512];
+    size_t len;
+    free(v2_bytes(d, path, sizeof path, &len));
+}
+
+/* byte `at` of the fixture set to value; the CRC fixed or not; cut to `cut`
+ * bytes (-1: not cut) */
+static void v2_patch_byte(const char *d, size_t at, unsigned char value, int fix_crc, long cut)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = v2_bytes(d, path, sizeof path, &len);
+    if (at < len) b[at] = value;
+    if (fix_crc) cb_fix_crc(b, len);
+    write_file(path, b, cut >= 0 ? (size_t)cut : len);
+    free(b);
+}
+/* 4 bytes at `at` of its section tag set to v, the CRC fixed */
+static void v2_patch(const char *d, uint32_t tag, size_t at, uint32_t v)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = v2_bytes(d, path, sizeof path, &len);
+    cb_set_le32(b + cb_section_at(b, len, tag, NULL) + at, v);
     fix_crc_and_write(path, b, len);
+}
+static void v2_rearranged(const char *d, uint32_t drop, uint32_t twice, uint32_t extra_tag)
+{
+    char path[512];
+    size_t len;
+    free(v2_bytes(d, path, sizeof path, &len));
+    rearrange(path, drop, twice, extra_tag);
+}
+static void v2_bad_magic(const char *d) { v2_patch_byte(d, 0, 'X', 0, -1); }
+static void v2_newer(const char *d) { v2_patch_byte(d, 8, 4, 1, -1); }
+/* format 2's sections under version 3, the CRC fixed: read as format 3 */
+static void v2_as_version_3(const char *d) { v2_patch_byte(d, 8, 3, 1, -1); }
+static void v2_crc(const char *d) { v2_patch_byte(d, 300, 0x77, 0, -1); }
+static void v2_truncated(const char *d) { v2_patch_byte(d, 0, 'C', 0, 100); }
+static void v2_version_flip(const char *d) { v2_patch_byte(d, 8, 3, 0, -1); }
+static void v2_batch0(const char *d) { v2_patch(d, CB_SCHEDULE, 20, 0); }
+static void v2_huge_batch(const char *d) { v2_patch(d, CB_SCHEDULE, 20, 0x7FFFFFFFu); }
+/* fc10's weight 3 (parameter 27); conv2k3's bias 1 (parameter 19) */
+static void v2_nan_weight(const char *d) { v2_patch(d, CB_PARAMS, 8 + 4 * 27, 0x7FC00000u); }
+static void v2_inf_momentum(const char *d) { v2_patch(d, CB_MOMENTUM, 8 + 4 * 19, 0x7F800000u); }
+static void v2_section_past_end(const char *d)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = v2_bytes(d, path, sizeof path, &len);
+    cb_set_le64(b + cb_section_at(b, len, CB_DATA, NULL) - 8, 1u << 20);
+    fix_crc_and_write(path, b, len);
+}
+static void v2_longer_header(const char *d)
+{
+    char path[512];
+    size_t len;
+    unsigned char *b = v2_bytes(d, path, sizeof path, &len);
+    cb_set_le64(b + 16, (uint64_t)len + 1000);
+    fix_crc_and_write(path, b, len);
+}
+static void v2_unknown_required(const char *d) { v2_rearranged(d, 0, 0, 0x42); }
+static void v2_duplicated(const char *d) { v2_rearranged(d, 0, CB_DATA, 0); }
+static void v2_missing(const char *d) { v2_rearranged(d, CB_MOMENTUM, 0, 0); }
+static void v2_no_schedule(const char *d) { v2_rearranged(d, CB_SCHEDULE, 0, 0); }
+static void v2_settings_in_2(const char *d) { v2_rearranged(d, 0, 0, CB_SETTINGS); }
+/* the state section: the variance of channel 0 (value 2) -1; the mean of
+ * channel 1 (value 1) NaN; bn's epsilon 0 */
+static void v2_bn_negative_variance(const char *d) { v2_patch(d, CB_STATE, 16 + 4 * 2, 0xBF800000u); }
+static void v2_bn_nan_mean(const char *d) { v2_patch(d, CB_STATE, 16 + 4 * 1, 0x7FC00000u); }
+static void v2_bn_eps_zero(const char *d) { v2_patch(d, CB_STATE, 0, 0); }
+static void v2_no_moment2(const char *d) { v2_rearranged(d, CB_MOMENT2, 0, 0); }
+static void v2_sgd_with_moment2(const char *d) { v2_patch(d, CB_OPTIONS, 0, 0); }
+static void v2_optimizer_7(const char *d) { v2_patch(d, CB_OPTIONS, 0, 7); }
+static void v2_beta1_1(const char *d) { v2_patch(d, CB_OPTIONS, 4, 0x3F800000u); }
+static void v2_eps_0(const char *d) { v2_patch(d, CB_OPTIONS, 12, 0); }
+static void v2_decay_bias_2(const char *d) { v2_patch(d, CB_OPTIONS, 16, 2); }
+static void v2_schedule_4(const char *d) { v2_patch(d, CB_OPTIONS, 20, 4); }
+static void v2_warmup_5(const char *d) { v2_patch(d, CB_OPTIONS, 24, 0x40A00000u); }
+static void v2_shift_9(const char *d) { v2_patch(d, CB_OPTIONS, 28, 9); }
+static void v2_scale_075(const char *d) { v2_patch(d, CB_OPTIONS, 36, 0x3F400000u); }
+/* conv2k3's weight 5: -1, NaN; the count 5 */
+static void v2_negative_moment2(const char *d) { v2_patch(d, CB_MOMENT2, 8 + 4 * 5, 0xBF800000u); }
+static void v2_nan_moment2(const char *d) { v2_patch(d, CB_MOMENT2, 8 + 4 * 5, 0x7FC00000u); }
+static void v2_moment2_count(const char *d) { v2_patch(d, CB_MOMENT2, 0, 5); }
+/* the fixture beside another data set: the same count, other labels */
+static void v2_other_labels(const char *d)
+{
+    v2_good(d);
+    write_block_digits(d, "train", 600, 999);
 }
 
 static void make_fifo(const char *d, const char *name)
@@ -305,7 +428,7 @@ static void ckpt_folder(const char *d)
 
 static const hostile CASES[] = {
     {"checkpoint: bad magic", ckpt_bad_magic, {EVAL_M}, 1, {"not a cnn checkpoint"}, NULL},
-    {"checkpoint: newer version", ckpt_newer, {EVAL_M}, 1, {"version 3", "newer"}, NULL},
+    {"checkpoint: newer version", ckpt_newer, {EVAL_M}, 1, {"version 4", "newer"}, NULL},
     {"checkpoint: CRC mismatch", ckpt_crc, {EVAL_M}, 1, {"corrupt", "CRC"}, not_newer},
     {"checkpoint: cut short", ckpt_truncated, {EVAL_M}, 1, {"cut short"}, NULL},
     {"checkpoint: empty", ckpt_empty, {EVAL_M}, 1, {"not a cnn checkpoint"}, NULL},
@@ -330,20 +453,62 @@ static const hostile CASES[] = {
     {"checkpoint: resume on other labels", other_labels, {RESUME_M, "--epochs", "2"}, 1, {"--resume", "labels CRC", "this run has 60 samples"}, NULL},
     {"checkpoint: a negative running variance under a good CRC", ckpt_bn_negative_variance, {EVAL_M}, 1, {"running variance of layer 2 (bn), channel 0", "negative"}, NULL},
     {"checkpoint: a NaN running mean under a good CRC", ckpt_bn_nan_mean, {"summary", "--model", "@/m.ckpt"}, 1, {"not finite", "running statistic 2 (bn) is NaN"}, NULL},
-    {"checkpoint: bn's epsilon 0 under a good CRC", ckpt_bn_eps_zero, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "bn's epsilon"}, NULL},
+    {"checkpoint: bn's epsilon 0 under a good CRC", ckpt_bn_eps_zero, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--bn-eps"}, NULL},
     {"checkpoint: adam without its moment2 section", ckpt_adam_no_moment2, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "needs a moment2 section"}, NULL},
     {"checkpoint: a moment2 section for sgd", ckpt_adam_sgd_with_moment2, {EVAL_M}, 1, {"corrupt", "moment2 section but its optimizer"}, NULL},
-    {"checkpoint: optimizer 7 under a good CRC", ckpt_adam_optimizer_7, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "the optimizer"}, NULL},
-    {"checkpoint: adam's beta1 1 under a good CRC", ckpt_adam_beta1_1, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "betas"}, NULL},
+    {"checkpoint: an unknown optimizer under a good CRC", ckpt_adam_optimizer_7, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--optimizer", "\"adamax\""}, NULL},
+    {"checkpoint: adam's beta1 1 under a good CRC", ckpt_adam_beta1_1, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--beta1"}, NULL},
     {"checkpoint: adam's eps 0 under a good CRC", ckpt_adam_eps_0, {EVAL_M}, 1, {"impossible settings", "eps"}, NULL},
-    {"checkpoint: decay_bias 2 under a good CRC", ckpt_adam_decay_bias_2, {EVAL_M}, 1, {"impossible settings", "biases decay"}, NULL},
-    {"checkpoint: lr schedule 4 under a good CRC", ckpt_adam_schedule_4, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "lr schedule"}, NULL},
+    {"checkpoint: decay_bias 2 under a good CRC", ckpt_adam_decay_bias_2, {EVAL_M}, 1, {"impossible settings", "--decay-bias"}, NULL},
+    {"checkpoint: an unknown lr schedule under a good CRC", ckpt_adam_schedule_4, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--lr-schedule", "\"exponential\""}, NULL},
     {"checkpoint: warmup past the epochs under a good CRC", ckpt_adam_warmup_5, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "warmup"}, NULL},
     {"checkpoint: a negative second moment under a good CRC", ckpt_adam_negative_moment2, {RESUME_M, "--epochs", "2"}, 1, {"impossible values", "second moment of weight 5 of layer 1 (fc8)", "negative"}, NULL},
     {"checkpoint: a NaN second moment under a good CRC", ckpt_adam_nan_moment2, {EVAL_M}, 1, {"not finite", "second moment of weight 5 of layer 1 (fc8)", "NaN"}, NULL},
     {"checkpoint: a moment2 count that does not fit", ckpt_adam_moment2_count, {EVAL_M}, 1, {"corrupt", "moment2 section's length"}, NULL},
-    {"checkpoint: an augmentation shift past --augment's 8", ckpt_adam_shift_9, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "augmentation"}, NULL},
-    {"checkpoint: an augmentation scale past --augment's 0.5", ckpt_adam_scale_075, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "augmentation"}, NULL},
+    {"checkpoint: an augmentation shift past --augment's 8", ckpt_adam_shift_9, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--augment"}, NULL},
+    {"checkpoint: an augmentation scale past --augment's 0.5", ckpt_adam_scale_075, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--augment"}, NULL},
+    {"checkpoint: no settings section", ckpt_no_settings, {EVAL_M}, 1, {"corrupt", "no settings section"}, NULL},
+    {"checkpoint: format 2's schedule section in format 3", ckpt_schedule_in_3, {EVAL_M}, 1, {"corrupt", "schedule section does not belong in format 3"}, NULL},
+    {"checkpoint: format 2's options section in format 3", ckpt_options_in_3, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "options section does not belong in format 3"}, NULL},
+    {"checkpoint: a setting this cnn does not know", ckpt_unknown_setting, {EVAL_M}, 1, {"setting this cnn does not know", "\"learning-rate\"", "newer"}, NULL},
+    {"checkpoint: a setting twice", ckpt_setting_twice, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "--batch appears twice"}, not_newer},
+    {"checkpoint: a setting of the wrong type", ckpt_setting_wrong_type, {EVAL_M}, 1, {"corrupt", "--lr has value type 1"}, not_newer},
+    /* format 2 (the fixture), each case as the format 3 one above */
+    {"checkpoint (format 2): bad magic", v2_bad_magic, {EVAL_M}, 1, {"not a cnn checkpoint"}, NULL},
+    {"checkpoint (format 2): newer version", v2_newer, {EVAL_M}, 1, {"version 4", "newer"}, NULL},
+    {"checkpoint (format 2): its sections under version 3", v2_as_version_3, {EVAL_M}, 1, {"corrupt", "schedule section does not belong in format 3"}, not_newer},
+    {"checkpoint (format 2): CRC mismatch", v2_crc, {EVAL_M}, 1, {"corrupt", "CRC"}, not_newer},
+    {"checkpoint (format 2): cut short", v2_truncated, {EVAL_M}, 1, {"cut short"}, NULL},
+    {"checkpoint (format 2): the version byte flipped, the CRC bad", v2_version_flip, {EVAL_M}, 1, {"corrupt", "CRC"}, not_newer},
+    {"checkpoint (format 2): batch 0 under a good CRC", v2_batch0, {RESUME_M}, 1, {"impossible settings", "batch"}, NULL},
+    {"checkpoint (format 2): batch 2^31-1 under a good CRC", v2_huge_batch, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "batch"}, NULL},
+    {"checkpoint (format 2): wrong network", v2_good, {"train", "--data", "@", "--device", "cpu", "--resume", "@/m.ckpt", "--net", "mlp1", "--epochs", "2"}, 1, {"wrong network"}, NULL},
+    {"checkpoint (format 2): a NaN weight under a good CRC", v2_nan_weight, {EVAL_M}, 1, {"not finite", "weight 3 of layer 6 (fc10)", "NaN"}, NULL},
+    {"checkpoint (format 2): infinite momentum under a good CRC", v2_inf_momentum, {RESUME_M, "--epochs", "2"}, 1, {"not finite", "momentum of bias 1 of layer 1 (conv2k3)", "+inf"}, NULL},
+    {"checkpoint (format 2): a section length past the end", v2_section_past_end, {EVAL_M}, 1, {"corrupt", "section", "past the end"}, NULL},
+    {"checkpoint (format 2): an unknown required section", v2_unknown_required, {EVAL_M}, 1, {"required section", "0x00000042", "newer"}, NULL},
+    {"checkpoint (format 2): a section twice", v2_duplicated, {EVAL_M}, 1, {"corrupt", "data section appears twice"}, NULL},
+    {"checkpoint (format 2): a section missing", v2_missing, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "no momentum section"}, NULL},
+    {"checkpoint (format 2): no schedule section", v2_no_schedule, {EVAL_M}, 1, {"corrupt", "no schedule section"}, NULL},
+    {"checkpoint (format 2): format 3's settings section in format 2", v2_settings_in_2, {EVAL_M}, 1, {"corrupt", "settings section does not belong in format 2"}, NULL},
+    {"checkpoint (format 2): header claims 1000 bytes more", v2_longer_header, {EVAL_M}, 1, {"cut short", "header implies"}, NULL},
+    {"checkpoint (format 2): resume on other labels", v2_other_labels, {RESUME_M, "--epochs", "2"}, 1, {"--resume", "labels CRC", "this run has 600 samples"}, NULL},
+    {"checkpoint (format 2): a negative running variance under a good CRC", v2_bn_negative_variance, {EVAL_M}, 1, {"running variance of layer 2 (bn), channel 0", "negative"}, NULL},
+    {"checkpoint (format 2): a NaN running mean under a good CRC", v2_bn_nan_mean, {"summary", "--model", "@/m.ckpt"}, 1, {"not finite", "running statistic 1 (bn) is NaN"}, NULL},
+    {"checkpoint (format 2): bn's epsilon 0 under a good CRC", v2_bn_eps_zero, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--bn-eps"}, NULL},
+    {"checkpoint (format 2): adam without its moment2 section", v2_no_moment2, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "needs a moment2 section"}, NULL},
+    {"checkpoint (format 2): a moment2 section for sgd", v2_sgd_with_moment2, {EVAL_M}, 1, {"corrupt", "moment2 section but its optimizer"}, NULL},
+    {"checkpoint (format 2): optimizer 7 under a good CRC", v2_optimizer_7, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--optimizer"}, NULL},
+    {"checkpoint (format 2): adam's beta1 1 under a good CRC", v2_beta1_1, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--beta1"}, NULL},
+    {"checkpoint (format 2): adam's eps 0 under a good CRC", v2_eps_0, {EVAL_M}, 1, {"impossible settings", "eps"}, NULL},
+    {"checkpoint (format 2): decay_bias 2 under a good CRC", v2_decay_bias_2, {EVAL_M}, 1, {"impossible settings", "--decay-bias"}, NULL},
+    {"checkpoint (format 2): lr schedule 4 under a good CRC", v2_schedule_4, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--lr-schedule"}, NULL},
+    {"checkpoint (format 2): warmup past the epochs under a good CRC", v2_warmup_5, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "warmup"}, NULL},
+    {"checkpoint (format 2): a negative second moment under a good CRC", v2_negative_moment2, {RESUME_M, "--epochs", "2"}, 1, {"impossible values", "second moment of weight 5 of layer 1 (conv2k3)", "negative"}, NULL},
+    {"checkpoint (format 2): a NaN second moment under a good CRC", v2_nan_moment2, {EVAL_M}, 1, {"not finite", "second moment of weight 5 of layer 1 (conv2k3)", "NaN"}, NULL},
+    {"checkpoint (format 2): a moment2 count that does not fit", v2_moment2_count, {EVAL_M}, 1, {"corrupt", "moment2 section's length"}, NULL},
+    {"checkpoint (format 2): an augmentation shift past --augment's 8", v2_shift_9, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--augment"}, NULL},
+    {"checkpoint (format 2): an augmentation scale past --augment's 0.5", v2_scale_075, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--augment"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -359,5 +524,16 @@ HOSTILE_CASE(hostile_ckpt, 24) HOSTILE_CASE(hostile_ckpt, 25) HOSTILE_CASE(hosti
 HOSTILE_CASE(hostile_ckpt, 28) HOSTILE_CASE(hostile_ckpt, 29) HOSTILE_CASE(hostile_ckpt, 30) HOSTILE_CASE(hostile_ckpt, 31)
 HOSTILE_CASE(hostile_ckpt, 32) HOSTILE_CASE(hostile_ckpt, 33) HOSTILE_CASE(hostile_ckpt, 34) HOSTILE_CASE(hostile_ckpt, 35)
 HOSTILE_CASE(hostile_ckpt, 36) HOSTILE_CASE(hostile_ckpt, 37) HOSTILE_CASE(hostile_ckpt, 38) HOSTILE_CASE(hostile_ckpt, 39)
+HOSTILE_CASE(hostile_ckpt, 40) HOSTILE_CASE(hostile_ckpt, 41) HOSTILE_CASE(hostile_ckpt, 42) HOSTILE_CASE(hostile_ckpt, 43)
+HOSTILE_CASE(hostile_ckpt, 44) HOSTILE_CASE(hostile_ckpt, 45) HOSTILE_CASE(hostile_ckpt, 46) HOSTILE_CASE(hostile_ckpt, 47)
+HOSTILE_CASE(hostile_ckpt, 48) HOSTILE_CASE(hostile_ckpt, 49) HOSTILE_CASE(hostile_ckpt, 50) HOSTILE_CASE(hostile_ckpt, 51)
+HOSTILE_CASE(hostile_ckpt, 52) HOSTILE_CASE(hostile_ckpt, 53) HOSTILE_CASE(hostile_ckpt, 54) HOSTILE_CASE(hostile_ckpt, 55)
+HOSTILE_CASE(hostile_ckpt, 56) HOSTILE_CASE(hostile_ckpt, 57) HOSTILE_CASE(hostile_ckpt, 58) HOSTILE_CASE(hostile_ckpt, 59)
+HOSTILE_CASE(hostile_ckpt, 60) HOSTILE_CASE(hostile_ckpt, 61) HOSTILE_CASE(hostile_ckpt, 62) HOSTILE_CASE(hostile_ckpt, 63)
+HOSTILE_CASE(hostile_ckpt, 64) HOSTILE_CASE(hostile_ckpt, 65) HOSTILE_CASE(hostile_ckpt, 66) HOSTILE_CASE(hostile_ckpt, 67)
+HOSTILE_CASE(hostile_ckpt, 68) HOSTILE_CASE(hostile_ckpt, 69) HOSTILE_CASE(hostile_ckpt, 70) HOSTILE_CASE(hostile_ckpt, 71)
+HOSTILE_CASE(hostile_ckpt, 72) HOSTILE_CASE(hostile_ckpt, 73) HOSTILE_CASE(hostile_ckpt, 74) HOSTILE_CASE(hostile_ckpt, 75)
+HOSTILE_CASE(hostile_ckpt, 76) HOSTILE_CASE(hostile_ckpt, 77) HOSTILE_CASE(hostile_ckpt, 78) HOSTILE_CASE(hostile_ckpt, 79)
+HOSTILE_CASE(hostile_ckpt, 80) HOSTILE_CASE(hostile_ckpt, 81) HOSTILE_CASE(hostile_ckpt, 82) HOSTILE_CASE(hostile_ckpt, 83)
 
-Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 40, "add HOSTILE_CASE() lines"); }
+Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 84, "add HOSTILE_CASE() lines"); }
