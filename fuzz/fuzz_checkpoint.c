@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "checkpoint.h"
+#include "hd/optim.h"
 #include "netspec.h"
 #include "settings.h"
 
@@ -353,7 +354,7 @@ static const char *fz_checkpoint_check(const uint8_t *data, size_t size)
     }
     if (!problem && (ck.moment2 != NULL) != (version >= 2 && l.moment2_at != 0))
         problem = "accepted, but the second moments are there when the file has none or not";
-    if (!problem && (ck.moment2 != NULL) != optimizer_has_moment2(m->cfg.optimizer))
+    if (!problem && (ck.moment2 != NULL) != cnn_optim_keeps_moment2(m->cfg.optimizer))
         problem = "accepted second moments for an optimizer that keeps none, or none for adam";
     for (long i = 0; !problem && ck.moment2 && i < n; i++) {
         uint32_t v;

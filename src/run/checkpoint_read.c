@@ -308,7 +308,7 @@ static int walk_section(reader *rd, rbuf *body, uint32_t found, int version, int
                     found, tag);
     rbuf r = {data, len, 0, 0};
     if (tag >= 1 && tag <= SEC_KNOWN_COUNT && !tag_of_version(tag, version))
-        return fail(rd, "checkpoint is corrupt: a %s section does not belong in format %d",
+        return fail(rd, "checkpoint is corrupt: its %s section does not belong in format %d",
                     CHECKPOINT_SECTION_NAME[tag], version);
     if (tag >= 1 && tag <= SEC_KNOWN_COUNT) {
         if (seen[tag]++)
