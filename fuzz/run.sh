@@ -30,7 +30,7 @@ sources() {
     case $1 in
     idx) echo src/io/idx.c src/io/dataset.c src/io/file_read.c ;;
     checkpoint) echo src/run/checkpoint_*.c src/run/settings.c src/run/augment_spec.c src/run/presets.c src/cli/cli.c src/io/file_read.c src/io/file_write.c src/io/paths.c $(sources netspec) ;;
-    netspec) echo src/net/netspec.c src/net/layer_table.c src/layers/*.c src/net/net.c src/net/net_size.c src/io/text_out.c src/net/ref.c ;;
+    netspec) echo src/net/netspec.c src/net/layer_table.c src/net/spec_tokens.c src/layers/*.c src/net/net.c src/net/net_size.c src/io/text_out.c src/net/ref.c ;;
     *) echo "fuzz/run.sh: unknown harness '$1' (idx, checkpoint, netspec)" >&2; exit 2 ;;
     esac
 }

@@ -37,15 +37,6 @@ static void describe(const layer_spec *l, char *w, size_t len)
     snprintf(w, len, "%dx%dx%dx%d=%ld", l->out, l->in.c, l->k, l->k, l->weights);
 }
 
-/* Shared by conv and fc: He's uniform rule for ReLU nets, or N(0, std^2). */
-void layer_init_weights(const layer_spec *l, float *w, float init_std, rng *r)
-{
-    long fan_in = l->weights / l->out;
-    float bound = sqrtf(6.0f / (float)fan_in);
-    for (long j = 0; j < l->weights; j++)
-        w[j] = init_std > 0 ? init_std * rng_normal(r) : (2.0f * rng_uniform(r) - 1.0f) * bound;
-}
-
 static void init(const layer_spec *l, float *params, float *state, float init_std, rng *r)
 {
     (void)state;
