@@ -1,5 +1,5 @@
-/* libFuzzer harness for the network-spec parser (src/netspec.c and the layer
- * table, src/layers.c and src/layer_*.c): net_spec_parse.
+/* libFuzzer harness for the network-spec parser (src/net/netspec.c and the layer
+ * table, src/net/layer_table.c and src/layers/layer_*.c): net_spec_parse.
  *
  * The input, NUL-terminated, is parsed for a few input shapes and class counts.
  * An accepted spec must be consistent: each layer's input is the previous

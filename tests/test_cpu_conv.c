@@ -2,7 +2,7 @@
  * op, over a grid of shapes: kernel sides 1 to 5, every padding up to the
  * side, strides 1 and 2, channel counts that fill the register tiles and
  * leave every remainder, odd image sides, one sample and several. Stride 1
- * with pad <= k-1 takes the direct path (src/cpu_conv.c), the rest the
+ * with pad <= k-1 takes the direct path (src/cpu/cpu_conv.c), the rest the
  * im2col path; both must agree with the reference everywhere. */
 #include <criterion/criterion.h>
 #include <string.h>

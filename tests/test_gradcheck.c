@@ -1,4 +1,4 @@
-/* Finite-difference checks of the double-precision reference (src/ref.c).
+/* Finite-difference checks of the double-precision reference (src/net/ref.c).
  *
  * A layer's gradient is checked through the scalar L = sum(y .* r) for a
  * fixed random r, so dL/dy = r is the dy handed to the backward pass. Each

@@ -1,4 +1,4 @@
-/* The shared index arithmetic (include/cnn_index.h) that both backends run:
+/* The shared index arithmetic (include/hd/index.h) that both backends run:
  * hand-computed cases, the adjoint identity, pooling as the mean of a
  * 'distinct' im2col, and the CPU backend's loops element by element against
  * the per-element functions the GPU kernels call. */

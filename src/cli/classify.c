@@ -1,4 +1,4 @@
-/* Classifying single images with a checkpoint; see include/classify.h. */
+/* Classifying single images with a checkpoint; see classify.h. */
 #include "classify.h"
 
 #include <math.h>

@@ -2,7 +2,7 @@
  * kernels as grids, and for a few test digits the input, what those
  * convolutions make of it (after their ReLU) and the prediction; every file
  * is listed and explained in DIR/index.md. With --augment instead, a grid of
- * training digits as that augmentation moves them (src/vis_augment.c). */
+ * training digits as that augmentation moves them (vis_augment.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

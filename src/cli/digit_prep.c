@@ -1,4 +1,4 @@
-/* MNIST-style preprocessing of a digit picture; see include/digit_prep.h. */
+/* MNIST-style preprocessing of a digit picture; see digit_prep.h. */
 #include "digit_prep.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* visualize --augment: see include/vis_augment.h. */
+/* visualize --augment: see vis_augment.h. */
 #include "vis_augment.h"
 
 #include <stdio.h>

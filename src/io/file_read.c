@@ -1,4 +1,4 @@
-/* Opening files safely; see include/fileio.h. */
+/* Opening files safely; see include/file_read.h. */
 #include "file_read.h"
 
 #include <errno.h>
