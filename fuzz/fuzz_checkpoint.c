@@ -191,9 +191,11 @@ static const char *fz_settings_v2(const uint8_t *data, const fz_layout *l, const
 }
 
 /* Format 3's settings: the entries walked here, each a known kept setting
- * named once with its row's type and the value loaded; the settings the
- * file lacks at their defaults. */
-static const char *fz_settings_v3(const uint8_t *data, const fz_layout *l, const run_config *c)
+ * named once with its row's type and the value loaded, or a newer cnn's
+ * stepped over (the first one's name into unknown); the settings the file
+ * lacks at their defaults. */
+static const char *fz_settings_v3(const uint8_t *data, const fz_layout *l, const run_config *c,
+                                  char *unknown)
 {
     const uint8_t *p = data + l->settings_at, *end = p + l->settings_len;
     if (l->settings_len < 4)
@@ -214,7 +216,16 @@ static const char *fz_settings_v3(const uint8_t *data, const fz_layout *l, const
         p += 1 + p[0];
         unsigned type = *p++;
         const setting_def *d = setting_find(name);
-        if (!d || !(d->roles & SET_KEPT))
+        if (!d) { /* a newer cnn's: stepped over by its type, the first one's name kept */
+            size_t step = type == 1 || type == 2 ? 4 : type == 3 ? 8 : 0;
+            if (type == 4 && end - p >= 4 && fz_le32(p) <= 255) step = 4 + fz_le32(p);
+            if (!step || (size_t)(end - p) < step)
+                return "accepted a newer cnn's setting whose value does not walk";
+            if (!*unknown) snprintf(unknown, 256, "%s", name);
+            p += step;
+            continue;
+        }
+        if (!(d->roles & SET_KEPT))
             return "accepted a setting that is not kept";
         if (seen[d - run_settings]++)
             return "accepted a setting twice";
@@ -301,8 +312,14 @@ static const char *fz_settings_check(const checkpoint_meta *m, uint32_t version,
     }
     if (version == 2)
         return fz_settings_v2(data, l, c);
-    if (version == 3)
-        return fz_settings_v3(data, l, c);
+    if (version == 3) {
+        char unknown[256] = "";
+        const char *bad = fz_settings_v3(data, l, c, unknown);
+        if (!bad && strcmp(unknown, m->unknown_setting))
+            bad = "the newer cnn's setting named is not the file's first one";
+        return bad;
+    }
+    if (m->unknown_setting[0]) return "a format 1 or 2 file with a newer cnn's setting";
     return NULL;
 }
 

@@ -57,6 +57,9 @@ typedef struct {
     int train_limit;       /* --train-limit (0: all) */
     uint32_t labels_crc;   /* CRC-32 of the labels of the samples used */
     int data_unknown;      /* read from a format 1 file: the three above are 0 */
+    /* The first setting a newer cnn kept that this one does not know (""
+     * when none): evaluating the model ignores it, a resume refuses it. */
+    char unknown_setting[256];
     int version;           /* set by checkpoint_load: the file's format */
 } checkpoint_meta;
 

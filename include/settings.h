@@ -92,7 +92,7 @@ enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_PREDICT = 4, CMD_VISUALIZE = 8, CMD_SUMM
     X(beta2, "beta2", FLOAT, NULL, "0.999", "[0, 1)", PRESET_OF_RUN, CMD_TRAIN,                   \
       "adam, adamw: the second moment's decay")                                                   \
     X(eps, "eps", FLOAT, NULL, "1e-8", "(0, inf)", PRESET_OF_RUN, CMD_TRAIN,                      \
-      "adam, adamw: added to the denominator")                                                    \
+      "adam, adamw: added to the denominator, above 0")                                                    \
     X(decay_bias, "decay-bias", BOOL, NULL, "true", NULL, PRESET_OF_RUN, CMD_TRAIN,               \
       "weight decay on biases and bn's scale and shift too (false: conv and fc weights only)")    \
     X(augment, "augment", AUGMENT, NULL, "none", NULL, PRESET_OF_RUN, CMD_TRAIN,                  \
@@ -170,6 +170,10 @@ typedef struct {
 extern const setting_def run_settings[];
 extern const int run_settings_count;
 
+/* The rows' count, as a constant. */
+#define SETTING_ONE(...) +1
+enum { SETTINGS_COUNT = 0 RUN_SETTINGS(SETTING_ONE) };
+
 /* The row called flag ("lr"), or NULL. */
 const setting_def *setting_find(const char *flag);
 /* The row of a run_config member: SETTING(lr). */
@@ -201,7 +205,7 @@ int setting_parse(const setting_def *d, run_config *c, const char *text, char *e
 void setting_format(const setting_def *d, const run_config *c, char *buf, size_t len);
 
 /* For people (the banner): as setting_format, but augment described in
- * words and an empty text as "none". */
+ * words and an empty text as "(none)". */
 void setting_describe(const setting_def *d, const run_config *c, char *buf, size_t len);
 
 /* Whether d's value in c is one its flag could give (in range, a normal

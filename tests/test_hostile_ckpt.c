@@ -470,7 +470,7 @@ static const hostile CASES[] = {
     {"checkpoint: no settings section", ckpt_no_settings, {EVAL_M}, 1, {"corrupt", "no settings section"}, NULL},
     {"checkpoint: format 2's schedule section in format 3", ckpt_schedule_in_3, {EVAL_M}, 1, {"corrupt", "schedule section does not belong in format 3"}, NULL},
     {"checkpoint: format 2's options section in format 3", ckpt_options_in_3, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "options section does not belong in format 3"}, NULL},
-    {"checkpoint: a setting this cnn does not know", ckpt_unknown_setting, {EVAL_M}, 1, {"setting this cnn does not know", "\"learning-rate\"", "newer"}, NULL},
+    {"checkpoint: a setting this cnn does not know, on --resume", ckpt_unknown_setting, {RESUME_M, "--epochs", "2"}, 1, {"setting this cnn does not know", "\"learning-rate\"", "newer", "to resume it"}, NULL},
     {"checkpoint: a setting twice", ckpt_setting_twice, {RESUME_M, "--epochs", "2"}, 1, {"corrupt", "--batch appears twice"}, not_newer},
     {"checkpoint: a setting of the wrong type", ckpt_setting_wrong_type, {EVAL_M}, 1, {"corrupt", "--lr has value type 1"}, not_newer},
     /* format 2 (the fixture), each case as the format 3 one above */

@@ -40,7 +40,7 @@ typedef struct { double lo, hi; int lo_open, hi_open; } interval;
 
 static interval interval_of(const char *range, int whole)
 {
-    interval r = {whole ? 1 : 0, whole ? INT_MAX : INFINITY, !whole, 1};
+    interval r = {whole ? 1.0 : 0.0, whole ? (double)INT_MAX : (double)INFINITY, !whole, !whole};
     char lo[32], hi[32], open, close;
     if (!range || sscanf(range, "%c%31[^,], %31[^])]%c", &open, lo, hi, &close) != 4) return r;
     r.lo = strtod(lo, NULL);

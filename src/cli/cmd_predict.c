@@ -186,6 +186,7 @@ int cmd_predict(int argc, char **argv)
                   "checkpoint to classify with (from train --save)");
     /* single images: the CPU, one thread */
     flags_add_settings(&f, CMD_PREDICT, &cfg, "device=cpu threads=1");
+    flags_set_help(&f, "threads", "CPU threads (0: the free cores); one suits single images");
     static const char *images[PREDICT_MAX_IMAGES];
     pictures p = {.paths = images};
     argc = split_positionals(f.opt, f.n, argc, argv, 2, images, &p.n);

@@ -22,25 +22,28 @@
 /* Exit status of a step that ends the command successfully (--help). */
 #define DONE -1
 
-/* The preset whose values the flags' defaults are: the last --net on the
- * command line, when it names one (else the defaults, seed-cnn's). */
-static const net_preset *preset_of_args(int argc, char **argv)
+/* The last --net on the command line ("seed-cnn" when none). */
+static const char *net_of_args(int argc, char **argv)
 {
     const char *name = "seed-cnn";
     for (int a = 2; a < argc; a++) {
         if (!strcmp(argv[a], "--net") && a + 1 < argc) name = argv[++a];
         else if (!strncmp(argv[a], "--net=", 6)) name = argv[a] + 6;
     }
-    return net_preset_find(name);
+    return name;
 }
 
 static int parse_flags(train_cmd *t, int argc, char **argv)
 {
-    char usage[256];
-    t->preset = preset_of_args(argc, argv);
-    const char *name = t->preset ? t->preset->name : "seed-cnn";
-    snprintf(usage, sizeof usage, "[flags]\n\nThe defaults below are preset %s's (cnn train "
-             "--net NAME --help shows another's).", name);
+    char usage[512], net[64];
+    t->preset = net_preset_find(net_of_args(argc, argv));
+    if (t->preset)
+        snprintf(usage, sizeof usage, "[flags]\n\nThe defaults below are preset %s's (cnn train "
+                 "--net NAME --help shows another's).", t->preset->name);
+    else /* (a layer spec trains with the defaults) */
+        snprintf(usage, sizeof usage, "[flags]\n\n--net %s is no preset: the defaults below are "
+                 "the ones a layer spec trains with, seed-cnn's.",
+                 text_escape_controls(net_of_args(argc, argv), net, sizeof net));
     flags_add_settings(&t->flags, CMD_TRAIN, &t->c, t->preset ? t->preset->settings : NULL);
     int r = flags_parse(&t->flags, "train", usage, argc, argv);
     return r < 0 ? 2 : r > 0 ? DONE : 0;
@@ -109,6 +112,13 @@ static int resolve_resumed(train_cmd *t)
     if (refuse_fixed_flags(t)) return 2;
     if (model_read(path, &t->resumed, err, sizeof err)) {
         print_error("cnn train: --resume: %s", err);
+        return 1;
+    }
+    if (t->resumed.ck.meta.unknown_setting[0]) {
+        print_error("cnn train: --resume %s: the checkpoint holds a setting this cnn does not "
+                    "know, \"%s\" (written by a newer cnn: update this one to resume it; eval, "
+                    "predict and visualize can read it)", path,
+                    t->resumed.ck.meta.unknown_setting);
         return 1;
     }
     net_spec want;

@@ -646,6 +646,8 @@ int cmd_visualize(int argc, char **argv)
                   "instead of a model: DIR/augment.png, a grid of training digits as train --augment SPEC moves them (8 rows, one per training image: the image as stored, then its draws for steps 1 to 7 of a run with --seed); takes no --model");
     /* single images: the CPU, one thread */
     flags_add_settings(&f, CMD_VISUALIZE, &c, "device=cpu threads=1");
+    flags_set_help(&f, "seed", "--augment: the run's seed");
+    flags_set_help(&f, "threads", "CPU threads (0: the free cores); one suits single images");
     int r = flags_parse(&f, "visualize", "--model FILE --out DIR [flags], or --augment SPEC --out DIR",
                         argc, argv);
     if (r) return r < 0 ? 2 : 0;

@@ -35,6 +35,12 @@ void flags_add_own(flag_set *f, const char *name, opt_kind kind, void *value, co
     *next_row(f) = (cli_opt){.name = name, .kind = kind, .value = value, .def = def, .help = help};
 }
 
+void flags_set_help(flag_set *f, const char *name, const char *help)
+{
+    for (int i = 0; i < f->n; i++)
+        if (!strcmp(f->opt[i].name, name)) f->opt[i].help = help;
+}
+
 int flags_given(const flag_set *f, const char *name)
 {
     for (int i = 0; i < f->n; i++)

@@ -24,6 +24,9 @@ void flags_add_settings(flag_set *f, int cmd, run_config *c, const char *overrid
 void flags_add_own(flag_set *f, const char *name, opt_kind kind, void *value, const char *def,
                    const char *help);
 
+/* A setting's flag with help of the command's own (what it means there). */
+void flags_set_help(flag_set *f, const char *name, const char *help);
+
 /* Whether --name was given on the command line (after cli_parse). */
 int flags_given(const flag_set *f, const char *name);
 

@@ -17,7 +17,7 @@
 typedef struct {
     run_config c;
     flag_set flags;
-    const net_preset *preset;  /* a new run's (NULL on --resume) */
+    const net_preset *preset;  /* the last --net's, when it names one: the flags' defaults */
     net_spec spec;
     model resumed;             /* --resume's checkpoint */
     float scale, shift;        /* the input normalization */

@@ -5,13 +5,38 @@
 #include <string.h>
 
 #include "device.h"
+#include "hd/optim.h"
+#include "hd/schedule.h"
 #include "json_out.h"
 
-/* Settings the banner's first lines show as facts. */
+/* Settings the banner's first lines show as facts (the resume as where it
+ * starts). */
 static int shown_as_fact(const setting_def *d)
 {
-    return !strcmp(d->flag, "net") || !strcmp(d->flag, "data") || !strcmp(d->flag, "device") ||
-           !strcmp(d->flag, "gpu") || !strcmp(d->flag, "threads");
+    return d == SETTING(net) || d == SETTING(data) || d == SETTING(device) || d == SETTING(gpu) ||
+           d == SETTING(threads) || d == SETTING(resume);
+}
+
+/* Whether the banner shows setting d: every setting that shapes the run's
+ * results (a preset's, a checkpoint's or a resume's), where it applies (an
+ * optimizer's own under it, the step schedule's under it, bn's where the net
+ * has bn); the evaluation batch and the log always; any other only when the
+ * run asks for it (not its default). A resumed run's first weights and
+ * input mode are not known (not kept); the input line shows its scaling. */
+static int shown(const setting_def *d, const train_cmd *t, const run_config *defaults)
+{
+    const run_config *c = &t->c;
+    int adam = cnn_optim_keeps_moment2(c->optimizer);
+    if (!(d->commands & CMD_TRAIN) || shown_as_fact(d)) return 0;
+    if (*c->resume && (d->roles & SET_FIXED) && !(d->roles & SET_KEPT)) return 0;
+    if (d == SETTING(beta1) || d == SETTING(beta2) || d == SETTING(eps)) return adam;
+    if (d == SETTING(momentum)) return !adam;
+    if (d == SETTING(lr_step) || d == SETTING(lr_gamma)) return c->lr_schedule == CNN_SCHED_STEP;
+    if (d == SETTING(bn_momentum) || d == SETTING(bn_eps)) return t->spec.n_state > 0;
+    if ((d->roles & (SET_PRESET | SET_KEPT | SET_FIXED)) || d == SETTING(eval_batch) ||
+        d == SETTING(log))
+        return 1;
+    return !setting_same(d, c, defaults);
 }
 
 /* Where a resumed run starts. */
@@ -51,12 +76,11 @@ void train_banner(const train_cmd *t)
                                                                   : t->train.count;
     if (c->val_count > 0) used = t->train_used->count;
     print_facts(t, used);
+    run_config defaults;
+    run_config_defaults(&defaults);
     for (int i = 0; i < run_settings_count; i++) {
         const setting_def *d = &run_settings[i];
-        /* a resumed run's first weights and input mode are the checkpoint's
-         * (the input line shows its scaling) */
-        int unknown = *c->resume && (d->roles & SET_FIXED) && !(d->roles & SET_KEPT);
-        if (!(d->commands & CMD_TRAIN) || shown_as_fact(d) || unknown) continue;
+        if (!shown(d, t, &defaults)) continue;
         char value[256];
         setting_describe(d, c, value, sizeof value);
         printf("  %-13s %s\n", d->flag, value);

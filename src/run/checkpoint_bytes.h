@@ -163,9 +163,11 @@ static inline int get_int(rbuf *r)
 /* Format 3's settings section: every SET_KEPT row of cfg. */
 void checkpoint_put_settings(wbuf *b, const run_config *cfg);
 /* Reads it into cfg (which holds the defaults: a row a file lacks keeps
- * its default). Returns 0, or -1 with why set ("corrupt: ..." or a setting
- * this cnn does not know). */
-int checkpoint_parse_settings(rbuf *r, run_config *cfg, char *why, size_t len);
+ * its default). An entry this cnn does not know (a newer one's) is stepped
+ * over, and the first one's name copied into unknown. Returns 0, or -1 with
+ * why set ("is corrupt: ...", "holds impossible settings: ..."). */
+int checkpoint_parse_settings(rbuf *r, run_config *cfg, char *unknown, size_t unknown_len,
+                              char *why, size_t len);
 
 /* What is impossible in ck's settings and counts (a CRC only proves the
  * file is as written, not that its writer was sane), or 0 with nothing in

@@ -139,8 +139,8 @@ static int read_checked(reader *rd)
 
 /* ---- the sections ---- */
 
-/* The network section: the spec and the input it was made for. */
-static int parse_network(reader *rd, rbuf *r)
+/* The spec and the input it was made for: every format starts with them. */
+static int parse_spec_and_input(reader *rd, rbuf *r)
 {
     checkpoint_meta *m = &rd->ck->meta;
     uint32_t spec_len = get_u32(r);
@@ -152,8 +152,15 @@ static int parse_network(reader *rd, rbuf *r)
     m->in_h = get_int(r);
     m->in_w = get_int(r);
     m->classes = get_int(r);
-    m->input_scale = get_f32(r);
-    m->input_shift = get_f32(r);
+    return 0;
+}
+
+/* The network section: the spec, its input, the input's scaling. */
+static int parse_network(reader *rd, rbuf *r)
+{
+    if (parse_spec_and_input(rd, r)) return -1;
+    rd->ck->meta.input_scale = get_f32(r);
+    rd->ck->meta.input_shift = get_f32(r);
     return 0;
 }
 
@@ -247,7 +254,8 @@ static int parse_section(reader *rd, uint32_t tag, rbuf *r, int version)
     case SEC_DATA: parse_data(m, r); break;
     case SEC_OPTIONS: parse_options_v2(&m->cfg, r); break;
     case SEC_SETTINGS:
-        if (checkpoint_parse_settings(r, &m->cfg, why, sizeof why))
+        if (checkpoint_parse_settings(r, &m->cfg, m->unknown_setting, sizeof m->unknown_setting,
+                                      why, sizeof why))
             return fail(rd, "checkpoint %s", why);
         break;
     default: rc = parse_values(rd, r, tag, version); break;
@@ -353,15 +361,7 @@ static int parse_v1(reader *rd)
     checkpoint *ck = rd->ck;
     checkpoint_meta *m = &ck->meta;
     rbuf r = {rd->data, rd->size - 4, 12, 0};
-    uint32_t spec_len = get_u32(&r);
-    const unsigned char *spec = spec_len < NET_SPEC_MAX ? take(&r, spec_len) : NULL;
-    if (!spec || memchr(spec, 0, spec_len))
-        return fail(rd, "checkpoint has a bad network spec (length %u)", spec_len);
-    memcpy(m->spec, spec, spec_len);
-    m->in_c = get_int(&r);
-    m->in_h = get_int(&r);
-    m->in_w = get_int(&r);
-    m->classes = get_int(&r);
+    if (parse_spec_and_input(rd, &r)) return -1;
     parse_schedule_v2(&m->cfg, &r); /* (the same seven fields) */
     parse_progress(m, &r, 1);
     m->input_scale = get_f32(&r);

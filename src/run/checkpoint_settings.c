@@ -74,15 +74,13 @@ static int get_value(rbuf *r, const setting_def *d, run_config *cfg, char *why, 
     return -1;
 }
 
-/* The row an entry names, which must be one a checkpoint keeps, named
- * once, with the type its row has; NULL with why set. */
-static const setting_def *entry_row(const char *name, unsigned type, int *seen, char *why,
+/* The row of an entry this cnn knows: one a checkpoint keeps, named once,
+ * with the type its row has; NULL with why set. */
+static const setting_def *entry_row(const setting_def *d, unsigned type, int *seen, char *why,
                                     size_t len)
 {
-    const setting_def *d = setting_find(name);
-    if (!d || !(d->roles & SET_KEPT)) {
-        snprintf(why, len, "holds a setting this cnn does not know, \"%s\" (written by a newer "
-                           "cnn: update this one)", name);
+    if (!(d->roles & SET_KEPT)) {
+        snprintf(why, len, "is corrupt: its setting --%s is not one a checkpoint keeps", d->flag);
         return NULL;
     }
     if (seen[d - run_settings]++) {
@@ -97,11 +95,31 @@ static const setting_def *entry_row(const char *name, unsigned type, int *seen, 
     return d;
 }
 
-int checkpoint_parse_settings(rbuf *r, run_config *cfg, char *why, size_t len)
+/* Steps over the value of an entry a newer cnn wrote, by its type; -1 with
+ * why set when the type is none. */
+static int skip_value(rbuf *r, unsigned type, const char *name, char *why, size_t len)
 {
-    int seen[MAX_ENTRIES] = {0};
+    uint32_t n = 0;
+    switch (type) {
+    case VALUE_INT32:
+    case VALUE_FLOAT32: take(r, 4); return 0;
+    case VALUE_UINT64: take(r, 8); return 0;
+    case VALUE_TEXT:
+        n = get_u32(r);
+        if (n <= MAX_TEXT && take(r, n)) return 0;
+        break;
+    }
+    snprintf(why, len, "is corrupt: its setting \"%s\" has value type %u (length %u)", name, type,
+             n);
+    return -1;
+}
+
+int checkpoint_parse_settings(rbuf *r, run_config *cfg, char *unknown, size_t unknown_len,
+                              char *why, size_t len)
+{
+    int seen[SETTINGS_COUNT] = {0};
     uint32_t count = get_u32(r);
-    if (count > MAX_ENTRIES || (size_t)run_settings_count > MAX_ENTRIES) {
+    if (count > MAX_ENTRIES) {
         snprintf(why, len, "is corrupt: its settings section counts %u settings", count);
         return -1;
     }
@@ -117,8 +135,13 @@ int checkpoint_parse_settings(rbuf *r, run_config *cfg, char *why, size_t len)
         }
         char flag[256];
         snprintf(flag, sizeof flag, "%.*s", (int)name_len, (const char *)name);
-        const setting_def *d = entry_row(flag, type, seen, why, len);
-        if (!d || get_value(r, d, cfg, why, len)) return -1;
+        const setting_def *d = setting_find(flag);
+        if (!d) { /* a newer cnn's: kept for the caller to decide (a resume refuses it) */
+            if (skip_value(r, type, flag, why, len)) return -1;
+            if (!*unknown) snprintf(unknown, unknown_len, "%s", flag);
+            continue;
+        }
+        if (!entry_row(d, type, seen, why, len) || get_value(r, d, cfg, why, len)) return -1;
     }
     if (r->short_read || r->at != r->len) {
         snprintf(why, len, "is corrupt: its settings section is %llu bytes, not what its %u "

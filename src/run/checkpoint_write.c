@@ -123,14 +123,14 @@ static int checkpoint_write(const char *path, int no_replace, const checkpoint *
                             size_t errlen)
 {
     char why[NET_SPEC_MAX + 512];
-    int problem = 0;
-    if (unwritable(ck, why, sizeof why) ||
-        (problem = checkpoint_nonfinite_problem(ck, why + 32, sizeof why - 32))) {
-        if (problem) /* (the value's description was written after room for its words) */
-            memcpy(why, problem == 1 ? "values that are not finite: " : "impossible values:     ",
-                   28);
-        snprintf(err, errlen, "%s: not writing a checkpoint of %.*s%s", path, problem ? 28 : 0,
-                 why, problem ? why + 32 : why);
+    if (unwritable(ck, why, sizeof why)) {
+        snprintf(err, errlen, "%s: not writing a checkpoint of %s", path, why);
+        return -1;
+    }
+    int problem = checkpoint_nonfinite_problem(ck, why, sizeof why);
+    if (problem) {
+        snprintf(err, errlen, "%s: not writing a checkpoint of %s: %s", path,
+                 problem == 1 ? "values that are not finite" : "impossible values", why);
         return -1;
     }
     wbuf b = {0};

@@ -114,7 +114,7 @@ void setting_describe(const setting_def *d, const run_config *c, char *buf, size
         augment_describe(*(const cnn_augment *)setting_cvalue(d, c), buf, len);
     else
         setting_format(d, c, buf, len);
-    if (!*buf) snprintf(buf, len, "none");
+    if (!*buf) snprintf(buf, len, "(none)");
 }
 
 int setting_same(const setting_def *d, const run_config *a, const run_config *b)

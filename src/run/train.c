@@ -443,7 +443,11 @@ int train_run(net *nt, const run_config *cfg, const train_plan *plan,
                  .res = res};
     t.steps = (train->count + cfg->batch - 1) / cfg->batch;
     t.sched = train_schedule(cfg, t.steps);
-    t.host_index = malloc(sizeof(int) * train->count);
+    t.host_index = malloc(sizeof(int) * (train->count ? train->count : 1));
+    if (!t.host_index) {
+        fprintf(stderr, "cnn: out of memory: the shuffle index of %d samples\n", train->count);
+        exit(1);
+    }
     t.index = ops->alloc(sizeof(int) * train->count, "shuffle index");
     t.shuffle.state = plan->resume ? plan->shuffle_state : cfg->seed ^ 0x5eedf00dull;
     t.start = monotonic_seconds();
