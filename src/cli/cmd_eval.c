@@ -72,10 +72,7 @@ int cmd_eval(int argc, char **argv)
     flags_add_settings(&f, CMD_EVAL, &c, NULL);
     int r = flags_parse(&f, "eval", "--model FILE [flags]", argc, argv);
     if (r) return r < 0 ? 2 : 0;
-    if (!*path) {
-        print_error("cnn eval: --model FILE is required (a checkpoint from train --save)");
-        return 2;
-    }
+    if ((r = require_model("eval", path))) return r;
     model m;
     char err[ERR_LINE_MAX];
     if (model_read(path, &m, err, sizeof err)) {

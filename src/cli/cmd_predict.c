@@ -160,10 +160,7 @@ static int classify_all(classifier *c, const pictures *p)
 /* The arguments a run needs: a model and one to PREDICT_MAX_IMAGES pictures. */
 static int check_args(const char *model, int n_images)
 {
-    if (!*model) {
-        print_error("cnn predict: --model FILE is required (a checkpoint from train --save)");
-        return 2;
-    }
+    if (require_model("predict", model)) return 2;
     if (n_images > PREDICT_MAX_IMAGES) {
         print_error("cnn predict: %d images: at most %d per call", n_images,
                     PREDICT_MAX_IMAGES);
@@ -184,9 +181,7 @@ int cmd_predict(int argc, char **argv)
     run_config_defaults(&cfg);
     flags_add_own(&f, "model", OPT_STR, &model, "",
                   "checkpoint to classify with (from train --save)");
-    /* single images: the CPU, one thread */
-    flags_add_settings(&f, CMD_PREDICT, &cfg, "device=cpu threads=1");
-    flags_set_help(&f, "threads", "CPU threads (0: the free cores); one suits single images");
+    add_single_image_settings(&f, CMD_PREDICT, &cfg);
     static const char *images[PREDICT_MAX_IMAGES];
     pictures p = {.paths = images};
     argc = split_positionals(f.opt, f.n, argc, argv, 2, images, &p.n);

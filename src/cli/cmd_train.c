@@ -224,8 +224,10 @@ static int load_sets(train_cmd *t)
         }
         t->train_used = &t->train_rest;
     }
+    /* (the split has applied --train-limit already) */
     int used = t->train_used->count;
     if (c->val_count <= 0 && c->train_limit && c->train_limit < used) used = c->train_limit;
+    t->samples_used = used;
     return bn_sees_one_value(&t->spec, c, used) ? 2 : 0;
 }
 

@@ -618,11 +618,7 @@ static int check_args(const char *model, const char *out, const char *augment)
         print_error("%s", no_out);
         return 2;
     }
-    if (!*augment && !*model) {
-        print_error("cnn visualize: --model FILE is required (a checkpoint from train "
-                    "--save)");
-        return 2;
-    }
+    if (!*augment && require_model("visualize", model)) return 2;
     if (!*out) {
         print_error("%s", no_out);
         return 2;
@@ -644,10 +640,8 @@ int cmd_visualize(int argc, char **argv)
                   "labels whose first test image is drawn, comma-separated");
     flags_add_own(&f, "augment", OPT_STR, &augment, "",
                   "instead of a model: DIR/augment.png, a grid of training digits as train --augment SPEC moves them (8 rows, one per training image: the image as stored, then its draws for steps 1 to 7 of a run with --seed); takes no --model");
-    /* single images: the CPU, one thread */
-    flags_add_settings(&f, CMD_VISUALIZE, &c, "device=cpu threads=1");
+    add_single_image_settings(&f, CMD_VISUALIZE, &c);
     flags_set_help(&f, "seed", "--augment: the run's seed");
-    flags_set_help(&f, "threads", "CPU threads (0: the free cores); one suits single images");
     int r = flags_parse(&f, "visualize", "--model FILE --out DIR [flags], or --augment SPEC --out DIR",
                         argc, argv);
     if (r) return r < 0 ? 2 : 0;

@@ -84,3 +84,16 @@ int eval_batch_size(const net_spec *spec, int want, int largest)
     if (net_size_check(spec, batch, &fit) != 0 && fit.max_batch >= 1) batch = fit.max_batch;
     return batch >= 1 ? batch : 1;
 }
+
+int require_model(const char *cmd, const char *path)
+{
+    if (*path) return 0;
+    print_error("cnn %s: --model FILE is required (a checkpoint from train --save)", cmd);
+    return 2;
+}
+
+void add_single_image_settings(flag_set *f, int cmd, run_config *c)
+{
+    flags_add_settings(f, cmd, c, "device=cpu threads=1");
+    flags_set_help(f, "threads", "CPU threads (0: the free cores); one suits single images");
+}

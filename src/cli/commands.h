@@ -10,6 +10,7 @@
 #include "netspec.h"
 #include "ops.h"
 #include "presets.h"
+#include "flags.h"
 #include "settings.h"
 
 int cmd_train(int argc, char **argv);
@@ -34,6 +35,14 @@ const cnn_ops *open_device(const char *cmd, const run_config *c, char *desc, siz
  * than the net's buffers can hold at (a default; a value the user gave was
  * refused by net_size_refuse before); at least 1. */
 int eval_batch_size(const net_spec *spec, int want, int largest);
+
+/* Whether --model was given: 0, or 2 after the line that says it is
+ * required (eval, predict, visualize). */
+int require_model(const char *cmd, const char *path);
+
+/* The settings flags of a command that classifies single images (predict,
+ * visualize): on the CPU, with one thread, by default. */
+void add_single_image_settings(flag_set *f, int cmd, run_config *c);
 
 /* Fails, with a message, when a file cannot be created at path (its folder
  * missing or read-only); checked before training, not after it. */

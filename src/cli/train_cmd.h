@@ -29,6 +29,7 @@ typedef struct {
     char device[256];
     dataset train, test, train_rest, held;
     const dataset *train_used; /* what is trained on: train, or train_rest with --val */
+    int samples_used;          /* of train_used: --train-limit's, or all of them */
     device_dataset dtrain, dtest, dval;
     net *nt;
     saver sv;

@@ -72,10 +72,7 @@ static void print_facts(const train_cmd *t, int used)
 void train_banner(const train_cmd *t)
 {
     const run_config *c = &t->c;
-    int used = c->train_limit && c->train_limit < t->train.count ? c->train_limit
-                                                                  : t->train.count;
-    if (c->val_count > 0) used = t->train_used->count;
-    print_facts(t, used);
+    print_facts(t, t->samples_used);
     run_config defaults;
     run_config_defaults(&defaults);
     for (int i = 0; i < run_settings_count; i++) {
