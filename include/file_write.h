@@ -56,18 +56,7 @@ int file_holds_other(const char *path, const char *mark, size_t len);
 int file_same(const char *a, const char *b);
 
 /* From a signal handler: removes the temporary being written, if any
- * (async-signal-safe). */
+ * (async-signal-safe). The run's locks: file_lock.h. */
 void file_out_remove_on_signal(void);
-
-/* An exclusive lock on "<path>.lock" while a run owns path (flock, so it ends
- * with the process; the file says "cnn lock: pid N"). A file there that is
- * not such a lock is refused, not replaced. Returns the lock's descriptor,
- * or -1 with err naming the process holding it. A lock file is a target
- * file_out_begin refuses. */
-int file_lock(const char *path, const char *flag, char *err, size_t errlen);
-
-/* Removes the lock file (if it is still the one this run made) and releases
- * the lock. */
-void file_unlock(int fd);
 
 #endif

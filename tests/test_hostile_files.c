@@ -139,6 +139,15 @@ static void with_run_lock(const char *d)
 }
 static void run_lock_unchanged(const char *d, const result *r) { (void)r; expect_content(at(d, "m.ckpt.lock"), RUN_LOCK); }
 
+/* ---- locks (issue 25) ---- */
+
+static void no_lock_left(const char *d, const result *r)
+{
+    (void)r;
+    no_file_left(d, "m.ckpt.lock");
+    no_file_left(d, "b.ckpt.lock");
+}
+
 #define TRAIN "train", "--data", "@", "--device", "cpu", "--epochs", "1"
 #define LONG_NAME "n123456789012345678901234567890123456789012345678901234567890123456789" \
     "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234" \
@@ -185,6 +194,8 @@ static const hostile CASES[] = {
     {"a FIFO as eval's --model", data_with_fifo, {"eval", "--data", "@", "--device", "cpu", "--model", "@/fifo"}, 1, {"fifo", "not a regular file"}, refused_at_once},
     {"a FIFO as a picture to predict", model_with_fifo, {"predict", "--model", "@/m.ckpt", "--device", "cpu", "@/fifo"}, 1, {"fifo", "not a regular file"}, refused_at_once},
     {"--save onto a FIFO, before the log is made", data_with_fifo, {TRAIN, "--log", "@/x.csv", "--save", "@/fifo"}, 1, {"--save", "not a regular file"}, no_log_made},
+    /* issue 25 */
+    {"--save and --save-best: no lock file left when the run fails", good_data, {TRAIN, "--val", "10", "--log", "@/no/such/x.csv", "--save", "@/m.ckpt", "--save-best", "@/b.ckpt"}, 1, {"--log", "does not exist"}, no_lock_left},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -200,8 +211,10 @@ HOSTILE_CASE(hostile_files, 24) HOSTILE_CASE(hostile_files, 25) HOSTILE_CASE(hos
 HOSTILE_CASE(hostile_files, 28) HOSTILE_CASE(hostile_files, 29) HOSTILE_CASE(hostile_files, 30) HOSTILE_CASE(hostile_files, 31)
 HOSTILE_CASE(hostile_files, 32) HOSTILE_CASE(hostile_files, 33) HOSTILE_CASE(hostile_files, 34) HOSTILE_CASE(hostile_files, 35)
 HOSTILE_CASE(hostile_files, 36) HOSTILE_CASE(hostile_files, 37) HOSTILE_CASE(hostile_files, 38) HOSTILE_CASE(hostile_files, 39)
+HOSTILE_CASE(hostile_files, 40) HOSTILE_CASE(hostile_files, 41) HOSTILE_CASE(hostile_files, 42) HOSTILE_CASE(hostile_files, 43)
+HOSTILE_CASE(hostile_files, 44) HOSTILE_CASE(hostile_files, 45) HOSTILE_CASE(hostile_files, 46) HOSTILE_CASE(hostile_files, 47)
 
-Test(hostile_files, every_case_has_a_test) { cr_assert_leq(N_CASES, 40, "add HOSTILE_CASE() lines"); }
+Test(hostile_files, every_case_has_a_test) { cr_assert_leq(N_CASES, 48, "add HOSTILE_CASE() lines"); }
 
 /* A symbolic link waiting where an old cnn put its temporary ("m.ckpt.tmp")
  * is not followed: the save succeeds and the link's target is untouched. */

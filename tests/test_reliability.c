@@ -965,3 +965,51 @@ Test(reliability, failed_interrupt_save_keeps_previous_checkpoint, .fini = remov
     free(after);
     expect_no_tmp_in(dir, NULL);
 }
+
+/* ---- 5. what a run leaves in its folders (issue 25) ---- */
+
+static void expect_no_locks(const char *k, const char *b, const char *what)
+{
+    char lock[600];
+    const char *paths[] = {k, b};
+    for (int i = 0; i < 2; i++) {
+        snprintf(lock, sizeof lock, "%s.lock", paths[i]);
+        cr_assert_not(exists(lock), "%s: %s was left behind", what, lock);
+    }
+}
+
+/* With --save and --save-best, both lock files go: after a run, after an
+ * interrupt, and after a second SIGINT that ends the process at once. */
+Test(reliability, save_and_save_best_leave_no_lock_file, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], k[512], b[512], csv[512];
+    make_data_dir(dir, sizeof dir, SIG_TRAIN);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    snprintf(b, sizeof b, "%s/B.ck", dir);
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--val", "100", "--save", k,
+                           "--save-best", b));
+    expect_success(&r, "a run with both");
+    result_free(&r);
+    expect_no_locks(k, b, "after a run");
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=3", dir, A("--net", FC_NET, "--epochs", "1", "--val", "100",
+                                                  "--save", k, "--save-best", b));
+    expect_error(&r, 130, W("interrupted by SIGINT"), "an interrupt");
+    result_free(&r);
+    expect_no_locks(k, b, "after an interrupt");
+    child ch;
+    start_cnn(&ch, NULL, NULL,
+              A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
+                "--csv-every", "5", "--net", FC_NET, "--epochs", "1000", "--batch", "20",
+                "--val", "100", "--save", k, "--save-best", b));
+    wait_for_rows(&ch, csv, 2);
+    cr_assert_eq(kill(ch.pid, SIGINT), 0);
+    kill(ch.pid, SIGINT); /* may find it gone already */
+    int st = wait_child(&ch, 60);
+    cr_assert((WIFSIGNALED(st) && WTERMSIG(st) == SIGINT) ||
+                  (WIFEXITED(st) && WEXITSTATUS(st) == 130),
+              "wait status 0x%x after two SIGINTs", st);
+    expect_no_locks(k, b, "after two SIGINTs");
+}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "file_lock.h"
 #include "file_write.h"
 #include "text_out.h"
 

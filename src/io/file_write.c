@@ -15,29 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_lock.h"
 #include "file_read.h"
 #include "paths.h"
 
-/* What a signal handler removes: the temporary being written and the lock
- * file of the path a run owns (set before use, read only by the handler). */
+/* What a signal handler removes: the temporary being written (set before
+ * use, read only by the handler). */
 static char active_tmp[PATH_BUF_MAX];
 static volatile sig_atomic_t tmp_active;
-static char held_lock[PATH_BUF_MAX];
-static struct stat held_lock_id; /* the lock file this run made, by inode */
-static volatile sig_atomic_t lock_held;
-
-/* What a lock file holds: this, then the owner's pid. */
-static const char LOCK_MARK[] = "cnn lock: pid ";
-
-/* Removes the lock file only while it is still the one this run made (a
- * later file at that name is someone else's). */
-static void remove_held_lock(void)
-{
-    struct stat now;
-    if (lstat(held_lock, &now) == 0 && now.st_dev == held_lock_id.st_dev &&
-        now.st_ino == held_lock_id.st_ino)
-        unlink(held_lock);
-}
 
 /* the output probe's renamed temporary (file_check_output) */
 static char active_probe[PATH_BUF_MAX + 100]; /* (a temporary's name and ".probe") */
@@ -47,7 +32,6 @@ void file_out_remove_on_signal(void)
 {
     if (tmp_active) unlink(active_tmp);
     if (probe_active) unlink(active_probe);
-    if (lock_held) remove_held_lock();
 }
 
 /* Whether the regular file path starts with len bytes of mark (read the one
@@ -94,7 +78,8 @@ static const char *target_problem(const char *path, int *exists, struct stat *st
     if (access(path, W_OK) != 0) return "is not writable";
     if (sticky_and_not_ours(path, st))
         return "belongs to another user in a sticky folder, so it cannot be replaced";
-    if (starts_with(path, LOCK_MARK, sizeof LOCK_MARK - 1)) return "is a cnn run's lock file";
+    if (starts_with(path, FILE_LOCK_MARK, sizeof FILE_LOCK_MARK - 1))
+        return "is a cnn run's lock file";
     return NULL;
 }
 
@@ -298,90 +283,4 @@ int file_same(const char *a, const char *b)
     const char *na, *nb;
     return folder_identity(a, &sa, &na) == 0 && folder_identity(b, &sb, &nb) == 0 &&
            sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && !strcmp(na, nb);
-}
-
-/* The pid a lock file names, or 0. */
-static long lock_owner(int fd)
-{
-    char text[64] = {0};
-    ssize_t got = pread(fd, text, sizeof text - 1, 0);
-    size_t mark = sizeof LOCK_MARK - 1;
-    if (got < (ssize_t)mark || memcmp(text, LOCK_MARK, mark)) return 0;
-    return strtol(text + mark, NULL, 10);
-}
-
-/* Opens and locks "<path>.lock"; -1 with err set, or -2 when the file was
- * replaced meanwhile (try again). */
-static int lock_once(const char *lock, const char *flag, const char *path, char *err,
-                     size_t errlen)
-{
-    int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
-    struct stat held, now;
-    if (fd < 0 || fstat(fd, &held) != 0 || !S_ISREG(held.st_mode)) {
-        snprintf(err, errlen, "%s %s: cannot make its lock file %s: %s", flag, path, lock,
-                 fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        char pid[32] = "";
-        long owner = lock_owner(fd);
-        if (owner > 0) snprintf(pid, sizeof pid, " (pid %ld)", owner);
-        snprintf(err, errlen, "%s %s: another cnn run%s is using it; wait for it to end, or "
-                              "choose another path", flag, path, pid);
-        close(fd);
-        return -1;
-    }
-    /* the lock file may have been removed by its last owner meanwhile */
-    if (stat(lock, &now) != 0 || now.st_dev != held.st_dev || now.st_ino != held.st_ino) {
-        close(fd);
-        return -2;
-    }
-    /* held now, so what it says is stable: a lock of a run that ended, or
-     * something else that must not be taken over */
-    if (now.st_size > 0 && !lock_owner(fd)) {
-        snprintf(err, errlen, "%s %s: %s exists and is not a cnn lock file (move it away)", flag,
-                 path, lock);
-        close(fd);
-        return -1;
-    }
-    char text[64];
-    int len = snprintf(text, sizeof text, "%s%ld\n", LOCK_MARK, (long)getpid());
-    /* written before the cut, so that a reader never sees it empty */
-    if (pwrite(fd, text, (size_t)len, 0) != len || ftruncate(fd, len) != 0) {
-        snprintf(err, errlen, "%s %s: cannot write its lock file %s: %s", flag, path, lock,
-                 strerror(errno));
-        close(fd);
-        return -1;
-    }
-    held_lock_id = held;
-    return fd;
-}
-
-int file_lock(const char *path, const char *flag, char *err, size_t errlen)
-{
-    char lock[PATH_BUF_MAX];
-    if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock) {
-        snprintf(err, errlen, "%s %.200s...: path too long", flag, path);
-        return -1;
-    }
-    for (int attempt = 0; attempt < 10; attempt++) {
-        int fd = lock_once(lock, flag, path, err, errlen);
-        if (fd == -1) return -1;
-        if (fd >= 0) {
-            memcpy(held_lock, lock, sizeof lock);
-            lock_held = 1;
-            return fd;
-        }
-    }
-    snprintf(err, errlen, "%s %s: its lock file %s keeps changing", flag, path, lock);
-    return -1;
-}
-
-void file_unlock(int fd)
-{
-    if (fd < 0) return;
-    remove_held_lock();
-    lock_held = 0;
-    close(fd);
 }

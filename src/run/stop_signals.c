@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "file_lock.h"
 #include "file_write.h"
 
 static const int STOP_SIGNALS[N_STOP_SIGNALS] = {SIGINT, SIGTERM, SIGHUP};
@@ -27,6 +28,7 @@ static void on_stop_signal(int sig)
         return;
     }
     file_out_remove_on_signal();
+    file_locks_remove_on_signal(); /* every lock the run holds, not just the last */
     signal(sig, SIG_DFL);
     raise(sig); /* delivered when the handler returns: the process ends as killed by it */
 }
