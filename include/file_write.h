@@ -5,6 +5,9 @@
  * file (a folder, a device, a FIFO, a symbolic link) is refused before
  * anything is written. Nothing ever writes in place, whatever the path's
  * length: a failure leaves the previous file as it was and no temporary.
+ * A temporary that a killed cnn left (SIGKILL during a save) is removed by
+ * the next write of the same target (src/io/file_temp.h says how one is
+ * told from a live writer's).
  *
  * The CSV log is the one file appended to (it grows while training runs, for
  * tail -f): file_append_open gives it the same refusals and no link
@@ -22,6 +25,7 @@ typedef struct {
     const char *path;  /* the target */
     char tmp[PATH_BUF_MAX];    /* the temporary in its folder */
     FILE *f;           /* open on tmp between begin and commit or abort */
+    int lock_fd;       /* tmp's second descriptor: holds its lock until the rename */
 } file_out;
 
 /* Creates the temporary for path and opens it as o->f. Returns 0, or -1 with

@@ -3,10 +3,13 @@
  * behind a link), outputs that cannot be written, and inputs that are not
  * regular files (a FIFO must be refused at once, not block). Where a case
  * could destroy a file, its `after` hook checks the file is as it was. */
+#define _DEFAULT_SOURCE /* flock */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,8 +142,39 @@ static void with_run_lock(const char *d)
 }
 static void run_lock_unchanged(const char *d, const result *r) { (void)r; expect_content(at(d, "m.ckpt.lock"), RUN_LOCK); }
 
-/* ---- locks (issue 25) ---- */
+/* ---- leftovers and locks (issue 25) ---- */
 
+/* Temporaries of m.ckpt in the pattern cnn writes (".<name>.<pid>.<6 hex>.tmp"):
+ * two of killed writers (pids above any pid_max), one of a live process (this
+ * test's pid), one locked by a live process (this test holds its flock), and
+ * one in the pattern of cnn before issue 25 (no pid: never removed). */
+#define DEAD_TMP ".m.ckpt.99999999.abcdef.tmp"
+#define DEAD_PROBE ".m.ckpt.99999998.0a1b2c.tmp.probe"
+#define LOCKED_TMP ".m.ckpt.99999997.abcdef.tmp"
+#define OLD_TMP ".m.ckpt.abcdef.tmp"
+static char live_tmp[64];
+static int locked_fd = -1;
+
+static void with_leftovers(const char *d)
+{
+    good_data(d);
+    snprintf(live_tmp, sizeof live_tmp, ".m.ckpt.%ld.abcdef.tmp", (long)getpid());
+    const char *names[] = {DEAD_TMP, DEAD_PROBE, LOCKED_TMP, OLD_TMP, live_tmp};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) write_file(at(d, names[i]), "half", 4);
+    locked_fd = open(at(d, LOCKED_TMP), O_RDONLY);
+    cr_assert(locked_fd >= 0 && flock(locked_fd, LOCK_EX) == 0, "locking %s", LOCKED_TMP);
+}
+static void leftovers_removed(const char *d, const result *r)
+{
+    (void)r;
+    const char *dead[] = {DEAD_TMP, DEAD_PROBE};
+    for (size_t i = 0; i < sizeof dead / sizeof dead[0]; i++)
+        cr_assert_neq(access(at(d, dead[i]), F_OK), 0, "a killed writer's %s was left", dead[i]);
+    const char *kept[] = {LOCKED_TMP, OLD_TMP, live_tmp};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        cr_assert_eq(access(at(d, kept[i]), F_OK), 0, "%s (a live writer's) was removed", kept[i]);
+    close(locked_fd);
+}
 static void no_lock_left(const char *d, const result *r)
 {
     (void)r;
@@ -195,6 +229,7 @@ static const hostile CASES[] = {
     {"a FIFO as a picture to predict", model_with_fifo, {"predict", "--model", "@/m.ckpt", "--device", "cpu", "@/fifo"}, 1, {"fifo", "not a regular file"}, refused_at_once},
     {"--save onto a FIFO, before the log is made", data_with_fifo, {TRAIN, "--log", "@/x.csv", "--save", "@/fifo"}, 1, {"--save", "not a regular file"}, no_log_made},
     /* issue 25 */
+    {"leftover temporaries of a killed save: removed, a live writer's kept", with_leftovers, {TRAIN, "--log", "@/no/such/x.csv", "--save", "@/m.ckpt"}, 1, {"--log", "does not exist"}, leftovers_removed},
     {"--save and --save-best: no lock file left when the run fails", good_data, {TRAIN, "--val", "10", "--log", "@/no/such/x.csv", "--save", "@/m.ckpt", "--save-best", "@/b.ckpt"}, 1, {"--log", "does not exist"}, no_lock_left},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])

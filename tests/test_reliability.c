@@ -12,6 +12,7 @@
  * file size limit to 1 KiB around the save after epoch N, so that save fails
  * in the kernel (EFBIG) the way a full disk would. The tests that send SIGINT
  * from outside use neither. The binary is $CNN_BIN, or build/cnn. */
+#define _DEFAULT_SOURCE /* flock */
 #include <criterion/criterion.h>
 
 #include <dirent.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -967,6 +969,40 @@ Test(reliability, failed_interrupt_save_keeps_previous_checkpoint, .fini = remov
 }
 
 /* ---- 5. what a run leaves in its folders (issue 25) ---- */
+
+/* A temporary a killed save left (the pattern file_temp.h gives, with a pid
+ * no process has) is removed by the next write of the same target; one of a
+ * live process, one whose lock is held, another target's and one of the
+ * pattern before the pid was in it are not. */
+Test(reliability, a_save_removes_only_dead_writers_temporaries, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], k[512], live[64], path[600];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    snprintf(live, sizeof live, ".K.ck.%ld.abcdef.tmp", (long)getpid());
+    const char *dead[] = {".K.ck.99999999.abcdef.tmp", ".K.ck.99999998.123abc.tmp.probe"};
+    const char *kept[] = {live, ".K.ck.99999997.abcdef.tmp", ".other.99999999.abcdef.tmp",
+                          ".K.ck.abcdef.tmp"};
+    for (size_t i = 0; i < 2; i++) write_file(tmp_path(dead[i]), "half", 4);
+    for (size_t i = 0; i < 4; i++) write_file(tmp_path(kept[i]), "half", 4);
+    int locked = open(tmp_path(kept[1]), O_RDONLY);
+    cr_assert(locked >= 0 && flock(locked, LOCK_EX) == 0, "flock: %s", strerror(errno));
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--save", k));
+    expect_success(&r, "the save");
+    result_free(&r);
+    load_ok(k);
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, dead[i]);
+        cr_assert_not(exists(path), "a killed writer's %s was left", dead[i]);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, kept[i]);
+        cr_assert(exists(path), "%s was removed", kept[i]);
+    }
+    close(locked);
+}
 
 static void expect_no_locks(const char *k, const char *b, const char *what)
 {

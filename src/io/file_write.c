@@ -17,6 +17,7 @@
 
 #include "file_lock.h"
 #include "file_read.h"
+#include "file_temp.h"
 #include "paths.h"
 
 /* What a signal handler removes: the temporary being written (set before
@@ -83,21 +84,18 @@ static const char *target_problem(const char *path, int *exists, struct stat *st
     return NULL;
 }
 
-/* Creates a uniquely named "<folder>/.<name>.<random>.tmp" for path,
- * exclusively and without following links; returns its descriptor. */
+/* Creates a uniquely named temporary for path (file_temp.h), exclusively
+ * and without following links, and locks it: the lock says a live writer
+ * has it. Returns its descriptor. */
 static int create_temporary(const char *path, char *tmp, size_t len)
 {
-    char dir[4096];
-    path_folder(path, dir, sizeof dir);
-    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
     for (int attempt = 0; attempt < 100; attempt++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
-        /* (a long name is cut: the random part and O_EXCL keep it unique) */
-        if ((size_t)snprintf(tmp, len, "%s/.%.200s.%06llx.tmp", dir, name,
-                             (unsigned long long)(x >> 40)) >= len) {
+        /* (a long name is cut: the pid, the random part and O_EXCL keep it unique) */
+        if (temp_name(path, (long)getpid(), (unsigned long)(x >> 40), tmp, len)) {
             errno = ENAMETOOLONG;
             return -1;
         }
@@ -108,11 +106,21 @@ static int create_temporary(const char *path, char *tmp, size_t len)
         atomic_thread_fence(memory_order_seq_cst); /* the name is whole before the flag */
         tmp_active = 1;
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd >= 0) return fd;
+        if (fd >= 0) {
+            flock(fd, LOCK_EX | LOCK_NB); /* (best effort: the pid in the name guards too) */
+            return fd;
+        }
         tmp_active = 0;
         if (errno != EEXIST) return -1;
     }
     return -1;
+}
+
+/* Closes the temporary's second descriptor, which kept its lock. */
+static void unlock_temporary(file_out *o)
+{
+    if (o->lock_fd >= 0) close(o->lock_fd);
+    o->lock_fd = -1;
 }
 
 int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
@@ -121,19 +129,23 @@ int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
     struct stat st;
     memset(o, 0, sizeof *o);
     o->path = path;
+    o->lock_fd = -1;
     const char *bad = *path ? target_problem(path, &exists, &st) : "an empty path";
     if (bad) {
         snprintf(err, errlen, "%s: %s", path, bad);
         return -1;
     }
+    temp_remove_leftovers(path); /* what a killed writer of this target left */
     int fd = create_temporary(path, o->tmp, sizeof o->tmp);
     if (fd < 0) {
-        char dir[4096];
+        char dir[PATH_BUF_MAX];
         path_folder(path, dir, sizeof dir);
         snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
         return -1;
     }
     if (exists) fchmod(fd, st.st_mode & 07777); /* a replaced file keeps its permissions */
+    /* a second descriptor holds the lock until the rename, after o->f is closed */
+    o->lock_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (!(o->f = fdopen(fd, "wb"))) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
@@ -149,12 +161,13 @@ void file_out_abort(file_out *o)
     o->f = NULL;
     if (o->tmp[0]) unlink(o->tmp);
     tmp_active = 0;
+    unlock_temporary(o);
 }
 
 /* Makes a rename durable (best effort: some file systems refuse). */
 static void sync_folder(const char *path)
 {
-    char dir[4096];
+    char dir[PATH_BUF_MAX];
     path_folder(path, dir, sizeof dir);
     int fd = open(dir, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -191,19 +204,21 @@ int file_out_commit(file_out *o, int no_replace, char *err, size_t errlen)
     if (!ok) {
         unlink(o->tmp);
         tmp_active = 0;
+        unlock_temporary(o);
         snprintf(err, errlen, "%s: cannot write: %s", o->path,
                  e ? strerror(e) : "write error");
         errno = e;
         return -1;
     }
     tmp_active = 0;
+    unlock_temporary(o);
     sync_folder(o->path);
     return 0;
 }
 
 int file_check_output(const char *path, char *err, size_t errlen)
 {
-    char dir[4096], moved[PATH_BUF_MAX + 100];
+    char dir[PATH_BUF_MAX], moved[PATH_BUF_MAX + 100];
     struct stat st;
     path_folder(path, dir, sizeof dir);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -228,6 +243,7 @@ int file_check_output(const char *path, char *err, size_t errlen)
     tmp_active = 0;
     int removed = unlink(moved) == 0;
     probe_active = 0;
+    unlock_temporary(&o);
     if (!removed) {
         snprintf(err, errlen, "%s: cannot remove files in %s (%s is left there): %s", path, dir,
                  moved, strerror(errno));
