@@ -43,7 +43,8 @@ void file_out_abort(file_out *o);
 
 /* Fails with a message unless path can be written: the target, if it exists,
  * is a regular file, and a temporary can be created and removed in its
- * folder. For checking outputs before the work, not after it. */
+ * folder. For checking outputs before the work, not after it. The message
+ * says what errno said: a folder missing, not reachable or not writable. */
 int file_check_output(const char *path, char *err, size_t errlen);
 
 /* Opens path for appending (created 0666 & ~umask when missing), refusing

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,6 +183,42 @@ static void no_lock_left(const char *d, const result *r)
     no_file_left(d, "b.ckpt.lock");
 }
 
+/* ---- folders that cannot be written (issue 25) ---- */
+
+/* Root writes in a folder of mode 0555 and searches one of mode 0000: this
+ * case's cnn runs without those overrides (CAP_DAC_OVERRIDE and
+ * CAP_DAC_READ_SEARCH dropped from the bounding set of this test's process,
+ * which Criterion forks for this test alone), or the case is skipped. */
+static void as_plain_user(void)
+{
+    if (geteuid() != 0) return;
+    if (prctl(PR_CAPBSET_DROP, 1 /* CAP_DAC_OVERRIDE */, 0, 0, 0) == 0 &&
+        prctl(PR_CAPBSET_DROP, 2 /* CAP_DAC_READ_SEARCH */, 0, 0, 0) == 0)
+        return;
+    remove_temp_dir(); /* (a skipped test does not run its .fini) */
+    cr_skip_test("running as root without CAP_SETPCAP: root writes in a read-only folder, so "
+                 "the case cannot make one (%s)", strerror(errno));
+}
+static void read_only_folder(const char *d)
+{
+    good_data(d);
+    cr_assert_eq(mkdir(at(d, "ro"), 0555), 0);
+    chmod(at(d, "ro"), 0555); /* (whatever the umask) */
+    as_plain_user();
+}
+static void unreachable_folder(const char *d)
+{
+    good_data(d);
+    cr_assert_eq(mkdir(at(d, "shut"), 0), 0);
+    as_plain_user();
+}
+static void nothing_in_ro(const char *d, const result *r)
+{
+    (void)r;
+    no_file_left(d, "ro/m.ckpt");
+    no_file_left(d, "ro/x.csv");
+}
+
 #define TRAIN "train", "--data", "@", "--device", "cpu", "--epochs", "1"
 #define LONG_NAME "n123456789012345678901234567890123456789012345678901234567890123456789" \
     "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234" \
@@ -210,7 +247,7 @@ static const hostile CASES[] = {
     {"--save onto a FIFO", data_with_fifo, {TRAIN, "--log", "", "--save", "@/fifo"}, 1, {"--save", "not a regular file"}, still_a_fifo},
     {"--log onto a FIFO nobody reads", data_with_fifo, {TRAIN, "--log", "@/fifo"}, 1, {"--log", "not a regular file"}, still_a_fifo},
     /* outputs that cannot be written fail before training */
-    {"--save under /sys", good_data, {TRAIN, "--log", "", "--save", "/sys/m.ckpt"}, 1, {"--save", "cannot create a file in /sys"}, NULL},
+    {"--save under /sys", good_data, {TRAIN, "--log", "", "--save", "/sys/m.ckpt"}, 1, {"--save", "the folder /sys is not writable"}, NULL},
     {"--log under /proc", good_data, {TRAIN, "--log", "/proc/x.csv"}, 1, {"--log", "/proc/x.csv"}, NULL},
     {"--save with a name longer than a file system allows", good_data, {TRAIN, "--log", "", "--save", "@/" LONG_NAME}, 1, {"--save", "File name too long"}, NULL},
     {"visualize onto a folder named index.md", index_md_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--device", "cpu", "--out", "@/out"}, 1, {"index.md", "is a folder"}, NULL},
@@ -231,6 +268,9 @@ static const hostile CASES[] = {
     /* issue 25 */
     {"leftover temporaries of a killed save: removed, a live writer's kept", with_leftovers, {TRAIN, "--log", "@/no/such/x.csv", "--save", "@/m.ckpt"}, 1, {"--log", "does not exist"}, leftovers_removed},
     {"--save and --save-best: no lock file left when the run fails", good_data, {TRAIN, "--val", "10", "--log", "@/no/such/x.csv", "--save", "@/m.ckpt", "--save-best", "@/b.ckpt"}, 1, {"--log", "does not exist"}, no_lock_left},
+    {"--save in a read-only folder", read_only_folder, {TRAIN, "--log", "", "--save", "@/ro/m.ckpt"}, 1, {"--save", "/ro is not writable", "Permission denied"}, nothing_in_ro},
+    {"--log in a read-only folder", read_only_folder, {TRAIN, "--log", "@/ro/x.csv"}, 1, {"--log", "/ro is not writable", "Permission denied"}, nothing_in_ro},
+    {"--save in a folder that cannot be searched", unreachable_folder, {TRAIN, "--log", "", "--save", "@/shut/sub/m.ckpt"}, 1, {"--save", "shut/sub cannot be reached", "Permission denied"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 

@@ -116,6 +116,21 @@ static int create_temporary(const char *path, char *tmp, size_t len)
     return -1;
 }
 
+/* Why no file can be made in the folder dir, from errno e, into err. */
+static void folder_write_problem(const char *path, const char *dir, int e, char *err,
+                                 size_t errlen)
+{
+    if (e == ENOENT)
+        snprintf(err, errlen, "%s: the folder %s does not exist", path, dir);
+    else if (e == EACCES || e == EPERM)
+        snprintf(err, errlen, "%s: the folder %s is not writable: %s", path, dir, strerror(e));
+    else if (e == EROFS)
+        snprintf(err, errlen, "%s: the folder %s is not writable: it is on a read-only file "
+                              "system", path, dir);
+    else
+        snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(e));
+}
+
 /* Closes the temporary's second descriptor, which kept its lock. */
 static void unlock_temporary(file_out *o)
 {
@@ -140,7 +155,7 @@ int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
     if (fd < 0) {
         char dir[PATH_BUF_MAX];
         path_folder(path, dir, sizeof dir);
-        snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
+        folder_write_problem(path, dir, errno, err, errlen);
         return -1;
     }
     if (exists) fchmod(fd, st.st_mode & 07777); /* a replaced file keeps its permissions */
@@ -216,15 +231,31 @@ int file_out_commit(file_out *o, int no_replace, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether the folder dir can hold path's file; else why not, from errno. */
+static int folder_ok(const char *path, const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        int e = errno;
+        if (e == ENOENT)
+            snprintf(err, errlen, "%s: the folder %s does not exist", path, dir);
+        else if (e == ENOTDIR)
+            snprintf(err, errlen, "%s: the folder %s does not exist: %s", path, dir, strerror(e));
+        else
+            snprintf(err, errlen, "%s: the folder %s cannot be reached: %s", path, dir,
+                     strerror(e));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) return 0;
+    snprintf(err, errlen, "%s: %s is not a folder", path, dir);
+    return -1;
+}
+
 int file_check_output(const char *path, char *err, size_t errlen)
 {
     char dir[PATH_BUF_MAX], moved[PATH_BUF_MAX + 100];
-    struct stat st;
     path_folder(path, dir, sizeof dir);
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s: the folder %s does not exist", path, dir);
-        return -1;
-    }
+    if (folder_ok(path, dir, err, errlen)) return -1;
     file_out o;
     if (file_out_begin(&o, path, err, errlen)) return -1;
     fclose(o.f);
