@@ -1,5 +1,6 @@
 /* Text shown to people: error lines that stay one line whatever a flag's
- * value holds, and paths written as shell words. */
+ * value holds, paths on stdout escaped the same way, and paths written as
+ * shell words. */
 #ifndef CNN_TEXT_OUT_H
 #define CNN_TEXT_OUT_H
 
@@ -9,6 +10,11 @@
  * escape: \n, \r, \t, else \xNN; other bytes as they are. Writes at most len
  * bytes to out, NUL included (a longer text is cut short); returns out. */
 char *text_escape_controls(const char *s, char *out, size_t len);
+
+/* s escaped as text_escape_controls does it, for a path printed on stdout
+ * (a banner, a "wrote FILE" line): in one of 4 static buffers used in turn,
+ * so that one printf may show a few; a path longer than PATH_MAX is cut. */
+const char *text_shown(const char *s);
 
 /* fmt, formatted, as one line on stderr: the control characters that values
  * bring in (a newline in --net) are escaped, and a newline ends it. */
@@ -23,13 +29,16 @@ void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * are cut short (snprintf), never overflowed. */
 #define ERR_LINE_MAX 4400
 
-/* Room for any path (PATH_MAX, 4096) as a shell word: each byte at most 4. */
-#define SHELL_WORD_MAX (4 * 4096 + 3)
+/* Room for any path (PATH_MAX, 4096) as a shell word: each byte at most 4
+ * ('\'' or \xNN), and $'...' around them. */
+#define SHELL_WORD_MAX (4 * 4096 + 4)
 
 /* s as one shell word, for a command line the user may paste: as it is when
- * no shell treats any of its characters specially, else in single quotes
- * with each ' written as '\''. Returns 0, or -1 when it does not fit in len
- * bytes (out then holds "" ). */
+ * no shell treats any of its characters specially; in $'...' (bash, zsh,
+ * ksh) with \n, \t, \r, \xNN, \\ and \' when it holds a control character
+ * (so that the error line showing it leaves it as it is); else in single
+ * quotes with each ' written as '\''. Returns 0, or -1 when it does not fit
+ * in len bytes (out then holds "" ). */
 int shell_quote(const char *s, char *out, size_t len);
 
 #endif

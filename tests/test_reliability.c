@@ -968,7 +968,7 @@ Test(reliability, failed_interrupt_save_keeps_previous_checkpoint, .fini = remov
     expect_no_tmp_in(dir, NULL);
 }
 
-/* ---- 5. what a run leaves in its folders (issue 25) ---- */
+/* ---- 5. what a run leaves in its folders, and paths with a newline (issue 25) ---- */
 
 /* A temporary a killed save left (the pattern file_temp.h gives, with a pid
  * no process has) is removed by the next write of the same target; one of a
@@ -1048,4 +1048,44 @@ Test(reliability, save_and_save_best_leave_no_lock_file, .fini = remove_temp_dir
                   (WIFEXITED(st) && WEXITSTATUS(st) == 130),
               "wait status 0x%x after two SIGINTs", st);
     expect_no_locks(k, b, "after two SIGINTs");
+}
+
+/* "continue with: ..." after an interrupt, for paths holding a newline, is
+ * pasted into bash as it is printed and resumes the run (to the same
+ * weights as an uninterrupted one); the banner and JSON on stdout show the
+ * paths escaped, never with the newline itself. */
+Test(reliability, continue_command_for_a_newline_path_works_in_bash, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], sub[300], a[512], k[512], bin[4096], cmd[16384];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(sub, sizeof sub, "%s/a\nb", dir);
+    cr_assert_eq(mkdir(sub, 0777), 0);
+    write_block_digits(sub, "train", 600, 7);
+    write_block_digits(sub, "t10k", 100, 8);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    snprintf(k, sizeof k, "%s/K.ck", sub);
+    result r;
+    train(&r, NULL, sub, A(EXACT_ARGS, "--save", a));
+    expect_success(&r, "the uninterrupted run");
+    result_free(&r);
+    run_train(&r, "CNN_TEST_SIGINT_AT_STEP=5", sub, A(EXACT_ARGS, "--save", k), RUN_TIMEOUT_S);
+    expect_error(&r, 130, W("written to ", "a\\nb/K.ck;", "continue with: cnn train --resume $'"),
+                 "the interrupt");
+    cr_assert_null(strstr(r.out, "a\nb"), "stdout shows a path's newline:\n%s", r.out);
+    cr_assert_not_null(strstr(r.out, "a\\nb"), "the banner does not show the data path:\n%s",
+                       r.out);
+    const char *pasted = strstr(r.err, "continue with: cnn ") + strlen("continue with: cnn ");
+    cnn_bin_absolute(bin, sizeof bin);
+    snprintf(cmd, sizeof cmd, "%s %.*s --device cpu --log '' --quiet", bin,
+             (int)strcspn(pasted, "\n"), pasted);
+    result_free(&r);
+    run_program("/bin/bash", (const char *const[]){"bash", "-c", cmd, NULL}, RUN_TIMEOUT_S, &r);
+    expect_success(&r, cmd);
+    char json[4096], want[600];
+    json_of(&r, json, sizeof json);
+    snprintf(want, sizeof want, "\"data\":\"%s/a\\nb\"", dir);
+    cr_assert_not_null(strstr(json, want), "the JSON does not escape the path: %s", json);
+    result_free(&r);
+    expect_same_file(a, k, "uninterrupted vs resumed through the pasted command");
 }

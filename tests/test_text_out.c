@@ -24,6 +24,18 @@ Test(text_out, an_error_is_one_line_whatever_its_values_hold, .init = cr_redirec
     cr_assert_stderr_eq_str("cnn x: --net: unknown network \"mlp\\n3\\r\\x1b\"\n");
 }
 
+/* Paths on stdout are shown as error lines show them; one printf may show
+ * four. */
+Test(text_out, paths_on_stdout_are_escaped)
+{
+    const char *a = text_shown("run\n1"), *b = text_shown("x\ty"), *c = text_shown("plain"),
+               *d = text_shown("\x1b");
+    cr_assert_str_eq(a, "run\\n1");
+    cr_assert_str_eq(b, "x\\ty");
+    cr_assert_str_eq(c, "plain");
+    cr_assert_str_eq(d, "\\x1b");
+}
+
 /* ---- shell words ---- */
 
 /* What sh makes of the word: the one argument it passes to printf. */
@@ -51,14 +63,46 @@ Test(shell_quote, plain_words_stay_as_they_are)
 Test(shell_quote, spaces_quotes_and_specials_are_quoted)
 {
     const char *paths[] = {"my run.ckpt", "it's", "a'b'c", "$HOME/x", "*", "a;b", "`x`",
-                           "~/r", "a\"b\\c", "", "!x", "a\tb"};
+                           "~/r", "a\"b\\c", "", "!x", "\xc3\xa9"};
     const char *want[] = {"'my run.ckpt'", "'it'\\''s'", "'a'\\''b'\\''c'", "'$HOME/x'", "'*'",
-                          "'a;b'", "'`x`'", "'~/r'", "'a\"b\\c'", "''", "'!x'", "'a\tb'"};
+                          "'a;b'", "'`x`'", "'~/r'", "'a\"b\\c'", "''", "'!x'", "'\xc3\xa9'"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         char out[64];
         cr_assert_eq(shell_quote(paths[i], out, sizeof out), 0);
         cr_assert_str_eq(out, want[i], "%s", paths[i]);
         expect_shell_reads(out, paths[i]);
+    }
+}
+
+/* What bash makes of the word (sh need not know $'...'): the word goes to
+ * bash -c through the environment, untouched by sh. */
+static void expect_bash_reads(const char *word, const char *want)
+{
+    char cmd[1024], got[512] = "";
+    snprintf(cmd, sizeof cmd, "printf '%%s' %s", word);
+    cr_assert_eq(setenv("CNN_TEST_WORD_CMD", cmd, 1), 0);
+    FILE *p = popen("bash -c \"$CNN_TEST_WORD_CMD\"", "r");
+    cr_assert_not_null(p);
+    size_t n = fread(got, 1, sizeof got - 1, p);
+    got[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "bash failed on: %s", cmd);
+    cr_assert_str_eq(got, want, "bash read the word %s as \"%s\"", word, got);
+}
+
+/* A control character would be escaped by the error line that shows the
+ * word: $'...' carries it as an escape instead, with \\ and \' for the two
+ * characters that are special there. */
+Test(shell_quote, control_characters_go_in_dollar_quotes)
+{
+    const char *paths[] = {"a\tb", "runs/a\nb.ckpt", "it's\n", "back\\slash\r", "\x1b[0m x",
+                           "\x7f\xc3\xa9\x01" "9"};
+    const char *want[] = {"$'a\\tb'", "$'runs/a\\nb.ckpt'", "$'it\\'s\\n'", "$'back\\\\slash\\r'",
+                          "$'\\x1b[0m x'", "$'\\x7f\xc3\xa9\\x019'"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char out[64];
+        cr_assert_eq(shell_quote(paths[i], out, sizeof out), 0);
+        cr_assert_str_eq(out, want[i], "%s", paths[i]);
+        expect_bash_reads(out, paths[i]);
     }
 }
 

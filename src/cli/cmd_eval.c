@@ -26,7 +26,7 @@ static void print_result(const char *path, const model *m, const dataset *test, 
                          double acc, double seconds, const long *confusion)
 {
     printf("model %s: %s, %d epochs\ndevice %s\ntest loss %.6f  accuracy %.2f%% (%d images)\n"
-           "evaluated in %.3f s, %d images a pass\n\n", path, m->spec.text,
+           "evaluated in %.3f s, %d images a pass\n\n", text_shown(path), m->spec.text,
            m->ck.meta.epochs_done, m->device, loss, acc, test->count, seconds, m->nt->eval_batch);
     print_confusion(confusion);
     json_out j;

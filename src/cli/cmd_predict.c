@@ -109,7 +109,7 @@ static void print_prediction(const classifier *c, const pictures *p, int i, int 
                              const float *probs)
 {
     const digit_prep_info *d = &p->info[i];
-    printf("\n%s: %dx%d", p->paths[i], p->sizes[2 * i], p->sizes[2 * i + 1]);
+    printf("\n%s: %dx%d", text_shown(p->paths[i]), p->sizes[2 * i], p->sizes[2 * i + 1]);
     if (d->inverted) printf(", inverted (dark on light)");
     if (d->blank)
         printf(", blank: nothing but background");
@@ -191,7 +191,7 @@ int cmd_predict(int argc, char **argv)
     classifier c = {0};
     int rc = 1;
     if (read_pictures(&p) == 0 && classifier_open("predict", model, &cfg, &c) == 0) {
-        printf("model %s: %s, %d epochs\ndevice %s\n", model, c.m.spec.text,
+        printf("model %s: %s, %d epochs\ndevice %s\n", text_shown(model), c.m.spec.text,
                c.m.ck.meta.epochs_done, c.m.device);
         rc = classify_all(&c, &p) ? 1 : 0;
     }

@@ -41,7 +41,7 @@ static void weight_shape(const layer_spec *l, char *weights, size_t wlen, char *
 
 static void print_layers(const char *net_name, const net_spec *spec)
 {
-    printf("net  %s\nspec %s\n\n", net_name, spec->text);
+    printf("net  %s\nspec %s\n\n", text_shown(net_name), spec->text);
     printf("%-3s %-18s %-14s %-18s %-8s %10s\n", "#", "layer", "output", "weights W",
            "biases b", "params");
     printf("%-3s %-18s %3dx%3dx%d\n", "", "input", spec->in.c, spec->in.h, spec->in.w);

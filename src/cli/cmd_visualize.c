@@ -196,7 +196,7 @@ static int emit_png(out_list *o, const char *name, const unsigned char *px, int 
         f->h = h;
         snprintf(f->about, sizeof f->about, "%s", about);
     }
-    printf("wrote %s (%dx%d)\n", path, w, h);
+    printf("wrote %s (%dx%d)\n", text_shown(path), w, h);
     return 0;
 }
 
@@ -403,7 +403,7 @@ static int write_index(const char *dir, const char *model, const classifier *c,
     }
     FILE *f = out.f;
     const char *what = c->euclid ? "score" : "probability";
-    fprintf(f, "# Pictures of the network\n\nModel `%s`: `%s`, %d epochs.\n\n", model,
+    fprintf(f, "# Pictures of the network\n\nModel `%s`: `%s`, %d epochs.\n\n", text_shown(model),
             c->m.spec.text, c->m.ck.meta.epochs_done);
     if (n_views == 0)
         fprintf(f, "This network has no convolution layers: there are no kernels or feature "
@@ -441,7 +441,7 @@ static int write_index(const char *dir, const char *model, const classifier *c,
         print_error("cnn visualize: %s", err);
         return -1;
     }
-    printf("wrote %s\n", path);
+    printf("wrote %s\n", text_shown(path));
     return 0;
 }
 
@@ -485,7 +485,7 @@ static int visualize_augment(const char *spec_text, uint64_t seed, const char *o
         goto done;
     }
     printf("wrote %s (%dx%d): the first %d training images (left column) and %d draws of "
-           "each\n", path, w, h, AUGMENT_GRID_ROWS, AUGMENT_GRID_DRAWS);
+           "each\n", text_shown(path), w, h, AUGMENT_GRID_ROWS, AUGMENT_GRID_DRAWS);
     json_out j;
     json_begin(&j, stdout);
     json_string(&j, "out", out);
@@ -562,7 +562,7 @@ static int draw_model(classifier *c, const char *model, const char *out, const d
 {
     conv_view views[2];
     int n_views = find_convs(&c->m.spec, views);
-    printf("model %s: %s, %d epochs\ndevice %s\n", model, c->m.spec.text,
+    printf("model %s: %s, %d epochs\ndevice %s\n", text_shown(model), c->m.spec.text,
            c->m.ck.meta.epochs_done, c->m.device);
     if (n_views == 0)
         printf("no conv layers in this network: writing only the inputs and predictions\n");

@@ -8,6 +8,7 @@
 #include "hd/optim.h"
 #include "hd/schedule.h"
 #include "json_out.h"
+#include "text_out.h"
 
 /* Settings the banner's first lines show as facts (the resume as where it
  * starts). */
@@ -46,9 +47,10 @@ static void print_resume_point(const train_cmd *t, int used)
     long steps = (used + t->c.batch - 1) / t->c.batch, in = p->start_step - p->start_epoch * steps;
     if (in > 0 && in < steps)
         printf("  %-13s %s, in epoch %d after %ld of its %ld steps\n", "resumed from",
-               t->c.resume, p->start_epoch + 1, in, steps);
+               text_shown(t->c.resume), p->start_epoch + 1, in, steps);
     else
-        printf("  %-13s %s, after epoch %d\n", "resumed from", t->c.resume, p->start_epoch);
+        printf("  %-13s %s, after epoch %d\n", "resumed from", text_shown(t->c.resume),
+               p->start_epoch);
 }
 
 /* The facts: what is trained on what, with which inputs. */
@@ -60,10 +62,11 @@ static void print_facts(const train_cmd *t, int used)
            "spec", t->spec.text);
     printf("  %-13s %ld\n", "parameters", t->spec.n_params);
     if (c->val_count > 0)
-        printf("  %-13s %s (%d train, %d validation, %d test)\n", "data", c->data, used,
-               c->val_count, t->test.count);
+        printf("  %-13s %s (%d train, %d validation, %d test)\n", "data", text_shown(c->data),
+               used, c->val_count, t->test.count);
     else
-        printf("  %-13s %s (%d train, %d test)\n", "data", c->data, used, t->test.count);
+        printf("  %-13s %s (%d train, %d test)\n", "data", text_shown(c->data), used,
+               t->test.count);
     printf("  %-13s %s\n", "device", t->device);
     printf("  %-13s x * %.6g %+.6g\n", "input", t->scale, t->shift);
     if (*c->resume) print_resume_point(t, used);
@@ -80,7 +83,7 @@ void train_banner(const train_cmd *t)
         if (!shown(d, t, &defaults)) continue;
         char value[256];
         setting_describe(d, c, value, sizeof value);
-        printf("  %-13s %s\n", d->flag, value);
+        printf("  %-13s %s\n", d->flag, text_shown(value)); /* (a path's newline too) */
     }
 }
 

@@ -29,6 +29,14 @@ char *text_escape_controls(const char *s, char *out, size_t len)
     return out;
 }
 
+const char *text_shown(const char *s)
+{
+    static char shown[4][4 * 4096 + 1]; /* (any path, each byte as \xNN) */
+    static int next;
+    char *out = shown[next++ % 4];
+    return text_escape_controls(s, out, sizeof shown[0]);
+}
+
 void print_error(const char *fmt, ...)
 {
     char line[PRINT_ERROR_MAX], shown[4 * PRINT_ERROR_MAX];
@@ -47,22 +55,38 @@ static int shell_plain(const char *s)
     return *s && strspn(s, plain) == strlen(s);
 }
 
-int shell_quote(const char *s, char *out, size_t len)
+/* Whether s holds a byte an error line would escape (a control character). */
+static int has_controls(const char *s)
 {
-    size_t n = 0;
-    if (shell_plain(s)) {
-        if (strlen(s) >= len) goto too_long;
-        strcpy(out, s);
-        return 0;
-    }
-    if (len < 3) goto too_long;
-    out[n++] = '\'';
-    for (; *s; s++) {
-        const char *piece = *s == '\'' ? "'\\''" : NULL;
-        size_t k = piece ? 4 : 1;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) return 1;
+    return 0;
+}
+
+/* One byte of s inside $'...': an escape bash reads back as that byte. */
+static void ansi_c_piece(unsigned char c, char piece[5])
+{
+    if (c == '\n') strcpy(piece, "\\n");
+    else if (c == '\t') strcpy(piece, "\\t");
+    else if (c == '\r') strcpy(piece, "\\r");
+    else if (c == '\\' || c == '\'') snprintf(piece, 5, "\\%c", c);
+    else if (c < 0x20 || c == 0x7f) snprintf(piece, 5, "\\x%02x", c);
+    else piece[0] = (char)c, piece[1] = '\0';
+}
+
+/* s as opening, then each byte as piece() writes it, then closing. */
+static int quote_with(const char *s, const char *opening, void (*piece)(unsigned char, char[5]),
+                      char *out, size_t len)
+{
+    size_t n = strlen(opening);
+    if (n + 2 > len) goto too_long;
+    memcpy(out, opening, n);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char bytes[5];
+        piece(*p, bytes);
+        size_t k = strlen(bytes);
         if (n + k + 2 > len) goto too_long; /* room for the closing quote and NUL */
-        if (piece) memcpy(out + n, piece, k);
-        else out[n] = *s;
+        memcpy(out + n, bytes, k);
         n += k;
     }
     out[n++] = '\'';
@@ -71,4 +95,27 @@ int shell_quote(const char *s, char *out, size_t len)
 too_long:
     if (len) *out = '\0';
     return -1;
+}
+
+/* One byte of s inside '...': itself, and ' as '\''. */
+static void single_quote_piece(unsigned char c, char piece[5])
+{
+    if (c == '\'') strcpy(piece, "'\\''");
+    else piece[0] = (char)c, piece[1] = '\0';
+}
+
+int shell_quote(const char *s, char *out, size_t len)
+{
+    if (shell_plain(s)) {
+        if (strlen(s) >= len) {
+            if (len) *out = '\0';
+            return -1;
+        }
+        strcpy(out, s);
+        return 0;
+    }
+    /* a control character would be escaped by the error line that shows the
+     * word, changing it: $'...' carries it as an escape the shell reads */
+    if (has_controls(s)) return quote_with(s, "$'", ansi_c_piece, out, len);
+    return quote_with(s, "'", single_quote_piece, out, len);
 }
