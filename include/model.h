@@ -25,9 +25,10 @@ typedef struct {
     char device[256];     /* the device, in words */
 } model;
 
-/* Reads the checkpoint at path and checks its network: the spec parses for
- * 28x28 images of CNN_CLASSES with the parameter and running-state counts
- * the file holds, and no running variance is negative. Returns 0, or -1
+/* Reads the checkpoint at path and checks its network: the input it was
+ * made for (channels, height, width, classes) is CNN_INPUT_SHAPE and
+ * CNN_CLASSES, the spec parses for them with the parameter and running-state
+ * counts the file holds, and no running variance is negative. Returns 0, or -1
  * with err set to one line naming path (nothing printed; m holds nothing). */
 int model_read(const char *path, model *m, char *err, size_t errlen);
 

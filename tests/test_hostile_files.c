@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ckpt_bytes.h"
 #include "hostile_util.h"
 
 #define good_data hostile_good_data
@@ -143,6 +144,7 @@ static void with_run_lock(const char *d)
 }
 static void run_lock_unchanged(const char *d, const result *r) { (void)r; expect_content(at(d, "m.ckpt.lock"), RUN_LOCK); }
 
+
 /* ---- leftovers and locks (issue 25) ---- */
 
 /* Temporaries of m.ckpt in the pattern cnn writes (".<name>.<pid>.<6 hex>.tmp"):
@@ -240,6 +242,28 @@ static void nothing_in_ro(const char *d, const result *r)
     no_file_left(d, "ro/x.csv");
 }
 
+/* ---- a checkpoint's stored input (issue 25) ---- */
+
+/* The model, its network section saying it was made for c x h x w inputs of
+ * `classes` (the CRC made right again). */
+static void trained_for_input(const char *d, uint32_t c, uint32_t h, uint32_t w,
+                              uint32_t classes)
+{
+    trained(d);
+    size_t len, slen;
+    unsigned char *b = read_file(at(d, "m.ckpt"), &len);
+    size_t net = cb_section_at(b, len, CB_NETWORK, &slen);
+    unsigned char *in = b + net + 4 + cb_le32(b + net); /* after the spec */
+    const uint32_t v[4] = {c, h, w, classes};
+    for (int i = 0; i < 4; i++) cb_set_le32(in + 4 * i, v[i]);
+    cb_fix_crc(b, len);
+    write_file(at(d, "m.ckpt"), b, len);
+    free(b);
+}
+static void made_for_32x32(const char *d) { trained_for_input(d, 1, 32, 32, 10); }
+static void made_for_3_channels(const char *d) { trained_for_input(d, 3, 28, 28, 10); }
+static void made_for_12_classes(const char *d) { trained_for_input(d, 1, 28, 28, 12); }
+
 #define TRAIN "train", "--data", "@", "--device", "cpu", "--epochs", "1"
 #define LONG_NAME "n123456789012345678901234567890123456789012345678901234567890123456789" \
     "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234" \
@@ -293,6 +317,9 @@ static const hostile CASES[] = {
     {"--save in a read-only folder", read_only_folder, {TRAIN, "--log", "", "--save", "@/ro/m.ckpt"}, 1, {"--save", "/ro is not writable", "Permission denied"}, nothing_in_ro},
     {"--log in a read-only folder", read_only_folder, {TRAIN, "--log", "@/ro/x.csv"}, 1, {"--log", "/ro is not writable", "Permission denied"}, nothing_in_ro},
     {"--save in a folder that cannot be searched", unreachable_folder, {TRAIN, "--log", "", "--save", "@/shut/sub/m.ckpt"}, 1, {"--save", "shut/sub cannot be reached", "Permission denied"}, NULL},
+    {"eval of a checkpoint made for 32x32 inputs", made_for_32x32, {"eval", "--model", "@/m.ckpt", "--data", "@"}, 1, {"m.ckpt", "for 1x32x32 inputs of 10 classes", "1x28x28 inputs of 10 classes"}, NULL},
+    {"--resume of a checkpoint made for 3 channels", made_for_3_channels, {TRAIN, "--log", "", "--resume", "@/m.ckpt", "--epochs", "2"}, 1, {"--resume", "for 3x28x28 inputs", "1x28x28 inputs"}, NULL},
+    {"summary of a checkpoint made for 12 classes", made_for_12_classes, {"summary", "--model", "@/m.ckpt"}, 1, {"m.ckpt", "for 1x28x28 inputs of 12 classes", "1x28x28 inputs of 10 classes"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
