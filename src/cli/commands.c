@@ -23,7 +23,7 @@ static int looks_like_layer(const char *name)
 int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset)
 {
     const net_preset *found = net_preset_find(name);
-    char err[768];
+    char err[NET_SPEC_ERR_MAX];
     if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
                        sizeof err)) {
         if (!found && !strchr(name, ',') && !looks_like_layer(name)) {
