@@ -262,6 +262,96 @@ Test(idx, gzip_cut_short)
     free(b);
 }
 
+/* gzip bytes of len bytes of buf, one member, into a malloc'ed buffer. */
+static unsigned char *gzip_bytes(const void *buf, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&z, (uLong)len) + 64;
+    unsigned char *out = malloc(cap);
+    z.next_in = (Bytef *)buf;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
+}
+
+/* The make_idx file for dims, gzipped, then `tail` (tail_len bytes) appended. */
+static const char *write_gz_then(const char *name, int ndim, const unsigned dims[], size_t n,
+                                 const void *tail, size_t tail_len)
+{
+    size_t len, gz_len;
+    unsigned char *b = make_idx(ndim, dims, n, &len), *gz = gzip_bytes(b, len, &gz_len);
+    unsigned char *all = malloc(gz_len + tail_len + 1);
+    memcpy(all, gz, gz_len);
+    if (tail_len) memcpy(all + gz_len, tail, tail_len);
+    const char *path = tmp_path(name);
+    write_file(path, all, gz_len + tail_len);
+    free(all);
+    free(gz);
+    free(b);
+    return path;
+}
+
+Test(idx, junk_after_the_gzip_stream)
+{
+    expect_fail(write_gz_then("junk.gz", 3, img_dims, 12, "junk", 4), 3,
+                "junk.gz: 4 bytes after the end of the gzip stream");
+    const unsigned char zeros[512] = {0}; /* gunzip takes these silently: not here */
+    expect_fail(write_gz_then("zeros.gz", 3, img_dims, 12, zeros, sizeof zeros), 3,
+                "zeros.gz: 512 bytes after the end of the gzip stream");
+    expect_fail(write_gz_then("one.gz", 3, img_dims, 12, "\x1f", 1), 3,
+                "one.gz: 1 bytes after the end of the gzip stream");
+}
+
+/* Concatenated gzip members are one stream (gunzip's reading): an IDX file
+ * split over two members reads whole, and a second member too many is
+ * data past the header's size. */
+Test(idx, concatenated_gzip_members)
+{
+    size_t len, g1, g2;
+    unsigned char *b = make_idx(3, img_dims, 12, &len);
+    unsigned char *first = gzip_bytes(b, 9, &g1), *second = gzip_bytes(b + 9, len - 9, &g2);
+    unsigned char *both = malloc(g1 + g2);
+    memcpy(both, first, g1);
+    memcpy(both + g1, second, g2);
+    write_file(tmp_path("two.gz"), both, g1 + g2);
+    expect_ok(tmp_path("two.gz"), 3, img_dims);
+    const char *p = write_gz_then("three.gz", 3, img_dims, 12, second, g2);
+    expect_fail(p, 3, "three.gz: file has 19 bytes more than the header says");
+    free(both);
+    free(first);
+    free(second);
+    free(b);
+}
+
+/* idx_open reads the header and nothing more: a body that is not even
+ * gzip data is not seen until idx_read_body. */
+Test(idx, open_reads_only_the_header)
+{
+    const unsigned d[3] = {200, 4096, 4096};
+    size_t len, gz_len;
+    unsigned char *b = make_idx(3, d, 1 << 20, &len), *gz = gzip_bytes(b, len, &gz_len);
+    for (size_t i = gz_len / 2; i < gz_len / 2 + 64; i++) gz[i] ^= 0x5a;
+    write_file(tmp_path("big.gz"), gz, gz_len);
+    free(gz);
+    free(b);
+    idx_reader *r = idx_open(tmp_path("big.gz"), 3, err, sizeof err);
+    cr_assert_not_null(r, "%s", err);
+    int dims[3];
+    idx_dims(r, dims);
+    cr_assert(dims[0] == 200 && dims[1] == 4096 && dims[2] == 4096);
+    cr_assert_str_eq(idx_shape(r), "200x4096x4096");
+    idx_file f;
+    cr_assert_eq(idx_read_body(r, &f, err, sizeof err), -1);
+    cr_assert_null(f.data);
+    cr_assert_not_null(strstr(err, "big.gz: corrupt gzip stream"), "%s", err);
+    idx_close(r);
+}
+
 Test(idx, missing_file)
 {
     const char *p = tmp_path("nothing-here");
