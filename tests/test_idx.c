@@ -17,6 +17,9 @@
 
 static char err[512];
 
+/* Data sets of 10 (or 40) classes, images of any size. */
+static const dataset_want ANY10 = {10, 0, 0}, ANY40 = {40, 0, 0};
+
 static void setup(void)
 {
     make_temp_dir("test_idx", NULL, 0);
@@ -381,7 +384,7 @@ Test(idx, dataset_loads)
 {
     write_pair("im.gz", "lb", 5, 5, labels5);
     dataset d;
-    cr_assert_eq(dataset_load(tmp_path("im.gz"), tmp_path("lb"), 10, &d, err, sizeof err), 0,
+    cr_assert_eq(dataset_load(tmp_path("im.gz"), tmp_path("lb"), &ANY10, &d, err, sizeof err), 0,
                  "%s", err);
     cr_assert_eq(d.count, 5);
     cr_assert_eq(d.rows, 2);
@@ -397,7 +400,7 @@ Test(idx, dataset_count_mismatch)
 {
     write_pair("im", "lb", 5, 4, labels5);
     dataset d;
-    cr_assert_eq(dataset_load(tmp_path("im"), tmp_path("lb"), 10, &d, err, sizeof err), -1);
+    cr_assert_eq(dataset_load(tmp_path("im"), tmp_path("lb"), &ANY10, &d, err, sizeof err), -1);
     cr_assert_null(d.images);
     cr_assert_not_null(strstr(err, "images and labels differ: 5 images"), "%s", err);
     cr_assert_not_null(strstr(err, "4 labels"), "%s", err);
@@ -408,7 +411,7 @@ Test(idx, dataset_label_out_of_range)
     const unsigned char bad[5] = {0, 1, 2, 12, 4};
     write_pair("im", "lb", 5, 5, bad);
     dataset d;
-    cr_assert_eq(dataset_load(tmp_path("im"), tmp_path("lb"), 10, &d, err, sizeof err), -1);
+    cr_assert_eq(dataset_load(tmp_path("im"), tmp_path("lb"), &ANY10, &d, err, sizeof err), -1);
     cr_assert_null(d.labels);
     cr_assert_str_eq(err, "lb: label 12 at index 3 is out of range 0..9");
 }
@@ -417,7 +420,7 @@ Test(idx, dataset_passes_idx_errors_on)
 {
     write_pair("im", "lb", 5, 5, labels5);
     dataset d;
-    cr_assert_eq(dataset_load(tmp_path("lb"), tmp_path("im"), 10, &d, err, sizeof err), -1);
+    cr_assert_eq(dataset_load(tmp_path("lb"), tmp_path("im"), &ANY10, &d, err, sizeof err), -1);
     cr_assert_not_null(strstr(err, "lb: expected an idx3 file"), "%s", err);
 }
 
@@ -443,7 +446,7 @@ Test(idx, dir_loads_gz_and_raw)
     /* Both names present: the .gz one wins, so a broken raw file must not matter. */
     write_file(tmp_path("mnist/train-images-idx3-ubyte"), "junk", 4);
     dataset tr, te;
-    cr_assert_eq(dataset_load_dir(dir, 40, &tr, &te, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, &tr, &te, err, sizeof err), 0, "%s", err);
     cr_assert_eq(tr.count, 5);
     cr_assert_eq(te.count, 5);
     cr_assert_eq(te.rows, 2);
@@ -456,7 +459,7 @@ Test(idx, dir_missing)
 {
     const char *dir = tmp_path("no-such-dir");
     dataset tr, te;
-    cr_assert_eq(dataset_load_dir(dir, 10, &tr, &te, err, sizeof err), -1);
+    cr_assert_eq(dataset_load_dir(dir, &ANY10, &tr, &te, err, sizeof err), -1);
     cr_assert_not_null(strstr(err, "no-such-dir: cannot open folder"), "%s", err);
     cr_assert_not_null(strstr(err, "make data"), "%s", err);
     cr_assert_not_null(strstr(err, "--data"), "%s", err);
@@ -466,8 +469,67 @@ Test(idx, dir_missing_one_file)
 {
     const char *dir = write_mnist_dir(2);
     dataset tr, te;
-    cr_assert_eq(dataset_load_dir(dir, 40, &tr, &te, err, sizeof err), -1);
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, &tr, &te, err, sizeof err), -1);
     cr_assert_null(tr.images, "train must be freed when t10k fails");
     cr_assert_not_null(strstr(err, "mnist: no t10k-images-idx3-ubyte[.gz] here: run `make data`"),
                        "%s", err);
+}
+
+/* The images' sides are checked from the header, before any data is
+ * inflated: the issue's gzip file (a header of 200 images of 4096x4096, 3.3
+ * GB inflated) under an address space capped at 64 MB more than this test
+ * uses, and a body that is no gzip data at all. */
+Test(idx, dataset_shape_refused_from_the_header)
+{
+    const unsigned d[3] = {200, 4096, 4096}, dl[1] = {200};
+    size_t len, gz_len;
+    unsigned char *b = make_idx(3, d, 1 << 20, &len), *gz = gzip_bytes(b, len, &gz_len);
+    for (size_t i = gz_len / 2; i < gz_len; i++) gz[i] ^= 0x5a;
+    write_file(tmp_path("im.gz"), gz, gz_len);
+    write_idx("lb", 0, 1, dl, 200);
+    free(gz);
+    free(b);
+    cap_memory(64 << 20);
+    dataset ds;
+    const dataset_want mnist = {10, 28, 28};
+    cr_assert_eq(dataset_load(tmp_path("im.gz"), tmp_path("lb"), &mnist, &ds, err, sizeof err),
+                 -1);
+    cr_assert_null(ds.images);
+    cr_assert_str_eq(err, "im.gz: images are 4096x4096 (its header says 200x4096x4096), not "
+                          "28x28");
+}
+
+/* The two headers' counts are compared before either body is read. */
+Test(idx, dataset_counts_compared_from_the_headers)
+{
+    const unsigned d[3] = {5, 2, 2}, dl[1] = {4};
+    write_gz_then("im.gz", 3, d, 20, NULL, 0);
+    size_t len;
+    unsigned char *b = read_file(tmp_path("im.gz"), &len);
+    for (size_t i = len / 2; i < len; i++) b[i] ^= 0x5a; /* the body: not read */
+    write_file(tmp_path("im.gz"), b, len);
+    free(b);
+    write_idx("lb", 0, 1, dl, 4);
+    dataset ds;
+    cr_assert_eq(dataset_load(tmp_path("im.gz"), tmp_path("lb"), &ANY10, &ds, err, sizeof err),
+                 -1);
+    cr_assert_str_eq(err, "lb: images and labels differ: 5 images (in im.gz), 4 labels");
+}
+
+/* A NULL train reads only the t10k files: a folder holding only them loads
+ * (eval needs no more), and a broken train file there is not read. */
+Test(idx, dir_without_the_train_files)
+{
+    const char *dir = write_mnist_dir(0);
+    remove(tmp_path("mnist/train-labels-idx1-ubyte"));
+    dataset te;
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, NULL, &te, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(te.count, 5);
+    dataset_free(&te);
+    write_file(tmp_path("mnist/train-images-idx3-ubyte"), "junk", 4);
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, NULL, &te, err, sizeof err), 0, "%s", err);
+    dataset_free(&te);
+    dataset tr;
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, &tr, &te, err, sizeof err), -1);
+    cr_assert_not_null(strstr(err, "no train-labels-idx1-ubyte"), "%s", err);
 }
