@@ -119,7 +119,7 @@ static const char *fz_dataset_check(const uint8_t *data, size_t size)
     dataset d;
     char err[512];
     err[0] = 0;
-    int rc = dataset_load(ipath, lpath, 10, &d, err, sizeof err);
+    int rc = dataset_load(ipath, lpath, &(dataset_want){10, 0, 0}, &d, err, sizeof err);
     if (rc != 0) {
         if (rc != -1)
             return "dataset_load returned neither 0 nor -1";

@@ -13,18 +13,30 @@ typedef struct {
     int classes;
 } dataset;
 
-/* Loads an image file and a label file and checks that they agree: the same
- * count, and every label below `classes`. Returns 0, or -1 with err set. */
-int dataset_load(const char *images_path, const char *labels_path, int classes,
+/* What a data set must be, checked from the files' headers before any of
+ * their data is read. */
+typedef struct {
+    int classes;    /* every label below it (1..256) */
+    int rows, cols; /* the images' sides; 0 takes any */
+} dataset_want;
+
+/* Loads an image file and a label file and checks that they agree with want
+ * and each other: the images' sides and the same count (from the headers,
+ * before the data is read), then every label below want->classes. Returns
+ * 0, or -1 with err set. */
+int dataset_load(const char *images_path, const char *labels_path, const dataset_want *want,
                  dataset *out, char *err, size_t errlen);
 
 /* The four files of a data folder: train images and labels, then t10k's. */
 extern const char *const DATASET_FILES[4];
 
-/* Loads "<dir>/train-images-idx3-ubyte[.gz]" and its three siblings
- * (DATASET_FILES); either the .gz or the raw name is accepted. */
-int dataset_load_dir(const char *dir, int classes, dataset *train, dataset *test, char *err,
-                     size_t errlen);
+/* Loads "<dir>/train-images-idx3-ubyte[.gz]" and its sibling into train,
+ * and the t10k pair into test (DATASET_FILES); either the .gz or the raw
+ * name is accepted. A NULL train or test is not wanted: its files are not
+ * read and need not be there (eval needs only the t10k files). With
+ * want's sides 0, the t10k images must have the train images' sides. */
+int dataset_load_dir(const char *dir, const dataset_want *want, dataset *train, dataset *test,
+                     char *err, size_t errlen);
 void dataset_free(dataset *d);
 
 #endif

@@ -48,6 +48,11 @@ long spec_capped_product(long a, long b, long c, long d);
  * (pooling rounds up, Caffe's rule). */
 int spec_window_shape(spec_parser *p, layer_spec *l, int pooling);
 
+/* A buffer this long holds any token a print writes: a number is at most
+ * 65536 and a fraction has at most 9 places, so the longest,
+ * conv65536k65536p65536s65536, has 27 characters. */
+#define LAYER_TOKEN_MAX 64
+
 /* Flags of a layer kind. */
 enum {
     LAYER_NEEDS_MAP = 1, /* reads a C x H x W map: must come before any fc */
@@ -77,7 +82,7 @@ typedef struct layer_def {
     /* With l->in set: the output shape, the parameter counts (weights, bias)
      * and the running state count; NULL: the output is the input. */
     int (*shape)(spec_parser *p, layer_spec *l);
-    /* The canonical token, e.g. "maxpool3s2". */
+    /* The canonical token, e.g. "maxpool3s2", in LAYER_TOKEN_MAX bytes. */
     void (*print)(const layer_spec *l, char *buf, size_t len);
     /* summary's view: the weights as a product of their sides ("" if none). */
     void (*describe)(const layer_spec *l, char *weights, size_t len);

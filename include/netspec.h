@@ -32,7 +32,17 @@ extern "C" {
 #endif
 
 #define NET_MAX_LAYERS 32
+/* Longest spec, with its terminator: the bound of a checkpoint's spec (its
+ * format keeps it under 512 bytes) and of net_spec.text. net_spec_parse
+ * refuses a spec whose text, or whose canonical text (which may be longer:
+ * ".5" is written "0.5"), does not fit, naming the limit; so every net_spec
+ * holds its whole canonical text, and a copy into a buffer this size (a
+ * checkpoint's) is never cut. */
 #define NET_SPEC_MAX 512
+/* An err buffer this long holds any net_spec_parse message whole: a
+ * message quotes the spec and the bad token, each under NET_SPEC_MAX, and
+ * says what is wrong in under NET_SPEC_MAX + 256 more. */
+#define NET_SPEC_ERR_MAX (4 * NET_SPEC_MAX)
 /* Most parameters a net, or values one layer's output, may have (2^31):
  * larger specs are refused instead of overflowing the counts. */
 #define NET_MAX_COUNT 2147483648L
@@ -72,8 +82,9 @@ typedef struct {
 } net_spec;
 
 /* Parses text for inputs of shape `in` and a data set of `classes` labels.
- * Strict: an unknown layer, a bad number, a shape that does not fit or a
- * missing loss fails with a message in err that quotes the bad token and its
+ * Strict: an unknown layer, a bad number, a shape that does not fit, a
+ * missing loss or a spec too long for a checkpoint fails with a message in
+ * err (NET_SPEC_ERR_MAX holds any) that quotes the bad token and its
  * position. Returns 0 on success. */
 int net_spec_parse(const char *text, shape3 in, int classes, net_spec *spec, char *err,
                    size_t errlen);

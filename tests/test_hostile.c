@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "idx_util.h"
@@ -99,6 +101,7 @@ static void huge_gz_header(const char *d)
     unsigned char b[16];
     unsigned dims[3] = {90000000u, 28, 28};
     put(d, "train-images-idx3-ubyte", b, header(b, 0x08, 3, dims), 1);
+    put(d, "train-labels-idx1-ubyte", b, header(b, 0x08, 1, dims), 1); /* the same count */
 }
 static void count_mismatch(const char *d)
 {
@@ -171,6 +174,89 @@ static void missing_labels(const char *d)
     remove(path);
 }
 
+/* AddressSanitizer reserves terabytes of shadow memory at start, which
+ * RLIMIT_DATA counts: under make test SAN=1, gz_bomb sets no limit (the
+ * refusal must still come from the header, which the message shows). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+/* The issue's gzip bomb (case 8): a header of 200 images of 4096x4096
+ * (3.3 GB), then 1.1 GiB of zeros in 1.1 MB of gzip, under a 1.5 GiB data
+ * limit (RLIMIT_DATA, which this test's process passes to cnn): a reader
+ * that inflated before checking the sides runs out of memory. The zeros
+ * are one compressed MiB repeated: after a full flush, deflate's blocks
+ * stand alone. (The stream has no trailer: the reader must never get there.) */
+static void gz_bomb(const char *d)
+{
+    good_data(d);
+    enum { MIB = 1 << 20, REPEATS = 1100 };
+    unsigned char head[16], *zeros = calloc(1, MIB), *out = malloc(2 * MIB);
+    unsigned dims[3] = {200, 4096, 4096};
+    z_stream z = {0};
+    cr_assert(zeros && out && deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+    z.next_out = out;
+    z.avail_out = 2 * MIB;
+    z.next_in = head;
+    z.avail_in = (uInt)header(head, 0x08, 3, dims);
+    cr_assert_eq(deflate(&z, Z_FULL_FLUSH), Z_OK);
+    size_t head_len = 2 * MIB - z.avail_out;
+    z.next_in = zeros;
+    z.avail_in = MIB;
+    cr_assert_eq(deflate(&z, Z_FULL_FLUSH), Z_OK);
+    size_t block = 2 * MIB - z.avail_out - head_len;
+    deflateEnd(&z);
+    char path[512];
+    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte.gz", d);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(out, 1, head_len, f), head_len);
+    for (int i = 0; i < REPEATS; i++) cr_assert_eq(fwrite(out + head_len, 1, block, f), block);
+    cr_assert_eq(fclose(f), 0);
+    free(zeros);
+    free(out);
+    if (!UNDER_ASAN) {
+        struct rlimit lim = {(rlim_t)3 << 29, (rlim_t)3 << 29};
+        cr_assert_eq(setrlimit(RLIMIT_DATA, &lim), 0);
+    }
+}
+/* Junk after a gzip stream (minor case 3): the good images, gzipped, then "junk". */
+static void gz_then_junk(const char *d)
+{
+    good_data(d);
+    char path[512];
+    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte", d);
+    size_t len;
+    unsigned char *raw = read_file(path, &len);
+    put(d, "train-images-idx3-ubyte", raw, len, 1);
+    free(raw);
+    FILE *f = fopen(path, "ab");
+    cr_assert(f && fwrite("junk", 1, 4, f) == 4 && fclose(f) == 0);
+}
+/* eval reads only the t10k files (minor case 4): a model, its data's train
+ * files removed, and a t10k label out of range, which eval must report. */
+static void t10k_only_bad_label(const char *d)
+{
+    trained(d);
+    char path[512];
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", d, i ? "train-labels-idx1-ubyte" : "train-images-idx3-ubyte");
+        cr_assert_eq(unlink(path), 0);
+    }
+    unsigned char b[8 + HOSTILE_N_TEST] = {0};
+    unsigned dims[1] = {HOSTILE_N_TEST};
+    size_t h = header(b, 0x08, 1, dims);
+    b[h + 3] = 12;
+    put(d, "t10k-labels-idx1-ubyte", b, h + HOSTILE_N_TEST, 0);
+}
+
 static const hostile CASES[] = {
     {"empty file", empty_images, {"train", "--data", "@"}, 1, {"train-images-idx3-ubyte", "empty file"}, NULL},
     {"header cut short", short_header, {"train", "--data", "@"}, 1, {"truncated header", "6 bytes"}, NULL},
@@ -194,6 +280,9 @@ static const hostile CASES[] = {
     {"missing folder", nothing, {"train", "--data", "@"}, 1, {"cannot open folder", "make data"}, NULL},
     {"--data names a file", a_file, {"train", "--data", "@"}, 1, {"not a folder"}, NULL},
     {"a label file missing", missing_labels, {"train", "--data", "@"}, 1, {"no t10k-labels-idx1-ubyte"}, NULL},
+    {"gzip header of 200 4096x4096 images, 1.1 GiB of zeros, 1.5 GiB of memory", gz_bomb, {"train", "--data", "@"}, 1, {"train-images-idx3-ubyte.gz", "images are 4096x4096 (its header says 200x4096x4096)", "not 28x28"}, NULL},
+    {"junk after the gzip stream", gz_then_junk, {"train", "--data", "@"}, 1, {"train-images-idx3-ubyte", "4 bytes after the end of the gzip stream"}, NULL},
+    {"eval without train files, a bad t10k label", t10k_only_bad_label, {"eval", "--model", "@/m.ckpt", "--data", "@"}, 1, {"cnn eval", "t10k-labels-idx1-ubyte", "label 12 at index 3"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -205,8 +294,9 @@ HOSTILE_CASE(hostile, 8) HOSTILE_CASE(hostile, 9) HOSTILE_CASE(hostile, 10) HOST
 HOSTILE_CASE(hostile, 12) HOSTILE_CASE(hostile, 13) HOSTILE_CASE(hostile, 14) HOSTILE_CASE(hostile, 15)
 HOSTILE_CASE(hostile, 16) HOSTILE_CASE(hostile, 17) HOSTILE_CASE(hostile, 18) HOSTILE_CASE(hostile, 19)
 HOSTILE_CASE(hostile, 20) HOSTILE_CASE(hostile, 21) HOSTILE_CASE(hostile, 22) HOSTILE_CASE(hostile, 23)
+HOSTILE_CASE(hostile, 24) HOSTILE_CASE(hostile, 25) HOSTILE_CASE(hostile, 26) HOSTILE_CASE(hostile, 27)
 
-Test(hostile, every_case_has_a_test) { cr_assert_leq(N_CASES, 24, "add HOSTILE_CASE() lines"); }
+Test(hostile, every_case_has_a_test) { cr_assert_leq(N_CASES, 28, "add HOSTILE_CASE() lines"); }
 
 /* The issue's floor: at least 110 hostile cases over all the tables. */
 Test(hostile, at_least_110_cases)
@@ -215,4 +305,40 @@ Test(hostile, at_least_110_cases)
     cr_assert_geq(total, 110, "%d hostile cases (idx %d, files %d, flags %d, checkpoints %d)",
                   total, hostile_idx_cases, hostile_files_cases, hostile_flags_cases,
                   hostile_ckpt_cases);
+}
+
+/* Each command reads only the files it needs (issue 25, minor case 4): eval
+ * and visualize --model a folder of the t10k files alone, visualize
+ * --augment one of the train files alone. */
+Test(hostile, commands_read_only_the_sets_they_use, .fini = remove_temp_dir)
+{
+    char dir[256], d[300], t10k[320], train[320], from[400], to[400], model[320], out[2][320];
+    make_temp_dir("hostile_sets", dir, sizeof dir);
+    snprintf(d, sizeof d, "%s/case", dir);
+    trained(d);
+    snprintf(t10k, sizeof t10k, "%s/t10k", d);
+    snprintf(train, sizeof train, "%s/train", d);
+    cr_assert(mkdir(t10k, 0777) == 0 && mkdir(train, 0777) == 0);
+    static const char *const files[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(from, sizeof from, "%s/%s", d, files[i]);
+        snprintf(to, sizeof to, "%s/%s", i < 2 ? train : t10k, files[i]);
+        cr_assert_eq(rename(from, to), 0);
+    }
+    snprintf(model, sizeof model, "%s/m.ckpt", d);
+    snprintf(out[0], sizeof out[0], "%s/vis", d);
+    snprintf(out[1], sizeof out[1], "%s/aug", d);
+    const char *const *runs[3] = {
+        CNN_ARGV("eval", "--device", "cpu", "--model", model, "--data", t10k),
+        CNN_ARGV("visualize", "--model", model, "--data", t10k, "--out", out[0]),
+        CNN_ARGV("visualize", "--augment", "shift:1", "--data", train, "--out", out[1]),
+    };
+    for (int i = 0; i < 3; i++) {
+        result r;
+        run_cnn((const char *const *)runs[i], HOSTILE_TIMEOUT_S, &r);
+        cr_assert(r.exited && r.status == 0, "cnn %s %s: status %d: %s", runs[i][1], runs[i][2],
+                  r.status, r.err);
+        result_free(&r);
+    }
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "hostile_util.h"
@@ -10,6 +11,27 @@
 #define good_data hostile_good_data
 #define trained hostile_trained
 
+/* Issue 25's case 1: 27 layers dropout.000000001 and fc10,softmax, 498
+ * characters, are 525 written canonically (dropout0.000000001): more than a
+ * checkpoint keeps. */
+#define DROP1 "dropout.000000001,"
+#define DROP3 DROP1 DROP1 DROP1
+#define DROP9 DROP3 DROP3 DROP3
+#define GROWS_TO_525 DROP9 DROP9 DROP9 "fc10,softmax"
+/* A spec of 467 characters whose last token is 407 long: its message quotes
+ * both and must still end with what is wrong. */
+#define Z10 "zzzzzzzzzz"
+#define Z100 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10
+#define FC10x12 "fc10,fc10,fc10,fc10,fc10,fc10,fc10,fc10,fc10,fc10,fc10,fc10,"
+#define LONG_BAD_TOKEN FC10x12 "conv4k5" Z100 Z100 Z100 Z100
+
+static void no_checkpoint(const char *d, const result *r)
+{
+    (void)r;
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.ckpt", d);
+    cr_assert_eq(access(path, F_OK), -1, "%s was written", path);
+}
 
 static const hostile CASES[] = {
     {"spec: unknown layer", good_data, {"train", "--data", "@", "--net", "conv4k5,rleu,fc10,softmax"}, 2, {"\"rleu\"", "unknown layer"}, NULL},
@@ -112,6 +134,8 @@ static const hostile CASES[] = {
     {"eval --batch 0", trained, {"eval", "--model", "@/m.ckpt", "--data", "@", "--batch", "0"}, 2, {"--batch", "\"0\""}, NULL},
     {"eval --batch -1", trained, {"eval", "--model", "@/m.ckpt", "--data", "@", "--batch", "-1"}, 2, {"--batch", "\"-1\""}, NULL},
     {"eval --batch past the index limit", trained, {"eval", "--model", "@/m.ckpt", "--data", "@", "--batch", "2000000000"}, 2, {"--batch 2000000000", "use --batch 2739137 or less"}, NULL},
+    {"spec: 498 characters, 525 in canonical form", good_data, {"train", "--data", "@", "--net", GROWS_TO_525, "--epochs", "1", "--save", "@/t.ckpt", "--log", ""}, 2, {"--net", "network spec is 525 characters long in canonical form", "more than the 511 a checkpoint keeps"}, no_checkpoint},
+    {"spec: a long bad token in a long spec", good_data, {"train", "--data", "@", "--net", LONG_BAD_TOKEN}, 2, {"--net", "layer 13", "(the order is k, then p, then s)"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -142,5 +166,42 @@ HOSTILE_CASE(hostile_flags, 84) HOSTILE_CASE(hostile_flags, 85) HOSTILE_CASE(hos
 HOSTILE_CASE(hostile_flags, 88) HOSTILE_CASE(hostile_flags, 89) HOSTILE_CASE(hostile_flags, 90) HOSTILE_CASE(hostile_flags, 91)
 HOSTILE_CASE(hostile_flags, 92) HOSTILE_CASE(hostile_flags, 93) HOSTILE_CASE(hostile_flags, 94) HOSTILE_CASE(hostile_flags, 95)
 HOSTILE_CASE(hostile_flags, 96) HOSTILE_CASE(hostile_flags, 97) HOSTILE_CASE(hostile_flags, 98) HOSTILE_CASE(hostile_flags, 99)
+HOSTILE_CASE(hostile_flags, 100) HOSTILE_CASE(hostile_flags, 101) HOSTILE_CASE(hostile_flags, 102) HOSTILE_CASE(hostile_flags, 103)
 
-Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 100, "add HOSTILE_CASE() lines"); }
+Test(hostile_flags, every_case_has_a_test) { cr_assert_leq(N_CASES, 104, "add HOSTILE_CASE() lines"); }
+
+/* Whatever train writes, every command loads: a spec of 485 characters whose
+ * canonical form has 511, the most a checkpoint keeps, trains, and eval,
+ * summary, predict, visualize and --resume read its checkpoint. */
+Test(hostile_flags, longest_canonical_spec_loads_everywhere, .fini = remove_temp_dir)
+{
+    static const char spec[] = DROP9 DROP9 DROP3 DROP3 DROP1 DROP1 "relu,fc10,softmax";
+    char dir[256], d[300], ck[320], pgm_path[320], vis[320], pgm[15 + 784] = "P5\n28 28\n255\n";
+    make_temp_dir("hostile_flags_spec", dir, sizeof dir);
+    snprintf(d, sizeof d, "%s/case", dir);
+    good_data(d);
+    snprintf(ck, sizeof ck, "%s/t.ckpt", d);
+    snprintf(pgm_path, sizeof pgm_path, "%s/digit.pgm", d);
+    snprintf(vis, sizeof vis, "%s/vis", d);
+    memset(pgm + 13, 200, 784);
+    write_file(pgm_path, pgm, 13 + 784);
+    const char *const *runs[] = {
+        CNN_ARGV("train", "--device", "cpu", "--data", d, "--net", spec, "--epochs", "1",
+                 "--log", "", "--save", ck),
+        CNN_ARGV("eval", "--device", "cpu", "--model", ck, "--data", d),
+        CNN_ARGV("summary", "--model", ck),
+        CNN_ARGV("predict", "--model", ck, pgm_path),
+        CNN_ARGV("visualize", "--model", ck, "--data", d, "--out", vis),
+        CNN_ARGV("train", "--device", "cpu", "--data", d, "--resume", ck, "--epochs", "2",
+                 "--log", "", "--save", ck),
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        result r;
+        run_cnn(runs[i], HOSTILE_TIMEOUT_S, &r);
+        cr_assert(r.exited && r.status == 0, "cnn %s: status %d: %s", runs[i][1], r.status,
+                  r.err);
+        if (i == 0) cr_assert_eq(strlen(spec), 485);
+        if (i == 2) cr_assert_not_null(strstr(r.out, "dropout0.000000001,relu,fc10,softmax"));
+        result_free(&r);
+    }
+}

@@ -17,6 +17,9 @@
 
 static char err[512];
 
+/* Data sets of 10 (or 40) classes, images of any size. */
+static const dataset_want ANY10 = {10, 0, 0}, ANY40 = {40, 0, 0};
+
 static void setup(void)
 {
     make_temp_dir("test_idx", NULL, 0);
@@ -262,6 +265,96 @@ Test(idx, gzip_cut_short)
     free(b);
 }
 
+/* gzip bytes of len bytes of buf, one member, into a malloc'ed buffer. */
+static unsigned char *gzip_bytes(const void *buf, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&z, (uLong)len) + 64;
+    unsigned char *out = malloc(cap);
+    z.next_in = (Bytef *)buf;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
+}
+
+/* The make_idx file for dims, gzipped, then `tail` (tail_len bytes) appended. */
+static const char *write_gz_then(const char *name, int ndim, const unsigned dims[], size_t n,
+                                 const void *tail, size_t tail_len)
+{
+    size_t len, gz_len;
+    unsigned char *b = make_idx(ndim, dims, n, &len), *gz = gzip_bytes(b, len, &gz_len);
+    unsigned char *all = malloc(gz_len + tail_len + 1);
+    memcpy(all, gz, gz_len);
+    if (tail_len) memcpy(all + gz_len, tail, tail_len);
+    const char *path = tmp_path(name);
+    write_file(path, all, gz_len + tail_len);
+    free(all);
+    free(gz);
+    free(b);
+    return path;
+}
+
+Test(idx, junk_after_the_gzip_stream)
+{
+    expect_fail(write_gz_then("junk.gz", 3, img_dims, 12, "junk", 4), 3,
+                "junk.gz: 4 bytes after the end of the gzip stream");
+    const unsigned char zeros[512] = {0}; /* gunzip takes these silently: not here */
+    expect_fail(write_gz_then("zeros.gz", 3, img_dims, 12, zeros, sizeof zeros), 3,
+                "zeros.gz: 512 bytes after the end of the gzip stream");
+    expect_fail(write_gz_then("one.gz", 3, img_dims, 12, "\x1f", 1), 3,
+                "one.gz: 1 bytes after the end of the gzip stream");
+}
+
+/* Concatenated gzip members are one stream (gunzip's reading): an IDX file
+ * split over two members reads whole, and a second member too many is
+ * data past the header's size. */
+Test(idx, concatenated_gzip_members)
+{
+    size_t len, g1, g2;
+    unsigned char *b = make_idx(3, img_dims, 12, &len);
+    unsigned char *first = gzip_bytes(b, 9, &g1), *second = gzip_bytes(b + 9, len - 9, &g2);
+    unsigned char *both = malloc(g1 + g2);
+    memcpy(both, first, g1);
+    memcpy(both + g1, second, g2);
+    write_file(tmp_path("two.gz"), both, g1 + g2);
+    expect_ok(tmp_path("two.gz"), 3, img_dims);
+    const char *p = write_gz_then("three.gz", 3, img_dims, 12, second, g2);
+    expect_fail(p, 3, "three.gz: file has 19 bytes more than the header says");
+    free(both);
+    free(first);
+    free(second);
+    free(b);
+}
+
+/* idx_open reads the header and nothing more: a body that is not even
+ * gzip data is not seen until idx_read_body. */
+Test(idx, open_reads_only_the_header)
+{
+    const unsigned d[3] = {200, 4096, 4096};
+    size_t len, gz_len;
+    unsigned char *b = make_idx(3, d, 1 << 20, &len), *gz = gzip_bytes(b, len, &gz_len);
+    for (size_t i = gz_len / 2; i < gz_len / 2 + 64; i++) gz[i] ^= 0x5a;
+    write_file(tmp_path("big.gz"), gz, gz_len);
+    free(gz);
+    free(b);
+    idx_reader *r = idx_open(tmp_path("big.gz"), 3, err, sizeof err);
+    cr_assert_not_null(r, "%s", err);
+    int dims[3];
+    idx_dims(r, dims);
+    cr_assert(dims[0] == 200 && dims[1] == 4096 && dims[2] == 4096);
+    cr_assert_str_eq(idx_shape(r), "200x4096x4096");
+    idx_file f;
+    cr_assert_eq(idx_read_body(r, &f, err, sizeof err), -1);
+    cr_assert_null(f.data);
+    cr_assert_not_null(strstr(err, "big.gz: corrupt gzip stream"), "%s", err);
+    idx_close(r);
+}
+
 Test(idx, missing_file)
 {
     const char *p = tmp_path("nothing-here");
@@ -291,7 +384,7 @@ Test(idx, dataset_loads)
 {
     write_pair("im.gz", "lb", 5, 5, labels5);
     dataset d;
-    cr_assert_eq(dataset_load(tmp_path("im.gz"), tmp_path("lb"), 10, &d, err, sizeof err), 0,
+    cr_assert_eq(dataset_load(tmp_path("im.gz"), tmp_path("lb"), &ANY10, &d, err, sizeof err), 0,
                  "%s", err);
     cr_assert_eq(d.count, 5);
     cr_assert_eq(d.rows, 2);
@@ -307,7 +400,7 @@ Test(idx, dataset_count_mismatch)
 {
     write_pair("im", "lb", 5, 4, labels5);
     dataset d;
-    cr_assert_eq(dataset_load(tmp_path("im"), tmp_path("lb"), 10, &d, err, sizeof err), -1);
+    cr_assert_eq(dataset_load(tmp_path("im"), tmp_path("lb"), &ANY10, &d, err, sizeof err), -1);
     cr_assert_null(d.images);
     cr_assert_not_null(strstr(err, "images and labels differ: 5 images"), "%s", err);
     cr_assert_not_null(strstr(err, "4 labels"), "%s", err);
@@ -318,7 +411,7 @@ Test(idx, dataset_label_out_of_range)
     const unsigned char bad[5] = {0, 1, 2, 12, 4};
     write_pair("im", "lb", 5, 5, bad);
     dataset d;
-    cr_assert_eq(dataset_load(tmp_path("im"), tmp_path("lb"), 10, &d, err, sizeof err), -1);
+    cr_assert_eq(dataset_load(tmp_path("im"), tmp_path("lb"), &ANY10, &d, err, sizeof err), -1);
     cr_assert_null(d.labels);
     cr_assert_str_eq(err, "lb: label 12 at index 3 is out of range 0..9");
 }
@@ -327,7 +420,7 @@ Test(idx, dataset_passes_idx_errors_on)
 {
     write_pair("im", "lb", 5, 5, labels5);
     dataset d;
-    cr_assert_eq(dataset_load(tmp_path("lb"), tmp_path("im"), 10, &d, err, sizeof err), -1);
+    cr_assert_eq(dataset_load(tmp_path("lb"), tmp_path("im"), &ANY10, &d, err, sizeof err), -1);
     cr_assert_not_null(strstr(err, "lb: expected an idx3 file"), "%s", err);
 }
 
@@ -353,7 +446,7 @@ Test(idx, dir_loads_gz_and_raw)
     /* Both names present: the .gz one wins, so a broken raw file must not matter. */
     write_file(tmp_path("mnist/train-images-idx3-ubyte"), "junk", 4);
     dataset tr, te;
-    cr_assert_eq(dataset_load_dir(dir, 40, &tr, &te, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, &tr, &te, err, sizeof err), 0, "%s", err);
     cr_assert_eq(tr.count, 5);
     cr_assert_eq(te.count, 5);
     cr_assert_eq(te.rows, 2);
@@ -366,7 +459,7 @@ Test(idx, dir_missing)
 {
     const char *dir = tmp_path("no-such-dir");
     dataset tr, te;
-    cr_assert_eq(dataset_load_dir(dir, 10, &tr, &te, err, sizeof err), -1);
+    cr_assert_eq(dataset_load_dir(dir, &ANY10, &tr, &te, err, sizeof err), -1);
     cr_assert_not_null(strstr(err, "no-such-dir: cannot open folder"), "%s", err);
     cr_assert_not_null(strstr(err, "make data"), "%s", err);
     cr_assert_not_null(strstr(err, "--data"), "%s", err);
@@ -376,8 +469,67 @@ Test(idx, dir_missing_one_file)
 {
     const char *dir = write_mnist_dir(2);
     dataset tr, te;
-    cr_assert_eq(dataset_load_dir(dir, 40, &tr, &te, err, sizeof err), -1);
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, &tr, &te, err, sizeof err), -1);
     cr_assert_null(tr.images, "train must be freed when t10k fails");
     cr_assert_not_null(strstr(err, "mnist: no t10k-images-idx3-ubyte[.gz] here: run `make data`"),
                        "%s", err);
+}
+
+/* The images' sides are checked from the header, before any data is
+ * inflated: the issue's gzip file (a header of 200 images of 4096x4096, 3.3
+ * GB inflated) under an address space capped at 64 MB more than this test
+ * uses, and a body that is no gzip data at all. */
+Test(idx, dataset_shape_refused_from_the_header)
+{
+    const unsigned d[3] = {200, 4096, 4096}, dl[1] = {200};
+    size_t len, gz_len;
+    unsigned char *b = make_idx(3, d, 1 << 20, &len), *gz = gzip_bytes(b, len, &gz_len);
+    for (size_t i = gz_len / 2; i < gz_len; i++) gz[i] ^= 0x5a;
+    write_file(tmp_path("im.gz"), gz, gz_len);
+    write_idx("lb", 0, 1, dl, 200);
+    free(gz);
+    free(b);
+    cap_memory(64 << 20);
+    dataset ds;
+    const dataset_want mnist = {10, 28, 28};
+    cr_assert_eq(dataset_load(tmp_path("im.gz"), tmp_path("lb"), &mnist, &ds, err, sizeof err),
+                 -1);
+    cr_assert_null(ds.images);
+    cr_assert_str_eq(err, "im.gz: images are 4096x4096 (its header says 200x4096x4096), not "
+                          "28x28");
+}
+
+/* The two headers' counts are compared before either body is read. */
+Test(idx, dataset_counts_compared_from_the_headers)
+{
+    const unsigned d[3] = {5, 2, 2}, dl[1] = {4};
+    write_gz_then("im.gz", 3, d, 20, NULL, 0);
+    size_t len;
+    unsigned char *b = read_file(tmp_path("im.gz"), &len);
+    for (size_t i = len / 2; i < len; i++) b[i] ^= 0x5a; /* the body: not read */
+    write_file(tmp_path("im.gz"), b, len);
+    free(b);
+    write_idx("lb", 0, 1, dl, 4);
+    dataset ds;
+    cr_assert_eq(dataset_load(tmp_path("im.gz"), tmp_path("lb"), &ANY10, &ds, err, sizeof err),
+                 -1);
+    cr_assert_str_eq(err, "lb: images and labels differ: 5 images (in im.gz), 4 labels");
+}
+
+/* A NULL train reads only the t10k files: a folder holding only them loads
+ * (eval needs no more), and a broken train file there is not read. */
+Test(idx, dir_without_the_train_files)
+{
+    const char *dir = write_mnist_dir(0);
+    remove(tmp_path("mnist/train-labels-idx1-ubyte"));
+    dataset te;
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, NULL, &te, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(te.count, 5);
+    dataset_free(&te);
+    write_file(tmp_path("mnist/train-images-idx3-ubyte"), "junk", 4);
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, NULL, &te, err, sizeof err), 0, "%s", err);
+    dataset_free(&te);
+    dataset tr;
+    cr_assert_eq(dataset_load_dir(dir, &ANY40, &tr, &te, err, sizeof err), -1);
+    cr_assert_not_null(strstr(err, "no train-labels-idx1-ubyte"), "%s", err);
 }

@@ -15,7 +15,7 @@
 static const shape3 MNIST = {1, 28, 28};
 
 static net_spec spec;
-static char err[1024];
+static char err[NET_SPEC_ERR_MAX];
 
 static void parse_ok(const char *text, shape3 in, int classes)
 {
@@ -489,14 +489,73 @@ Test(netspec, spec_length_limit)
     memset(text, ' ', NET_SPEC_MAX);
     memcpy(text, "fc10,softmax", 12);
     text[NET_SPEC_MAX] = 0;
-    char want[64];
-    snprintf(want, sizeof want, "longer than %d characters", NET_SPEC_MAX - 1);
+    char want[80];
+    snprintf(want, sizeof want, "%d characters long, more than the %d a checkpoint keeps",
+             NET_SPEC_MAX, NET_SPEC_MAX - 1);
     FAILS(text, want);
 
     /* NET_SPEC_MAX - 1 characters (trailing spaces) are accepted */
     text[NET_SPEC_MAX - 1] = 0;
     parse_ok(text, MNIST, 10);
     cr_assert_str_eq(spec.text, "fc10,softmax");
+}
+
+/* n layers dropout.000000001 (canonical: dropout0.000000001, one longer),
+ * then extra, then fc10,softmax. */
+static void growing_spec(char *out, size_t len, int n, const char *extra)
+{
+    out[0] = 0;
+    for (int i = 0; i < n; i++) strncat(out, "dropout.000000001,", len - strlen(out) - 1);
+    strncat(out, extra, len - strlen(out) - 1);
+    strncat(out, "fc10,softmax", len - strlen(out) - 1);
+}
+
+/* The canonical text may be longer than the spec given, and must fit whole:
+ * a cut one is a checkpoint that no command can load (issue 25's case 1).
+ * 511 characters are kept, 512 refused with the limit named. */
+Test(netspec, canonical_length_limit)
+{
+    char text[NET_SPEC_MAX], again[NET_SPEC_MAX];
+    growing_spec(text, sizeof text, 26, "relu,");
+    cr_assert_eq(strlen(text), 485);
+    parse_ok(text, MNIST, 10);
+    cr_assert_eq(strlen(spec.text), NET_SPEC_MAX - 1, "%s", spec.text);
+    cr_assert_eq(strncmp(spec.text + strlen(spec.text) - 17, "relu,fc10,softmax", 17), 0);
+    snprintf(again, sizeof again, "%s", spec.text);
+    parse_ok(again, MNIST, 10);
+    cr_assert_str_eq(spec.text, again);
+
+    growing_spec(text, sizeof text, 26, "lrelu,");
+    FAILS(text, "network spec is 512 characters long in canonical form",
+          "dropout0.000000001,dropout0.0000...", "more than the 511 a checkpoint keeps");
+    growing_spec(text, sizeof text, 27, "");
+    FAILS(text, "525 characters long in canonical form");
+}
+
+/* A message that quotes a spec near the limit and a long bad token is
+ * whole: it still ends with what is wrong. */
+Test(netspec, long_messages_are_whole)
+{
+    static const struct { const char *head; char fill; const char *end; } cases[] = {
+        {"conv4k5", 'z', "(the order is k, then p, then s)"},
+        {"", 'q', "gap, dropout<P>, bn, softmax, euclid"},
+        {"dropout", '9', "\""},
+        {"fc10", 'x', "after fc<N>"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[NET_SPEC_MAX];
+        snprintf(text, sizeof text, "%s", "fc10,fc10,fc10,fc10,fc10,fc10,fc10,fc10,");
+        strcat(text, cases[i].head);
+        size_t n = strlen(text);
+        memset(text + n, cases[i].fill, NET_SPEC_MAX - 1 - n);
+        text[NET_SPEC_MAX - 1] = 0;
+        cr_assert_eq(net_spec_parse(text, MNIST, 10, &spec, err, sizeof err), -1);
+        size_t len = strlen(err), end = strlen(cases[i].end);
+        cr_assert_lt(len, sizeof err - 1, "case %zu: the message filled the buffer", i);
+        cr_assert(len >= end && !strcmp(err + len - end, cases[i].end),
+                  "case %zu: the message does not end with \"%s\": ...%s", i, cases[i].end,
+                  err + (len > 80 ? len - 80 : 0));
+    }
 }
 
 Test(netspec, message_fits_small_buffer)

@@ -83,15 +83,14 @@ int cmd_eval(int argc, char **argv)
         model_free(&m);
         return 2;
     }
-    dataset train = {0}, test = {0};
+    dataset test = {0};
     int rc = 1;
-    if (load_data("eval", c.data, &train, &test) == 0 &&
+    if (load_data("eval", c.data, NULL, &test) == 0 &&
         model_to_device("eval", &m, &c, eval_batch_size(&m.spec, batch, test.count)) == 0) {
         evaluate_model(path, &m, &test);
         rc = 0;
     }
     model_free(&m);
-    dataset_free(&train);
     dataset_free(&test);
     return rc;
 }

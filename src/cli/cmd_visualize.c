@@ -476,10 +476,10 @@ static int visualize_augment(const char *spec_text, uint64_t seed, const char *o
         print_error("cnn visualize: --augment: %s", err);
         return 2;
     }
-    dataset train = {0}, test = {0};
+    dataset train = {0};
     int rc = 1, w, h;
     snprintf(path, sizeof path, "%s/augment.png", out);
-    if (prepare_out_dir(out) || load_data("visualize", data_dir, &train, &test)) goto done;
+    if (prepare_out_dir(out) || load_data("visualize", data_dir, &train, NULL)) goto done;
     if (augment_grid_png(&train, a, seed, path, &w, &h, err, sizeof err)) {
         print_error("cnn visualize: %s", err);
         goto done;
@@ -495,7 +495,6 @@ static int visualize_augment(const char *spec_text, uint64_t seed, const char *o
     rc = 0;
 done:
     dataset_free(&train);
-    dataset_free(&test);
     return rc;
 }
 
@@ -584,7 +583,7 @@ static int visualize_model(const char *model, const char *out, const char *digit
     classifier c;
     if (classifier_open("visualize", model, cfg, &c)) return 1;
     int rc = 1;
-    dataset train = {0}, test = {0};
+    dataset test = {0};
     digit_result *res = calloc(CNN_CLASSES, sizeof *res);
     out_list *o = calloc(1, sizeof *o);
     if (!res || !o) {
@@ -592,13 +591,12 @@ static int visualize_model(const char *model, const char *out, const char *digit
     } else {
         o->dir = out;
         o->model = model;
-        if (prepare_out_dir(out) == 0 && load_data("visualize", cfg->data, &train, &test) == 0 &&
+        if (prepare_out_dir(out) == 0 && load_data("visualize", cfg->data, NULL, &test) == 0 &&
             find_digits(&test, cfg->data, digits, n_digits, res) == 0 &&
             draw_model(&c, model, out, &test, res, n_digits, o) == 0)
             rc = 0;
     }
     classifier_close(&c);
-    dataset_free(&train);
     dataset_free(&test);
     free(res);
     free(o);

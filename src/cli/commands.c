@@ -23,7 +23,7 @@ static int looks_like_layer(const char *name)
 int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset)
 {
     const net_preset *found = net_preset_find(name);
-    char err[768];
+    char err[NET_SPEC_ERR_MAX];
     if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
                        sizeof err)) {
         if (!found && !strchr(name, ',') && !looks_like_layer(name)) {
@@ -45,15 +45,9 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
 int load_data(const char *cmd, const char *dir, dataset *train, dataset *test)
 {
     char err[512];
-    if (dataset_load_dir(dir, CNN_CLASSES, train, test, err, sizeof err)) {
+    const dataset_want want = {CNN_CLASSES, CNN_INPUT_SHAPE.h, CNN_INPUT_SHAPE.w};
+    if (dataset_load_dir(dir, &want, train, test, err, sizeof err)) {
         print_error("cnn %s: %s", cmd, err);
-        return -1;
-    }
-    if (train->rows != CNN_INPUT_SHAPE.h || train->cols != CNN_INPUT_SHAPE.w) {
-        print_error("cnn %s: %s: images are %dx%d; the nets take %dx%d", cmd, dir,
-                    train->rows, train->cols, CNN_INPUT_SHAPE.h, CNN_INPUT_SHAPE.w);
-        dataset_free(train);
-        dataset_free(test);
         return -1;
     }
     return 0;

@@ -23,7 +23,9 @@ int cmd_visualize(int argc, char **argv);
  * seed-cnn's hyperparameters for a custom spec). Prints the error. */
 int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset);
 
-/* Loads --data and checks the images are 28x28. Prints the error. */
+/* Loads --data's train files into train and its t10k files into test
+ * (either NULL: those files are not read), refusing images other than 28x28
+ * from their headers, before the data is read. Prints the error. */
 int load_data(const char *cmd, const char *dir, dataset *train, dataset *test);
 
 /* --device, --gpu and --threads of c; prints the error, or the one-line

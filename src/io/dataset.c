@@ -1,8 +1,8 @@
 /* Data sets built from IDX files (the MNIST layout); see include/dataset.h.
  *
- * The files themselves are read and checked by idx_read (src/io/idx.c); here
- * the pairs are matched: the same count, every label in range, train and t10k
- * images of one size. */
+ * The files themselves are read and checked by src/io/idx.c; here the pairs
+ * are matched, from their headers before any data is read (the images'
+ * sides, the same count), then every label is checked to be in range. */
 #include "dataset.h"
 #include "idx.h"
 
@@ -14,46 +14,76 @@
 
 #include "io_err.h"
 
-int dataset_load(const char *images_path, const char *labels_path, int classes, dataset *out,
-                 char *err, size_t errlen)
+/* The images' sides, from their header, against want's. */
+static int check_shape(const idx_reader *im, const dataset_want *want, const char *path,
+                       char *err, size_t errlen)
 {
-    idx_file im, lb;
-    memset(out, 0, sizeof *out);
-    if (classes < 1 || classes > 256) {
-        set_err(err, errlen, "%s: classes must be 1..256, not %d", base_name(labels_path),
-                classes);
-        return -1;
-    }
-    if (idx_read(images_path, 3, &im, err, errlen) != 0)
-        return -1;
-    if (idx_read(labels_path, 1, &lb, err, errlen) != 0) {
-        idx_free(&im);
-        return -1;
-    }
-    if (im.dims[0] != lb.dims[0]) {
-        set_err(err, errlen, "%s: images and labels differ: %d images (in %s), %d labels",
-                base_name(labels_path), im.dims[0], base_name(images_path), lb.dims[0]);
-        goto fail;
-    }
-    for (int i = 0; i < lb.dims[0]; i++) {
-        if (lb.data[i] >= classes) {
+    int d[3];
+    idx_dims(im, d);
+    if ((!want->rows || d[1] == want->rows) && (!want->cols || d[2] == want->cols)) return 0;
+    set_err(err, errlen, "%s: images are %dx%d (its header says %s), not %dx%d", base_name(path),
+            d[1], d[2], idx_shape(im), want->rows, want->cols);
+    return -1;
+}
+
+/* The counts the two headers give must agree. */
+static int check_count(const idx_reader *im, const idx_reader *lb, const char *images_path,
+                       const char *labels_path, char *err, size_t errlen)
+{
+    int di[3], dl[3];
+    idx_dims(im, di);
+    idx_dims(lb, dl);
+    if (di[0] == dl[0]) return 0;
+    set_err(err, errlen, "%s: images and labels differ: %d images (in %s), %d labels",
+            base_name(labels_path), di[0], base_name(images_path), dl[0]);
+    return -1;
+}
+
+static int check_labels(const idx_file *lb, int classes, const char *path, char *err,
+                        size_t errlen)
+{
+    for (int i = 0; i < lb->dims[0]; i++) {
+        if (lb->data[i] >= classes) {
             set_err(err, errlen, "%s: label %d at index %d is out of range 0..%d",
-                    base_name(labels_path), lb.data[i], i, classes - 1);
-            goto fail;
+                    base_name(path), lb->data[i], i, classes - 1);
+            return -1;
         }
     }
-    out->count = im.dims[0];
-    out->rows = im.dims[1];
-    out->cols = im.dims[2];
-    out->images = im.data;
-    out->labels = lb.data;
-    out->classes = classes;
     return 0;
+}
 
-fail:
-    idx_free(&im);
-    idx_free(&lb);
-    return -1;
+int dataset_load(const char *images_path, const char *labels_path, const dataset_want *want,
+                 dataset *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (want->classes < 1 || want->classes > 256) {
+        set_err(err, errlen, "%s: classes must be 1..256, not %d", base_name(labels_path),
+                want->classes);
+        return -1;
+    }
+    /* both headers checked before either body is read */
+    idx_reader *im = NULL, *lb = NULL;
+    idx_file fi = {0}, fl = {0};
+    int ok = (im = idx_open(images_path, 3, err, errlen)) &&
+             check_shape(im, want, images_path, err, errlen) == 0 &&
+             (lb = idx_open(labels_path, 1, err, errlen)) &&
+             check_count(im, lb, images_path, labels_path, err, errlen) == 0 &&
+             idx_read_body(im, &fi, err, errlen) == 0 && idx_read_body(lb, &fl, err, errlen) == 0 &&
+             check_labels(&fl, want->classes, labels_path, err, errlen) == 0;
+    idx_close(im);
+    idx_close(lb);
+    if (!ok) {
+        idx_free(&fi);
+        idx_free(&fl);
+        return -1;
+    }
+    out->count = fi.dims[0];
+    out->rows = fi.dims[1];
+    out->cols = fi.dims[2];
+    out->images = fi.data;
+    out->labels = fl.data;
+    out->classes = want->classes;
+    return 0;
 }
 
 void dataset_free(dataset *d)
@@ -89,22 +119,22 @@ const char *const DATASET_FILES[4] = {"train-images-idx3-ubyte", "train-labels-i
                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
 
 /* names: the images' and the labels' file names */
-static int load_pair(const char *dir, const char *const *names, int classes, dataset *d,
-                     char *err, size_t errlen)
+static int load_pair(const char *dir, const char *const *names, const dataset_want *want,
+                     dataset *d, char *err, size_t errlen)
 {
     char paths[2][4096];
     for (int i = 0; i < 2; i++)
         if (find_file(dir, names[i], paths[i], sizeof paths[i], err, errlen) != 0)
             return -1;
-    return dataset_load(paths[0], paths[1], classes, d, err, errlen);
+    return dataset_load(paths[0], paths[1], want, d, err, errlen);
 }
 
-int dataset_load_dir(const char *dir, int classes, dataset *train, dataset *test, char *err,
-                     size_t errlen)
+int dataset_load_dir(const char *dir, const dataset_want *want, dataset *train, dataset *test,
+                     char *err, size_t errlen)
 {
     struct stat st;
-    memset(train, 0, sizeof *train);
-    memset(test, 0, sizeof *test);
+    if (train) memset(train, 0, sizeof *train);
+    if (test) memset(test, 0, sizeof *test);
     if (stat(dir, &st) != 0) {
         set_err(err, errlen, "%s: cannot open folder: %s: " DATA_HINT, dir, strerror(errno));
         return -1;
@@ -113,17 +143,15 @@ int dataset_load_dir(const char *dir, int classes, dataset *train, dataset *test
         set_err(err, errlen, "%s: not a folder: " DATA_HINT, dir);
         return -1;
     }
-    if (load_pair(dir, DATASET_FILES, classes, train, err, errlen) != 0)
+    if (train && load_pair(dir, DATASET_FILES, want, train, err, errlen) != 0)
         return -1;
-    if (load_pair(dir, DATASET_FILES + 2, classes, test, err, errlen) != 0) {
-        dataset_free(train);
-        return -1;
+    dataset_want t10k = *want; /* the train images' sides, when want takes any */
+    if (train && !t10k.rows && !t10k.cols) {
+        t10k.rows = train->rows;
+        t10k.cols = train->cols;
     }
-    if (train->rows != test->rows || train->cols != test->cols) {
-        set_err(err, errlen, "%s: train images are %dx%d but t10k images are %dx%d", dir,
-                train->rows, train->cols, test->rows, test->cols);
+    if (test && load_pair(dir, DATASET_FILES + 2, &t10k, test, err, errlen) != 0) {
         dataset_free(train);
-        dataset_free(test);
         return -1;
     }
     return 0;

@@ -1,75 +1,40 @@
 /* IDX files, raw or gzip-compressed; see include/idx.h.
  *
- * Everything a header claims is checked before anything is allocated: raw files against
- * their size on disk, gzip files by growing the buffer only as real data arrives. */
+ * Everything a header claims is checked before anything is allocated, and
+ * the caller checks the sizes it needs before the data is read: raw files
+ * against their size on disk, gzip files by growing the buffer only as real
+ * data arrives. The bytes come through data_stream (raw or inflated). */
 #include "idx.h"
 #include "file_read.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "data_stream.h"
 #include "io_err.h"
 
 #define GZ_FIRST_CHUNK ((size_t)1 << 16) /* first buffer for gzip data, doubled as needed */
-#define READ_CHUNK ((size_t)1 << 30)     /* gzread takes an unsigned and returns an int */
 
 static uint32_t be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Reads up to n bytes; stops early only at the end of the data or on an error (which the
- * caller finds with gzerror). */
-static size_t read_some(gzFile gz, unsigned char *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        size_t want = n - got < READ_CHUNK ? n - got : READ_CHUNK;
-        int r = gzread(gz, buf + got, (unsigned)want);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    return got;
-}
-
-/* Counts what follows the data, to report trailing bytes exactly. Reading to the end also
- * makes zlib check the gzip trailer (CRC and length). */
-static size_t count_rest(gzFile gz)
+/* Counts what follows the data, to report trailing bytes exactly. Reading to
+ * the end also makes zlib check the gzip trailer (CRC and length) and finds
+ * bytes after the gzip stream. */
+static size_t count_rest(data_stream *st)
 {
     unsigned char scratch[4096];
-    size_t n = 0;
-    int r;
-    while ((r = gzread(gz, scratch, sizeof scratch)) > 0)
-        n += (size_t)r;
+    size_t n = 0, k;
+    while ((k = data_stream_read(st, scratch, sizeof scratch)) > 0)
+        n += k;
     return n;
-}
-
-/* 0 if the stream is fine so far, else -1 with err set. */
-static int gz_check(gzFile gz, const char *name, int is_gz, char *err, size_t errlen)
-{
-    int code;
-    const char *msg = gzerror(gz, &code);
-    if (code == Z_OK || code == Z_STREAM_END)
-        return 0;
-    if (code == Z_BUF_ERROR && is_gz)
-        set_err(err, errlen, "%s: gzip stream cut short", name);
-    else if (code == Z_DATA_ERROR)
-        set_err(err, errlen, "%s: corrupt gzip stream: %s", name, msg);
-    else if (code == Z_ERRNO)
-        set_err(err, errlen, "%s: read error: %s", name, strerror(errno));
-    else if (code == Z_MEM_ERROR)
-        set_err(err, errlen, "%s: out of memory while decompressing", name);
-    else
-        set_err(err, errlen, "%s: read error: %s", name, msg);
-    return -1;
 }
 
 /* A hint for files that are compressed some other way than gzip. */
@@ -86,18 +51,17 @@ static const char *format_hint(const unsigned char *h)
     return "";
 }
 
-/* One file being read: what idx_read learns, step by step. */
-typedef struct {
+/* One file being read: what idx_open learns, step by step. */
+struct idx_reader {
     const char *path, *name; /* name: the base name, which most messages give */
     int ndim;                /* 1 or 3, what the caller expects */
     size_t head_len;         /* 4 magic bytes and 4 per dimension */
     off_t file_size;         /* on disk (compressed, for a gzip file) */
-    int is_gz;
-    gzFile gz;               /* raw files are read through zlib too */
     uint32_t dims[3];        /* from the header; 1 past ndim */
     char shape[64];          /* the dims as the header gives them: "10000x28x28" */
     size_t want;             /* bytes of data the header promises */
-} idx_reader;
+    data_stream st;          /* the bytes, raw or inflated */
+};
 
 static int fail_truncated(const idx_reader *r, size_t have, char *err, size_t errlen)
 {
@@ -113,9 +77,9 @@ static int fail_extra(const idx_reader *r, size_t extra, char *err, size_t errle
     return -1;
 }
 
-/* Opens r->path (a FIFO is refused at once, an empty file too) and hands it
- * to zlib, noting whether it is gzip or raw: told by the magic bytes 1f 8b. */
-static int idx_open(idx_reader *r, char *err, size_t errlen)
+/* Opens r->path (a FIFO is refused at once, an empty file too) and starts
+ * its stream, gzip or raw by the magic bytes 1f 8b. */
+static int open_stream(idx_reader *r, char *err, size_t errlen)
 {
     struct stat st;
     int fd = file_open_input(r->path, "data file", err, errlen);
@@ -131,16 +95,11 @@ static int idx_open(idx_reader *r, char *err, size_t errlen)
         return -1;
     }
     r->file_size = st.st_size;
-
-    unsigned char magic2[2] = {0, 0};
-    ssize_t m = read(fd, magic2, 2);
-    r->is_gz = m == 2 && magic2[0] == 0x1f && magic2[1] == 0x8b;
-    if (lseek(fd, 0, SEEK_SET) != 0 || !(r->gz = gzdopen(fd, "rb"))) {
-        set_err(err, errlen, "%s: cannot read: %s", r->path, strerror(errno));
-        close(fd);
+    if (data_stream_open(&r->st, fd, st.st_size) != 0) {
+        set_err(err, errlen, "%s: out of memory while decompressing", r->name);
+        data_stream_close(&r->st);
         return -1;
     }
-    gzbuffer(r->gz, 1 << 17);
     return 0;
 }
 
@@ -217,10 +176,10 @@ static int parse_dims(idx_reader *r, const unsigned char *head, char *err, size_
 static int read_header(idx_reader *r, char *err, size_t errlen)
 {
     unsigned char head[16];
-    size_t got = read_some(r->gz, head, 4);
+    size_t got = data_stream_read(&r->st, head, 4);
     if (got == 4 && head[2] == 0x08 && head[0] == 0 && head[1] == 0 && head[3] == r->ndim)
-        got += read_some(r->gz, head + 4, r->head_len - 4);
-    if (gz_check(r->gz, r->name, r->is_gz, err, errlen) != 0 ||
+        got += data_stream_read(&r->st, head + 4, r->head_len - 4);
+    if (data_stream_check(&r->st, r->name, err, errlen) != 0 ||
         check_magic(r, head, got, err, errlen) != 0)
         return -1;
     return parse_dims(r, head, err, errlen);
@@ -231,7 +190,7 @@ static int read_header(idx_reader *r, char *err, size_t errlen)
  * its data as it arrives.) */
 static int check_raw_size(const idx_reader *r, char *err, size_t errlen)
 {
-    if (r->is_gz)
+    if (r->st.is_gz)
         return 0;
     size_t have = (size_t)r->file_size - r->head_len;
     if (have < r->want)
@@ -244,10 +203,10 @@ static int check_raw_size(const idx_reader *r, char *err, size_t errlen)
 /* The have bytes read were all there was: neither fewer nor more than the
  * header says, and the stream intact. Reading to the end (count_rest) also
  * makes zlib check the gzip trailer. */
-static int check_end(const idx_reader *r, size_t have, char *err, size_t errlen)
+static int check_end(idx_reader *r, size_t have, char *err, size_t errlen)
 {
-    size_t extra = have == r->want ? count_rest(r->gz) : 0;
-    if (gz_check(r->gz, r->name, r->is_gz, err, errlen) != 0)
+    size_t extra = have == r->want ? count_rest(&r->st) : 0;
+    if (data_stream_check(&r->st, r->name, err, errlen) != 0)
         return -1;
     if (have < r->want)
         return fail_truncated(r, have, err, errlen);
@@ -259,17 +218,17 @@ static int check_end(const idx_reader *r, size_t have, char *err, size_t errlen)
 /* The r->want bytes of data, malloc'ed, or NULL with err set. Raw: one exact
  * buffer. Gzip: start small and double as data arrives, so that a lying
  * header costs at most about twice the real data. */
-static unsigned char *read_body(const idx_reader *r, char *err, size_t errlen)
+static unsigned char *read_body(idx_reader *r, char *err, size_t errlen)
 {
     const size_t want = r->want;
-    size_t cap = r->is_gz && want > GZ_FIRST_CHUNK ? GZ_FIRST_CHUNK : want, have = 0;
+    size_t cap = r->st.is_gz && want > GZ_FIRST_CHUNK ? GZ_FIRST_CHUNK : want, have = 0;
     unsigned char *data = malloc(cap);
     for (;;) {
         if (!data) {
             set_err(err, errlen, "%s: out of memory for %zu bytes", r->name, cap);
             return NULL;
         }
-        have += read_some(r->gz, data + have, cap - have);
+        have += data_stream_read(&r->st, data + have, cap - have);
         if (have < cap || cap == want)
             break;
         cap = cap * 2 < want ? cap * 2 : want;
@@ -285,32 +244,69 @@ static unsigned char *read_body(const idx_reader *r, char *err, size_t errlen)
     return data;
 }
 
+idx_reader *idx_open(const char *path, int expect_ndim, char *err, size_t errlen)
+{
+    if (expect_ndim != 1 && expect_ndim != 3) {
+        set_err(err, errlen, "%s: idx_open: expect_ndim must be 1 or 3, not %d",
+                base_name(path), expect_ndim);
+        return NULL;
+    }
+    idx_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        set_err(err, errlen, "%s: out of memory", base_name(path));
+        return NULL;
+    }
+    r->path = path;
+    r->name = base_name(path);
+    r->ndim = expect_ndim;
+    r->head_len = 4 + 4 * (size_t)expect_ndim;
+    r->dims[0] = r->dims[1] = r->dims[2] = 1;
+    if (open_stream(r, err, errlen) != 0) {
+        free(r);
+        return NULL;
+    }
+    if (read_header(r, err, errlen) != 0 || check_raw_size(r, err, errlen) != 0) {
+        idx_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+void idx_dims(const idx_reader *r, int dims[3])
+{
+    for (int i = 0; i < 3; i++)
+        dims[i] = i < r->ndim ? (int)r->dims[i] : 0;
+}
+
+const char *idx_shape(const idx_reader *r) { return r->shape; }
+
+int idx_read_body(idx_reader *r, idx_file *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    unsigned char *data = read_body(r, err, errlen);
+    if (!data) return -1;
+    out->ndim = r->ndim;
+    idx_dims(r, out->dims);
+    out->data = data;
+    out->bytes = r->want;
+    return 0;
+}
+
+void idx_close(idx_reader *r)
+{
+    if (!r) return;
+    data_stream_close(&r->st);
+    free(r);
+}
+
 int idx_read(const char *path, int expect_ndim, idx_file *out, char *err, size_t errlen)
 {
-    idx_reader r = {.path = path, .name = base_name(path), .ndim = expect_ndim,
-                    .head_len = 4 + 4 * (size_t)expect_ndim, .dims = {1, 1, 1}};
     memset(out, 0, sizeof *out);
-    if (expect_ndim != 1 && expect_ndim != 3) {
-        set_err(err, errlen, "%s: idx_read: expect_ndim must be 1 or 3, not %d", r.name,
-                expect_ndim);
-        return -1;
-    }
-    if (idx_open(&r, err, errlen) != 0)
-        return -1;
-    unsigned char *data = NULL;
-    if (read_header(&r, err, errlen) != 0 || check_raw_size(&r, err, errlen) != 0 ||
-        !(data = read_body(&r, err, errlen))) {
-        gzclose(r.gz);
-        return -1;
-    }
-    gzclose(r.gz);
-
-    out->ndim = expect_ndim;
-    for (int i = 0; i < 3; i++)
-        out->dims[i] = i < expect_ndim ? (int)r.dims[i] : 0;
-    out->data = data;
-    out->bytes = r.want;
-    return 0;
+    idx_reader *r = idx_open(path, expect_ndim, err, errlen);
+    if (!r) return -1;
+    int rc = idx_read_body(r, out, err, errlen);
+    idx_close(r);
+    return rc;
 }
 
 void idx_free(idx_file *f)

@@ -103,7 +103,7 @@ static const char *grouped(long long v, char *buf, size_t len)
 void net_size_message(const net_spec *spec, int batch, const net_size *s, const char *flag,
                       char *buf, size_t len)
 {
-    char token[64], count[40], fit[64];
+    char token[LAYER_TOKEN_MAX], count[40], fit[64];
     const layer_spec *l = &spec->layer[s->layer];
     layer_def_of(l->kind)->print(l, token, sizeof token);
     if (s->max_batch <= 0)

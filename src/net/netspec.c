@@ -48,14 +48,34 @@ static int shape_layer(spec_parser *p, const layer_def *d, layer_spec *l, shape3
     return 0;
 }
 
-static void canonical_text(net_spec *spec)
+/* The canonical text of spec's layers into out; returns its length, which
+ * is len or more when it did not fit (out then holds a cut text). */
+static size_t canonical_text(const net_spec *spec, char *out, size_t len)
 {
-    spec->text[0] = 0;
+    size_t used = 0;
+    out[0] = 0;
     for (int i = 0; i < spec->n_layers; i++) {
-        char tok[64];
+        char tok[LAYER_TOKEN_MAX];
         layer_def_of(spec->layer[i].kind)->print(&spec->layer[i], tok, sizeof tok);
-        append(spec->text, sizeof spec->text, "%s%s", i ? "," : "", tok);
+        int n = snprintf(out + (used < len ? used : len - 1), used < len ? len - used : 1,
+                         "%s%s", i ? "," : "", tok);
+        used += (size_t)n;
     }
+    return used;
+}
+
+/* The canonical text into spec->text, which must hold it whole: it is what
+ * summary prints and a checkpoint keeps, and a cut one would parse to
+ * another net or none (a checkpoint that no command can load). */
+static int set_canonical_text(net_spec *spec, char *err, size_t errlen)
+{
+    size_t n = canonical_text(spec, spec->text, sizeof spec->text);
+    if (n < sizeof spec->text) return 0;
+    snprintf(err, errlen, "network spec is %zu characters long in canonical form (as summary "
+             "prints it: %.32s...), more than the %d a checkpoint keeps: use fewer or shorter "
+             "layers", n, spec->text, NET_SPEC_MAX - 1);
+    spec->text[0] = 0;
+    return -1;
 }
 
 /* Where a layer of kind d may stand after the layers before it. */
@@ -84,7 +104,8 @@ int net_spec_parse(const char *text, shape3 in, int classes, net_spec *spec, cha
     spec->bn_eps = 1e-5f;
     spec->bn_momentum = 0.1f;
     if (strlen(text) >= NET_SPEC_MAX) {
-        snprintf(err, errlen, "network spec is longer than %d characters", NET_SPEC_MAX - 1);
+        snprintf(err, errlen, "network spec is %zu characters long, more than the %d a "
+                 "checkpoint keeps", strlen(text), NET_SPEC_MAX - 1);
         return -1;
     }
     shape3 cur = in;
@@ -126,6 +147,5 @@ int net_spec_parse(const char *text, shape3 in, int classes, net_spec *spec, cha
         p.tok_index = spec->n_layers - 1;
         return spec_fail(&p, "the network must end with a loss: softmax or euclid");
     }
-    canonical_text(spec);
-    return 0;
+    return set_canonical_text(spec, err, errlen);
 }

@@ -14,7 +14,7 @@
 
 int spec_fail(spec_parser *p, const char *fmt, ...)
 {
-    char what[256];
+    char what[NET_SPEC_MAX + 256]; /* may quote the token: see NET_SPEC_ERR_MAX */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);

@@ -23,6 +23,11 @@ uint32_t checkpoint_crc(const unsigned char *p, uint64_t len)
     return (uint32_t)crc;
 }
 
+/* Every net_spec holds its whole canonical text in NET_SPEC_MAX bytes
+ * (net_spec_parse refuses a longer one), so the copy below is never cut. */
+_Static_assert(sizeof ((checkpoint_meta *)0)->spec == sizeof ((net_spec *)0)->text,
+               "a checkpoint keeps every spec a net_spec holds");
+
 void checkpoint_meta_init(checkpoint_meta *meta, const run_config *cfg, const net_spec *spec,
                           float scale, float shift)
 {
