@@ -284,7 +284,8 @@ static void plan_saves(train_cmd *t)
 {
     const run_config *c = &t->c;
     t->sv = (saver){.nt = t->nt, .save = *c->save ? c->save : NULL, .save_every = c->save_every,
-                    .save_best = *c->save_best ? c->save_best : NULL};
+                    .save_best = *c->save_best ? c->save_best : NULL,
+                    .verified_step = &t->res.verified_step};
     checkpoint_meta_init(&t->sv.meta, c, &t->spec, t->scale, t->shift);
     checkpoint_set_data(&t->sv.meta, t->train.labels, t->train.count, c->train_limit);
     t->plan.on_epoch = saver_on_epoch;
@@ -329,10 +330,33 @@ static int load(train_cmd *t)
     return 0;
 }
 
+/* A run that did all its epochs: its checkpoint, then the JSON line; when
+ * the log failed in the last epoch, one line more says so (status 1). */
+static int finish(train_cmd *t)
+{
+    char err[ERR_LINE_MAX];
+    const train_result *res = &t->res;
+    if (t->sv.save && saver_save(&t->sv, t->sv.save, 0, res->epochs_done, res->steps_done,
+                                 res->shuffle_state, err, sizeof err)) {
+        print_error("cnn train: %s", err);
+        return 1;
+    }
+    train_result_json(t);
+    if (!res->csv_errno) return 0;
+    if (t->sv.save)
+        print_error("cnn train: --log %s: cannot write: %s: the run finished after epoch %d; "
+                    "checkpoint written to %s", t->c.log, strerror(res->csv_errno),
+                    res->epochs_done, t->sv.save);
+    else
+        print_error("cnn train: --log %s: cannot write: %s: the run finished after epoch %d "
+                    "(no --save was given: no checkpoint written)", t->c.log,
+                    strerror(res->csv_errno), res->epochs_done);
+    return 1;
+}
+
 /* Trains, then saves and prints the result, or says how the run ended. */
 static int train_and_report(train_cmd *t)
 {
-    char err[ERR_LINE_MAX];
     train_result *res = &t->res;
     if (stop_signal_received()) {
         print_error("cnn train: interrupted by %s before training started: nothing to save",
@@ -340,23 +364,11 @@ static int train_and_report(train_cmd *t)
         return 128 + stop_signal_received();
     }
     int rc = train_run(t->nt, &t->c, &t->plan, &t->dtrain, &t->dtest, stdout, t->csv, res);
+    /* (a stop, a closed stdout or a failed log write: its checkpoint) */
     if (rc == 1) return run_end_interrupted(&t->sv, res, &t->c);
-    if (rc == 0) {
-        if (t->sv.save && saver_save(&t->sv, t->sv.save, 0, res->epochs_done, res->steps_done,
-                                     res->shuffle_state, err, sizeof err)) {
-            print_error("cnn train: %s", err);
-            return 1;
-        }
-        train_result_json(t);
-        return 0;
-    }
-    if (res->csv_errno)
-        print_error("cnn train: --log %s: cannot write: %s; training stopped at step %ld%s",
-                    t->c.log, strerror(res->csv_errno), res->steps_done,
-                    t->sv.saved ? "; the last checkpoint written is intact" : "");
-    else if (res->nonfinite_step > 0)
-        run_end_diverged(&t->sv, &t->c, res);
-    return 1;
+    if (rc == 0) return finish(t);
+    if (res->nonfinite_step > 0) run_end_diverged(&t->sv, &t->c, res);
+    return 1; /* (else on_epoch or on_best_val said why) */
 }
 
 static void release(train_cmd *t, int *status)
