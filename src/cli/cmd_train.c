@@ -165,19 +165,37 @@ static int resolve(train_cmd *t)
     return 0;
 }
 
+/* A format 1 checkpoint records no data: the run's is taken as its own (its
+ * steps done moved to the epoch's first step where they do not fit this
+ * data), with a one-line note. */
+static void take_v1_data(train_cmd *t)
+{
+    checkpoint_meta *meta = &t->resumed.ck.meta;
+    unsigned long long had = meta->steps_done;
+    if (checkpoint_take_data(meta, t->train.labels, t->train.count, t->c.train_limit))
+        print_error("cnn train: note: --resume %s: a version 1 checkpoint records no training "
+                    "data, and its %llu steps done do not fall in epoch %d on this run's: it "
+                    "was trained on another sample count; training goes on from that epoch's "
+                    "first step (step %llu)", t->c.resume, had, meta->epochs_done + 1,
+                    (unsigned long long)meta->steps_done);
+    else
+        print_error("cnn train: note: --resume %s: a version 1 checkpoint records no training "
+                    "data, so this run's data cannot be verified against it", t->c.resume);
+    t->plan.start_step = (long)meta->steps_done;
+}
+
 /* A resumed run must train on the samples the checkpoint was trained on, or
  * it would repeat or skip some: the same number used and the same labels
  * (their CRC; the images are not compared). A format 1 checkpoint records no
  * data: a one-line note says so. */
-static int check_resume_data(const train_cmd *t)
+static int check_resume_data(train_cmd *t)
 {
     const checkpoint_meta *meta = &t->resumed.ck.meta;
     checkpoint_meta now = {0};
     char why[512];
     checkpoint_set_data(&now, t->train.labels, t->train.count, t->c.train_limit);
     if (meta->data_unknown) {
-        print_error("cnn train: note: --resume %s: a version 1 checkpoint records no training "
-                    "data, so this run's data cannot be verified against it", t->c.resume);
+        take_v1_data(t);
     } else if (!checkpoint_same_data(meta, &now, why, sizeof why)) {
         print_error("cnn train: --resume %s: %s", t->c.resume, why);
         return 1;
