@@ -148,6 +148,26 @@ static int resolve_resumed(train_cmd *t)
     return 0;
 }
 
+/* A resumed run keeps its checkpoint's batch (no flag changes it): a batch
+ * past what this network's tensors can hold is refused with the advice
+ * that works, a new run. */
+static int resumed_batch_refused(const train_cmd *t)
+{
+    net_size s;
+    if (!net_size_check(&t->spec, t->c.batch, &s)) return 0;
+    if (s.max_batch <= 0) return net_size_refuse("train", NULL, &t->spec, t->c.batch);
+    char why[NET_SPEC_MAX + 256], advice[64];
+    net_size_message(&t->spec, t->c.batch, &s, NULL, why, sizeof why);
+    /* (its advice, a smaller batch, is one no resume can take) */
+    snprintf(advice, sizeof advice, ": use a batch of %d or less", s.max_batch);
+    size_t n = strlen(why), a = strlen(advice);
+    if (n > a && !strcmp(why + n - a, advice)) why[n - a] = '\0';
+    print_error("cnn train: --resume %s: the checkpoint's %s; a resumed run keeps its batch "
+                "(--batch cannot change it), so this one cannot go on: start a new run with "
+                "--batch %d or less", t->c.resume, why, s.max_batch);
+    return -1;
+}
+
 /* A new run's or a checkpoint's settings, checked before any data is read or
  * memory allocated. */
 static int resolve(train_cmd *t)
@@ -158,7 +178,8 @@ static int resolve(train_cmd *t)
     t->plan.process_start = process_start_s;
     /* a resumed run's batch is the checkpoint's, which no flag changes
      * (--eval-batch, changing no result, may be given) */
-    if (net_size_refuse("train", *t->c.resume ? NULL : "--batch", &t->spec, t->c.batch) ||
+    if ((*t->c.resume ? resumed_batch_refused(t)
+                      : net_size_refuse("train", "--batch", &t->spec, t->c.batch)) ||
         (flags_given(&t->flags, "eval-batch") &&
          net_size_refuse("train", "--eval-batch", &t->spec, t->c.eval_batch)))
         return 2;
