@@ -99,6 +99,15 @@ void checkpoint_free(checkpoint *ck);
 void checkpoint_set_data(checkpoint_meta *meta, const unsigned char *labels, int count,
                          int limit);
 
+/* A resume's training data into its checkpoint's meta (checkpoint_set_data),
+ * so that the run's checkpoints can be written: where a format 1 file
+ * recorded none (data_unknown) and its steps done do not fall in epoch
+ * "epochs done" of this data (it was trained on another sample count), they
+ * become that epoch's first step, and it returns 1; else 0. The data must
+ * hold more samples than --val holds out. */
+int checkpoint_take_data(checkpoint_meta *meta, const unsigned char *labels, int count,
+                         int limit);
+
 /* Whether a run on `now` (filled by checkpoint_set_data) trains on the same
  * samples as the checkpoint `saved`: the same number used and the same labels'
  * CRC (the set's full count and the limit may differ when the samples used

@@ -38,6 +38,10 @@ int cli_parse(const char *cmd, const char *usage, cli_opt *opts, int n_opts, int
 /* Whether s is a boolean's value: true, false, 1 or 0. */
 int cli_bool_word(const char *s);
 
+/* v in the fewest significant digits that read back as the same float
+ * (without an exponent where up to 9 digits can: 100, not 1e+02). */
+void cli_float_text(float v, char *buf, size_t len);
+
 /* Parses a value as opt's kind, strictly: numbers are plain decimal digits
  * (floats with a point and an exponent too), without space or sign, within
  * the kind's range; returns 0 or -1 with err set (naming the range). */

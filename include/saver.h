@@ -21,14 +21,19 @@ typedef struct {
     const char *save_best;  /* --save-best: the best validation epoch's (NULL: none) */
     int save_every;
     checkpoint_meta meta;   /* the run's network, settings and data */
+    /* The global step whose weights last evaluated to finite losses
+     * (train_result's verified_step): a save of any other step is refused,
+     * so no checkpoint holds weights that blew up unseen. NULL: unchecked. */
+    const long *verified_step;
     int saved;              /* this run wrote a checkpoint to save ... */
     int saved_epochs;       /* ... after this many epochs */
     int fail_at_epoch;      /* tests only (build/cnn-hooks): the save after this epoch fails */
 } saver;
 
 /* Writes the net to path (with no_replace only where no file is: errno
- * EEXIST otherwise); on failure err holds one line (without "cnn train: ")
- * and any previous file at path is unchanged. */
+ * EEXIST otherwise), where steps is the verified step; on failure err holds
+ * one line (without "cnn train: ") and any previous file at path is
+ * unchanged. */
 int saver_save(saver *s, const char *path, int no_replace, int epochs_done, long steps,
                uint64_t state, char *err, size_t errlen);
 

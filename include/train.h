@@ -72,17 +72,26 @@ typedef struct {
      * resume regenerates the epoch's order and skips epoch_step steps. */
     int interrupted;
     int epoch_step;
-    /* The loss stopped being finite (train_run returned -1): it was NaN
-     * (else infinite) at the read-back after global step nonfinite_step
-     * (> 0) and finite at the one after finite_step (the start when none). */
+    /* A loss stopped being finite (train_run returned -1). nonfinite_eval
+     * NULL: the training loss, NaN (else infinite) at the read-back after
+     * global step nonfinite_step (> 0) and finite at the one after
+     * finite_step (the start when none). Else the loss of that evaluation
+     * ("test", "validation") of the weights after step nonfinite_step. */
     long nonfinite_step, finite_step;
     int nonfinite_nan;
     int nonfinite_epoch;            /* 1-based */
+    const char *nonfinite_eval;
+    /* The global step whose weights last evaluated to finite losses (-1:
+     * none yet): the only weights a checkpoint may hold (saver.h). Every
+     * epoch's end evaluates them, and so does a stop inside an epoch. */
+    long verified_step;
     /* Writing out failed (errno; a closed pipe is EPIPE): the run stopped as
      * plan->stop stops it (returned 1, interrupted set). */
     int out_errno;
-    /* Writing the CSV log failed (errno): the run stopped at once (returned
-     * -1), and nothing was saved. */
+    /* Writing the CSV log failed (errno): the run stopped as plan->stop
+     * stops it (returned 1, interrupted set; no more rows written), or
+     * finished when it failed in the last epoch (returned 0), so that its
+     * checkpoint is still written. */
     int csv_errno;
 } train_result;
 
@@ -102,10 +111,13 @@ void evaluate(net *nt, const device_dataset *d, double *loss, double *acc, long 
  * lines to out. A resume (plan->resume) whose start_step lies inside epoch
  * start_epoch (steps per epoch: ceil(count / batch)) regenerates that
  * epoch's order from shuffle_state and skips the steps already done.
+ * Every evaluation after an update is checked for a loss that is not
+ * finite, and on_epoch, on_best_val and a stop come only after one found
+ * the weights finite (res->verified_step).
  * Returns 0 when all epochs are done, 1 when plan->stop stopped it or out
- * could not be written (res->out_errno), -1 when the loss stopped being
- * finite (res->nonfinite_step > 0; nothing is printed: the caller says so),
- * when the log could not be written (res->csv_errno) or on_epoch failed. */
+ * or csv could not be written (res->out_errno, res->csv_errno), -1 when a
+ * loss stopped being finite (res->nonfinite_step > 0; nothing is printed:
+ * the caller says so) or on_epoch failed. */
 int train_run(net *nt, const run_config *cfg, const train_plan *plan,
               const device_dataset *train, const device_dataset *test, FILE *out, FILE *csv,
               train_result *res);

@@ -1480,7 +1480,7 @@ Test(checkpoint, refuses_settings_out_of_range, .fini = remove_temp_dir)
         {"momentum -0.5", cb_float32("momentum", -0.5f), "--momentum"},
         {"weight decay NaN", cb_float32("weight-decay", NAN), "--weight-decay"},
         {"bn's momentum 1.5", cb_float32("bn-momentum", 1.5f), "--bn-momentum"},
-        {"bn's epsilon 0", cb_float32("bn-eps", 0), "--bn-eps: expected a positive number"},
+        {"bn's epsilon 0", cb_float32("bn-eps", 0), "--bn-eps: expected a number in (0, 1]: a positive number from"},
         {"bn's epsilon 2", cb_float32("bn-eps", 2), "--bn-eps"},
         {"an unknown optimizer", cb_text("optimizer", "adamax"),
          "--optimizer: expected sgd, nesterov, adam or adamw, got \"adamax\""},

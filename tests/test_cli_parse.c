@@ -86,7 +86,8 @@ Test(cli_parse, intervals_have_open_and_closed_ends)
     cr_assert_eq(cli_parse_value(&opt, "0", err, sizeof err), 0);
     cr_assert_eq(cli_parse_value(&opt, "0.99999994", err, sizeof err), 0);
     cr_assert_neq(cli_parse_value(&opt, "1", err, sizeof err), 0, "[0, 1) took 1");
-    cr_assert_str_eq(err, "--beta1: expected a number in [0, 1), got \"1\"");
+    cr_assert_str_eq(err, "--beta1: expected a number in [0, 1): 0 or a positive number from 1.1754944e-38 to 1 "
+                          "(1 excluded), got \"1\"");
     opt.range = "(0, 1]";
     cr_assert_neq(cli_parse_value(&opt, "0", err, sizeof err), 0, "(0, 1] took 0");
     cr_assert_eq(cli_parse_value(&opt, "1", err, sizeof err), 0);

@@ -4,15 +4,18 @@
  * (tests/fixtures/ckpt-v2/bn-adam-step15.ckpt), broken at format 2's
  * offsets so that the format 2 reader keeps every case. The bytes are read
  * and patched by tests/ckpt_bytes.c. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ckpt_bytes.h"
 #include "hostile_util.h"
 #include "idx_util.h"
+#include "net.h"
 
 #define good_data hostile_good_data
 #define trained hostile_trained
@@ -415,6 +418,153 @@ static void not_newer(const char *dir, const result *r)
     cr_expect_null(strstr(r->err, "newer"), "damage was called a newer version: %s", r->err);
 }
 
+/* ---- runs whose checkpoints must be saved, or must not be ---- */
+
+/* after: no file at <dir>/name */
+static void expect_absent(const char *dir, const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cr_expect_neq(lstat(path, &st), 0, "%s was written", path);
+}
+static void no_lr_ckpt(const char *dir, const result *r)
+{
+    (void)r;
+    expect_absent(dir, "lr.ckpt");
+}
+
+/* <dir>/name loads as a checkpoint of epochs_done epochs and `steps` steps. */
+static void expect_loads(const char *dir, const char *name, int epochs_done, long steps)
+{
+    char path[512], err[4400];
+    checkpoint ck;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cr_assert_eq(checkpoint_load(path, &ck, err, sizeof err), 0, "%s does not load: %s", path,
+                 err);
+    if (epochs_done >= 0) cr_expect_eq(ck.meta.epochs_done, epochs_done, "%s", path);
+    if (steps >= 0) cr_expect_eq((long)ck.meta.steps_done, steps, "%s", path);
+    checkpoint_free(&ck);
+}
+
+/* The trained model (fc8,relu,fc10: fc8's 6272 weights and 8 biases, then
+ * fc10's 80 and 10) with finite values under a good CRC whose outputs
+ * overflow: fc8's weights 0 and biases FLT_MAX, fc10's weights FLT_MAX, so
+ * that every score is FLT_MAX x FLT_MAX = inf (and softmax's NaN). */
+static void overflow_weights(const char *d)
+{
+    char path[512];
+    size_t len, slen;
+    unsigned char *b = model_bytes(d, path, sizeof path, &len);
+    size_t at = cb_section_at(b, len, CB_PARAMS, &slen);
+    cr_assert_eq(slen, 8 + 4 * 6370u, "not fc8,relu,fc10's parameters");
+    for (size_t i = 0; i < 6370; i++)
+        cb_set_le32(b + at + 8 + 4 * i, (i >= 6272 && i < 6360) ? 0x7F7FFFFFu : 0);
+    fix_crc_and_write(path, b, len);
+}
+static void overflow_and_image(const char *d)
+{
+    overflow_weights(d);
+    char path[512], pgm[15 + 784] = "P5\n28 28\n255\n";
+    snprintf(path, sizeof path, "%s/digit.pgm", d);
+    memset(pgm + 13, 200, 784);
+    write_file(path, pgm, 13 + 784);
+}
+/* after: nothing that looks like a prediction on stdout */
+static void no_prediction(const char *dir, const result *r)
+{
+    (void)dir;
+    cr_expect_null(strstr(r->out, "predicted"), "a prediction was printed:\n%s", r->out);
+}
+
+/* The trained model (3 steps an epoch of 60 samples at batch 20) as format 1,
+ * its steps done 7, as a run on 140 samples would have left them. */
+static void v1_other_count(const char *d)
+{
+    char path[512], err[4400];
+    trained(d);
+    snprintf(path, sizeof path, "%s/m.ckpt", d);
+    checkpoint ck;
+    cr_assert_eq(checkpoint_load(path, &ck, err, sizeof err), 0, "%s", err);
+    ck.meta.steps_done = 7;
+    size_t len;
+    unsigned char *b = cb_v1_bytes(&ck, &len);
+    write_file(path, b, len);
+    free(b);
+    checkpoint_free(&ck);
+}
+/* after: the resumed run's checkpoint, epoch 2 from step 3: 6 steps */
+static void v1_saved(const char *dir, const result *r)
+{
+    (void)r;
+    expect_loads(dir, "out.ckpt", 2, 6);
+}
+
+/* A file size limit of 64 KiB for this test's process and the cnn it
+ * starts (Criterion runs each test in a process of its own), SIGXFSZ
+ * ignored: the log, already 100 bytes short of it, cannot grow (EFBIG, as a
+ * full disk's ENOSPC), while a checkpoint of fc8,relu,fc10 (51 KB) still
+ * fits on the same "disk". */
+#define LOG_LIMIT 65536
+static void log_near_full(const char *d)
+{
+    good_data(d);
+    char path[512];
+    snprintf(path, sizeof path, "%s/log.csv", d);
+    static char log[LOG_LIMIT];
+    const char *header = "kind,epoch,step,loss,acc,lr,seconds\n";
+    size_t n = strlen(header);
+    memcpy(log, header, n);
+    while (n + 27 < LOG_LIMIT - 100) n += (size_t)sprintf(log + n, "train,1,1,2.302585,10.0,0.1,0\n");
+    write_file(path, log, n);
+    struct rlimit lim;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &lim), 0);
+    lim.rlim_cur = LOG_LIMIT;
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    signal(SIGXFSZ, SIG_IGN);
+}
+static void log_full_saved(const char *dir, const result *r)
+{
+    cr_expect_not_null(strstr(r->err, "; continue with: cnn train --resume "), "%s", r->err);
+    expect_loads(dir, "k.ckpt", -1, -1);
+}
+
+/* The trained model with its batch 2^24 (and its steps done 1, one step an
+ * epoch at that batch): fc8's input would hold 784 x 2^24 values, past the
+ * 2^31 the kernels index. */
+static void ckpt_batch_too_large(const char *d)
+{
+    char path[512];
+    size_t len, out_len;
+    unsigned char *b = model_bytes(d, path, sizeof path, &len);
+    cb_set_le64(b + cb_section_at(b, len, CB_PROGRESS, NULL) + 4, 1);
+    unsigned char *c = cb_with_setting(b, len, "batch", cb_int32("batch", 1u << 24), &out_len);
+    write_file(path, c, out_len);
+    free(c);
+    free(b);
+}
+/* after: the advice works: the batch it names is the largest the net holds,
+ * and a new run (no --resume) with a batch within it trains */
+static void batch_advice_works(const char *dir, const result *r)
+{
+    const char *at = strstr(r->err, "start a new run with --batch ");
+    cr_assert_not_null(at, "no advice: %s", r->err);
+    int most = atoi(at + strlen("start a new run with --batch "));
+    net_spec spec;
+    net_size fit;
+    char err[512];
+    shape3 in = {1, 28, 28};
+    cr_assert_eq(net_spec_parse("fc8,relu,fc10,softmax", in, 10, &spec, err, sizeof err), 0);
+    cr_expect_eq(net_size_check(&spec, most, &fit), 0, "--batch %d does not fit", most);
+    cr_expect_neq(net_size_check(&spec, most + 1, &fit), 0, "--batch %d fits too", most + 1);
+    result run;
+    run_cnn(CNN_ARGV("train", "--data", dir, "--device", "cpu", "--net", "fc8,relu,fc10,softmax",
+                     "--epochs", "1", "--batch", "60", "--log", ""),
+            HOSTILE_TIMEOUT_S, &run);
+    cr_expect(run.exited && run.status == 0, "the advised new run failed: %s", run.err);
+    result_free(&run);
+}
+
 static void ckpt_folder(const char *d)
 {
     good_data(d);
@@ -425,6 +575,9 @@ static void ckpt_folder(const char *d)
 
 #define EVAL_M "eval", "--data", "@", "--device", "cpu", "--model", "@/m.ckpt"
 #define RESUME_M "train", "--data", "@", "--device", "cpu", "--log", "", "--resume", "@/m.ckpt"
+/* one step an epoch (60 samples at --batch 60) at a rate that blows the weights up */
+#define TRAIN_LR30 "train", "--data", "@", "--batch", "60", "--lr", "1e30", "--log", "", \
+    "--save", "@/lr.ckpt"
 
 static const hostile CASES[] = {
     {"checkpoint: bad magic", ckpt_bad_magic, {EVAL_M}, 1, {"not a cnn checkpoint"}, NULL},
@@ -509,6 +662,16 @@ static const hostile CASES[] = {
     {"checkpoint (format 2): a moment2 count that does not fit", v2_moment2_count, {EVAL_M}, 1, {"corrupt", "moment2 section's length"}, NULL},
     {"checkpoint (format 2): an augmentation shift past --augment's 8", v2_shift_9, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--augment"}, NULL},
     {"checkpoint (format 2): an augmentation scale past --augment's 0.5", v2_scale_075, {RESUME_M, "--epochs", "2"}, 1, {"impossible settings", "--augment"}, NULL},
+    /* runs: what is saved, what is not (issue 25) */
+    {"run: an epoch's last update blows the weights up (issue 25 case 3)", good_data, {TRAIN_LR30, "--epochs", "1"}, 1, {"the test loss became", "in the evaluation after step 1 (epoch 1)", "no checkpoint was written"}, no_lr_ckpt},
+    {"run: --save-every 1 after an update that blew up (issue 25 case 3)", good_data, {TRAIN_LR30, "--epochs", "3", "--save-every", "1"}, 1, {"the test loss became", "after step 1 (epoch 1)", "no checkpoint was written"}, no_lr_ckpt},
+    {"run: eval of weights whose outputs overflow", overflow_weights, {EVAL_M}, 1, {"cnn eval", "the test loss is", "not finite"}, NULL},
+    {"run: predict with weights whose outputs overflow", overflow_and_image, {"predict", "--model", "@/m.ckpt", "@/digit.pgm"}, 1, {"cnn predict", "outputs for", "not finite"}, no_prediction},
+    {"run: visualize with weights whose outputs overflow", overflow_weights, {"visualize", "--data", "@", "--model", "@/m.ckpt", "--out", "@/vis"}, 1, {"cnn visualize", "not finite", "no prediction"}, NULL},
+    {"run: a format 1 checkpoint resumed on another sample count (issue 25 case 4)", v1_other_count, {RESUME_M, "--epochs", "2", "--save", "@/out.ckpt"}, 0, {"version 1", "another sample count", "(step 3)"}, v1_saved},
+    {"run: the log's disk fills, --save's does not (issue 25 case 5)", log_near_full, {"train", "--data", "@", "--net", "fc8,relu,fc10,softmax", "--batch", "20", "--epochs", "3", "--csv-every", "1", "--log", "@/log.csv", "--save", "@/k.ckpt"}, 1, {"--log", "File too large", "checkpoint written to"}, log_full_saved},
+    {"run: a resumed batch this network cannot hold", ckpt_batch_too_large, {RESUME_M, "--epochs", "2"}, 2, {"--resume", "a resumed run keeps its batch", "start a new run with --batch 2739137 or less"}, batch_advice_works},
+    {"run: --bn-eps's range stated as it is", good_data, {"train", "--data", "@", "--bn-eps", "2"}, 2, {"--bn-eps", "from 1.1754944e-38 to 1, got \"2\""}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 
@@ -535,5 +698,8 @@ HOSTILE_CASE(hostile_ckpt, 68) HOSTILE_CASE(hostile_ckpt, 69) HOSTILE_CASE(hosti
 HOSTILE_CASE(hostile_ckpt, 72) HOSTILE_CASE(hostile_ckpt, 73) HOSTILE_CASE(hostile_ckpt, 74) HOSTILE_CASE(hostile_ckpt, 75)
 HOSTILE_CASE(hostile_ckpt, 76) HOSTILE_CASE(hostile_ckpt, 77) HOSTILE_CASE(hostile_ckpt, 78) HOSTILE_CASE(hostile_ckpt, 79)
 HOSTILE_CASE(hostile_ckpt, 80) HOSTILE_CASE(hostile_ckpt, 81) HOSTILE_CASE(hostile_ckpt, 82) HOSTILE_CASE(hostile_ckpt, 83)
+HOSTILE_CASE(hostile_ckpt, 84) HOSTILE_CASE(hostile_ckpt, 85) HOSTILE_CASE(hostile_ckpt, 86) HOSTILE_CASE(hostile_ckpt, 87)
+HOSTILE_CASE(hostile_ckpt, 88) HOSTILE_CASE(hostile_ckpt, 89) HOSTILE_CASE(hostile_ckpt, 90) HOSTILE_CASE(hostile_ckpt, 91)
+HOSTILE_CASE(hostile_ckpt, 92) HOSTILE_CASE(hostile_ckpt, 93) HOSTILE_CASE(hostile_ckpt, 94) HOSTILE_CASE(hostile_ckpt, 95)
 
-Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 84, "add HOSTILE_CASE() lines"); }
+Test(hostile_ckpt, every_case_has_a_test) { cr_assert_leq(N_CASES, 96, "add HOSTILE_CASE() lines"); }

@@ -98,6 +98,12 @@ static checkpoint_meta load_ok(const char *path)
     return m;
 }
 
+/* The run the exact-resume tests (and the failed log's) stop and resume:
+ * 600 samples at batch 80: 7 full steps and one of 40 an epoch; the rate
+ * drops after every epoch and momentum carries over. */
+#define EXACT_ARGS "--net", FC_NET, "--epochs", "3", "--batch", "80", "--lr-step", "1", \
+                   "--lr-gamma", "0.3", "--momentum", "0.9", "--seed", "11"
+
 /* ---- running cnn train ---- */
 
 /* cnn train on the CPU with the data in dir, no log, quiet (run_train). */
@@ -476,29 +482,95 @@ Test(reliability, file_size_limit_keeps_previous_checkpoint, .fini = remove_temp
     expect_no_tmp_in(dir, NULL);
 }
 
-/* A log that cannot grow (a file size limit: the same EFBIG a full disk's
- * ENOSPC takes) stops the run with one line naming it, status 1. */
-Test(reliability, failed_log_write_stops_the_run, .fini = remove_temp_dir, .timeout = 300)
+/* A CSV log at path (its header, then rows) of `bytes` bytes. */
+static void write_log_of(const char *path, size_t bytes)
 {
-    char dir[256], csv[512];
-    make_data_dir(dir, sizeof dir, SIG_TRAIN);
-    snprintf(csv, sizeof csv, "%s/log.csv", dir);
-    child ch;
-    start_cnn_with(&ch, NULL, NULL,
+    const char *header = "kind,epoch,step,loss,acc,lr,seconds\n", *row = "test,1,1,2.3,10,0.1,0\n";
+    char *b = malloc(bytes + 64);
+    cr_assert_not_null(b);
+    size_t n = (size_t)sprintf(b, "%s", header);
+    while (n + strlen(row) <= bytes) n += (size_t)sprintf(b + n, "%s", row);
+    while (n < bytes) b[n++] = '\n';
+    write_file(path, b, n);
+    free(b);
+}
+
+/* A file size limit of LOG_FSIZE bytes: a log already near it cannot grow
+ * (EFBIG, as a full disk's ENOSPC), while a checkpoint of FC_NET (102 KB),
+ * a new file, still fits on the same "disk". */
+#define LOG_FSIZE (256L << 10)
+
+/* Starts the run of EXACT_ARGS with a log `room` bytes short of LOG_FSIZE
+ * (rows every `csv_every` steps) and --save k; waits for its exit 1. */
+static void train_log_full(child *ch, const char *dir, const char *csv, const char *k,
+                           size_t room, const char *csv_every)
+{
+    write_log_of(csv, (size_t)LOG_FSIZE - room);
+    start_cnn_with(ch, NULL, NULL,
                    A("cnn", "train", "--data", dir, "--device", "cpu", "--quiet", "--log", csv,
-                     "--csv-every", "1", "--net", FC_NET, "--epochs", "2", "--batch", "20"),
-                   (child_setup){-1, 4000});
-    int st = wait_child(&ch, RUN_TIMEOUT_S);
+                     "--csv-every", csv_every, EXACT_ARGS, "--save", k),
+                   (child_setup){-1, LOG_FSIZE});
+    int st = wait_child(ch, RUN_TIMEOUT_S);
     size_t len;
-    char *err = (char *)read_file(ch.err, &len);
+    char *err = (char *)read_file(ch->err, &len);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1,
               "wait status 0x%x, want exit 1 (not killed by SIGXFSZ); stderr: %s", st, err);
     free(err);
-    expect_one_line(ch.err, W("--log", csv, "File too large", "training stopped"),
+}
+
+/* A log that cannot grow while --save can: the run stops as an interrupt
+ * stops it, writes --save and says so, with the command that goes on, on
+ * one line (status 1); that command ends where an unbroken run ends, bit
+ * for bit. Nothing is lost. */
+Test(reliability, failed_log_write_still_saves, .fini = remove_temp_dir, .timeout = 300)
+{
+    char dir[256], csv[512], k[512], a[512];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    snprintf(a, sizeof a, "%s/A.ck", dir);
+    result r;
+    train(&r, NULL, dir, A(EXACT_ARGS, "--save", a));
+    expect_success(&r, "the unbroken run");
+    result_free(&r);
+    child ch;
+    train_log_full(&ch, dir, csv, k, 200, "1"); /* a row each step: a few steps in */
+    expect_one_line(ch.err, W("--log", csv, "File too large", "at epoch 1, step",
+                              "checkpoint written to", k, "continue with: cnn train --resume"),
                     "a log over the file size limit");
+    size_t len;
     char *out = (char *)read_file(ch.out, &len);
     cr_assert_null(strstr(out, "\"test_loss\""), "a run whose log failed printed its JSON");
     free(out);
+    train(&r, NULL, dir, A("--resume", k, "--save", k));
+    expect_success(&r, "the command it gave (without the log)");
+    result_free(&r);
+    expect_same_file(a, k, "unbroken vs stopped by the log and resumed");
+    expect_no_tmp_in(dir, NULL);
+}
+
+/* The log failing at the last epoch's end: the run is complete, so it is
+ * saved and reported as usual (the JSON), and one line says the log failed
+ * (status 1). */
+Test(reliability, failed_log_write_at_the_end_still_saves, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], csv[512], k[512];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(csv, sizeof csv, "%s/log.csv", dir);
+    snprintf(k, sizeof k, "%s/K.ck", dir);
+    child ch;
+    /* rows only at epochs' ends; room for two of them */
+    train_log_full(&ch, dir, csv, k, 100, "0");
+    expect_one_line(ch.err, W("--log", csv, "File too large", "finished after epoch 3",
+                              "checkpoint written to", k),
+                    "a log full at the end");
+    size_t len;
+    char *out = (char *)read_file(ch.out, &len);
+    cr_assert_not_null(strstr(out, "\"test_loss\""), "the finished run's JSON is missing");
+    free(out);
+    checkpoint_meta m = load_ok(k);
+    cr_assert_eq(m.epochs_done, 3);
 }
 
 /* Two runs on one --save: the second is refused at once, naming the first. */
@@ -668,11 +740,6 @@ Test(reliability, second_sigint_during_evaluation_ends_at_once, .fini = remove_t
 }
 
 /* ---- 2. interrupts at exact steps (the test hook), resumed exactly ---- */
-
-/* 600 samples at batch 80: 7 full steps and one of 40 an epoch; the rate
- * drops after every epoch and momentum carries over. */
-#define EXACT_ARGS "--net", FC_NET, "--epochs", "3", "--batch", "80", "--lr-step", "1", \
-                   "--lr-gamma", "0.3", "--momentum", "0.9", "--seed", "11"
 
 /* The exact-resume tests' folder: 600 samples, and the paths of the
  * uninterrupted run's checkpoint (a), the interrupted one's (b) and the
@@ -859,6 +926,36 @@ Test(reliability, nan_leaves_earlier_checkpoint_intact, .fini = remove_temp_dir,
     after = read_file(g, &len1);
     cr_assert(len0 == len1 && !memcmp(before, after, len0),
               "an interrupt of a diverged run changed %s", g);
+    free(after);
+    free(before);
+    expect_no_tmp_in(dir, NULL);
+}
+
+/* An interrupt right after an update that blew the weights up: the loss
+ * read back then was computed before that update, and is finite, so the
+ * evaluation the stop makes is what finds them; no checkpoint holds them
+ * and the earlier one stays as it was. */
+Test(reliability, interrupt_after_blown_up_update_saves_nothing, .fini = remove_temp_dir,
+     .timeout = 300)
+{
+    char dir[256], g[512], want[600];
+    make_data_dir(dir, sizeof dir, 600);
+    snprintf(g, sizeof g, "%s/G.ck", dir);
+    result r;
+    train(&r, NULL, dir, A("--net", FC_NET, "--epochs", "1", "--batch", "20", "--save", g));
+    expect_success(&r, "the good run");
+    result_free(&r);
+    size_t len0, len1;
+    unsigned char *before = read_file(g, &len0);
+    snprintf(want, sizeof want, "%s is unchanged", g);
+    train(&r, "CNN_TEST_SIGINT_AT_STEP=1", dir,
+          A("--net", FC_NET, "--epochs", "3", "--batch", "20", "--lr", "1e30", "--save", g));
+    expect_error(&r, 1, W("the test loss became ", "in the evaluation after step 1 (epoch 1)",
+                          want), "--lr 1e30, interrupted after step 1");
+    result_free(&r);
+    unsigned char *after = read_file(g, &len1);
+    cr_assert(len0 == len1 && !memcmp(before, after, len0),
+              "an interrupt after a blown-up update changed %s", g);
     free(after);
     free(before);
     expect_no_tmp_in(dir, NULL);

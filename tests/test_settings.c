@@ -50,6 +50,82 @@ Test(settings, rows_are_well_formed)
     cr_assert_null(setting_find("learning-rate"));
 }
 
+/* ---- each range as its refusal states it ---- */
+
+/* Whether d takes text. */
+static int takes(const setting_def *d, const char *text)
+{
+    run_config c;
+    char err[512];
+    run_config_defaults(&c);
+    return setting_parse(d, &c, text, err, sizeof err) == 0;
+}
+
+static int takes_float(const setting_def *d, float v)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%.9g", (double)v); /* (9 digits read back as v) */
+    return takes(d, text);
+}
+
+/* A whole number's refusal says "from LO to HI": LO and HI are taken, the
+ * numbers beside them not. */
+static void expect_int_range_true(const setting_def *d, const char *err)
+{
+    long lo, hi;
+    const char *at = strstr(err, "from ");
+    cr_assert(at && sscanf(at, "from %ld to %ld", &lo, &hi) == 2, "--%s: no range in: %s",
+              d->flag, err);
+    char text[4][32];
+    long v[4] = {lo, lo - 1, hi, hi + 1};
+    for (int i = 0; i < 4; i++) snprintf(text[i], sizeof text[i], "%ld", v[i]);
+    cr_expect(takes(d, text[0]) && !takes(d, text[1]), "--%s: says from %ld: %s", d->flag, lo, err);
+    cr_expect(takes(d, text[2]) && !takes(d, text[3]), "--%s: says to %ld: %s", d->flag, hi, err);
+}
+
+/* One end of a float's stated range: the number after `word` (an end
+ * followed by " (" is excluded); where it lies is checked against what is
+ * taken, `outward` the direction past it. */
+static void expect_float_end_true(const setting_def *d, const char *err, const char *word,
+                                  float outward)
+{
+    const char *at = strstr(err, word);
+    cr_assert_not_null(at, "--%s: no \"%s\" in: %s", d->flag, word, err);
+    char *end;
+    float v = strtof(at + strlen(word), &end);
+    int excluded = !strncmp(end, " (", 2);
+    if (excluded)
+        cr_expect(!takes_float(d, v) && takes_float(d, nextafterf(v, -outward)),
+                  "--%s: says %s%.9g excluded: %s", d->flag, word, (double)v, err);
+    else
+        cr_expect(takes_float(d, v) && !takes_float(d, nextafterf(v, outward)),
+                  "--%s: says %s%.9g: %s", d->flag, word, (double)v, err);
+}
+
+/* Each number flag's refusal states exactly the numbers it takes: its ends
+ * are taken (or, stated as excluded, not) and the numbers just past them
+ * not, and 0 is taken only where it says so. */
+Test(settings, range_messages_state_what_is_taken)
+{
+    char err[512];
+    for (int i = 0; i < run_settings_count; i++) {
+        const setting_def *d = &run_settings[i];
+        if (!d->range || (d->type != SET_INT && d->type != SET_FLOAT)) continue;
+        run_config c;
+        run_config_defaults(&c);
+        const char *refused = d->type == SET_INT ? "99999999999999999999" : "1e39";
+        cr_assert_neq(setting_parse(d, &c, refused, err, sizeof err), 0, "--%s", d->flag);
+        if (d->type == SET_INT) {
+            expect_int_range_true(d, err);
+            continue;
+        }
+        cr_expect_eq(takes(d, "0"), strstr(err, " 0 or a ") != NULL, "--%s and 0: %s",
+                     d->flag, err);
+        expect_float_end_true(d, err, "from ", -INFINITY);
+        expect_float_end_true(d, err, " to ", INFINITY);
+    }
+}
+
 /* Every value a run can hold reads back from its text as the same bits. */
 static void expect_round_trip(const run_config *c, const char *what)
 {

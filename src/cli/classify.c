@@ -32,6 +32,8 @@ int classifier_run(classifier *c, const unsigned char *image, float *scores, flo
     for (int i = 0; i < last; i++) net_forward_layer(nt, i, 1);
     ops->download(scores, nt->act[last], sizeof(float) * CNN_CLASSES);
     ops->sync();
+    for (int k = 0; k < CNN_CLASSES; k++)
+        if (!isfinite(scores[k])) return -1; /* (no arg-max of NaN means anything) */
     int best = 0;
     for (int k = 1; k < CNN_CLASSES; k++)
         if (scores[k] > scores[best]) best = k;
@@ -43,6 +45,12 @@ int classifier_run(classifier *c, const unsigned char *image, float *scores, flo
         for (int k = 0; k < CNN_CLASSES; k++) probs[k] = (float)(e[k] / sum);
     }
     return best;
+}
+
+void classifier_refuse_nonfinite(const char *cmd, const char *model, const char *input)
+{
+    print_error("cnn %s: %s: the model's outputs for %s are not finite: its weights overflow "
+                "float arithmetic (a run that diverged?): no prediction", cmd, model, input);
 }
 
 float *classifier_layer_output(classifier *c, int layer, long *count)

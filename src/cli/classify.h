@@ -21,9 +21,14 @@ void classifier_close(classifier *c);
 /* Runs the net on one 28x28 image of bytes, normalised exactly like training
  * (x = byte * input_scale + input_shift), through every layer but the loss.
  * Writes the 10 scores (the loss's input) and, for softmax nets, their
- * softmax to probs (euclid nets: probs = scores). Returns the arg-max. The
+ * softmax to probs (euclid nets: probs = scores). Returns the arg-max, or
+ * -1 when a score is not finite (weights that overflow: no prediction). The
  * layers' outputs stay in c->m.nt->act[] until the next call. */
 int classifier_run(classifier *c, const unsigned char *image, float *scores, float *probs);
+
+/* The one line for classifier_run's -1: "cnn CMD: MODEL: the model's
+ * outputs for INPUT are not finite ...". */
+void classifier_refuse_nonfinite(const char *cmd, const char *model, const char *input);
 
 /* Layer i's output for the last image, copied to host memory (malloc'ed;
  * *count elements: C x H x W for a spatial layer). NULL when memory runs out. */

@@ -84,10 +84,57 @@ static int parse_u64(const cli_opt *opt, const char *text, char *err, unsigned e
     return 0;
 }
 
+/* v in %.*g with `digits` digits, where that reads back as v. */
+static int reads_back(float v, int digits, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.*g", digits, (double)v);
+    return strtof(buf, NULL) == v;
+}
+
+void cli_float_text(float v, char *buf, size_t len)
+{
+    int digits = 1;
+    while (digits < 9 && !reads_back(v, digits, buf, len)) digits++;
+    if (!strchr(buf, 'e')) return;
+    /* 100 rather than 1e+02, where as many digits as a float has do it */
+    char plain[48];
+    for (int more = digits + 1; more <= 9; more++)
+        if (reads_back(v, more, plain, sizeof plain) && !strchr(plain, 'e')) {
+            snprintf(buf, len, "%s", plain);
+            return;
+        }
+}
+
+/* One end of the numbers a float flag takes: "from 1" or "to 1" (with " (1
+ * excluded)" for an open end), the bound written so that it reads back as
+ * itself. */
+static void float_bound(const char *word, float v, int open, char *buf, size_t len)
+{
+    char text[32];
+    cli_float_text(v, text, sizeof text);
+    snprintf(buf, len, "%s %s%s%s%s", word, text, open ? " (" : "", open ? text : "",
+             open ? " excluded)" : "");
+}
+
+/* The floats parse_float takes for interval r (its row's text: range), in
+ * words: "a number in [0, 1): 0 or a positive number from 1.1754944e-38 to
+ * 1 (1 excluded)" (without the interval where it has no upper end). */
+static void float_range_words(interval r, const char *range, char *buf, size_t len)
+{
+    char lo[96], hi[96], in[64] = "";
+    int zero_allowed = r.lo == 0 && !r.lo_open;
+    if (r.lo <= FLT_MIN) float_bound("from", FLT_MIN, 0, lo, sizeof lo);
+    else float_bound("from", (float)r.lo, r.lo_open, lo, sizeof lo);
+    if (r.hi >= FLT_MAX) float_bound("to", FLT_MAX, 0, hi, sizeof hi);
+    else float_bound("to", (float)r.hi, r.hi_open, hi, sizeof hi);
+    if (range && r.hi < FLT_MAX) snprintf(in, sizeof in, "a number in %s: ", range);
+    snprintf(buf, len, "%s%sa positive number %s %s", in, zero_allowed ? "0 or " : "", lo, hi);
+}
+
 /* A float from FLT_MIN to FLT_MAX (or 0 where the interval starts at a
- * closed 0), then inside the interval: a smaller value would round to 0 or
- * to a denormal, which is not the number asked for and makes the CPU's
- * arithmetic many times slower. */
+ * closed 0), inside the interval: a smaller value would round to 0 or to a
+ * denormal, which is not the number asked for and makes the CPU's
+ * arithmetic many times slower. The message states exactly what is taken. */
 static int parse_float(const cli_opt *opt, const char *text, char *err, unsigned errlen)
 {
     interval r = interval_of(opt->range, 0);
@@ -100,14 +147,10 @@ static int parse_float(const cli_opt *opt, const char *text, char *err, unsigned
     if (plain) v = strtof(text, &end);
     int normal = v >= FLT_MIN && v <= FLT_MAX;
     int zero_ok = v == 0 && errno != ERANGE && zero_allowed;
-    if (!plain || *end || !(normal || zero_ok)) {
-        snprintf(err, errlen, "--%s: expected %sa positive number from %g to %g, got \"%s\"",
-                 opt->name, zero_allowed ? "0 or " : "", FLT_MIN, FLT_MAX, text);
-        return -1;
-    }
-    if (!inside(r, v)) {
-        snprintf(err, errlen, "--%s: expected a number in %s, got \"%s\"", opt->name,
-                 opt->range, text);
+    if (!plain || *end || !(normal || zero_ok) || !inside(r, v)) {
+        char words[288];
+        float_range_words(r, opt->range, words, sizeof words);
+        snprintf(err, errlen, "--%s: expected %s, got \"%s\"", opt->name, words, text);
         return -1;
     }
     *(float *)opt->value = v;

@@ -1,4 +1,5 @@
 /* cnn eval: a checkpoint's test loss, accuracy and confusion matrix. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,8 +43,8 @@ static void print_result(const char *path, const model *m, const dataset *test, 
 }
 
 /* The test set on the device, evaluated in passes of the net's batch
- * (net_create's eval_batch). */
-static void evaluate_model(const char *path, model *m, const dataset *test)
+ * (net_create's eval_batch); -1 (printed) when its loss is not finite. */
+static int evaluate_model(const char *path, model *m, const dataset *test)
 {
     device_dataset dtest;
     long confusion[CNN_CLASSES * CNN_CLASSES] = {0};
@@ -53,9 +54,16 @@ static void evaluate_model(const char *path, model *m, const dataset *test)
     double start = monotonic_seconds();
     evaluate(m->nt, &dtest, &loss, &acc, confusion);
     m->ops->sync();
+    device_dataset_free(&dtest);
+    if (!isfinite(loss)) { /* (its accuracy would count NaN as a class) */
+        print_error("cnn eval: %s: the test loss is %s: the model's outputs are not finite (its "
+                    "weights overflow float arithmetic: a run that diverged?): no result", path,
+                    isnan(loss) ? "NaN" : "infinite");
+        return -1;
+    }
     /* (a confusion matrix reads back each pass: part of it) */
     print_result(path, m, test, loss, acc, monotonic_seconds() - start, confusion);
-    device_dataset_free(&dtest);
+    return 0;
 }
 
 int cmd_eval(int argc, char **argv)
@@ -87,8 +95,7 @@ int cmd_eval(int argc, char **argv)
     int rc = 1;
     if (load_data("eval", c.data, NULL, &test) == 0 &&
         model_to_device("eval", &m, &c, eval_batch_size(&m.spec, batch, test.count)) == 0) {
-        evaluate_model(path, &m, &test);
-        rc = 0;
+        rc = evaluate_model(path, &m, &test) ? 1 : 0;
     }
     model_free(&m);
     dataset_free(&test);

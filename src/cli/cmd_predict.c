@@ -127,34 +127,43 @@ static void print_prediction(const classifier *c, const pictures *p, int i, int 
         printf("  %d  %8.4f  %s\n", k, probs[k], k == pred ? "<" : "");
 }
 
-/* Classifies every picture: the lines, then one JSON line each. */
-static int classify_all(classifier *c, const pictures *p)
+/* Picture i's JSON line. */
+static void print_json_line(const classifier *c, const pictures *p, int i, int pred,
+                            const float *probs)
+{
+    json_out j;
+    json_begin(&j, stdout);
+    json_string(&j, "image", p->paths[i]);
+    json_int(&j, "predicted", pred);
+    json_array(&j, c->euclid ? "scores" : "probabilities");
+    for (int k = 0; k < CNN_CLASSES; k++) json_digits(&j, NULL, probs[k], 6);
+    json_end(&j);
+}
+
+/* Classifies every picture, then prints the model, the lines and one JSON
+ * line each; nothing when an output is not finite (-1, printed). */
+static int classify_all(classifier *c, const char *model, const pictures *p)
 {
     float(*probs)[CNN_CLASSES] = malloc(sizeof *probs * p->n);
     int *pred = malloc(sizeof(int) * p->n);
-    if (!probs || !pred) {
-        print_error("cnn predict: out of memory");
-        free(probs);
-        free(pred);
-        return -1;
-    }
-    for (int i = 0; i < p->n; i++) {
+    int rc = probs && pred ? 0 : -1;
+    if (rc) print_error("cnn predict: out of memory");
+    for (int i = 0; i < p->n && rc == 0; i++) {
         float scores[CNN_CLASSES];
-        pred[i] = classifier_run(c, p->digits[i], scores, probs[i]);
-        print_prediction(c, p, i, pred[i], probs[i]);
+        if ((pred[i] = classifier_run(c, p->digits[i], scores, probs[i])) < 0) {
+            classifier_refuse_nonfinite("predict", model, p->paths[i]);
+            rc = -1;
+        }
     }
-    for (int i = 0; i < p->n; i++) {
-        json_out j;
-        json_begin(&j, stdout);
-        json_string(&j, "image", p->paths[i]);
-        json_int(&j, "predicted", pred[i]);
-        json_array(&j, c->euclid ? "scores" : "probabilities");
-        for (int k = 0; k < CNN_CLASSES; k++) json_digits(&j, NULL, probs[i][k], 6);
-        json_end(&j);
+    if (rc == 0) {
+        printf("model %s: %s, %d epochs\ndevice %s\n", text_shown(model), c->m.spec.text,
+               c->m.ck.meta.epochs_done, c->m.device);
+        for (int i = 0; i < p->n; i++) print_prediction(c, p, i, pred[i], probs[i]);
+        for (int i = 0; i < p->n; i++) print_json_line(c, p, i, pred[i], probs[i]);
     }
     free(probs);
     free(pred);
-    return 0;
+    return rc;
 }
 
 /* The arguments a run needs: a model and one to PREDICT_MAX_IMAGES pictures. */
@@ -190,11 +199,8 @@ int cmd_predict(int argc, char **argv)
     if ((r = check_args(model, p.n))) return r;
     classifier c = {0};
     int rc = 1;
-    if (read_pictures(&p) == 0 && classifier_open("predict", model, &cfg, &c) == 0) {
-        printf("model %s: %s, %d epochs\ndevice %s\n", text_shown(model), c.m.spec.text,
-               c.m.ck.meta.epochs_done, c.m.device);
-        rc = classify_all(&c, &p) ? 1 : 0;
-    }
+    if (read_pictures(&p) == 0 && classifier_open("predict", model, &cfg, &c) == 0)
+        rc = classify_all(&c, model, &p) ? 1 : 0;
     classifier_close(&c);
     pictures_free(&p);
     return rc;

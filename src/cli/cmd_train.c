@@ -148,6 +148,26 @@ static int resolve_resumed(train_cmd *t)
     return 0;
 }
 
+/* A resumed run keeps its checkpoint's batch (no flag changes it): a batch
+ * past what this network's tensors can hold is refused with the advice
+ * that works, a new run. */
+static int resumed_batch_refused(const train_cmd *t)
+{
+    net_size s;
+    if (!net_size_check(&t->spec, t->c.batch, &s)) return 0;
+    if (s.max_batch <= 0) return net_size_refuse("train", NULL, &t->spec, t->c.batch);
+    char why[NET_SPEC_MAX + 256], advice[64];
+    net_size_message(&t->spec, t->c.batch, &s, NULL, why, sizeof why);
+    /* (its advice, a smaller batch, is one no resume can take) */
+    snprintf(advice, sizeof advice, ": use a batch of %d or less", s.max_batch);
+    size_t n = strlen(why), a = strlen(advice);
+    if (n > a && !strcmp(why + n - a, advice)) why[n - a] = '\0';
+    print_error("cnn train: --resume %s: the checkpoint's %s; a resumed run keeps its batch "
+                "(--batch cannot change it), so this one cannot go on: start a new run with "
+                "--batch %d or less", t->c.resume, why, s.max_batch);
+    return -1;
+}
+
 /* A new run's or a checkpoint's settings, checked before any data is read or
  * memory allocated. */
 static int resolve(train_cmd *t)
@@ -158,26 +178,45 @@ static int resolve(train_cmd *t)
     t->plan.process_start = process_start_s;
     /* a resumed run's batch is the checkpoint's, which no flag changes
      * (--eval-batch, changing no result, may be given) */
-    if (net_size_refuse("train", *t->c.resume ? NULL : "--batch", &t->spec, t->c.batch) ||
+    if ((*t->c.resume ? resumed_batch_refused(t)
+                      : net_size_refuse("train", "--batch", &t->spec, t->c.batch)) ||
         (flags_given(&t->flags, "eval-batch") &&
          net_size_refuse("train", "--eval-batch", &t->spec, t->c.eval_batch)))
         return 2;
     return 0;
 }
 
+/* A format 1 checkpoint records no data: the run's is taken as its own (its
+ * steps done moved to the epoch's first step where they do not fit this
+ * data), with a one-line note. */
+static void take_v1_data(train_cmd *t)
+{
+    checkpoint_meta *meta = &t->resumed.ck.meta;
+    unsigned long long had = meta->steps_done;
+    if (checkpoint_take_data(meta, t->train.labels, t->train.count, t->c.train_limit))
+        print_error("cnn train: note: --resume %s: a version 1 checkpoint records no training "
+                    "data, and its %llu steps done do not fall in epoch %d on this run's: it "
+                    "was trained on another sample count; training goes on from that epoch's "
+                    "first step (step %llu)", t->c.resume, had, meta->epochs_done + 1,
+                    (unsigned long long)meta->steps_done);
+    else
+        print_error("cnn train: note: --resume %s: a version 1 checkpoint records no training "
+                    "data, so this run's data cannot be verified against it", t->c.resume);
+    t->plan.start_step = (long)meta->steps_done;
+}
+
 /* A resumed run must train on the samples the checkpoint was trained on, or
  * it would repeat or skip some: the same number used and the same labels
  * (their CRC; the images are not compared). A format 1 checkpoint records no
  * data: a one-line note says so. */
-static int check_resume_data(const train_cmd *t)
+static int check_resume_data(train_cmd *t)
 {
     const checkpoint_meta *meta = &t->resumed.ck.meta;
     checkpoint_meta now = {0};
     char why[512];
     checkpoint_set_data(&now, t->train.labels, t->train.count, t->c.train_limit);
     if (meta->data_unknown) {
-        print_error("cnn train: note: --resume %s: a version 1 checkpoint records no training "
-                    "data, so this run's data cannot be verified against it", t->c.resume);
+        take_v1_data(t);
     } else if (!checkpoint_same_data(meta, &now, why, sizeof why)) {
         print_error("cnn train: --resume %s: %s", t->c.resume, why);
         return 1;
@@ -284,7 +323,8 @@ static void plan_saves(train_cmd *t)
 {
     const run_config *c = &t->c;
     t->sv = (saver){.nt = t->nt, .save = *c->save ? c->save : NULL, .save_every = c->save_every,
-                    .save_best = *c->save_best ? c->save_best : NULL};
+                    .save_best = *c->save_best ? c->save_best : NULL,
+                    .verified_step = &t->res.verified_step};
     checkpoint_meta_init(&t->sv.meta, c, &t->spec, t->scale, t->shift);
     checkpoint_set_data(&t->sv.meta, t->train.labels, t->train.count, c->train_limit);
     t->plan.on_epoch = saver_on_epoch;
@@ -329,10 +369,33 @@ static int load(train_cmd *t)
     return 0;
 }
 
+/* A run that did all its epochs: its checkpoint, then the JSON line; when
+ * the log failed in the last epoch, one line more says so (status 1). */
+static int finish(train_cmd *t)
+{
+    char err[ERR_LINE_MAX];
+    const train_result *res = &t->res;
+    if (t->sv.save && saver_save(&t->sv, t->sv.save, 0, res->epochs_done, res->steps_done,
+                                 res->shuffle_state, err, sizeof err)) {
+        print_error("cnn train: %s", err);
+        return 1;
+    }
+    train_result_json(t);
+    if (!res->csv_errno) return 0;
+    if (t->sv.save)
+        print_error("cnn train: --log %s: cannot write: %s: the run finished after epoch %d; "
+                    "checkpoint written to %s", t->c.log, strerror(res->csv_errno),
+                    res->epochs_done, t->sv.save);
+    else
+        print_error("cnn train: --log %s: cannot write: %s: the run finished after epoch %d "
+                    "(no --save was given: no checkpoint written)", t->c.log,
+                    strerror(res->csv_errno), res->epochs_done);
+    return 1;
+}
+
 /* Trains, then saves and prints the result, or says how the run ended. */
 static int train_and_report(train_cmd *t)
 {
-    char err[ERR_LINE_MAX];
     train_result *res = &t->res;
     if (stop_signal_received()) {
         print_error("cnn train: interrupted by %s before training started: nothing to save",
@@ -340,23 +403,11 @@ static int train_and_report(train_cmd *t)
         return 128 + stop_signal_received();
     }
     int rc = train_run(t->nt, &t->c, &t->plan, &t->dtrain, &t->dtest, stdout, t->csv, res);
+    /* (a stop, a closed stdout or a failed log write: its checkpoint) */
     if (rc == 1) return run_end_interrupted(&t->sv, res, &t->c);
-    if (rc == 0) {
-        if (t->sv.save && saver_save(&t->sv, t->sv.save, 0, res->epochs_done, res->steps_done,
-                                     res->shuffle_state, err, sizeof err)) {
-            print_error("cnn train: %s", err);
-            return 1;
-        }
-        train_result_json(t);
-        return 0;
-    }
-    if (res->csv_errno)
-        print_error("cnn train: --log %s: cannot write: %s; training stopped at step %ld%s",
-                    t->c.log, strerror(res->csv_errno), res->steps_done,
-                    t->sv.saved ? "; the last checkpoint written is intact" : "");
-    else if (res->nonfinite_step > 0)
-        run_end_diverged(&t->sv, &t->c, res);
-    return 1;
+    if (rc == 0) return finish(t);
+    if (res->nonfinite_step > 0) run_end_diverged(&t->sv, &t->c, res);
+    return 1; /* (else on_epoch or on_best_val said why) */
 }
 
 static void release(train_cmd *t, int *status)

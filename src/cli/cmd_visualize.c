@@ -542,7 +542,12 @@ static int draw_digits(classifier *c, const conv_view *views, int n_views, const
         digit_result *d = &res[i];
         const unsigned char *img = test->images + (size_t)d->index * test->rows * test->cols;
         float scores[CNN_CLASSES], probs[CNN_CLASSES];
-        d->pred = classifier_run(c, img, scores, probs);
+        if ((d->pred = classifier_run(c, img, scores, probs)) < 0) {
+            char what[64];
+            snprintf(what, sizeof what, "test image %d", d->index);
+            classifier_refuse_nonfinite("visualize", o->model, what);
+            return -1;
+        }
         d->prob = probs[d->pred];
         d->prob_label = probs[d->digit];
         printf("digit %d (test image %d): predicted %d (%s %.4f)\n", d->digit, d->index, d->pred,

@@ -58,6 +58,25 @@ static int setting_problem(const run_config *cfg, char *why, size_t len)
     return 0;
 }
 
+/* The steps of one epoch of m's run on the data it records (whose counts
+ * are in range, --val below the samples used). */
+static uint64_t steps_per_epoch(const checkpoint_meta *m)
+{
+    uint64_t used = (uint64_t)samples_used(m->train_count, m->train_limit);
+    used -= (uint64_t)m->cfg.val_count; /* (held out of training: --val) */
+    return (used + (uint64_t)m->cfg.batch - 1) / (uint64_t)m->cfg.batch;
+}
+
+/* The rule of where a run can be, for the data m records: its steps done
+ * lie in the epoch "epochs done" (0-based), at its first step or later in
+ * it when an interrupt stopped that epoch part way. The reader, the writer
+ * and a resume of a format 1 file (checkpoint_take_data) all ask it. */
+static int steps_fit(const checkpoint_meta *m)
+{
+    uint64_t per_epoch = steps_per_epoch(m), first = (uint64_t)m->epochs_done * per_epoch;
+    return m->steps_done >= first && m->steps_done - first < per_epoch;
+}
+
 /* What is impossible in the counts of the run: the epochs, the warmup, the
  * state, and the steps done against the data; NULL when nothing is. The
  * limits keep every count, and the products the trainer forms of them,
@@ -71,24 +90,27 @@ static const char *counts_problem(const checkpoint *ck)
     if (ck->state_count < 0 || ck->state_count > NET_MAX_COUNT) return "the running statistics";
     if (m->data_unknown) {
         /* no step count per epoch to check against: a bound that keeps the
-         * trainer's step counter far from overflowing */
+         * trainer's step counter far from overflowing (a resume checks the
+         * steps against its data: checkpoint_take_data) */
         if (m->steps_done > ((uint64_t)m->epochs_done + 1) * CHECKPOINT_MAX_SAMPLES)
             return "the steps done";
         return NULL;
     }
     if (m->train_count < 1 || m->train_count > CHECKPOINT_MAX_SAMPLES || m->train_limit < 0)
         return "the training set's size or --train-limit";
-    /* steps done lie in the epoch "epochs done" (0-based): at its first step,
-     * or later in it when an interrupt stopped that epoch part way */
-    uint64_t used = (uint64_t)samples_used(m->train_count, m->train_limit);
-    if ((uint64_t)c->val_count >= used)
+    if ((uint64_t)c->val_count >= (uint64_t)samples_used(m->train_count, m->train_limit))
         return "the validation samples held out (--val: as many as the samples used, or more)";
-    used -= (uint64_t)c->val_count; /* (held out of training: --val) */
-    uint64_t per_epoch = (used + (uint64_t)c->batch - 1) / (uint64_t)c->batch;
-    uint64_t first = (uint64_t)m->epochs_done * per_epoch;
-    if (m->steps_done < first || m->steps_done - first >= per_epoch)
-        return "the steps done (they do not fall in the epochs done)";
+    if (!steps_fit(m)) return "the steps done (they do not fall in the epochs done)";
     return NULL;
+}
+
+int checkpoint_take_data(checkpoint_meta *m, const unsigned char *labels, int count, int limit)
+{
+    int unknown = m->data_unknown;
+    checkpoint_set_data(m, labels, count, limit);
+    if (!unknown || steps_fit(m)) return 0;
+    m->steps_done = (uint64_t)m->epochs_done * steps_per_epoch(m);
+    return 1;
 }
 
 int checkpoint_settings_problem(const checkpoint *ck, char *why, size_t len)

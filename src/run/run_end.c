@@ -29,7 +29,8 @@ static void hint_flags(const run_config *c, char *out, size_t len)
 }
 
 /* Where the run stopped, and why, in words. */
-static void stop_words(const train_result *res, char *where, size_t wlen, char *why, size_t ylen)
+static void stop_words(const train_result *res, const run_config *c, char *where, size_t wlen,
+                       char *why, size_t ylen)
 {
     int sig = stop_signal_received();
     if (res->epoch_step > 0)
@@ -37,15 +38,18 @@ static void stop_words(const train_result *res, char *where, size_t wlen, char *
     else
         snprintf(where, wlen, "after epoch %d, step %ld", res->epochs_done, res->steps_done);
     if (sig) snprintf(why, ylen, "by %s", signal_name(sig));
+    else if (res->csv_errno)
+        snprintf(why, ylen, "because --log %s cannot be written (%s)", c->log,
+                 strerror(res->csv_errno));
     else if (res->out_errno == EPIPE) snprintf(why, ylen, "by a closed stdout");
     else snprintf(why, ylen, "by stdout (%s)", strerror(res->out_errno));
 }
 
 int run_end_interrupted(saver *sv, const train_result *res, const run_config *c)
 {
-    char where[96], path[PATH_BUF_MAX], err[ERR_LINE_MAX], why[64];
+    char where[96], path[PATH_BUF_MAX], err[ERR_LINE_MAX], why[PATH_BUF_MAX + 128];
     int sig = stop_signal_received();
-    stop_words(res, where, sizeof where, why, sizeof why);
+    stop_words(res, c, where, sizeof where, why, sizeof why);
     int rc = sv->save ? saver_save(sv, sv->save, 0, res->epochs_done, res->steps_done,
                                    res->shuffle_state, err, sizeof err)
                       : saver_save_interrupted(sv, res->epochs_done, res->steps_done,
@@ -110,16 +114,22 @@ void run_end_diverged(const saver *sv, const run_config *c, const train_result *
         snprintf(last, sizeof last, "the last good checkpoint, %s (the one resumed from), "
                                     "is intact", c->resume);
     else if (sv->save && stat(sv->save, &st) == 0)
-        snprintf(last, sizeof last, "no checkpoint was written (%s is unchanged; --save-every "
-                                    "N writes one every N epochs)", sv->save);
+        snprintf(last, sizeof last, "no checkpoint was written (%s is unchanged%s)", sv->save,
+                 sv->save_every > 0 ? "" : "; --save-every N writes one every N epochs");
     else if (sv->save)
-        snprintf(last, sizeof last, "no checkpoint was written (--save-every N writes one "
-                                    "every N epochs)");
+        snprintf(last, sizeof last, "no checkpoint was written%s",
+                 sv->save_every > 0 ? "" : " (--save-every N writes one every N epochs)");
     else
         snprintf(last, sizeof last, "no checkpoint was written (--save FILE --save-every N "
                                     "writes one every N epochs)");
     divergence_causes(c, *c->resume != 0, causes, sizeof causes);
-    print_error("cnn train: the training loss became %s between steps %ld and %ld (epoch "
-                "%d): stopping; %s%s", res->nonfinite_nan ? "NaN" : "infinite",
-                res->finite_step, res->nonfinite_step, res->nonfinite_epoch, last, causes);
+    const char *value = res->nonfinite_nan ? "NaN" : "infinite";
+    if (res->nonfinite_eval) /* the weights after that step's update */
+        print_error("cnn train: the %s loss became %s in the evaluation after step %ld (epoch "
+                    "%d): stopping; %s%s", res->nonfinite_eval, value, res->nonfinite_step,
+                    res->nonfinite_epoch, last, causes);
+    else
+        print_error("cnn train: the training loss became %s between steps %ld and %ld (epoch "
+                    "%d): stopping; %s%s", value, res->finite_step, res->nonfinite_step,
+                    res->nonfinite_epoch, last, causes);
 }

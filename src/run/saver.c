@@ -54,6 +54,12 @@ static int download(const saver *s, checkpoint *ck)
 int saver_save(saver *s, const char *path, int no_replace, int epochs_done, long steps,
                uint64_t state, char *err, size_t errlen)
 {
+    if (s->verified_step && *s->verified_step != steps) {
+        snprintf(err, errlen, "%s: not writing a checkpoint of the weights after step %ld: no "
+                 "evaluation has found them finite", path, steps);
+        errno = EINVAL;
+        return -1;
+    }
     checkpoint ck = {.meta = s->meta};
     ck.meta.epochs_done = epochs_done;
     ck.meta.steps_done = (uint64_t)steps;

@@ -85,21 +85,12 @@ void run_config_defaults(run_config *c)
         }
 }
 
-/* v with the fewest significant digits that read back as the same float. */
-static void float_text(float v, char *buf, size_t len)
-{
-    for (int digits = 1; digits <= 9; digits++) {
-        snprintf(buf, len, "%.*g", digits, (double)v);
-        if (strtof(buf, NULL) == v) return;
-    }
-}
-
 void setting_format(const setting_def *d, const run_config *c, char *buf, size_t len)
 {
     const void *v = setting_cvalue(d, c);
     switch (d->type) {
     case SET_INT: snprintf(buf, len, "%d", *(const int *)v); break;
-    case SET_FLOAT: float_text(*(const float *)v, buf, len); break;
+    case SET_FLOAT: cli_float_text(*(const float *)v, buf, len); break;
     case SET_U64: snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)v); break;
     case SET_BOOL: snprintf(buf, len, "%s", *(const int *)v ? "true" : "false"); break;
     case SET_TEXT: snprintf(buf, len, "%s", *(const char *const *)v); break;

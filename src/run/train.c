@@ -236,10 +236,13 @@ typedef struct {
 /* What ends a run early. */
 enum { GO_ON = 0, STOPPED = 1, FAILED = -1, TARGET_REACHED = 2 };
 
-/* Fills in where the loss stopped being finite; FAILED. */
-static int nonfinite(trainer *t, double loss, int epoch)
+/* Fills in where a loss stopped being finite (which: NULL for the
+ * training loss's sums, else the evaluation's set, "test" or "validation");
+ * FAILED. */
+static int nonfinite(trainer *t, double loss, int epoch, const char *which)
 {
     if (t->tty) fputs("\r\033[K", t->tty);
+    t->res->nonfinite_eval = which;
     t->res->nonfinite_step = t->global_step;
     t->res->finite_step = t->last_good;
     t->res->nonfinite_nan = isnan(loss) != 0;
@@ -248,13 +251,24 @@ static int nonfinite(trainer *t, double loss, int epoch)
     return FAILED;
 }
 
-/* The CSV's stream after a write: FAILED, with csv_errno and the steps
- * done set, when it failed. */
-static int csv_flushed(trainer *t)
+/* Notes a failed write of the CSV log (csv_errno, kept from the first):
+ * the run then stops as a signal stops it, so that its checkpoint is still
+ * written (epoch_step, epoch_end), and writes no more rows. */
+static void csv_check(trainer *t)
 {
-    if (!(t->res->csv_errno = write_failed(t->csv, fflush(t->csv)))) return GO_ON;
-    t->res->steps_done = t->global_step;
-    return FAILED;
+    if (!t->res->csv_errno) t->res->csv_errno = write_failed(t->csv, fflush(t->csv));
+}
+
+/* The test loss of the weights as they are now (after global_step's
+ * update): FAILED when it is not finite, else they are weights a checkpoint
+ * may hold (res->verified_step). */
+static int check_weights(trainer *t, int epoch)
+{
+    double loss, acc;
+    evaluate(t->nt, t->test, &loss, &acc, NULL);
+    if (!isfinite(loss)) return nonfinite(t, loss, epoch, "test");
+    t->res->verified_step = t->global_step;
+    return GO_ON;
 }
 
 /* One step on the next n samples: a replay of the captured step where it
@@ -288,13 +302,12 @@ static int read_back(trainer *t, epoch_run *e, int print_now, int csv_now)
     tally_add(&e->csv, got, e->pending);
     e->pending = 0;
     double now = monotonic_seconds();
-    if (!isfinite(got[STAT_LOSS])) return nonfinite(t, got[STAT_LOSS], e->epoch + 1);
+    if (!isfinite(got[STAT_LOSS])) return nonfinite(t, got[STAT_LOSS], e->epoch + 1, NULL);
     t->last_good = t->global_step;
     if (csv_now) {
         fprintf(t->csv, "train,%d,%ld,%.6f,%.4f,%.6g,%.3f\n", e->epoch + 1, t->global_step,
                 tally_loss(&e->csv), tally_acc(&e->csv), e->lr, now - t->start);
-        /* a live log (tail -f), and whole rows if killed */
-        if (csv_flushed(t)) return FAILED;
+        csv_check(t); /* a live log (tail -f), and whole rows if killed */
         tally_reset(&e->csv, now);
     }
     if (print_now && !t->cfg->quiet) {
@@ -316,6 +329,8 @@ static int stop_in_epoch(trainer *t, const epoch_run *e, int step)
     t->res->train_seconds += monotonic_seconds() - e->start;
     if (t->tty) fputs("\r\033[K", t->tty);
     if (t->csv) fflush(t->csv);
+    /* no evaluation has seen the weights the stop's checkpoint holds yet */
+    if (check_weights(t, e->epoch + 1)) return FAILED;
     t->res->interrupted = 1;
     t->res->epochs_done = e->epoch;
     t->res->steps_done = t->global_step;
@@ -342,15 +357,69 @@ static int epoch_step(trainer *t, epoch_run *e, int step)
     int stopping = plan->stop && *plan->stop && !last;
     int print_now = cfg->log_every > 0 &&
                     (t->global_step % cfg->log_every == 0 || last || stopping);
-    int csv_now = t->csv && cfg->csv_every > 0 &&
+    int csv_now = t->csv && !t->res->csv_errno && cfg->csv_every > 0 &&
                   (t->global_step % cfg->csv_every == 0 || last || stopping);
     if (print_now || csv_now || stopping) {
         if (read_back(t, e, print_now, csv_now)) return FAILED;
     } else if (t->tty && step % 20 == 0) {
         progress_bar(t->tty, e->epoch + 1, step, t->steps);
     }
-    if (t->res->out_errno && !last) stopping = 1; /* stdout closed: as a signal */
+    /* stdout closed or the log failed: as a signal */
+    if ((t->res->out_errno || t->res->csv_errno) && !last) stopping = 1;
     return stopping ? stop_in_epoch(t, e, step) : GO_ON;
+}
+
+/* The epoch's training sums: what no log line read, then its loss and
+ * accuracy; FAILED when the loss is not finite. */
+static int epoch_train_sums(trainer *t, epoch_run *e)
+{
+    train_result *res = t->res;
+    double rest[STAT_COUNT] = {0};
+    read_stats(t->nt, rest);
+    tally_add(&e->whole, rest, 0);
+    t->nt->ops->sync();
+    res->train_seconds += monotonic_seconds() - e->start;
+    if (t->tty) fputs("\r\033[K", t->tty);
+    e->whole.samples = e->samples;
+    res->train_loss = tally_loss(&e->whole);
+    res->train_acc = tally_acc(&e->whole);
+    if (!isfinite(res->train_loss)) return nonfinite(t, res->train_loss, e->epoch + 1, NULL);
+    t->last_good = t->global_step;
+    return GO_ON;
+}
+
+/* The epoch's evaluations (the test set, --val's), each checked: FAILED
+ * when a loss is not finite, else the weights are ones a checkpoint may
+ * hold (res->verified_step). *reached: the target accuracy is reached;
+ * *best: the best validation epoch yet. */
+static int epoch_evaluations(trainer *t, int epoch, int *reached, int *best)
+{
+    const train_plan *plan = t->plan;
+    train_result *res = t->res;
+    evaluate(t->nt, t->test, &res->test_loss, &res->test_acc, NULL);
+    if (!isfinite(res->test_loss)) return nonfinite(t, res->test_loss, epoch, "test");
+    *reached = target_reached(t->cfg, plan, res, epoch, t->start);
+    *best = plan->val && evaluate_val(t->nt, plan->val, res, epoch);
+    if (plan->val && !isfinite(res->val_loss))
+        return nonfinite(t, res->val_loss, epoch, "validation");
+    res->verified_step = t->global_step;
+    return GO_ON;
+}
+
+/* The epoch's CSV rows and printed line. */
+static void epoch_report(trainer *t, const epoch_run *e, int epoch, int reached)
+{
+    const train_plan *plan = t->plan;
+    train_result *res = t->res;
+    if (t->csv && !res->csv_errno) {
+        double at = monotonic_seconds() - t->start;
+        eval_row(t->csv, "test", epoch, t->global_step, res->test_loss, res->test_acc, e->lr, at);
+        if (plan->val) eval_row(t->csv, "val", epoch, t->global_step, res->val_loss, res->val_acc,
+                                e->lr, monotonic_seconds() - t->start);
+        csv_check(t);
+    }
+    print_epoch_line(t->out, t->cfg, plan, res, epoch, reached);
+    if (!res->out_errno) res->out_errno = write_failed(t->out, fflush(t->out));
 }
 
 /* The epoch's evaluations, rows, line and callbacks, once its steps are
@@ -359,40 +428,20 @@ static int epoch_end(trainer *t, epoch_run *e)
 {
     const train_plan *plan = t->plan;
     train_result *res = t->res;
-    double rest[STAT_COUNT] = {0};
-    read_stats(t->nt, rest); /* what no log line read */
-    tally_add(&e->whole, rest, 0);
-    t->nt->ops->sync();
-    res->train_seconds += monotonic_seconds() - e->start;
-    if (t->tty) fputs("\r\033[K", t->tty);
-    e->whole.samples = e->samples;
-    res->train_loss = tally_loss(&e->whole);
-    res->train_acc = tally_acc(&e->whole);
-    if (!isfinite(res->train_loss)) return nonfinite(t, res->train_loss, e->epoch + 1);
-    t->last_good = t->global_step;
-    int epoch = e->epoch + 1;
-    evaluate(t->nt, t->test, &res->test_loss, &res->test_acc, NULL);
-    int reached = target_reached(t->cfg, plan, res, epoch, t->start);
-    int best = plan->val && evaluate_val(t->nt, plan->val, res, epoch);
+    int epoch = e->epoch + 1, reached = 0, best = 0;
+    if (epoch_train_sums(t, e) || epoch_evaluations(t, epoch, &reached, &best)) return FAILED;
     res->epochs_done = epoch;
     res->steps_done = t->global_step;
     res->shuffle_state = t->shuffle.state;
-    if (t->csv) {
-        double at = monotonic_seconds() - t->start;
-        eval_row(t->csv, "test", epoch, t->global_step, res->test_loss, res->test_acc, e->lr, at);
-        if (plan->val) eval_row(t->csv, "val", epoch, t->global_step, res->val_loss, res->val_acc,
-                                e->lr, monotonic_seconds() - t->start);
-        if (csv_flushed(t)) return FAILED;
-    }
-    print_epoch_line(t->out, t->cfg, plan, res, epoch, reached);
-    if (!res->out_errno) res->out_errno = write_failed(t->out, fflush(t->out));
+    epoch_report(t, e, epoch, reached);
     if ((plan->on_epoch &&
          plan->on_epoch(plan->on_epoch_ctx, epoch, t->global_step, t->shuffle.state)) ||
         (best && plan->on_best_val &&
          plan->on_best_val(plan->on_epoch_ctx, epoch, t->global_step, t->shuffle.state)))
         return FAILED;
     if (reached) return TARGET_REACHED; /* a normal finish: the caller saves as at the end */
-    if (((plan->stop && *plan->stop) || res->out_errno) && epoch < t->cfg->epochs) {
+    int stop = (plan->stop && *plan->stop) || res->out_errno || res->csv_errno;
+    if (stop && epoch < t->cfg->epochs) {
         res->interrupted = 1; /* between epochs: epochs_done and the rest are set */
         return STOPPED;
     }
@@ -454,6 +503,7 @@ int train_run(net *nt, const run_config *cfg, const train_plan *plan,
     t.global_step = t.last_good = plan->resume ? plan->start_step : 0;
     int start_epoch = plan->resume ? plan->start_epoch : 0;
     memset(res, 0, sizeof *res);
+    res->verified_step = -1; /* (the weights loaded are evaluated before they are saved) */
     res->epochs_done = start_epoch;
     res->steps_done = t.global_step;
     res->shuffle_state = t.shuffle.state;
