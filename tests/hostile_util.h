@@ -19,7 +19,7 @@ typedef struct {
     void (*setup)(const char *dir);   /* makes the broken input in dir */
     const char *argv[16];             /* after "cnn"; "@" stands for the case's folder */
     int status;
-    const char *want[4];              /* fragments of the one stderr line */
+    const char *want[5];              /* up to 4 fragments of the one stderr line, NULL after */
     /* optional, after the run: what must still hold (a file unchanged, no
      * temporary left); dir is the case's folder, r what cnn did */
     void (*after)(const char *dir, const result *r);
