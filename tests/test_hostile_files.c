@@ -235,6 +235,22 @@ static void unreachable_folder(const char *d)
     cr_assert_eq(mkdir(at(d, "shut"), 0), 0);
     as_plain_user();
 }
+/* A model in the case's folder, and data in its folder "shut" that can be
+ * read but not searched (mode 0644): the files are there, but no name in it
+ * can be reached. The after hook gives the folder its search back, so that
+ * it can be removed. */
+static void unsearchable_data(const char *d)
+{
+    trained(d);
+    good_data(at(d, "shut"));
+    cr_assert_eq(chmod(at(d, "shut"), 0644), 0);
+    as_plain_user();
+}
+static void searchable_again(const char *d, const result *r)
+{
+    (void)r;
+    chmod(at(d, "shut"), 0755);
+}
 static void nothing_in_ro(const char *d, const result *r)
 {
     (void)r;
@@ -317,6 +333,8 @@ static const hostile CASES[] = {
     {"--save in a read-only folder", read_only_folder, {TRAIN, "--log", "", "--save", "@/ro/m.ckpt"}, 1, {"--save", "/ro is not writable", "Permission denied"}, nothing_in_ro},
     {"--log in a read-only folder", read_only_folder, {TRAIN, "--log", "@/ro/x.csv"}, 1, {"--log", "/ro is not writable", "Permission denied"}, nothing_in_ro},
     {"--save in a folder that cannot be searched", unreachable_folder, {TRAIN, "--log", "", "--save", "@/shut/sub/m.ckpt"}, 1, {"--save", "shut/sub cannot be reached", "Permission denied"}, NULL},
+    {"--data in a folder that cannot be searched: not called empty", unsearchable_data, {"train", "--data", "@/shut", "--epochs", "1", "--log", ""}, 1, {"train-images-idx3-ubyte", "cannot be searched", "Permission denied"}, searchable_again},
+    {"eval's --data in a folder that cannot be searched", unsearchable_data, {"eval", "--model", "@/m.ckpt", "--data", "@/shut"}, 1, {"t10k-images-idx3-ubyte", "cannot be searched", "Permission denied"}, searchable_again},
     {"eval of a checkpoint made for 32x32 inputs", made_for_32x32, {"eval", "--model", "@/m.ckpt", "--data", "@"}, 1, {"m.ckpt", "for 1x32x32 inputs of 10 classes", "1x28x28 inputs of 10 classes"}, NULL},
     {"--resume of a checkpoint made for 3 channels", made_for_3_channels, {TRAIN, "--log", "", "--resume", "@/m.ckpt", "--epochs", "2"}, 1, {"--resume", "for 3x28x28 inputs", "1x28x28 inputs"}, NULL},
     {"summary of a checkpoint made for 12 classes", made_for_12_classes, {"summary", "--model", "@/m.ckpt"}, 1, {"m.ckpt", "for 1x28x28 inputs of 12 classes", "1x28x28 inputs of 10 classes"}, NULL},

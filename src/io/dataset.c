@@ -103,6 +103,7 @@ static int find_file(const char *dir, const char *name, char *path, size_t pathl
 {
     struct stat st;
     const char *ext[2] = {".gz", ""};
+    int e = ENOENT; /* (the first reason other than a missing name) */
     for (int i = 0; i < 2; i++) {
         if ((size_t)snprintf(path, pathlen, "%s/%s%s", dir, name, ext[i]) >= pathlen) {
             set_err(err, errlen, "%s: path too long", dir);
@@ -110,8 +111,16 @@ static int find_file(const char *dir, const char *name, char *path, size_t pathl
         }
         if (stat(path, &st) == 0)
             return 0;
+        if (e == ENOENT) e = errno;
     }
-    set_err(err, errlen, "%s: no %s[.gz] here: " DATA_HINT, dir, name);
+    /* a folder that cannot be searched (EACCES) holds files no name reaches */
+    if (e == EACCES)
+        set_err(err, errlen, "%s: the folder cannot be searched for %s[.gz]: %s", dir, name,
+                strerror(e));
+    else if (e != ENOENT)
+        set_err(err, errlen, "%s: cannot look for %s[.gz] in it: %s", dir, name, strerror(e));
+    else
+        set_err(err, errlen, "%s: no %s[.gz] here: " DATA_HINT, dir, name);
     return -1;
 }
 
