@@ -15,7 +15,10 @@
 int run_end_interrupted(saver *sv, const train_result *res, const run_config *c);
 
 /* The line for a loss that stopped being finite: where, which checkpoint is
- * good (c->resume's, when the run was resumed), what can cause it. */
-void run_end_diverged(const saver *sv, const run_config *c, const train_result *res);
+ * good (c->resume's, when the run was resumed and resumed_good says its own
+ * weights evaluate to a finite loss; else it is said to be no good either),
+ * what can cause it. */
+void run_end_diverged(const saver *sv, const run_config *c, const train_result *res,
+                      int resumed_good);
 
 #endif

@@ -477,6 +477,16 @@ static void no_prediction(const char *dir, const result *r)
     cr_expect_null(strstr(r->out, "predicted"), "a prediction was printed:\n%s", r->out);
 }
 
+/* after: the checkpoint resumed from, whose own weights overflow, is not
+ * called good, and nothing was saved from the run */
+static void no_good_checkpoint_claimed(const char *dir, const result *r)
+{
+    char path[512];
+    cr_expect_null(strstr(r->err, "last good checkpoint"), "%s", r->err);
+    snprintf(path, sizeof path, "%s/out.ckpt", dir);
+    cr_expect_neq(access(path, F_OK), 0, "%s was written", path);
+}
+
 /* The trained model (3 steps an epoch of 60 samples at batch 20) as format 1,
  * its steps done 7, as a run on 140 samples would have left them. */
 static void v1_other_count(const char *d)
@@ -671,6 +681,7 @@ static const hostile CASES[] = {
     {"run: a format 1 checkpoint resumed on another sample count (issue 25 case 4)", v1_other_count, {RESUME_M, "--epochs", "2", "--save", "@/out.ckpt"}, 0, {"version 1", "another sample count", "(step 3)"}, v1_saved},
     {"run: the log's disk fills, --save's does not (issue 25 case 5)", log_near_full, {"train", "--data", "@", "--net", "fc8,relu,fc10,softmax", "--batch", "20", "--epochs", "3", "--csv-every", "1", "--log", "@/log.csv", "--save", "@/k.ckpt"}, 1, {"--log", "File too large", "checkpoint written to"}, log_full_saved},
     {"run: a resumed batch this network cannot hold", ckpt_batch_too_large, {RESUME_M, "--epochs", "2"}, 2, {"--resume", "a resumed run keeps its batch", "start a new run with --batch 2739137 or less"}, batch_advice_works},
+    {"run: a resume of weights whose outputs overflow: not called the last good checkpoint", overflow_weights, {RESUME_M, "--epochs", "2", "--save", "@/out.ckpt"}, 1, {"training loss became NaN", "the one resumed from", "is no good checkpoint either"}, no_good_checkpoint_claimed},
     {"run: --bn-eps's range stated as it is", good_data, {"train", "--data", "@", "--bn-eps", "2"}, 2, {"--bn-eps", "from 1.1754944e-38 to 1, got \"2\""}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])

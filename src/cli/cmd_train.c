@@ -393,6 +393,18 @@ static int finish(train_cmd *t)
     return 1;
 }
 
+/* Whether a resumed checkpoint's own weights give a finite test loss, for
+ * the line of a run that diverged: a checkpoint an older cnn saved from
+ * weights that had blown up is no "last good checkpoint". Evaluated on the
+ * net the run leaves, which nothing uses after. */
+static int resumed_weights_finite(train_cmd *t)
+{
+    double loss, acc;
+    model_put(&t->resumed, t->nt, 0);
+    evaluate(t->nt, &t->dtest, &loss, &acc, NULL);
+    return isfinite(loss);
+}
+
 /* Trains, then saves and prints the result, or says how the run ended. */
 static int train_and_report(train_cmd *t)
 {
@@ -406,7 +418,8 @@ static int train_and_report(train_cmd *t)
     /* (a stop, a closed stdout or a failed log write: its checkpoint) */
     if (rc == 1) return run_end_interrupted(&t->sv, res, &t->c);
     if (rc == 0) return finish(t);
-    if (res->nonfinite_step > 0) run_end_diverged(&t->sv, &t->c, res);
+    if (res->nonfinite_step > 0)
+        run_end_diverged(&t->sv, &t->c, res, *t->c.resume && resumed_weights_finite(t));
     return 1; /* (else on_epoch or on_best_val said why) */
 }
 

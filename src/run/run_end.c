@@ -103,16 +103,22 @@ static void divergence_causes(const run_config *c, int resumed, char *out, size_
         snprintf(out + at, len - at, ": smaller values need a new run)");
 }
 
-void run_end_diverged(const saver *sv, const run_config *c, const train_result *res)
+void run_end_diverged(const saver *sv, const run_config *c, const train_result *res,
+                      int resumed_good)
 {
     char last[ERR_LINE_MAX], causes[256];
     struct stat st;
     if (sv->saved)
         snprintf(last, sizeof last, "the last good checkpoint, %s (after epoch %d), is intact",
                  sv->save, sv->saved_epochs);
-    else if (*c->resume)
+    else if (*c->resume && resumed_good)
         snprintf(last, sizeof last, "the last good checkpoint, %s (the one resumed from), "
                                     "is intact", c->resume);
+    else if (*c->resume) /* (one an older cnn saved after the weights blew up) */
+        snprintf(last, sizeof last, "no checkpoint was written; the one resumed from, %s, is "
+                 "unchanged, but it is no good checkpoint either: its own weights give a test "
+                 "loss that is not finite (a run that had diverged: start a new one)",
+                 c->resume);
     else if (sv->save && stat(sv->save, &st) == 0)
         snprintf(last, sizeof last, "no checkpoint was written (%s is unchanged%s)", sv->save,
                  sv->save_every > 0 ? "" : "; --save-every N writes one every N epochs");
