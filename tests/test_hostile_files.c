@@ -251,6 +251,9 @@ static void searchable_again(const char *d, const result *r)
     (void)r;
     chmod(at(d, "shut"), 0755);
 }
+/* A model beside the read-only and the unreachable folder, for visualize. */
+static void model_and_read_only_folder(const char *d) { trained(d); read_only_folder(d); }
+static void model_and_unreachable_folder(const char *d) { trained(d); unreachable_folder(d); }
 static void nothing_in_ro(const char *d, const result *r)
 {
     (void)r;
@@ -333,6 +336,8 @@ static const hostile CASES[] = {
     {"--save in a read-only folder", read_only_folder, {TRAIN, "--log", "", "--save", "@/ro/m.ckpt"}, 1, {"--save", "/ro is not writable", "Permission denied"}, nothing_in_ro},
     {"--log in a read-only folder", read_only_folder, {TRAIN, "--log", "@/ro/x.csv"}, 1, {"--log", "/ro is not writable", "Permission denied"}, nothing_in_ro},
     {"--save in a folder that cannot be searched", unreachable_folder, {TRAIN, "--log", "", "--save", "@/shut/sub/m.ckpt"}, 1, {"--save", "shut/sub cannot be reached", "Permission denied"}, NULL},
+    {"visualize --out in a read-only folder: the folder named", model_and_read_only_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--out", "@/ro/v"}, 1, {"--out", "/ro is not writable", "Permission denied"}, NULL},
+    {"visualize --out under a folder that cannot be searched: not said to be uncreatable", model_and_unreachable_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--out", "@/shut/v"}, 1, {"--out", "cannot be reached", "Permission denied"}, NULL},
     {"--data in a folder that cannot be searched: not called empty", unsearchable_data, {"train", "--data", "@/shut", "--epochs", "1", "--log", ""}, 1, {"train-images-idx3-ubyte", "cannot be searched", "Permission denied"}, searchable_again},
     {"eval's --data in a folder that cannot be searched", unsearchable_data, {"eval", "--model", "@/m.ckpt", "--data", "@/shut"}, 1, {"t10k-images-idx3-ubyte", "cannot be searched", "Permission denied"}, searchable_again},
     {"eval of a checkpoint made for 32x32 inputs", made_for_32x32, {"eval", "--model", "@/m.ckpt", "--data", "@"}, 1, {"m.ckpt", "for 1x32x32 inputs of 10 classes", "1x28x28 inputs of 10 classes"}, NULL},

@@ -227,14 +227,36 @@ bad:
 }
 
 /* --out exists, or is made (one level), and can be written in. */
+/* Why --out dir cannot be made (mkdir's errno e, after stat found no dir:
+ * the folders above it can be searched), naming its parent folder. */
+static void out_dir_not_made(const char *dir, int e)
+{
+    char parent[PATH_BUF_MAX];
+    path_folder(dir, parent, sizeof parent);
+    if (e == ENOENT)
+        print_error("cnn visualize: --out %s: cannot create the folder: its parent folder %s "
+                    "does not exist", dir, parent);
+    else if (e == EACCES || e == EPERM)
+        print_error("cnn visualize: --out %s: cannot create the folder: the folder %s is not "
+                    "writable: %s", dir, parent, strerror(e));
+    else if (e == EROFS)
+        print_error("cnn visualize: --out %s: cannot create the folder: the folder %s is not "
+                    "writable: it is on a read-only file system", dir, parent);
+    else
+        print_error("cnn visualize: --out %s: cannot create the folder: %s", dir, strerror(e));
+}
+
 static int prepare_out_dir(const char *dir)
 {
     struct stat st;
     if (stat(dir, &st) != 0) {
-        if (errno != ENOENT || mkdir(dir, 0777) != 0) {
-            int e = errno;
-            print_error("cnn visualize: --out %s: cannot create the folder: %s%s", dir,
-                        strerror(e), e == ENOENT ? " (its parent folder must exist)" : "");
+        int e = errno;
+        if (e != ENOENT) { /* (EACCES: a folder above it cannot be searched) */
+            print_error("cnn visualize: --out %s: cannot be reached: %s", dir, strerror(e));
+            return -1;
+        }
+        if (mkdir(dir, 0777) != 0) {
+            out_dir_not_made(dir, errno);
             return -1;
         }
     } else if (!S_ISDIR(st.st_mode)) {
