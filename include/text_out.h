@@ -17,7 +17,8 @@ char *text_escape_controls(const char *s, char *out, size_t len);
 const char *text_shown(const char *s);
 
 /* fmt, formatted, as one line on stderr: the control characters that values
- * bring in (a newline in --net) are escaped, and a newline ends it. */
+ * bring in (a newline in --net) are escaped, and a newline ends it. The
+ * line is whole however long it is (cut only when memory runs out). */
 void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The size of a buffer for one error line that a function writes for its

@@ -24,6 +24,22 @@ Test(text_out, an_error_is_one_line_whatever_its_values_hold, .init = cr_redirec
     cr_assert_stderr_eq_str("cnn x: --net: unknown network \"mlp\\n3\\r\\x1b\"\n");
 }
 
+/* A line naming a long path three times (an interrupt's "checkpoint written
+ * to P; continue with: cnn train --resume P --save P") is printed whole: cut
+ * short, the command it ends with could not be pasted. */
+Test(text_out, a_long_error_is_not_cut, .init = cr_redirect_stderr)
+{
+    static char path[3001], want[6 * 3001 + 64];
+    memset(path, 'd', 3000);
+    path[1000] = '\n';
+    print_error("x %s; --resume %s --save %s", path, path, path);
+    fflush(stderr);
+    path[1000] = 0;
+    snprintf(want, sizeof want, "x %s\\n%s; --resume %s\\n%s --save %s\\n%s\n", path,
+             path + 1001, path, path + 1001, path, path + 1001);
+    cr_assert_stderr_eq_str(want);
+}
+
 /* Paths on stdout are shown as error lines show them; one printf may show
  * four. */
 Test(text_out, paths_on_stdout_are_escaped)

@@ -3,10 +3,12 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Longest line print_error keeps; longer ones are cut. A line often quotes
- * a whole err buffer after a command's own words ("cnn train: --log ..."). */
+/* Longest line print_error formats on the stack; a longer one is formatted
+ * again in memory of its size. A line often quotes a whole err buffer after
+ * a command's own words ("cnn train: --log ..."). */
 #define PRINT_ERROR_MAX 8192
 _Static_assert(PRINT_ERROR_MAX > ERR_LINE_MAX + 256, "print_error cuts an ERR_LINE_MAX message");
 
@@ -40,11 +42,26 @@ const char *text_shown(const char *s)
 void print_error(const char *fmt, ...)
 {
     char line[PRINT_ERROR_MAX], shown[4 * PRINT_ERROR_MAX];
-    va_list ap;
+    char *text = line, *out = shown, *big = NULL, *big_out = NULL;
+    size_t out_len = sizeof shown;
+    va_list ap, again;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s\n", text_escape_controls(line, shown, sizeof shown));
+    /* a longer line (an interrupt's command naming long paths) is kept whole:
+     * cut short, that command could not be pasted; cut only without memory */
+    if (n >= (int)sizeof line && (big = malloc((size_t)n + 1)) &&
+        (big_out = malloc(4 * (size_t)n + 1))) {
+        vsnprintf(big, (size_t)n + 1, fmt, again);
+        text = big;
+        out = big_out;
+        out_len = 4 * (size_t)n + 1;
+    }
+    va_end(again);
+    fprintf(stderr, "%s\n", text_escape_controls(text, out, out_len));
+    free(big);
+    free(big_out);
 }
 
 /* Characters no common shell (sh, bash, zsh) gives a meaning in a word. */
