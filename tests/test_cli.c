@@ -224,6 +224,12 @@ Test(cli, help_eval)
 {
     expect_help("eval", (const char *const[]){"model", "data", "device", "gpu", "batch",
                                               "threads", NULL});
+    /* eval reads the t10k files only: its help does not ask for all four */
+    result r;
+    RUN(&r, "eval", "--help");
+    cr_assert_null(strstr(r.out, "four MNIST"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "eval and visualize --model the t10k pair"), "%s", r.out);
+    result_free(&r);
 }
 
 Test(cli, help_top_level)
