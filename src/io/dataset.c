@@ -115,8 +115,8 @@ static int find_file(const char *dir, const char *name, char *path, size_t pathl
     }
     /* a folder that cannot be searched (EACCES) holds files no name reaches */
     if (e == EACCES)
-        set_err(err, errlen, "%s: the folder cannot be searched for %s[.gz]: %s", dir, name,
-                strerror(e));
+        set_err(err, errlen, "%s: %s[.gz] cannot be reached: %s (a folder on its way cannot "
+                "be searched)", dir, name, strerror(e));
     else if (e != ENOENT)
         set_err(err, errlen, "%s: cannot look for %s[.gz] in it: %s", dir, name, strerror(e));
     else
