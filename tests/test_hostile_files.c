@@ -206,6 +206,19 @@ static void stdout_escaped(const char *d, const result *r)
                        r->out);
 }
 
+/* after: the banner shows --save's path, of a 240-byte name, whole */
+#define NAME_240 "n12345678901234567890123456789012345678901234567890123456789" \
+    "012345678901234567890123456789012345678901234567890123456789" \
+    "012345678901234567890123456789012345678901234567890123456789" \
+    "012345678901234567890123456789012345678901234567890123456789"
+static void banner_shows_whole_save(const char *d, const result *r)
+{
+    char line[600];
+    snprintf(line, sizeof line, "  save          %s/" NAME_240 "\n", d);
+    cr_assert_not_null(strstr(r->out, line), "the banner's save line is not %s:\n%s", line,
+                       r->out);
+}
+
 /* ---- folders that cannot be written (issue 25) ---- */
 
 /* Root writes in a folder of mode 0555 and searches one of mode 0000: this
@@ -340,6 +353,7 @@ static const hostile CASES[] = {
     {"visualize --out under a folder that cannot be searched: not said to be uncreatable", model_and_unreachable_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--out", "@/shut/v"}, 1, {"--out", "cannot be reached", "Permission denied"}, NULL},
     {"--data in a folder that cannot be searched: not called empty", unsearchable_data, {"train", "--data", "@/shut", "--epochs", "1", "--log", ""}, 1, {"train-images-idx3-ubyte", "cannot be searched", "Permission denied"}, searchable_again},
     {"eval's --data in a folder that cannot be searched", unsearchable_data, {"eval", "--model", "@/m.ckpt", "--data", "@/shut"}, 1, {"t10k-images-idx3-ubyte", "cannot be searched", "Permission denied"}, searchable_again},
+    {"a long --save path: whole in the banner", good_data, {"train", "--data", "@", "--batch", "60", "--lr", "1e30", "--epochs", "1", "--log", "", "--save", "@/" NAME_240}, 1, {"the test loss became"}, banner_shows_whole_save},
     {"eval of a checkpoint made for 32x32 inputs", made_for_32x32, {"eval", "--model", "@/m.ckpt", "--data", "@"}, 1, {"m.ckpt", "for 1x32x32 inputs of 10 classes", "1x28x28 inputs of 10 classes"}, NULL},
     {"--resume of a checkpoint made for 3 channels", made_for_3_channels, {TRAIN, "--log", "", "--resume", "@/m.ckpt", "--epochs", "2"}, 1, {"--resume", "for 3x28x28 inputs", "1x28x28 inputs"}, NULL},
     {"summary of a checkpoint made for 12 classes", made_for_12_classes, {"summary", "--model", "@/m.ckpt"}, 1, {"m.ckpt", "for 1x28x28 inputs of 12 classes", "1x28x28 inputs of 10 classes"}, NULL},
@@ -360,8 +374,9 @@ HOSTILE_CASE(hostile_files, 32) HOSTILE_CASE(hostile_files, 33) HOSTILE_CASE(hos
 HOSTILE_CASE(hostile_files, 36) HOSTILE_CASE(hostile_files, 37) HOSTILE_CASE(hostile_files, 38) HOSTILE_CASE(hostile_files, 39)
 HOSTILE_CASE(hostile_files, 40) HOSTILE_CASE(hostile_files, 41) HOSTILE_CASE(hostile_files, 42) HOSTILE_CASE(hostile_files, 43)
 HOSTILE_CASE(hostile_files, 44) HOSTILE_CASE(hostile_files, 45) HOSTILE_CASE(hostile_files, 46) HOSTILE_CASE(hostile_files, 47)
+HOSTILE_CASE(hostile_files, 48) HOSTILE_CASE(hostile_files, 49) HOSTILE_CASE(hostile_files, 50) HOSTILE_CASE(hostile_files, 51)
 
-Test(hostile_files, every_case_has_a_test) { cr_assert_leq(N_CASES, 48, "add HOSTILE_CASE() lines"); }
+Test(hostile_files, every_case_has_a_test) { cr_assert_leq(N_CASES, 52, "add HOSTILE_CASE() lines"); }
 
 /* A symbolic link waiting where an old cnn put its temporary ("m.ckpt.tmp")
  * is not followed: the save succeeds and the link's target is untouched. */

@@ -8,6 +8,7 @@
 #include "hd/optim.h"
 #include "hd/schedule.h"
 #include "json_out.h"
+#include "paths.h"
 #include "text_out.h"
 
 /* Settings the banner's first lines show as facts (the resume as where it
@@ -81,7 +82,7 @@ void train_banner(const train_cmd *t)
     for (int i = 0; i < run_settings_count; i++) {
         const setting_def *d = &run_settings[i];
         if (!shown(d, t, &defaults)) continue;
-        char value[256];
+        char value[PATH_BUF_MAX]; /* (a path whole: --save, --log, --resume) */
         setting_describe(d, c, value, sizeof value);
         printf("  %-13s %s\n", d->flag, text_shown(value)); /* (a path's newline too) */
     }
