@@ -267,6 +267,16 @@ static void searchable_again(const char *d, const result *r)
 /* A model beside the read-only and the unreachable folder, for visualize. */
 static void model_and_read_only_folder(const char *d) { trained(d); read_only_folder(d); }
 static void model_and_unreachable_folder(const char *d) { trained(d); unreachable_folder(d); }
+/* A folder "shut" that can be read but not searched (0644), holding a
+ * file, for outputs in it. */
+static void unsearchable_folder(const char *d)
+{
+    good_data(d);
+    cr_assert_eq(mkdir(at(d, "shut"), 0755), 0);
+    write_file(at(d, "shut/m.ckpt"), "x", 1);
+    cr_assert_eq(chmod(at(d, "shut"), 0644), 0);
+    as_plain_user();
+}
 static void nothing_in_ro(const char *d, const result *r)
 {
     (void)r;
@@ -353,6 +363,8 @@ static const hostile CASES[] = {
     {"visualize --out under a folder that cannot be searched: not said to be uncreatable", model_and_unreachable_folder, {"visualize", "--model", "@/m.ckpt", "--data", "@", "--out", "@/shut/v"}, 1, {"--out", "cannot be reached", "Permission denied"}, NULL},
     {"--data in a folder that cannot be searched: not called empty", unsearchable_data, {"train", "--data", "@/shut", "--epochs", "1", "--log", ""}, 1, {"train-images-idx3-ubyte", "cannot be searched", "Permission denied"}, searchable_again},
     {"eval's --data in a folder that cannot be searched", unsearchable_data, {"eval", "--model", "@/m.ckpt", "--data", "@/shut"}, 1, {"t10k-images-idx3-ubyte", "cannot be searched", "Permission denied"}, searchable_again},
+    {"--log in a folder that can be read, not searched: the folder named", unsearchable_folder, {TRAIN, "--log", "@/shut/x.csv"}, 1, {"--log", "the folder", "/shut cannot be searched", "Permission denied"}, searchable_again},
+    {"--save in a folder that can be read, not searched: the folder named", unsearchable_folder, {TRAIN, "--log", "", "--save", "@/shut/m.ckpt"}, 1, {"--save", "the folder", "/shut cannot be searched", "Permission denied"}, searchable_again},
     {"a long --save path: whole in the banner", good_data, {"train", "--data", "@", "--batch", "60", "--lr", "1e30", "--epochs", "1", "--log", "", "--save", "@/" NAME_240}, 1, {"the test loss became"}, banner_shows_whole_save},
     {"eval of a checkpoint made for 32x32 inputs", made_for_32x32, {"eval", "--model", "@/m.ckpt", "--data", "@"}, 1, {"m.ckpt", "for 1x32x32 inputs of 10 classes", "1x28x28 inputs of 10 classes"}, NULL},
     {"--resume of a checkpoint made for 3 channels", made_for_3_channels, {TRAIN, "--log", "", "--resume", "@/m.ckpt", "--epochs", "2"}, 1, {"--resume", "for 3x28x28 inputs", "1x28x28 inputs"}, NULL},

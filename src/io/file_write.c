@@ -66,12 +66,17 @@ static int sticky_and_not_ours(const char *path, const struct stat *st)
            d.st_uid != me;
 }
 
+/* target_problem's answer for a folder that can be read but not searched:
+ * no name in it can be reached (file_out_begin names the folder). */
+static const char UNSEARCHABLE[] = "its folder cannot be searched";
+
 /* NULL when path may be written, else why not; *exists and *st say what is
  * there now. */
 static const char *target_problem(const char *path, int *exists, struct stat *st)
 {
     *exists = 0;
-    if (lstat(path, st) != 0) return errno == ENOENT ? NULL : strerror(errno);
+    if (lstat(path, st) != 0)
+        return errno == ENOENT ? NULL : errno == EACCES ? UNSEARCHABLE : strerror(errno);
     *exists = 1;
     if (S_ISLNK(st->st_mode)) return "is a symbolic link (give the file it points to)";
     if (S_ISDIR(st->st_mode)) return "is a folder";
@@ -146,6 +151,13 @@ int file_out_begin(file_out *o, const char *path, char *err, size_t errlen)
     o->path = path;
     o->lock_fd = -1;
     const char *bad = *path ? target_problem(path, &exists, &st) : "an empty path";
+    if (bad == UNSEARCHABLE) { /* (a folder above it would fail stat: file_check_output) */
+        char dir[PATH_BUF_MAX];
+        path_folder(path, dir, sizeof dir);
+        snprintf(err, errlen, "%s: the folder %s cannot be searched: %s", path, dir,
+                 strerror(EACCES));
+        return -1;
+    }
     if (bad) {
         snprintf(err, errlen, "%s: %s", path, bad);
         return -1;
