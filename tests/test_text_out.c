@@ -74,14 +74,18 @@ Test(shell_quote, plain_words_stay_as_they_are)
     cr_assert_str_eq(out, "runs/run-1_a.ckpt");
     cr_assert_eq(shell_quote("data/mnist", out, sizeof out), 0);
     cr_assert_str_eq(out, "data/mnist");
+    cr_assert_eq(shell_quote("a=b", out, sizeof out), 0); /* (= only matters first, in zsh) */
+    cr_assert_str_eq(out, "a=b");
 }
 
 Test(shell_quote, spaces_quotes_and_specials_are_quoted)
 {
     const char *paths[] = {"my run.ckpt", "it's", "a'b'c", "$HOME/x", "*", "a;b", "`x`",
-                           "~/r", "a\"b\\c", "", "!x", "\xc3\xa9"};
+                           "~/r", "a\"b\\c", "", "!x", "\xc3\xa9", "=x.ckpt"};
+    /* (zsh expands a word that starts with =: "=x" is the path of command x) */
     const char *want[] = {"'my run.ckpt'", "'it'\\''s'", "'a'\\''b'\\''c'", "'$HOME/x'", "'*'",
-                          "'a;b'", "'`x`'", "'~/r'", "'a\"b\\c'", "''", "'!x'", "'\xc3\xa9'"};
+                          "'a;b'", "'`x`'", "'~/r'", "'a\"b\\c'", "''", "'!x'", "'\xc3\xa9'",
+                          "'=x.ckpt'"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         char out[64];
         cr_assert_eq(shell_quote(paths[i], out, sizeof out), 0);

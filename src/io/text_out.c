@@ -64,12 +64,13 @@ void print_error(const char *fmt, ...)
     free(big_out);
 }
 
-/* Characters no common shell (sh, bash, zsh) gives a meaning in a word. */
+/* Characters no common shell (sh, bash, zsh) gives a meaning in a word
+ * ('=' only where it does not start it: zsh reads "=x" as command x's path). */
 static int shell_plain(const char *s)
 {
     static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                 "0123456789_@%+=:,./-";
-    return *s && strspn(s, plain) == strlen(s);
+    return *s && *s != '=' && strspn(s, plain) == strlen(s);
 }
 
 /* Whether s holds a byte an error line would escape (a control character). */
