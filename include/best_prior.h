@@ -11,7 +11,8 @@
  * recipe, seed, data and --val) from no later than run->epochs_done, evaluates it on
  * val with nt (whose parameters and state it overwrites: upload the resumed
  * ones afterwards) and sets *acc and *epoch to its accuracy and epoch;
- * returns 1. Returns 0, touching nothing, for any other file or none. */
+ * returns 1. Returns 0, setting neither, for any other file, none, or one
+ * whose weights do not evaluate to a finite loss. */
 int best_prior(net *nt, const char *path, const checkpoint_meta *run,
                const device_dataset *val, double *acc, int *epoch);
 

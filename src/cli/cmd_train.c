@@ -141,7 +141,7 @@ static int resolve_resumed(train_cmd *t)
     }
     if (t->c.warmup > t->c.epochs) { /* (a checkpoint could not hold the run's end) */
         print_error("cnn train: --resume %s: --epochs %d is shorter than the run's warmup of "
-                    "%g epochs: pass --epochs N with N >= %g", path, t->c.epochs, t->c.warmup,
+                    "%g epochs: pass --epochs N with N >= %.0f", path, t->c.epochs, t->c.warmup,
                     ceil(t->c.warmup));
         return 1;
     }

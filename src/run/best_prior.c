@@ -1,6 +1,7 @@
 /* The --save-best file a resumed run finds; see include/best_prior.h. */
 #include "best_prior.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "model.h"
@@ -29,9 +30,15 @@ int best_prior(net *nt, const char *path, const checkpoint_meta *run,
                 best.ck.state_count == nt->spec.n_state;
     if (found) {
         model_put(&best, nt, 0);
-        double loss;
-        evaluate(nt, val, &loss, acc, NULL);
-        *epoch = best.ck.meta.epochs_done;
+        double loss, best_acc;
+        evaluate(nt, val, &loss, &best_acc, NULL);
+        /* weights that do not evaluate finite are no best to keep (a cnn
+         * before issue 25 could save them) */
+        found = isfinite(loss) != 0;
+        if (found) {
+            *acc = best_acc;
+            *epoch = best.ck.meta.epochs_done;
+        }
     }
     model_free(&best);
     return found;
