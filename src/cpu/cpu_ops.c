@@ -7,6 +7,7 @@
 #include "cpu_kernels.h"
 #include "cpu_threads.h"
 #include "clock.h"
+#include "oom_hint.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -18,11 +19,7 @@ static void *cpu_alloc(size_t bytes, const char *what)
 {
     size_t rounded = (bytes + 63) / 64 * 64;
     void *p = aligned_alloc(64, rounded ? rounded : 64);
-    if (!p) {
-        fprintf(stderr, "cnn: out of memory: %s needs %.1f MiB\n", what,
-                bytes / 1048576.0);
-        exit(1);
-    }
+    if (!p) oom_fail(what, (double)bytes);
     return p;
 }
 
@@ -72,11 +69,7 @@ static void sgemm_sliced(int slices, int ta, int tb, int m, int n, int k, float 
 {
     size_t mn = (size_t)m * n;
     float *part = malloc(sizeof(float) * mn * (slices - 1));
-    if (!part) {
-        fprintf(stderr, "cnn: out of memory: a product's partial sums need %.1f MiB\n",
-                sizeof(float) * mn * (slices - 1) / 1048576.0);
-        exit(1);
-    }
+    if (!part) oom_fail("a product's partial sums", (double)sizeof(float) * mn * (slices - 1));
 #pragma omp parallel for schedule(static)
     for (int s = 0; s < slices; s++) {
         int lo = (int)((long)k * s / slices), hi = (int)((long)k * (s + 1) / slices);
@@ -221,11 +214,7 @@ static int chunk_samples(cnn_window g)
 static float *scratch_floats(long n)
 {
     float *p = malloc(sizeof(float) * (n ? n : 1));
-    if (!p) {
-        fprintf(stderr, "cnn: out of memory: convolution scratch needs %.1f MiB\n",
-                n * 4 / 1048576.0);
-        exit(1);
-    }
+    if (!p) oom_fail("convolution scratch", n * 4.0);
     return p;
 }
 
