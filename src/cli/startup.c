@@ -20,7 +20,11 @@
  *   128 MiB buffer as it starts and loops for ever when it cannot, so that
  *   even --version never exited. The variable is set in place when present;
  *   when it is not, and an address-space or data limit is set, the program
- *   runs itself again with it (the environment cannot grow in place). */
+ *   runs itself again with it (the environment cannot grow in place);
+ * - under such a limit, the room the loaded libraries leave is checked:
+ *   with less than LIBRARIES_ROOM the CUDA build's libcublasLt crashed in
+ *   its own constructor (SIGSEGV at a 710-712 MB address-space limit, or a
+ *   187-189 MB data limit), so that case ends here with one line. */
 #include "startup.h"
 
 #include <errno.h>
@@ -30,6 +34,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+/* What the libraries' constructors may still map (libcublasLt's needed 3 to
+ * 7 MiB), and what cnn needs before it can say anything itself. */
+#define LIBRARIES_ROOM (16L << 20)
 
 static char problem[256];
 
@@ -100,6 +108,46 @@ static int limited(int resource)
     return getrlimit(resource, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY;
 }
 
+/* The process's size and its data, in bytes (/proc/self/statm); 0 when
+ * they cannot be read. */
+static void mapped_now(long *size, long *data)
+{
+    long pages[6] = {0};
+    *size = *data = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f) return;
+    if (fscanf(f, "%ld %ld %ld %ld %ld %ld", &pages[0], &pages[1], &pages[2], &pages[3],
+               &pages[4], &pages[5]) == 6) {
+        *size = pages[0] * sysconf(_SC_PAGESIZE);
+        *data = pages[5] * sysconf(_SC_PAGESIZE);
+    }
+    fclose(f);
+}
+
+/* One line and exit 1 when a memory limit leaves the libraries too little
+ * room to start. */
+static void refuse_without_room(void)
+{
+    struct rlimit as, data;
+    long size, data_now;
+    int has_as = getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY;
+    int has_data = getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY;
+    if (!has_as && !has_data) return;
+    mapped_now(&size, &data_now);
+    int short_as = has_as && size && (long)as.rlim_cur - size < LIBRARIES_ROOM;
+    if (!short_as && !(has_data && data_now && (long)data.rlim_cur - data_now < LIBRARIES_ROOM))
+        return;
+    char line[200];
+    int n = snprintf(line, sizeof line, "cnn: out of memory: the %s limit (%ld MiB) leaves "
+                     "%ld MiB once the libraries are loaded: raise it (ulimit %s)\n",
+                     short_as ? "address-space" : "data",
+                     (long)(short_as ? as.rlim_cur : data.rlim_cur) >> 20,
+                     ((long)(short_as ? as.rlim_cur : data.rlim_cur) -
+                      (short_as ? size : data_now)) >> 20, short_as ? "-v" : "-d");
+    if (write(2, line, (size_t)n)) {} /* nothing more can be done */
+    _exit(1);
+}
+
 /* OPENBLAS_NUM_THREADS=1 for OpenBLAS's constructor (it takes precedence
  * over GOTO_NUM_THREADS and OMP_NUM_THREADS there). */
 static void blas_on_one_thread(char **argv, char **envp)
@@ -125,6 +173,7 @@ static void at_start(int argc, char **argv, char **envp)
 {
     (void)argc;
     open_standard_fds();
+    refuse_without_room();
     blas_on_one_thread(argv, envp); /* first: a second run checks the rest itself */
     check_thread_variable(envp, "OMP_NUM_THREADS", 1);
     check_thread_variable(envp, "OMP_THREAD_LIMIT", 0);
