@@ -83,6 +83,12 @@ static void run_case(const hostile_env *e, const char *const argv[], result *r)
         cr_skip_test("no cnn binary at \"%s\": build it with make, or set CNN_BIN", bin);
     }
     run_program_in(bin, argv, HOSTILE_TIMEOUT_S, ce, r);
+    /* the dynamic loader's own bound (the CUDA libraries are large), not cnn's */
+    if (ce->limit_value > 0 && r->exited && r->status == 127 &&
+        strstr(r->err, "error while loading shared libraries")) {
+        remove_temp_dir();
+        cr_skip_test("this build cannot be loaded under the case's limit: %s", r->err);
+    }
 }
 
 /* The exact status, no crash, and (for 0) nothing on stderr. */
