@@ -142,6 +142,7 @@ static const hostile_env CASES[] = {
     {.c = {"all three closed: trains, writes its files", good_data, {TRAIN_FILES}, 0, {NULL}, log_and_model},
      .child = {.closed_fds = 1 | 2 | 4}},
     {.c = {"stdin closed", good_data, {TRAIN_FILES}, 0, {NULL}, log_and_model}, .child = {.closed_fds = 1}},
+    {.c = {"stdout closed: eval prints nowhere", hostile_trained, {EVAL}, 0, {NULL}, NULL}, .child = {.closed_fds = 2}},
     {.c = {"stderr closed, a usage error", good_data, {TRAIN, "--epochs", "abc"}, 2, {NULL}, NULL}, .child = {.closed_fds = 4}},
     /* thread counts in the environment */
     {.c = {"OMP_NUM_THREADS=100000 (libgomp crashed)", good_data, {ONE_EPOCH}, 2, {"OMP_NUM_THREADS=\"100000\"", THREADS_RANGE}, NULL},
@@ -158,6 +159,11 @@ static const hostile_env CASES[] = {
      .child = {.env = {"OMP_NUM_THREADS=0"}}},
     {.c = {"OMP_NUM_THREADS=64,2: capped to the CPUs", good_data, {ONE_EPOCH}, 0, {NULL}, says_capped},
      .child = {.env = {"OMP_NUM_THREADS=64,2"}}},
+    {.c = {"OMP_NUM_THREADS with a newline: the line stays one", good_data, {ONE_EPOCH}, 2, {"OMP_NUM_THREADS=\"4\\n\"", THREADS_RANGE}, NULL},
+     .child = {.env = {"OMP_NUM_THREADS=4\n"}}},
+    {.c = {"summary with OMP_NUM_THREADS=100000", good_data, {"summary"}, 2, {"OMP_NUM_THREADS", THREADS_RANGE}, NULL},
+     .child = {.env = {"OMP_NUM_THREADS=100000"}}},
+    {.c = {"OMP_NUM_THREADS=1", good_data, {ONE_EPOCH}, 0, {NULL}, NULL}, .child = {.env = {"OMP_NUM_THREADS=1"}}},
     {.c = {"OMP_THREAD_LIMIT=-1", good_data, {ONE_EPOCH}, 2, {"OMP_THREAD_LIMIT=\"-1\"", THREADS_RANGE}, NULL},
      .child = {.env = {"OMP_THREAD_LIMIT=-1"}}},
     {.c = {"OPENBLAS_NUM_THREADS=100000: OpenBLAS runs on one", good_data, {ONE_EPOCH}, 0, {NULL}, NULL},
@@ -189,6 +195,8 @@ static const hostile_env CASES[] = {
     /* descriptor and file size limits */
     {.c = {"5 descriptors: --log and --save cannot both be open", good_data, {TRAIN_FILES}, 1, {"Too many open files"}, nothing_made},
      .child = {.limit = RLIMIT_NOFILE, .limit_value = 5}},
+    {.c = {"4 descriptors: --save's lock and a data file", good_data, {ONE_EPOCH, "--save", "@/m.ckpt"}, 1, {"Too many open files"}, nothing_made},
+     .child = {.limit = RLIMIT_NOFILE, .limit_value = 4}},
     {.c = {"a save past the file size limit", trained_with_copy, {"train", "--data", "@", "--device", "cpu", "--epochs", "2", "--log", "", "--resume", "@/m.ckpt", "--save", "@/m.ckpt"}, 1, {"m.ckpt", "File too large", "unchanged"}, model_unchanged_no_temporary},
      .child = {.limit = RLIMIT_FSIZE, .limit_value = 4096}},
 };
@@ -204,8 +212,10 @@ HOSTILE_ENV_CASE(hostile_env, 16) HOSTILE_ENV_CASE(hostile_env, 17) HOSTILE_ENV_
 HOSTILE_ENV_CASE(hostile_env, 20) HOSTILE_ENV_CASE(hostile_env, 21) HOSTILE_ENV_CASE(hostile_env, 22) HOSTILE_ENV_CASE(hostile_env, 23)
 HOSTILE_ENV_CASE(hostile_env, 24) HOSTILE_ENV_CASE(hostile_env, 25) HOSTILE_ENV_CASE(hostile_env, 26) HOSTILE_ENV_CASE(hostile_env, 27)
 HOSTILE_ENV_CASE(hostile_env, 28) HOSTILE_ENV_CASE(hostile_env, 29) HOSTILE_ENV_CASE(hostile_env, 30) HOSTILE_ENV_CASE(hostile_env, 31)
+HOSTILE_ENV_CASE(hostile_env, 32) HOSTILE_ENV_CASE(hostile_env, 33) HOSTILE_ENV_CASE(hostile_env, 34) HOSTILE_ENV_CASE(hostile_env, 35)
+HOSTILE_ENV_CASE(hostile_env, 36) HOSTILE_ENV_CASE(hostile_env, 37) HOSTILE_ENV_CASE(hostile_env, 38) HOSTILE_ENV_CASE(hostile_env, 39)
 
-Test(hostile_env, every_case_has_a_test) { cr_assert_leq(N_CASES, 32, "add HOSTILE_ENV_CASE() lines"); }
+Test(hostile_env, every_case_has_a_test) { cr_assert_leq(N_CASES, 40, "add HOSTILE_ENV_CASE() lines"); }
 
 /* The issue's case: stdout closed (`>&-`), the run killed (SIGKILL, after
  * its first checkpoint). FILE.lock must still be a lock, the log still
