@@ -33,8 +33,10 @@ int device_driver_reason(int driver, int runtime, char *why, size_t len);
 const char *device_build_backends(void);
 
 /* The CPU backend (src/cpu/): its table with `threads` threads (0: the free
- * cores, fewer while other processes want them), described in desc. */
-const cnn_ops *cpu_backend_open(int threads, char *desc, size_t desclen);
+ * cores, fewer while other processes want them), described in desc; NULL
+ * with err set when a memory limit leaves no room for OpenBLAS's buffer. */
+const cnn_ops *cpu_backend_open(int threads, char *desc, size_t desclen, char *err,
+                                size_t errlen);
 
 #ifdef CNN_HAVE_CUDA
 /* The GPU backend (kernels/): the number of usable devices (0 when there is

@@ -6,6 +6,7 @@
 
 #include "device.h"
 #include "gpu.h"
+#include "oom_hint.h"
 
 cudaStream_t gpu_stream;
 static cublasHandle_t blas;
@@ -43,9 +44,11 @@ static void *gpu_alloc(size_t bytes, const char *what)
         size_t free_b = 0, total_b = 0;
         cudaGetLastError(); /* clear it */
         cudaMemGetInfo(&free_b, &total_b);
+        /* the hint names the setting that sizes what is allocated (oom_hint.h) */
+        const char *hint = oom_hint()[0] ? oom_hint() : "try a smaller --batch (train: or --eval-batch)";
         fprintf(stderr, "cnn: out of GPU memory: %s needs %.1f MiB, %.1f MiB of %.1f MiB are "
-                        "free: try a smaller --batch (train: or --eval-batch)\n", what,
-                bytes / 1048576.0, free_b / 1048576.0, total_b / 1048576.0);
+                        "free (%s)\n", what, bytes / 1048576.0, free_b / 1048576.0,
+                total_b / 1048576.0, hint);
         exit(1);
     }
     CUDA_CHECK(err);

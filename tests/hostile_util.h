@@ -46,8 +46,32 @@ void hostile_trained(const char *dir);
         if (i < N_CASES) hostile_run(CASES, i, #suite);                          \
     }
 
+/* The environment table's cases (tests/test_hostile_env.c): a case and what
+ * its run starts with: variables, closed descriptors, a limit. A test hook
+ * in child.env runs $CNN_HOOKS_BIN, unless release is set. With stderr
+ * closed only the status is checked; a status of 0 wants nothing on stderr. */
+typedef struct {
+    hostile c;
+    child_env child;
+    int release;
+} hostile_env;
+
+/* A status for a case that may either run (0, nothing on stderr) or fail
+ * with one line (1): under a memory limit, which depends on the build. */
+#define HOSTILE_RUNS_OR_FAILS (-1)
+
+/* hostile_run for the environment table; a case with an address-space or
+ * data limit is skipped under AddressSanitizer (its shadow memory). */
+void hostile_env_run(const hostile_env *cases, int i, const char *table);
+
+#define HOSTILE_ENV_CASE(suite, i)                                               \
+    Test(suite, case_##i, .fini = remove_temp_dir)                               \
+    {                                                                            \
+        if (i < N_CASES) hostile_env_run(CASES, i, #suite);                      \
+    }
+
 /* How many cases each table holds (test_hostile.c checks the sum). */
 extern const int hostile_idx_cases, hostile_files_cases, hostile_flags_cases,
-    hostile_ckpt_cases;
+    hostile_ckpt_cases, hostile_env_cases;
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -91,18 +92,67 @@ void run_cnn(const char *const argv[], int timeout_s, result *r)
 
 void run_program(const char *bin, const char *const argv[], int timeout_s, result *r)
 {
-    memset(r, 0, sizeof *r);
-    r->timeout_s = timeout_s;
-    int argc = 0;
-    while (argv[argc]) argc++;
-    char **args = calloc((size_t)argc + 1, sizeof *args);
-    cr_assert_not_null(args);
-    args[0] = (char *)bin;
-    for (int i = 1; i < argc; i++) args[i] = (char *)argv[i];
+    run_program_in(bin, argv, timeout_s, NULL, r);
+}
 
-    int po[2], pe[2];
-    cr_assert_eq(pipe(po), 0, "pipe: %s", strerror(errno));
-    cr_assert_eq(pipe(pe), 0, "pipe: %s", strerror(errno));
+/* environ, less the variables ce->env names, plus those it sets. */
+static char **child_environ(const child_env *ce)
+{
+    int n = 0;
+    while (environ[n]) n++;
+    char **env = calloc((size_t)n + 5, sizeof *env);
+    cr_assert_not_null(env);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        int named = 0;
+        for (int j = 0; j < 4 && ce->env[j]; j++) {
+            size_t len = strcspn(ce->env[j], "=");
+            named |= !strncmp(environ[i], ce->env[j], len) && environ[i][len] == '=';
+        }
+        if (!named) env[k++] = environ[i];
+    }
+    for (int j = 0; j < 4 && ce->env[j]; j++)
+        if (strchr(ce->env[j], '=')) env[k++] = (char *)ce->env[j];
+    return env;
+}
+
+/* The child of run_program_in: its limit, its descriptors, then bin. */
+static void exec_child(const char *bin, char **args, char **env, const int po[2],
+                       const int pe[2], const child_env *ce)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int defaults[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) signal(defaults[i], SIG_DFL);
+    int in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0) _exit(126);
+    /* only 0, 1 and 2, so that a descriptor limit counts cnn's own files */
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    for (int fd = 0; fd <= 2; fd++)
+        if (ce->closed_fds & (1 << fd)) close(fd);
+    if (ce->limit_value > 0) {
+        struct rlimit lim = {(rlim_t)ce->limit_value, (rlim_t)ce->limit_value};
+        if (setrlimit(ce->limit, &lim) != 0) _exit(125);
+    }
+    execve(bin, args, env);
+    _exit(127);
+}
+
+/* Starts bin with stdout and stderr on the pipes' write ends. */
+static pid_t start_child(const char *bin, char **args, const int po[2], const int pe[2],
+                         const child_env *ce)
+{
+    pid_t pid;
+    if (ce) {
+        char **env = child_environ(ce);
+        fflush(NULL);
+        pid = fork();
+        cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+        if (pid == 0) exec_child(bin, args, env, po, pe, ce);
+        free(env);
+        return pid;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -112,18 +162,20 @@ void run_program(const char *bin, const char *const argv[], int timeout_s, resul
     posix_spawn_file_actions_addclose(&fa, pe[0]);
     posix_spawn_file_actions_addclose(&fa, po[1]);
     posix_spawn_file_actions_addclose(&fa, pe[1]);
-    pid_t pid;
     int rc = posix_spawn(&pid, bin, &fa, NULL, args, environ);
     posix_spawn_file_actions_destroy(&fa);
-    free(args);
-    close(po[1]);
-    close(pe[1]);
     cr_assert_eq(rc, 0, "posix_spawn %s: %s", bin, strerror(rc));
+    return pid;
+}
 
+/* Reads both pipes until they close (killing the child after timeout_s),
+ * then reaps it. */
+static void collect(pid_t pid, int out_fd, int err_fd, int timeout_s, result *r)
+{
     size_t out_cap = 0, err_cap = 0;
     append(&r->out, &r->out_len, &out_cap, "", 0);
     append(&r->err, &r->err_len, &err_cap, "", 0);
-    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
     int open_fds = 2;
     double started = now_s(), deadline = started + timeout_s;
     while (open_fds > 0) {
@@ -160,6 +212,27 @@ void run_program(const char *bin, const char *const argv[], int timeout_s, resul
     r->signaled = WIFSIGNALED(st);
     r->sig = r->signaled ? WTERMSIG(st) : 0;
     r->seconds = now_s() - started;
+}
+
+void run_program_in(const char *bin, const char *const argv[], int timeout_s,
+                    const child_env *ce, result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->timeout_s = timeout_s;
+    int argc = 0;
+    while (argv[argc]) argc++;
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    cr_assert_not_null(args);
+    args[0] = (char *)bin;
+    for (int i = 1; i < argc; i++) args[i] = (char *)argv[i];
+    int po[2], pe[2];
+    cr_assert_eq(pipe(po), 0, "pipe: %s", strerror(errno));
+    cr_assert_eq(pipe(pe), 0, "pipe: %s", strerror(errno));
+    pid_t pid = start_child(bin, args, po, pe, ce);
+    free(args);
+    close(po[1]);
+    close(pe[1]);
+    collect(pid, po[0], pe[0], timeout_s, r);
 }
 
 void expect_not_crashed(const result *r)

@@ -50,6 +50,20 @@ void cnn_bin_absolute(char *path, size_t len);
 /* The same for any program: bin is its path, argv[0] is replaced by it. */
 void run_program(const char *bin, const char *const argv[], int timeout_s, result *r);
 
+/* What a child's surroundings change (run_program_in); zero changes nothing. */
+typedef struct {
+    const char *env[4];   /* "NAME=VALUE" set, or "NAME" unset, for the child only */
+    int closed_fds;       /* bit n (n = 0, 1, 2): the child starts with descriptor n closed;
+                             what it would have written there is not captured */
+    int limit;            /* RLIMIT_AS, RLIMIT_NOFILE, ...: set for the child, soft and hard, */
+    long long limit_value; /* to this (when above 0) */
+} child_env;
+
+/* run_program in the surroundings ce describes (forked: the limit is set in
+ * the child alone). */
+void run_program_in(const char *bin, const char *const argv[], int timeout_s,
+                    const child_env *ce, result *r);
+
 void result_free(result *r);
 
 /* Fails the test if cnn timed out, was killed by a signal or did not exit. */

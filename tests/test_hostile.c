@@ -301,7 +301,8 @@ Test(hostile, every_case_has_a_test) { cr_assert_leq(N_CASES, 28, "add HOSTILE_C
 /* The issue's floor: at least 110 hostile cases over all the tables. */
 Test(hostile, at_least_110_cases)
 {
-    int total = hostile_idx_cases + hostile_files_cases + hostile_flags_cases + hostile_ckpt_cases;
+    int total = hostile_idx_cases + hostile_files_cases + hostile_flags_cases + hostile_ckpt_cases +
+                hostile_env_cases;
     cr_assert_geq(total, 110, "%d hostile cases (idx %d, files %d, flags %d, checkpoints %d)",
                   total, hostile_idx_cases, hostile_files_cases, hostile_flags_cases,
                   hostile_ckpt_cases);

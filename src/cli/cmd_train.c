@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "data_split.h"
+#include "oom_hint.h"
 #include "run_end.h"
 #include "text_out.h"
 #include "train_cmd.h"
@@ -273,16 +274,22 @@ static void build(train_cmd *t)
 {
     const run_config *c = &t->c;
     /* (the split has applied --train-limit already) */
+    oom_hint_set("the training set's %d samples: --train-limit takes fewer", t->samples_used);
     device_dataset_upload(t->ops, t->train_used, c->val_count > 0 ? 0 : c->train_limit, t->scale,
                           t->shift, &t->dtrain);
+    oom_hint_set("the test set's %d samples", t->test.count);
     device_dataset_upload(t->ops, &t->test, 0, t->scale, t->shift, &t->dtest);
     if (c->val_count > 0) {
+        oom_hint_set("the --val set's %d samples: try a smaller --val", t->held.count);
         device_dataset_upload(t->ops, &t->held, 0, t->scale, t->shift, &t->dval);
         t->plan.val = &t->dval;
     }
     /* training steps take at most c->batch samples of these buffers: the
      * larger allocation for evaluation leaves them bit for bit as they were */
-    t->nt = net_create(t->ops, &t->spec, c->batch > c->eval_batch ? c->batch : c->eval_batch);
+    const char *sizer = c->eval_batch > c->batch ? "--eval-batch" : "--batch";
+    int held = c->batch > c->eval_batch ? c->batch : c->eval_batch;
+    oom_hint_set("the net's buffers hold %s %d samples: try a smaller %s", sizer, held, sizer);
+    t->nt = net_create(t->ops, &t->spec, held);
     t->nt->eval_batch = c->eval_batch;
     net_init_params(t->nt, c->seed, c->init_std);
 }

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "device.h"
 #include "clock.h"
+#include "startup.h"
 #include "text_out.h"
 
 static void usage(FILE *out)
@@ -25,6 +26,10 @@ static void usage(FILE *out)
 
 static int run_command(int argc, char **argv)
 {
+    if (startup_problem()) { /* the environment, checked before the libraries read it */
+        print_error("cnn: %s", startup_problem());
+        return 2;
+    }
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -46,7 +51,8 @@ static int run_command(int argc, char **argv)
     return 2;
 }
 
-/* A closed pipe or a file size limit makes a write fail (EPIPE, EFBIG) rather
+/* Descriptors 0-2 were made valid and the threads' environment checked
+ * before any library ran (startup.c). A closed pipe or a file size limit makes a write fail (EPIPE, EFBIG) rather
  * than kill the process: every write is checked, and the failure is said and
  * handled (cnn train writes its checkpoint). Whatever a command printed last
  * is flushed and checked here. */

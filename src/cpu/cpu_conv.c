@@ -18,6 +18,7 @@
  * repeats itself exactly on any number of threads. */
 #include "cpu_kernels.h"
 #include "cpu_vec.h"
+#include "oom_hint.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -194,10 +195,7 @@ static void pad_sample(const float *t, int count, int n, int h, int w, padded p,
 static void *scratch_aligned(long bytes, int aligned, const char *what)
 {
     void *p = aligned ? aligned_alloc(64, (bytes + 63) / 64 * 64) : malloc(bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "cnn: out of memory: %s needs %.1f MiB\n", what, bytes / 1048576.0);
-        exit(1);
-    }
+    if (!p) oom_fail(what, (double)bytes);
     return p;
 }
 

@@ -5,12 +5,12 @@
  * hd/index.h, which the GPU kernels use directly. */
 #include "cpu_backend.h"
 #include "cpu_kernels.h"
+#include "cpu_threads.h"
 #include "clock.h"
-#include "device.h"
+#include "oom_hint.h"
 
 #include <cblas.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +19,7 @@ static void *cpu_alloc(size_t bytes, const char *what)
 {
     size_t rounded = (bytes + 63) / 64 * 64;
     void *p = aligned_alloc(64, rounded ? rounded : 64);
-    if (!p) {
-        fprintf(stderr, "cnn: out of memory: %s needs %.1f MiB\n", what,
-                bytes / 1048576.0);
-        exit(1);
-    }
+    if (!p) oom_fail(what, (double)bytes);
     return p;
 }
 
@@ -31,17 +27,6 @@ static void cpu_free(void *p) { free(p); }
 static void cpu_copy(void *dst, const void *src, size_t bytes) { memcpy(dst, src, bytes); }
 static void cpu_zero(void *p, size_t bytes) { memset(p, 0, bytes); }
 static void cpu_sync(void) {}
-
-/* OpenBLAS runs on one thread inside each OpenMP thread (set once, before
- * the first product). */
-static void blas_single_threaded(void)
-{
-    static int done;
-    if (!done) {
-        openblas_set_num_threads(1);
-        done = 1;
-    }
-}
 
 static void sgemm_block(int ta, int tb, int m, int n, int k, float alpha, const float *a,
                         int lda, const float *b, int ldb, float beta, float *c, int ldc)
@@ -84,11 +69,7 @@ static void sgemm_sliced(int slices, int ta, int tb, int m, int n, int k, float 
 {
     size_t mn = (size_t)m * n;
     float *part = malloc(sizeof(float) * mn * (slices - 1));
-    if (!part) {
-        fprintf(stderr, "cnn: out of memory: a product's partial sums need %.1f MiB\n",
-                sizeof(float) * mn * (slices - 1) / 1048576.0);
-        exit(1);
-    }
+    if (!part) oom_fail("a product's partial sums", (double)sizeof(float) * mn * (slices - 1));
 #pragma omp parallel for schedule(static)
     for (int s = 0; s < slices; s++) {
         int lo = (int)((long)k * s / slices), hi = (int)((long)k * (s + 1) / slices);
@@ -114,7 +95,7 @@ static void sgemm_sliced(int slices, int ta, int tb, int m, int n, int k, float 
 void cpu_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, const float *b,
               float beta, float *c)
 {
-    blas_single_threaded();
+    cpu_blas_single_threaded();
     int lda = ta ? m : k, ldb = tb ? k : n;
     int by_cols = n >= m, bands = gemm_pieces(by_cols ? n : m), slices = gemm_pieces(k);
     if ((double)m * n * k < GEMM_PAR_MIN || (bands < 2 && slices < 2)) {
@@ -233,11 +214,7 @@ static int chunk_samples(cnn_window g)
 static float *scratch_floats(long n)
 {
     float *p = malloc(sizeof(float) * (n ? n : 1));
-    if (!p) {
-        fprintf(stderr, "cnn: out of memory: convolution scratch needs %.1f MiB\n",
-                n * 4 / 1048576.0);
-        exit(1);
-    }
+    if (!p) oom_fail("convolution scratch", n * 4.0);
     return p;
 }
 
@@ -251,7 +228,7 @@ void cpu_conv_fwd(const float *x, cnn_window g, const float *w, const float *b, 
     int rows = cnn_cols_rows(g), chunk = chunk_samples(g), ohw = g.oh * g.ow;
     int chunks = (g.n + chunk - 1) / chunk;
     long ldy = (long)g.n * ohw;
-    blas_single_threaded();
+    cpu_blas_single_threaded();
 #pragma omp parallel if (chunks > 1)
     {
         float *cols = scratch_floats((long)rows * chunk * ohw);
@@ -284,7 +261,7 @@ void cpu_conv_bwd(const float *x, cnn_window g, const float *w, int cout, const 
     /* the weight and bias gradients of each block of chunks apart, added in
      * block order afterwards (GRAD_BLOCKS) */
     float *parts = scratch_floats((nw + cout) * used);
-    blas_single_threaded();
+    cpu_blas_single_threaded();
     memset(parts, 0, sizeof(float) * (nw + cout) * used);
 #pragma omp parallel if (chunks > 1)
     {
@@ -374,52 +351,10 @@ void cpu_swap_axes(const float *x, float *y, int a, int b, int inner)
                    sizeof(float) * inner);
 }
 
-/* With --threads 0 (the default) the thread count follows the machine's
- * load: the CPUs this process may use (OpenMP's own default, or
- * OMP_NUM_THREADS), less the other processes that want them now, at least
- * one. libgomp's threads spin up to about 3 ms at every op waiting for each
- * other, so with more runnable threads than cores a descheduled one stalls
- * the rest: with four busy processes on two cores, two threads trained
- * about 10x slower than one (bench/RESULTS.md, make bench-load). Looked at
- * again every LOAD_CHECK_S, at the start of a batch. The results do not
- * depend on the thread count (GRAD_BLOCKS, cpu_gemm). */
-#define LOAD_CHECK_S 0.25
-
-static int follow_load = 1;  /* until --threads N */
-static int thread_ceiling;   /* OpenMP's own default, read before the first change */
-static double next_load_check;
-
-/* Tasks runnable on the whole machine now, this thread among them: the
- * fourth field of /proc/loadavg ("R/T"); -1 where it cannot be read. */
-static int runnable_tasks(void)
-{
-    FILE *f = fopen("/proc/loadavg", "r");
-    int running = -1;
-    if (f) {
-        if (fscanf(f, "%*f %*f %*f %d", &running) != 1) running = -1;
-        fclose(f);
-    }
-    return running;
-}
-
-static void threads_follow_load(void)
-{
-    double now = monotonic_seconds();
-    if (!follow_load || now < next_load_check) return;
-    next_load_check = now + LOAD_CHECK_S;
-    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
-    int running = runnable_tasks();
-    if (running < 0) return;
-    /* ours: this thread, and the team's others, which spin between ops */
-    int others = running - omp_get_max_threads();
-    int threads = thread_ceiling - (others > 0 ? others : 0);
-    omp_set_num_threads(threads > 1 ? threads : 1);
-}
-
 void cpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
                 const int *cursor, int n, int dim, float scale, float shift, float *x, int *y)
 {
-    threads_follow_load(); /* once a batch */
+    cpu_threads_follow_load(); /* once a batch */
     index += *cursor;
 #pragma omp parallel for schedule(static) if ((long)n * dim > PAR_MIN)
     for (int i = 0; i < n; i++) {
@@ -439,7 +374,7 @@ void cpu_gather_aug(const unsigned char *images, const unsigned char *labels, co
                     cnn_augment a, unsigned long long seed, const unsigned long long *step,
                     float *x, int *y)
 {
-    threads_follow_load(); /* once a batch */
+    cpu_threads_follow_load(); /* once a batch */
     index += *cursor;
     unsigned long long s = *step;
     long dim = (long)h * w;
@@ -455,33 +390,11 @@ void cpu_gather_aug(const unsigned char *images, const unsigned char *labels, co
     }
 }
 
-
 static double cpu_time_ms(void (*body)(void *ctx), void *ctx)
 {
     double start = monotonic_seconds();
     body(ctx);
     return (monotonic_seconds() - start) * 1e3;
-}
-
-void cpu_ops_set_threads(int threads)
-{
-    if (!thread_ceiling) thread_ceiling = omp_get_max_threads();
-    follow_load = threads <= 0;
-    if (threads > 0) omp_set_num_threads(threads);
-    else {
-        omp_set_num_threads(thread_ceiling);
-        next_load_check = 0;
-        threads_follow_load();
-    }
-}
-
-const cnn_ops *cpu_backend_open(int threads, char *desc, size_t desclen)
-{
-    cpu_ops_set_threads(threads);
-    int most = follow_load ? thread_ceiling : omp_get_max_threads();
-    snprintf(desc, desclen, "cpu (%d threads%s, OpenBLAS)", most,
-             follow_load ? ", fewer under load" : "");
-    return &cpu_ops;
 }
 
 /* The table: the memory calls by hand, every op of ops.h's rows by name. */

@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The CPU backend with `threads` threads, its description ending in note. */
-static const cnn_ops *cpu_select(int threads, char *desc, size_t desclen, const char *note)
+/* The CPU backend with `threads` threads, its description ending in note;
+ * NULL with err set when it cannot be opened. */
+static const cnn_ops *cpu_select(int threads, char *desc, size_t desclen, const char *note,
+                                 char *err, size_t errlen)
 {
-    const cnn_ops *ops = cpu_backend_open(threads, desc, desclen);
+    const cnn_ops *ops = cpu_backend_open(threads, desc, desclen, err, errlen);
+    if (!ops) return NULL;
     size_t used = strlen(desc);
     snprintf(desc + used, desclen - used, "%s", note);
     return ops;
@@ -53,7 +56,7 @@ const cnn_ops *device_select(const char *want, int gpu, int threads, char *desc,
 {
     if (note && notelen) note[0] = '\0';
     if (strcmp(want, "cpu") == 0)
-        return cpu_select(threads, desc, desclen, "");
+        return cpu_select(threads, desc, desclen, "", err, errlen);
     if (strcmp(want, "gpu") != 0 && strcmp(want, "auto") != 0) {
         snprintf(err, errlen, "--device: unknown device \"%s\": use cpu, gpu or auto", want);
         return NULL;
@@ -76,7 +79,7 @@ const cnn_ops *device_select(const char *want, int gpu, int threads, char *desc,
     }
     /* a CUDA build that trains on the CPU says why, so an old driver is not missed */
     if (note) snprintf(note, notelen, "no usable GPU, so this runs on the CPU: %s", why);
-    return cpu_select(threads, desc, desclen, ", no GPU found");
+    return cpu_select(threads, desc, desclen, ", no GPU found", err, errlen);
 #else
     (void)gpu, (void)note, (void)notelen;
     if (strcmp(want, "gpu") == 0) {
@@ -84,6 +87,6 @@ const cnn_ops *device_select(const char *want, int gpu, int threads, char *desc,
                               "without nvcc): rebuild with nvcc on the PATH, or use --device cpu");
         return NULL;
     }
-    return cpu_select(threads, desc, desclen, ", built without CUDA");
+    return cpu_select(threads, desc, desclen, ", built without CUDA", err, errlen);
 #endif
 }

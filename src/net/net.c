@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "layer.h"
+#include "oom_hint.h"
 #include "rng.h"
 
 static long shape_size(shape3 s) { return (long)s.c * s.h * s.w; }
@@ -21,10 +22,7 @@ static unsigned char *upload_decay_mask(const cnn_ops *ops, const net_spec *spec
 {
     size_t n = spec->n_params ? (size_t)spec->n_params : 1;
     unsigned char *host = calloc(n, 1);
-    if (!host) {
-        fprintf(stderr, "cnn: out of memory\n");
-        exit(1);
-    }
+    if (!host) oom_fail("the weight decay mask", (double)n);
     for (int i = 0; i < spec->n_layers; i++) {
         const layer_spec *l = &spec->layer[i];
         if (layer_def_of(l->kind)->flags & LAYER_WEIGHT_MATRIX)
@@ -40,10 +38,7 @@ net *net_create(const cnn_ops *ops, const net_spec *spec, int batch)
 {
     if (net_size_refuse(NULL, NULL, spec, batch)) exit(2);
     net *nt = calloc(1, sizeof *nt);
-    if (!nt) {
-        fprintf(stderr, "cnn: out of memory\n");
-        exit(1);
-    }
+    if (!nt) oom_fail("the net", (double)sizeof *nt);
     nt->ops = ops;
     nt->spec = *spec;
     nt->batch = batch;
@@ -115,10 +110,7 @@ void net_init_params(net *nt, uint64_t seed, float init_std)
     rng r = {seed};
     float *host = calloc(nt->n_params ? nt->n_params : 1, sizeof(float));
     float *state = calloc(nt->spec.n_state ? nt->spec.n_state : 1, sizeof(float));
-    if (!host || !state) {
-        fprintf(stderr, "cnn: out of memory\n");
-        exit(1);
-    }
+    if (!host || !state) oom_fail("the first weights", sizeof(float) * (nt->n_params + nt->spec.n_state));
     for (int i = 0; i < nt->spec.n_layers; i++) {
         const layer_spec *l = &nt->spec.layer[i];
         const layer_def *d = layer_def_of(l->kind);

@@ -1,6 +1,7 @@
 /* A data set in backend memory, and the input normalization its batches
  * are gathered with; see include/device_data.h. */
 #include "device_data.h"
+#include "oom_hint.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -44,10 +45,7 @@ void device_dataset_upload(const cnn_ops *ops, const dataset *d, int limit, floa
     ops->upload(out->images, d->images, bytes);
     ops->upload(out->labels, d->labels, out->count);
     int *order = malloc(sizeof(int) * (out->count ? out->count : 1));
-    if (!order) {
-        fprintf(stderr, "cnn: out of memory\n");
-        exit(1);
-    }
+    if (!order) oom_fail("the data set's order", sizeof(int) * (double)out->count);
     out->in_order = ops->alloc(sizeof(int) * (out->count ? out->count : 1), "data set order");
     for (int i = 0; i < out->count; i++) order[i] = i;
     ops->upload(out->in_order, order, sizeof(int) * out->count);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "oom_hint.h"
 #include "text_out.h"
 
 const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
@@ -98,6 +99,11 @@ int model_to_device(const char *cmd, model *m, const run_config *c, int batch)
         return -1;
     }
     if (note[0]) print_error("cnn %s: note: %s", cmd, note);
+    /* eval's --batch sizes the buffers; predict and visualize hold few samples */
+    if (!strcmp(cmd, "eval"))
+        oom_hint_set("the net's buffers hold --batch %d samples: try a smaller --batch", batch);
+    else
+        oom_hint_set("the net's buffers for %d samples at once", batch);
     m->nt = net_create(m->ops, &m->spec, batch);
     net_set_training(m->nt, 0); /* running statistics, no dropout */
     model_put(m, m->nt, 0);
