@@ -87,14 +87,15 @@ int cmd_eval(int argc, char **argv)
         print_error("cnn eval: %s", err);
         return 1;
     }
+    if (flags_given(&f, "batch") && net_size_refuse("eval", "--batch", &m.spec, batch)) {
+        model_free(&m);
+        return 2;
+    }
     dataset test = {0};
     int rc = 1;
-    if (load_data("eval", c.data, NULL, &test) == 0) {
-        if (flags_given(&f, "batch") &&
-            eval_batch_refused("eval", "--batch", &m.spec, batch, test.count))
-            rc = 2;
-        else if (model_to_device("eval", &m, &c, eval_batch_size(&m.spec, batch, test.count)) == 0)
-            rc = evaluate_model(path, &m, &test) ? 1 : 0;
+    if (load_data("eval", c.data, NULL, &test) == 0 &&
+        model_to_device("eval", &m, &c, eval_batch_size(&m.spec, batch, test.count)) == 0) {
+        rc = evaluate_model(path, &m, &test) ? 1 : 0;
     }
     model_free(&m);
     dataset_free(&test);

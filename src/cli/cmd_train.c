@@ -179,8 +179,10 @@ static int resolve(train_cmd *t)
     t->plan.process_start = process_start_s;
     /* a resumed run's batch is the checkpoint's, which no flag changes
      * (--eval-batch, changing no result, may be given) */
-    if (*t->c.resume ? resumed_batch_refused(t)
-                     : net_size_refuse("train", "--batch", &t->spec, t->c.batch))
+    if ((*t->c.resume ? resumed_batch_refused(t)
+                      : net_size_refuse("train", "--batch", &t->spec, t->c.batch)) ||
+        (flags_given(&t->flags, "eval-batch") &&
+         net_size_refuse("train", "--eval-batch", &t->spec, t->c.eval_batch)))
         return 2;
     return 0;
 }
@@ -352,11 +354,6 @@ static int load(train_cmd *t)
     /* evaluation's passes: no larger than the larger set evaluated */
     int largest = c->val_count > 0 && t->held.count > t->test.count ? t->held.count
                                                                     : t->test.count;
-    /* a given --eval-batch is refused only where the sets do not cut it
-     * down to what the kernels index (its help says they cut it) */
-    if (flags_given(&t->flags, "eval-batch") &&
-        eval_batch_refused("train", "--eval-batch", &t->spec, c->eval_batch, largest))
-        return 2;
     t->c.eval_batch = eval_batch_size(&t->spec, c->eval_batch, largest);
     if (*c->resume) {
         t->scale = t->resumed.ck.meta.input_scale;

@@ -79,20 +79,6 @@ int eval_batch_size(const net_spec *spec, int want, int largest)
     return batch >= 1 ? batch : 1;
 }
 
-int eval_batch_refused(const char *cmd, const char *flag, const net_spec *spec, int given,
-                       int samples)
-{
-    int batch = given < samples ? given : samples;
-    net_size fit;
-    if (net_size_check(spec, batch, &fit) == 0) return 0;
-    char why[NET_SPEC_MAX + 256];
-    net_size_message(spec, batch, &fit, flag, why, sizeof why);
-    if (batch == given) print_error("cnn %s: %s", cmd, why);
-    else print_error("cnn %s: %s %d is cut to the %d samples evaluated; %s", cmd, flag, given,
-                     batch, why);
-    return -1;
-}
-
 int require_model(const char *cmd, const char *path)
 {
     if (*path) return 0;

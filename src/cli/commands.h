@@ -37,11 +37,6 @@ const cnn_ops *open_device(const char *cmd, const run_config *c, char *desc, siz
  * than the net's buffers can hold at (a default; a value the user gave was
  * refused by net_size_refuse before); at least 1. */
 int eval_batch_size(const net_spec *spec, int want, int largest);
-/* A given evaluation batch (flag), which the samples evaluated cut down to
- * their count as its help says, refused (-1, the message printed) only when
- * what is left is past what the kernels index. */
-int eval_batch_refused(const char *cmd, const char *flag, const net_spec *spec, int given,
-                       int samples);
 
 /* Whether --model was given: 0, or 2 after the line that says it is
  * required (eval, predict, visualize). */
