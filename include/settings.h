@@ -63,7 +63,7 @@ enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_PREDICT = 4, CMD_VISUALIZE = 8, CMD_SUMM
     X(batch, "batch", INT, NULL, "50", SET_COUNT_RANGE(1), PRESET_OF_RUN, CMD_TRAIN,              \
       "samples per step")                                                                         \
     X(eval_batch, "eval-batch", INT, NULL, "1000", SET_INT_RANGE(1), 0, CMD_TRAIN,                \
-      "samples per evaluation pass over the test and --val sets (the larger set's size if smaller); changes no result, allowed with --resume") \
+      "samples per evaluation pass over the test and --val sets (the larger set's size if smaller; refused before any data is read if the net cannot hold it); changes no result, allowed with --resume") \
     X(lr, "lr", FLOAT, NULL, "0.1", "(0, inf)", PRESET_OF_RUN, CMD_TRAIN, "learning rate")        \
     X(lr_step, "lr-step", INT, NULL, "5", SET_COUNT_RANGE(0), PRESET_OF_RUN, CMD_TRAIN,           \
       "multiply the lr by --lr-gamma every N epochs, 0 never (--lr-schedule step)")               \

@@ -49,7 +49,8 @@ void hostile_trained(const char *dir);
 /* The environment table's cases (tests/test_hostile_env.c): a case and what
  * its run starts with: variables, closed descriptors, a limit. A test hook
  * in child.env runs $CNN_HOOKS_BIN, unless release is set. With stderr
- * closed only the status is checked; a status of 0 wants nothing on stderr. */
+ * closed only the status is checked; a status of 0 wants nothing on stderr,
+ * or, when the case names fragments, one line (a note) holding them. */
 typedef struct {
     hostile c;
     child_env child;

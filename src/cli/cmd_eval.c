@@ -76,7 +76,7 @@ int cmd_eval(int argc, char **argv)
     flags_add_own(&f, "model", OPT_STR, &path, "",
                   "checkpoint to evaluate (from train --save)");
     flags_add_own(&f, "batch", OPT_INT, &batch, "1000",
-                  "samples per forward pass (the test set's size if smaller)");
+                  "samples per forward pass (the test set's size if smaller; refused before any data is read if the net cannot hold it)");
     flags_add_settings(&f, CMD_EVAL, &c, NULL);
     int r = flags_parse(&f, "eval", "--model FILE [flags]", argc, argv);
     if (r) return r < 0 ? 2 : 0;
