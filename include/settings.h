@@ -99,12 +99,12 @@ enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_PREDICT = 4, CMD_VISUALIZE = 8, CMD_SUMM
       "training inputs moved at random each step: none, shift:N (N <= 8 pixels each way), affine:ROT,SCALE (ROT <= 180 degrees, SCALE <= 0.5), or both as shift:2,affine:10,0.1") \
     X(data, "data", TEXT, NULL, "data/mnist", NULL, SET_HINT, CMD_TRAIN | CMD_EVAL | CMD_VISUALIZE, \
       "folder with the MNIST IDX files (train reads all four; eval and visualize --model the t10k pair, visualize --augment the train pair)") \
-    X(device, "device", CHOICE, DEVICE_NAMES, "auto", NULL, 0, ON_DEVICE,                         \
+    X(device, "device", CHOICE, DEVICE_NAMES, "auto", NULL, SET_HINT, ON_DEVICE,                   \
       "cpu, gpu, or auto (a GPU when present)")                                                   \
-    X(gpu, "gpu", INT, NULL, "0", SET_INT_RANGE(0), 0, ON_DEVICE, "which GPU")                    \
+    X(gpu, "gpu", INT, NULL, "0", SET_INT_RANGE(0), SET_HINT, ON_DEVICE, "which GPU")              \
     X(seed, "seed", U64, NULL, "1", NULL, SET_KEPT | SET_FIXED | SET_RECIPE,                      \
       CMD_TRAIN | CMD_VISUALIZE, "random seed: weights, shuffling, dropout, augmentation, --val")  \
-    X(log, "log", TEXT, NULL, "build/train.csv", NULL, 0, CMD_TRAIN,                              \
+    X(log, "log", TEXT, NULL, "build/train.csv", NULL, SET_HINT, CMD_TRAIN,                        \
       "CSV log, appended to (\"\" for none)")                                                     \
     X(log_every, "log-every", INT, NULL, "200", SET_INT_RANGE(0), 0, CMD_TRAIN,                   \
       "steps between printed lines (0: only the epoch's)")                                        \
