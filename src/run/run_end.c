@@ -108,6 +108,8 @@ void run_end_diverged(const saver *sv, const run_config *c, const train_result *
 {
     char last[ERR_LINE_MAX], causes[256];
     struct stat st;
+    /* --save-every would have kept something only past the first epoch */
+    int every_hint = sv->save_every == 0 && res->nonfinite_epoch > 1;
     if (sv->saved)
         snprintf(last, sizeof last, "the last good checkpoint, %s (after epoch %d), is intact",
                  sv->save, sv->saved_epochs);
@@ -121,10 +123,10 @@ void run_end_diverged(const saver *sv, const run_config *c, const train_result *
                  c->resume);
     else if (sv->save && stat(sv->save, &st) == 0)
         snprintf(last, sizeof last, "no checkpoint was written (%s is unchanged%s)", sv->save,
-                 sv->save_every > 0 ? "" : "; --save-every N writes one every N epochs");
+                 every_hint ? "; --save-every N writes one every N epochs" : "");
     else if (sv->save)
         snprintf(last, sizeof last, "no checkpoint was written%s",
-                 sv->save_every > 0 ? "" : " (--save-every N writes one every N epochs)");
+                 every_hint ? " (--save-every N writes one every N epochs)" : "");
     else
         snprintf(last, sizeof last, "no checkpoint was written (--save FILE --save-every N "
                                     "writes one every N epochs)");
