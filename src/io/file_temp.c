@@ -14,22 +14,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io_err.h"
 #include "paths.h"
 
 /* How much of the target's name a temporary's name keeps. */
 #define TEMP_NAME_KEPT 200
 
-static const char *last_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 int temp_name(const char *path, long pid, unsigned long r, char *out, size_t len)
 {
     char dir[PATH_BUF_MAX];
     path_folder(path, dir, sizeof dir);
-    int n = snprintf(out, len, "%s/.%.*s.%ld.%06lx.tmp", dir, TEMP_NAME_KEPT, last_name(path),
+    int n = snprintf(out, len, "%s/.%.*s.%ld.%06lx.tmp", dir, TEMP_NAME_KEPT, base_name(path),
                      pid, r & 0xffffff);
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
@@ -74,7 +69,7 @@ void temp_remove_leftovers(const char *path)
 {
     char dir[PATH_BUF_MAX], prefix[TEMP_NAME_KEPT + 3], file[2 * PATH_BUF_MAX];
     path_folder(path, dir, sizeof dir);
-    int prefix_len = snprintf(prefix, sizeof prefix, ".%.*s.", TEMP_NAME_KEPT, last_name(path));
+    int prefix_len = snprintf(prefix, sizeof prefix, ".%.*s.", TEMP_NAME_KEPT, base_name(path));
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
