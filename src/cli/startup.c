@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,10 +103,12 @@ static void check_thread_variable(char **envp, const char *name, int list)
     }
 }
 
-static int limited(int resource)
+/* The soft limit on resource, in bytes; 0 when there is none. */
+static long limit_of(int resource)
 {
     struct rlimit lim;
-    return getrlimit(resource, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY;
+    if (getrlimit(resource, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 0;
+    return lim.rlim_cur > (rlim_t)LONG_MAX ? LONG_MAX : (long)lim.rlim_cur;
 }
 
 /* The process's size and its data, in bytes (/proc/self/statm); 0 when
@@ -128,22 +131,22 @@ static void mapped_now(long *size, long *data)
  * room to start. */
 static void refuse_without_room(void)
 {
-    struct rlimit as, data;
-    long size, data_now;
-    int has_as = getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY;
-    int has_data = getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY;
-    if (!has_as && !has_data) return;
+    long as = limit_of(RLIMIT_AS), data = limit_of(RLIMIT_DATA), size, data_now;
+    if (!as && !data) return;
     mapped_now(&size, &data_now);
-    int short_as = has_as && size && (long)as.rlim_cur - size < LIBRARIES_ROOM;
-    if (!short_as && !(has_data && data_now && (long)data.rlim_cur - data_now < LIBRARIES_ROOM))
-        return;
+    const char *which = "address-space", *ulimit_flag = "-v";
+    long limit = as, used = size;
+    if (!(as && size && as - size < LIBRARIES_ROOM)) {
+        if (!(data && data_now && data - data_now < LIBRARIES_ROOM)) return;
+        which = "data";
+        ulimit_flag = "-d";
+        limit = data;
+        used = data_now;
+    }
     char line[200];
     int n = snprintf(line, sizeof line, "cnn: out of memory: the %s limit (%ld MiB) leaves "
                      "%ld MiB once the libraries are loaded: raise it (ulimit %s)\n",
-                     short_as ? "address-space" : "data",
-                     (long)(short_as ? as.rlim_cur : data.rlim_cur) >> 20,
-                     ((long)(short_as ? as.rlim_cur : data.rlim_cur) -
-                      (short_as ? size : data_now)) >> 20, short_as ? "-v" : "-d");
+                     which, limit >> 20, (limit - used) >> 20, ulimit_flag);
     if (write(2, line, (size_t)n)) {} /* nothing more can be done */
     _exit(1);
 }
@@ -159,7 +162,7 @@ static void blas_on_one_thread(char **argv, char **envp)
             envp[n] = one;
             return;
         }
-    if (!limited(RLIMIT_AS) && !limited(RLIMIT_DATA)) return; /* its pool is harmless then */
+    if (!limit_of(RLIMIT_AS) && !limit_of(RLIMIT_DATA)) return; /* its pool is harmless then */
     char **env = malloc(sizeof *env * (size_t)(n + 2));
     if (!env) return;
     memcpy(env, envp, sizeof *env * (size_t)n);
