@@ -100,10 +100,11 @@ int cpu_blas_prepare(int threads, char *err, size_t errlen)
      * data and the net: a tight limit trains on fewer threads, not none */
     int fit = threads_that_fit(2 * threads);
     if (fit == 0) {
+        const char *which = has_as ? "address-space" : "data", *ulimit_flag = has_as ? "-v" : "-d";
         snprintf(err, errlen, "out of memory: OpenBLAS needs %.0f MiB of address space for its "
                  "buffer, and the %s limit (%.0f MiB) leaves less: raise it (ulimit %s)",
-                 BLAS_BUFFER_BYTES / 1048576.0, has_as ? "address-space" : "data",
-                 (has_as ? as : data) / 1048576.0, has_as ? "-v" : "-d");
+                 BLAS_BUFFER_BYTES / 1048576.0, which, (has_as ? as : data) / 1048576.0,
+                 ulimit_flag);
         return 0;
     }
     int room = 1 + (fit - 1) / 2 < threads ? 1 + (fit - 1) / 2 : threads;

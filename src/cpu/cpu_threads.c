@@ -97,10 +97,9 @@ const cnn_ops *cpu_backend_open(int threads, char *desc, size_t desclen, char *e
     if (threads <= 0) env_cap_note(note, sizeof note); /* before the count is set */
     blas_room = room;
     cpu_ops_set_threads(threads);
-    int most = at_most(follow_load ? default_ceiling() : threads, blas_room);
-    int capped = most < (follow_load ? default_ceiling() : threads);
+    int asked = follow_load ? default_ceiling() : threads, most = at_most(asked, blas_room);
     snprintf(desc, desclen, "cpu (%d threads%s%s%s, OpenBLAS)", most,
              follow_load ? ", fewer under load" : "", note,
-             capped ? ", as many as the memory limit leaves room for" : "");
+             most < asked ? ", as many as the memory limit leaves room for" : "");
     return &cpu_ops;
 }
