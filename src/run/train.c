@@ -259,14 +259,20 @@ static void csv_check(trainer *t)
     if (!t->res->csv_errno) t->res->csv_errno = write_failed(t->csv, fflush(t->csv));
 }
 
-/* The test loss of the weights as they are now (after global_step's
- * update): FAILED when it is not finite, else they are weights a checkpoint
- * may hold (res->verified_step). */
+/* The test set's loss and accuracy of the weights as they are now (after
+ * global_step's update): FAILED when the loss is not finite. */
+static int evaluate_test(trainer *t, int epoch, double *loss, double *acc)
+{
+    evaluate(t->nt, t->test, loss, acc, NULL);
+    return isfinite(*loss) ? GO_ON : nonfinite(t, *loss, epoch, "test");
+}
+
+/* evaluate_test for a stop's checkpoint: GO_ON makes the weights ones a
+ * checkpoint may hold (res->verified_step). */
 static int check_weights(trainer *t, int epoch)
 {
     double loss, acc;
-    evaluate(t->nt, t->test, &loss, &acc, NULL);
-    if (!isfinite(loss)) return nonfinite(t, loss, epoch, "test");
+    if (evaluate_test(t, epoch, &loss, &acc)) return FAILED;
     t->res->verified_step = t->global_step;
     return GO_ON;
 }
@@ -396,8 +402,7 @@ static int epoch_evaluations(trainer *t, int epoch, int *reached, int *best)
 {
     const train_plan *plan = t->plan;
     train_result *res = t->res;
-    evaluate(t->nt, t->test, &res->test_loss, &res->test_acc, NULL);
-    if (!isfinite(res->test_loss)) return nonfinite(t, res->test_loss, epoch, "test");
+    if (evaluate_test(t, epoch, &res->test_loss, &res->test_acc)) return FAILED;
     *reached = target_reached(t->cfg, plan, res, epoch, t->start);
     *best = plan->val && evaluate_val(t->nt, plan->val, res, epoch);
     if (plan->val && !isfinite(res->val_loss))
