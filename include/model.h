@@ -38,8 +38,11 @@ void model_put(const model *m, net *nt, int with_optimizer);
 
 /* A model read onto the device of c's --device, --gpu and --threads: a net
  * for `batch` samples holding it, in evaluation mode (running statistics,
- * no dropout). Prints one line "cnn CMD: ..." and returns -1 on failure. */
-int model_to_device(const char *cmd, model *m, const run_config *c, int batch);
+ * no dropout). batch_flag, when not NULL, is the flag that set batch, which
+ * an out-of-memory line names. Prints one line "cnn CMD: ..." and returns
+ * -1 on failure. */
+int model_to_device(const char *cmd, model *m, const run_config *c, int batch,
+                    const char *batch_flag);
 
 /* model_read, printing "cnn CMD: ..." on failure, then model_to_device:
  * what predict and visualize do. -1 on failure (m holds nothing then). */

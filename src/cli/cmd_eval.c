@@ -93,9 +93,10 @@ int cmd_eval(int argc, char **argv)
     }
     dataset test = {0};
     int rc = 1;
-    if (load_data("eval", c.data, NULL, &test) == 0 &&
-        model_to_device("eval", &m, &c, eval_batch_size(&m.spec, batch, test.count)) == 0) {
-        rc = evaluate_model(path, &m, &test) ? 1 : 0;
+    if (load_data("eval", c.data, NULL, &test) == 0) {
+        int pass = eval_batch_size(&m.spec, batch, test.count);
+        if (model_to_device("eval", &m, &c, pass, "--batch") == 0)
+            rc = evaluate_model(path, &m, &test) ? 1 : 0;
     }
     model_free(&m);
     dataset_free(&test);

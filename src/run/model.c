@@ -87,7 +87,8 @@ void model_put(const model *m, net *nt, int with_optimizer)
         nt->ops->upload(nt->moment2, ck->moment2, sizeof(float) * ck->n);
 }
 
-int model_to_device(const char *cmd, model *m, const run_config *c, int batch)
+int model_to_device(const char *cmd, model *m, const run_config *c, int batch,
+                    const char *batch_flag)
 {
     char err[ERR_LINE_MAX], note[512];
     /* before anything is allocated: a net too large for the batch is refused */
@@ -99,9 +100,9 @@ int model_to_device(const char *cmd, model *m, const run_config *c, int batch)
         return -1;
     }
     if (note[0]) print_error("cnn %s: note: %s", cmd, note);
-    /* eval's --batch sizes the buffers; predict and visualize hold few samples */
-    if (!strcmp(cmd, "eval"))
-        oom_hint_set("the net's buffers hold --batch %d samples: try a smaller --batch", batch);
+    if (batch_flag)
+        oom_hint_set("the net's buffers hold %s %d samples: try a smaller %s", batch_flag, batch,
+                     batch_flag);
     else
         oom_hint_set("the net's buffers for %d samples at once", batch);
     m->nt = net_create(m->ops, &m->spec, batch);
@@ -117,7 +118,7 @@ int model_open(const char *cmd, const char *path, const run_config *c, int batch
         print_error("cnn %s: %s", cmd, err);
         return -1;
     }
-    if (model_to_device(cmd, m, c, batch) == 0) return 0;
+    if (model_to_device(cmd, m, c, batch, NULL) == 0) return 0; /* (a few samples) */
     model_free(m);
     return -1;
 }
