@@ -63,6 +63,9 @@ int net_size_check(const net_spec *spec, int batch, net_size *out);
  * M or less"). */
 void net_size_message(const net_spec *spec, int batch, const net_size *s, const char *flag,
                       char *buf, size_t len);
+/* The same without its advice (": use ... or less"). */
+void net_size_problem(const net_spec *spec, int batch, const net_size *s, const char *flag,
+                      char *buf, size_t len);
 /* net_size_check; when it fails, prints "cnn <cmd>: " and the message on
  * stderr (cmd NULL: "cnn: ") and returns -1; else 0. */
 int net_size_refuse(const char *cmd, const char *flag, const net_spec *spec, int batch);

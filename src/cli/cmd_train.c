@@ -157,12 +157,9 @@ static int resumed_batch_refused(const train_cmd *t)
     net_size s;
     if (!net_size_check(&t->spec, t->c.batch, &s)) return 0;
     if (s.max_batch <= 0) return net_size_refuse("train", NULL, &t->spec, t->c.batch);
-    char why[NET_SPEC_MAX + 256], advice[64];
-    net_size_message(&t->spec, t->c.batch, &s, NULL, why, sizeof why);
-    /* (its advice, a smaller batch, is one no resume can take) */
-    snprintf(advice, sizeof advice, ": use a batch of %d or less", s.max_batch);
-    size_t n = strlen(why), a = strlen(advice);
-    if (n > a && !strcmp(why + n - a, advice)) why[n - a] = '\0';
+    /* (without the usual advice, a smaller batch: one no resume can take) */
+    char why[NET_SPEC_MAX + 256];
+    net_size_problem(&t->spec, t->c.batch, &s, NULL, why, sizeof why);
     print_error("cnn train: --resume %s: the checkpoint's %s; a resumed run keeps its batch "
                 "(--batch cannot change it), so this one cannot go on: start a new run with "
                 "--batch %d or less", t->c.resume, why, s.max_batch);

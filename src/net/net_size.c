@@ -100,22 +100,31 @@ static const char *grouped(long long v, char *buf, size_t len)
     return buf;
 }
 
+void net_size_problem(const net_spec *spec, int batch, const net_size *s, const char *flag,
+                      char *buf, size_t len)
+{
+    char token[LAYER_TOKEN_MAX], count[40];
+    const layer_spec *l = &spec->layer[s->layer];
+    layer_def_of(l->kind)->print(l, token, sizeof token);
+    snprintf(buf, len, "%s %d: layer %d (%s) would hold %s%s elements in its %s, past what the "
+             "kernels index (2^31 - 1)", flag ? flag : "batch", batch, s->layer + 1, token,
+             s->elements >= NET_SIZE_HUGE ? "at least " : "",
+             grouped(s->elements, count, sizeof count), s->what);
+}
+
 void net_size_message(const net_spec *spec, int batch, const net_size *s, const char *flag,
                       char *buf, size_t len)
 {
-    char token[LAYER_TOKEN_MAX], count[40], fit[64];
-    const layer_spec *l = &spec->layer[s->layer];
-    layer_def_of(l->kind)->print(l, token, sizeof token);
+    char fit[64];
     if (s->max_batch <= 0)
         snprintf(fit, sizeof fit, "no batch fits: make the layer smaller");
     else if (flag)
         snprintf(fit, sizeof fit, "use %s %d or less", flag, s->max_batch);
     else
         snprintf(fit, sizeof fit, "use a batch of %d or less", s->max_batch);
-    snprintf(buf, len, "%s %d: layer %d (%s) would hold %s%s elements in its %s, past what the "
-             "kernels index (2^31 - 1): %s", flag ? flag : "batch", batch, s->layer + 1, token,
-             s->elements >= NET_SIZE_HUGE ? "at least " : "",
-             grouped(s->elements, count, sizeof count), s->what, fit);
+    net_size_problem(spec, batch, s, flag, buf, len);
+    size_t at = strlen(buf);
+    snprintf(buf + at, len - at, ": %s", fit);
 }
 
 int net_size_refuse(const char *cmd, const char *flag, const net_spec *spec, int batch)
