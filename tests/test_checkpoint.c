@@ -251,8 +251,7 @@ static void save_sample(const char *path, const checkpoint_meta *m, long n)
     ck.params = awkward_floats(n, 11);
     ck.momentum = awkward_floats(n, 12);
     save_ok(path, &ck);
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
 }
 
 /* checkpoint_load must refuse path with a one-line message that names the
@@ -318,8 +317,7 @@ Test(checkpoint, round_trip_exact_bits, .fini = remove_temp_dir)
     checkpoint_free(&got);
     cr_assert(!got.params && !got.momentum && !got.n, "checkpoint_free leaves it zero");
     checkpoint_free(&got); /* twice: nothing left to free */
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
 }
 
 /* Every section (bn's running statistics, adam's second moments) and every
@@ -345,10 +343,7 @@ Test(checkpoint, round_trip_every_section_and_setting, .fini = remove_temp_dir)
         expect_meta_equal(&got.meta, &ck.meta);
         expect_values_equal(&got, &ck);
         checkpoint_free(&got);
-        free(ck.params);
-        free(ck.momentum);
-        free(ck.state);
-        free(ck.moment2);
+        checkpoint_free(&ck);
     }
 }
 
@@ -575,8 +570,7 @@ Test(checkpoint, documented_layout, .fini = remove_temp_dir)
     b = read_file(path, &len);
     expect_format_3_layout(b, len, &ck, "nesterov", "onecycle", "shift:2,affine:10,0.1");
     free(b);
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
 }
 
 /* With bn's running statistics (section 7) and adam's second moments
@@ -607,10 +601,7 @@ Test(checkpoint, documented_layout_state_and_moment2, .fini = remove_temp_dir)
     b = read_file(path, &len);
     expect_format_3_layout(b, len, &ck, "adam", "linear", "shift:1");
     free(b);
-    free(ck.params);
-    free(ck.momentum);
-    free(ck.moment2);
-    free(ck.state);
+    checkpoint_free(&ck);
 }
 
 /* The sections of a format 2 file (b, len), read here from their documented
@@ -801,10 +792,7 @@ Test(checkpoint, format_2_written_by_hand_loads_the_same, .fini = remove_temp_di
         /* a default sgd run's file has exactly the six sections */
         if (variant == 0) cr_assert_eq(cb_le32(b + 12), 6u);
         free(b);
-        free(ck.params);
-        free(ck.momentum);
-        free(ck.state);
-        free(ck.moment2);
+        checkpoint_free(&ck);
     }
 }
 
@@ -855,8 +843,7 @@ Test(checkpoint, save_new_refuses_an_existing_file, .fini = remove_temp_dir)
     expect_no_tmp_in(dir);
     free(before);
     free(after);
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
 }
 
 static void expect_save_fails(const char *path, const char *why)
@@ -983,8 +970,7 @@ static unsigned char *valid_v2(long n, int with_options, size_t *len)
     ck.params = awkward_floats(n, 11);
     ck.momentum = awkward_floats(n, 12);
     unsigned char *b = cb_v2_bytes(&ck, with_options, len);
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
     return b;
 }
 
@@ -1272,8 +1258,7 @@ Test(checkpoint, version_1_file_loads_without_data, .fini = remove_temp_dir)
     ck.params[7] = cb_bits_float(0x7FC00000u);
     write_v1(path, &ck);
     expect_refusal(path, W("not finite", "parameter 7", "NaN"), "format 1 with a NaN");
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
 }
 
 /* A flipped version byte under a CRC that no longer matches is damage: never
@@ -1590,9 +1575,7 @@ Test(checkpoint, refuses_settings_out_of_range_format_2, .fini = remove_temp_dir
     };
     expect_fields_refused(path, orig, len, cases, sizeof cases / sizeof cases[0], "format 2");
     free(orig);
-    free(ck.params);
-    free(ck.momentum);
-    free(ck.state);
+    checkpoint_free(&ck);
 }
 
 /* Format 3's settings section: the entries a reader refuses (a name it does
@@ -1724,8 +1707,7 @@ Test(checkpoint, settings_section_entries, .fini = remove_temp_dir)
         free(b);
     }
     free(orig);
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
 }
 
 /* Bytes read by this process so far (/proc/self/io's rchar), or -1. */
@@ -2460,8 +2442,7 @@ Test(checkpoint, save_refuses_values_no_load_accepts, .fini = remove_temp_dir)
     cr_assert_neq(checkpoint_save(path, &ck, err, sizeof err), 0, "adam without moments");
     cr_assert_not_null(strstr(err, "impossible settings: adam's second moments are missing"),
                        "%s", err);
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
 }
 
 /* A setting a newer cnn keeps, which this one does not know: the model
@@ -2491,8 +2472,7 @@ Test(checkpoint, a_newer_cnns_setting_is_stepped_over, .fini = remove_temp_dir)
     expect_meta_equal(&got.meta, &ck.meta);
     checkpoint_free(&got);
     free(orig);
-    free(ck.params);
-    free(ck.momentum);
+    checkpoint_free(&ck);
 }
 
 /* A model with a newer cnn's setting: eval reads it; a resume refuses it,
