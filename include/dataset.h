@@ -1,22 +1,35 @@
-/* Data sets: images with their labels, loaded from pairs of IDX files
- * (idx.h) and from a folder holding the four MNIST files. */
+/* Data sets: images with their labels. Here: loaded from pairs of IDX files
+ * (idx.h) and from a folder holding the four MNIST-style files; cifar.h and
+ * image_folder.h make them from CIFAR binaries and folders of pictures,
+ * data_source.h picks one by what a folder holds. */
 #ifndef CNN_DATASET_H
 #define CNN_DATASET_H
 
 #include <stddef.h>
 
-/* Images with their labels. */
+#include "class_names.h"
+
+/* Images with their labels: count samples of channels x rows x cols bytes,
+ * channel-first (sample i's channel c starts at images + (i * channels + c)
+ * * rows * cols), and classes classes, named where the names are known. */
 typedef struct {
-    int count, rows, cols;
-    unsigned char *images; /* count x rows x cols bytes */
+    int count, channels, rows, cols;
+    unsigned char *images; /* count x channels x rows x cols bytes */
     unsigned char *labels; /* count bytes, each < classes */
     int classes;
+    class_names names;     /* names.count is classes, or 0: none known */
 } dataset;
+
+/* Bytes of one sample: channels x rows x cols. */
+static inline size_t dataset_sample_bytes(const dataset *d)
+{
+    return (size_t)d->channels * d->rows * d->cols;
+}
 
 /* What a data set must be, checked from the files' headers before any of
  * their data is read. */
 typedef struct {
-    int classes;    /* every label below it (1..256) */
+    int classes;    /* every label below it (1..256); 0: the largest label + 1 */
     int rows, cols; /* the images' sides; 0 takes any */
 } dataset_want;
 

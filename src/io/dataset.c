@@ -39,13 +39,19 @@ static int check_count(const idx_reader *im, const idx_reader *lb, const char *i
     return -1;
 }
 
-static int check_labels(const idx_file *lb, int classes, const char *path, char *err,
+/* Every label below classes; classes 0: takes the largest label + 1. */
+static int check_labels(const idx_file *lb, int *classes, const char *path, char *err,
                         size_t errlen)
 {
+    if (*classes == 0) {
+        for (int i = 0; i < lb->dims[0]; i++)
+            if (lb->data[i] >= *classes) *classes = lb->data[i] + 1;
+        return 0;
+    }
     for (int i = 0; i < lb->dims[0]; i++) {
-        if (lb->data[i] >= classes) {
+        if (lb->data[i] >= *classes) {
             set_err(err, errlen, "%s: label %d at index %d is out of range 0..%d",
-                    base_name(path), lb->data[i], i, classes - 1);
+                    base_name(path), lb->data[i], i, *classes - 1);
             return -1;
         }
     }
@@ -56,7 +62,8 @@ int dataset_load(const char *images_path, const char *labels_path, const dataset
                  dataset *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    if (want->classes < 1 || want->classes > 256) {
+    int classes = want->classes;
+    if (classes < 0 || classes > CLASS_MAX) {
         set_err(err, errlen, "%s: classes must be 1..256, not %d", base_name(labels_path),
                 want->classes);
         return -1;
@@ -69,7 +76,7 @@ int dataset_load(const char *images_path, const char *labels_path, const dataset
              (lb = idx_open(labels_path, 1, err, errlen)) &&
              check_count(im, lb, images_path, labels_path, err, errlen) == 0 &&
              idx_read_body(im, &fi, err, errlen) == 0 && idx_read_body(lb, &fl, err, errlen) == 0 &&
-             check_labels(&fl, want->classes, labels_path, err, errlen) == 0;
+             check_labels(&fl, &classes, labels_path, err, errlen) == 0;
     idx_close(im);
     idx_close(lb);
     if (!ok) {
@@ -78,11 +85,12 @@ int dataset_load(const char *images_path, const char *labels_path, const dataset
         return -1;
     }
     out->count = fi.dims[0];
+    out->channels = 1;
     out->rows = fi.dims[1];
     out->cols = fi.dims[2];
     out->images = fi.data;
     out->labels = fl.data;
-    out->classes = want->classes;
+    out->classes = classes;
     return 0;
 }
 
@@ -92,6 +100,7 @@ void dataset_free(dataset *d)
         return;
     free(d->images);
     free(d->labels);
+    class_names_free(&d->names);
     memset(d, 0, sizeof *d);
 }
 
@@ -159,6 +168,7 @@ int dataset_load_dir(const char *dir, const dataset_want *want, dataset *train, 
         t10k.rows = train->rows;
         t10k.cols = train->cols;
     }
+    if (train && !t10k.classes) t10k.classes = train->classes; /* the test labels within */
     if (test && load_pair(dir, DATASET_FILES + 2, &t10k, test, err, errlen) != 0) {
         dataset_free(train);
         return -1;
