@@ -12,13 +12,15 @@
 /* Most classes a data set may have (a label is one byte). */
 #define CLASS_MAX 256
 
+/* A plain value (16 KB): copied with =, nothing to free, so the data set,
+ * the checkpoint and the model can each hold one without an owner. */
 typedef struct {
-    int count;                   /* 0: no names known */
-    char (*name)[CLASS_NAME_MAX]; /* count names, malloc'ed */
+    int count;                               /* 0: no names known */
+    char name[CLASS_MAX][CLASS_NAME_MAX];    /* the first count are set */
 } class_names;
 
-/* count empty names to fill in (count 1..CLASS_MAX). 0, or -1 when memory
- * runs out. */
+/* count empty names to fill in (count 1..CLASS_MAX): 0, or -1 for another
+ * count. */
 int class_names_alloc(class_names *n, int count);
 
 /* Sets name i to text[0 .. len-1]; -1 with err saying why (empty, too long,
@@ -38,12 +40,11 @@ int class_names_parse(const char *text, class_names *out, char *err, size_t errl
 /* Whether a and b hold the same names (both none counts as the same). */
 int class_names_same(const class_names *a, const class_names *b);
 
-/* dst = a copy of src; 0, or -1 when memory runs out. */
-int class_names_copy(class_names *dst, const class_names *src);
 
 /* The name of class i, or its number as text in buf when none is known. */
 const char *class_name(const class_names *n, int i, char *buf, size_t len);
 
+/* Empties n (no names known). */
 void class_names_free(class_names *n);
 
 #endif
