@@ -19,12 +19,16 @@
 #include "text_out.h"
 #include "train.h"
 
+/* The bench times MNIST: 1x28x28 inputs of 10 classes. */
+static const shape3 MNIST_SHAPE = {1, 28, 28};
+enum { MNIST_CLASSES = 10 };
+
 
 typedef struct { const cnn_ops *ops; char desc[256]; } backend;
 
 typedef struct {
     dataset train, test;
-    float scale, shift;
+    input_norm norm;   /* the inputs' scaling (MNIST: one channel) */
     backend be[2];
     int n_be;
     FILE *ops_csv, *tput_csv, *scale_csv, *graph_csv; /* csv[0..3]'s open temporaries */
@@ -81,7 +85,7 @@ static net_spec parse_spec(const char *text)
 {
     net_spec spec;
     char err[512];
-    if (net_spec_parse(text, CNN_INPUT_SHAPE, CNN_CLASSES, &spec, err, sizeof err)) {
+    if (net_spec_parse(text, MNIST_SHAPE, MNIST_CLASSES, &spec, err, sizeof err)) {
         fprintf(stderr, "cnn-bench: %s\n", err);
         exit(1);
     }
@@ -96,9 +100,9 @@ static void time_layers(bench *b, const backend *be, const char *name, const cha
     net *nt = net_create(ops, &spec, batch);
     net_init_params(nt, 1, 0.0f);
     device_dataset d;
-    device_dataset_upload(ops, &b->train, batch, b->scale, b->shift, &d);
+    device_dataset_upload(ops, &b->train, batch, &b->norm, &d);
     ops->zero(nt->cursor, sizeof(int));
-    ops->gather(d.images, d.labels, d.in_order, nt->cursor, batch, d.dim, d.scale, d.shift,
+    ops->gather(d.images, d.labels, d.in_order, nt->cursor, batch, d.channels, d.h * d.w, d.norm_dev,
                 nt->act[0], nt->labels);
     net_forward(nt, batch);
     net_backward(nt, batch);
@@ -137,8 +141,8 @@ static double epoch_seconds(bench *b, const backend *be, const char *text, int b
     net_spec spec = parse_spec(text);
     const cnn_ops *ops = be->ops;
     device_dataset train, test;
-    device_dataset_upload(ops, &b->train, limit, b->scale, b->shift, &train);
-    device_dataset_upload(ops, &b->test, 0, b->scale, b->shift, &test);
+    device_dataset_upload(ops, &b->train, limit, &b->norm, &train);
+    device_dataset_upload(ops, &b->test, 0, &b->norm, &test);
     net *nt = net_create(ops, &spec, batch);
     net_init_params(nt, 1, 0.0f);
     run_config c;
@@ -229,7 +233,7 @@ static long ops_per_step(const bench *b, const net_preset *p)
     c.quiet = 1;
     c.graph = 1;
     device_dataset train;
-    device_dataset_upload(&capture_ops, &b->train, 2 * c.batch, b->scale, b->shift, &train);
+    device_dataset_upload(&capture_ops, &b->train, 2 * c.batch, &b->norm, &train);
     capture_ops_reset_count();
     net *nt = net_create(&capture_ops, &spec, c.batch);
     net_init_params(nt, 1, c.init_std);
@@ -255,7 +259,7 @@ static long eval_ops(const bench *b, const net_preset *p, int eval_batch)
 {
     net_spec spec = parse_spec(p->spec);
     device_dataset test;
-    device_dataset_upload(&capture_ops, &b->test, 0, b->scale, b->shift, &test);
+    device_dataset_upload(&capture_ops, &b->test, 0, &b->norm, &test);
     run_config c;
     preset_config(&c, p);
     net *nt = net_create(&capture_ops, &spec, eval_batch);
@@ -327,8 +331,12 @@ int main(int argc, char **argv)
     int r = cli_parse("bench", "[flags]", opts, sizeof opts / sizeof opts[0], argc, argv, 1);
     if (r) return r < 0 ? 2 : 0;
     bench b = {0};
-    if (load_data("bench", data, &b.train, &b.test)) return 1;
-    input_normalization(NORMALIZE_STD, &b.train, &b.scale, &b.shift);
+    run_config c;
+    run_config_defaults(&c);
+    c.data = data;
+    c.format = FORMAT_IDX;
+    if (load_data("bench", &c, &b.train, &b.test, NULL)) return 1;
+    input_normalization(NORMALIZE_STD, &b.train, 1, &b.norm);
     char err[512];
     if (strcmp(device, "gpu")) {
         b.be[b.n_be].ops = device_select("cpu", 0, 0, b.be[b.n_be].desc, sizeof b.be[0].desc,

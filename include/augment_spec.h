@@ -1,6 +1,6 @@
 /* The text of an augmentation (train --augment, visualize --augment):
- * "none", "shift:N", "affine:ROT,SCALE", or a shift and an affine part
- * separated by a comma, in either order ("shift:2,affine:10,0.1"). */
+ * "none", or one or more of "shift:N", "affine:ROT,SCALE" and "flip",
+ * separated by commas, in any order ("shift:2,affine:10,0.1,flip"). */
 #ifndef CNN_AUGMENT_SPEC_H
 #define CNN_AUGMENT_SPEC_H
 

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "class_names.h"
+#include "input_norm.h"
 #include "netspec.h"
 #include "settings.h"
 
@@ -29,7 +31,7 @@
  * step are the settings rows' ranges, SET_COUNT_RANGE). */
 #define CHECKPOINT_MAX_SAMPLES 100000000 /* training samples (IDX_MAX_ITEMS) */
 #define CHECKPOINT_MAX_SIDE 4096         /* input height and width */
-#define CHECKPOINT_MAX_CHANNELS 64       /* input channels */
+#define CHECKPOINT_MAX_CHANNELS INPUT_MAX_CHANNELS /* input channels */
 
 /* The first 8 bytes of every checkpoint, "CNNCKPT" and a zero byte (for
  * code that must tell a checkpoint from another file without reading it). */
@@ -38,10 +40,13 @@
 /* What a checkpoint says about its run; the values it holds are beside it,
  * in checkpoint. */
 typedef struct {
-    /* the network and its inputs: x = byte * input_scale + input_shift */
+    /* the network and its inputs: in_c x in_h x in_w bytes scaled by norm
+     * (its channels are in_c), classes classes, named where names.count is
+     * classes (0: no names known) */
     char spec[NET_SPEC_MAX];
     int in_c, in_h, in_w, classes;
-    float input_scale, input_shift;
+    input_norm norm;
+    class_names names;
     /* The settings of the run (every SET_KEPT row; the others hold their
      * defaults). */
     run_config cfg;
@@ -118,9 +123,10 @@ int checkpoint_take_data(checkpoint_meta *meta, const unsigned char *labels, int
 int checkpoint_same_data(const checkpoint_meta *saved, const checkpoint_meta *now, char *why,
                          size_t whylen);
 
-/* meta for a new run of cfg on spec with this input scaling: the network
- * and the settings; progress and data left zero. */
+/* meta for a new run of cfg on spec with this input scaling and these class
+ * names (names->count 0: none): the network and the settings; progress and
+ * data left zero. */
 void checkpoint_meta_init(checkpoint_meta *meta, const run_config *cfg, const net_spec *spec,
-                          float scale, float shift);
+                          const input_norm *norm, const class_names *names);
 
 #endif

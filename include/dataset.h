@@ -52,4 +52,13 @@ int dataset_load_dir(const char *dir, const dataset_want *want, dataset *train, 
                      char *err, size_t errlen);
 void dataset_free(dataset *d);
 
+/* An IDX folder's image sides (from the train images' header, else the
+ * t10k's) and class count (the largest label + 1 of the same set's labels),
+ * without reading the images. 0, or -1 with err set. */
+int dataset_idx_probe(const char *dir, int *rows, int *cols, int *classes, char *err,
+                      size_t errlen);
+
+/* Whether dir holds MNIST-named IDX images (train or t10k, raw or .gz). */
+int dataset_idx_present(const char *dir);
+
 #endif

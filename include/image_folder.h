@@ -1,5 +1,5 @@
-/* A folder of pictures, one sub-folder per class: DIR/train/<class>/* and
- * DIR/test/<class>/*, or one tree DIR/<class>/* (all of it training data;
+/* A folder of pictures, one sub-folder per class: DIR/train/<class>/... and
+ * DIR/test/<class>/..., or one tree DIR/<class>/... (all of it training data;
  * train --val holds out its test samples). Classes are the sub-folders'
  * names in byte order (their names become the class names); the pictures
  * in each, in byte order of their names, are read by picture.h and made

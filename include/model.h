@@ -13,10 +13,6 @@
 #include "netspec.h"
 #include "settings.h"
 
-/* The input every net takes today, and its classes: MNIST's. */
-#define CNN_CLASSES 10
-extern const shape3 CNN_INPUT_SHAPE; /* 1 x 28 x 28 */
-
 typedef struct {
     checkpoint ck;        /* what the file holds */
     net_spec spec;        /* its network (bn's settings from the checkpoint) */
@@ -25,10 +21,10 @@ typedef struct {
     char device[256];     /* the device, in words */
 } model;
 
-/* Reads the checkpoint at path and checks its network: the input it was
- * made for (channels, height, width, classes) is CNN_INPUT_SHAPE and
- * CNN_CLASSES, the spec parses for them with the parameter and running-state
- * counts the file holds, and no running variance is negative. Returns 0, or -1
+/* Reads the checkpoint at path and checks its network: the spec parses for
+ * the input it was made for (channels, height, width, classes) with the
+ * parameter and running-state counts the file holds, and no running variance
+ * is negative. Returns 0, or -1
  * with err set to one line naming path (nothing printed; m holds nothing). */
 int model_read(const char *path, model *m, char *err, size_t errlen);
 

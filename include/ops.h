@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include "hd/augment.h"
+#include "hd/gather.h"
 #include "hd/index.h"
 #include "hd/optim.h"
 #include "hd/schedule.h"
@@ -151,22 +152,26 @@ enum { STAT_LOSS = 0, STAT_CORRECT = 1, STAT_COUNT = 2 };
       MEM(float *, v), MEM(const unsigned char *, decay_mask), VAL(long, n),                       \
       MEM(const float *, lr), MEM(const unsigned long long *, step))                               \
                                                                                                    \
-    /* A batch from a data set kept as bytes: with c = *cursor (in backend                         \
-     * memory), x[i][d] = images[index[c+i]][d] * scale + shift and                                \
-     * y[i] = labels[index[c+i]], for i < n and d < dim. advance adds n to                         \
-     * *cursor. A step reads its position from memory, not from an argument,                       \
-     * so the same captured step serves every batch of an epoch. */                                \
+    /* A batch from a data set kept as bytes (hd/gather.h): with c = *cursor                       \
+     * (in backend memory), sample i < n is data-set sample index[c+i], its                        \
+     * `channels` planes of `plane` bytes going to the C x N x plane batch x,                      \
+     * each byte scaled by its channel's norm (the channels' scales, then                          \
+     * their shifts), and y[i] = its label. advance adds n to *cursor. A step                      \
+     * reads its position from memory, not from an argument, so the same                           \
+     * captured step serves every batch of an epoch. */                                            \
     X(gather, MEM(const unsigned char *, images), MEM(const unsigned char *, labels),              \
-      MEM(const int *, index), MEM(const int *, cursor), VAL(int, n), VAL(int, dim),               \
-      VAL(float, scale), VAL(float, shift), MEM(float *, x), MEM(int *, y))                        \
+      MEM(const int *, index), MEM(const int *, cursor), VAL(int, n), VAL(int, channels),          \
+      VAL(int, plane), MEM(const float *, norm), MEM(float *, x), MEM(int *, y))                   \
     X(advance, MEM(int *, cursor), VAL(int, n))                                                    \
-    /* gather with augmentation (hd/augment.h): images are h x w bytes;                            \
+    /* gather with augmentation (hd/augment.h): each plane is h x w bytes;                         \
      * sample i of the batch is transformed by the draw for (seed, *step, i),                      \
-     * pixels from outside the image reading the byte 0 (the background). */                       \
+     * the same for all its channels, pixels from outside the image reading                        \
+     * the byte 0 (the background). */                                                            \
     X(gather_aug, MEM(const unsigned char *, images), MEM(const unsigned char *, labels),          \
-      MEM(const int *, index), MEM(const int *, cursor), VAL(int, n), VAL(int, h), VAL(int, w),    \
-      VAL(float, scale), VAL(float, shift), VAL(cnn_augment, a), VAL(unsigned long long, seed),    \
-      MEM(const unsigned long long *, step), MEM(float *, x), MEM(int *, y))
+      MEM(const int *, index), MEM(const int *, cursor), VAL(int, n), VAL(int, channels),          \
+      VAL(int, h), VAL(int, w), MEM(const float *, norm), VAL(cnn_augment, a),                     \
+      VAL(unsigned long long, seed), MEM(const unsigned long long *, step), MEM(float *, x),       \
+      MEM(int *, y))
 
 /* The ops a backend may leave NULL (the net then composes them from the others). */
 #define CNN_OPTIONAL_OPS(X)                                                                        \

@@ -4,6 +4,8 @@
 #ifndef CNN_PRESETS_H
 #define CNN_PRESETS_H
 
+#include <stddef.h>
+
 #include "settings.h"
 
 typedef struct {
@@ -13,6 +15,11 @@ typedef struct {
 
 extern const net_preset net_presets[];
 extern const int net_presets_count;
+
+/* p's spec for a data set of `classes` classes: the specs are written for
+ * MNIST's 10, and the last fc (the classifier, "fc10") takes the data's
+ * count. 0, or -1 when buf is too short. */
+int preset_spec_for(const net_preset *p, int classes, char *buf, size_t len);
 
 /* The preset called name, or NULL. */
 const net_preset *net_preset_find(const char *name);

@@ -52,12 +52,16 @@ enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_PREDICT = 4, CMD_VISUALIZE = 8, CMD_SUMM
 #define SET_COUNT_RANGE(lo) "[" #lo ", 16777216]"
 
 #define PRESET_OF_RUN (SET_PRESET | SET_KEPT | SET_FIXED | SET_RECIPE)
+/* The data's rows: kept, so eval and visualize find a model's data and a
+ * resume its own (a flag given wins: the data's shape is checked). */
+#define DATA_ROLES (SET_KEPT | SET_HINT)
+#define DATA_CMDS (CMD_TRAIN | CMD_EVAL | CMD_VISUALIZE | CMD_SUMMARY)
 #define ON_DEVICE (CMD_TRAIN | CMD_EVAL | CMD_PREDICT | CMD_VISUALIZE)
 
 /* clang-format off */
 #define RUN_SETTINGS(X)                                                                           \
     X(net, "net", TEXT, NULL, "seed-cnn", NULL, 0, CMD_TRAIN | CMD_SUMMARY,                       \
-      "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn, seed-cnn-99, seed-cnn-fast) or layer spec") \
+      "preset (seed-cnn, mlp1, mlp2, seed-cnn4, lenet5, cnn-bn, seed-cnn-99, seed-cnn-fast, cifar-bn) or layer spec") \
     X(epochs, "epochs", INT, NULL, "30", SET_COUNT_RANGE(1), SET_PRESET | SET_KEPT, CMD_TRAIN,    \
       "epochs to train (a resume may raise it)")                                                  \
     X(batch, "batch", INT, NULL, "50", SET_COUNT_RANGE(1), PRESET_OF_RUN, CMD_TRAIN,              \
@@ -96,9 +100,23 @@ enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_PREDICT = 4, CMD_VISUALIZE = 8, CMD_SUMM
     X(decay_bias, "decay-bias", BOOL, NULL, "true", NULL, PRESET_OF_RUN, CMD_TRAIN,               \
       "weight decay on biases and bn's scale and shift too (false: conv and fc weights only)")    \
     X(augment, "augment", AUGMENT, NULL, "none", NULL, PRESET_OF_RUN, CMD_TRAIN,                  \
-      "training inputs moved at random each step: none, shift:N (N <= 8 pixels each way), affine:ROT,SCALE (ROT <= 180 degrees, SCALE <= 0.5), or both as shift:2,affine:10,0.1") \
-    X(data, "data", TEXT, NULL, "data/mnist", NULL, SET_HINT, CMD_TRAIN | CMD_EVAL | CMD_VISUALIZE, \
-      "folder with the MNIST IDX files (train reads all four; eval and visualize --model the t10k pair, visualize --augment the train pair)") \
+      "training inputs moved at random each step: none, shift:N (N <= 8 pixels each way), affine:ROT,SCALE (ROT <= 180 degrees, SCALE <= 0.5), flip (mirrored left-right, half the samples), or several as shift:2,affine:10,0.1,flip") \
+    X(data, "data", TEXT, NULL, "data/mnist", NULL, DATA_ROLES, DATA_CMDS,                       \
+      "data folder: IDX files (MNIST's four names), CIFAR-10/100 binaries, or pictures in train/<class>/ and test/<class>/ (eval, visualize --model: the model's own by default)") \
+    X(format, "format", CHOICE, FORMAT_NAMES, "auto", NULL, DATA_ROLES, DATA_CMDS,                \
+      "what --data holds: auto (told by its files), idx, cifar10, cifar100 or folder")            \
+    X(labels, "labels", CHOICE, LABELS_NAMES, "fine", NULL, DATA_ROLES, DATA_CMDS,                \
+      "CIFAR-100: its fine labels (100 classes) or coarse ones (20)")                             \
+    X(image_size, "image-size", TEXT, NULL, "", NULL, DATA_ROLES, DATA_CMDS,                      \
+      "picture folders: HxW (or N for NxN) every picture is stretched to (\"\": the first picture's)") \
+    X(channels, "channels", INT, NULL, "0", "[0, 3]", DATA_ROLES, DATA_CMDS,                      \
+      "picture folders: 1 (grey) or 3 (colour) every picture is converted to (0: the first picture's)") \
+    X(skip_bad, "skip-bad", BOOL, NULL, "false", NULL, DATA_ROLES, DATA_CMDS,                     \
+      "picture folders: skip a picture that cannot be read (counted in the banner) instead of stopping") \
+    X(class_names, "class-names", TEXT, NULL, "", NULL, SET_HINT, CMD_TRAIN,                      \
+      "the classes' names, kept by the checkpoint: a file with one per line, or a comma-separated list (\"\": the data's own, if any)") \
+    X(min_confidence, "min-confidence", FLOAT, NULL, "0.5", "[0, 1]", 0, CMD_PREDICT,             \
+      "say so when a picture's top probability is below this (a blank page is no digit)")         \
     X(device, "device", CHOICE, DEVICE_NAMES, "auto", NULL, SET_HINT, ON_DEVICE,                   \
       "cpu, gpu, or auto (a GPU when present)")                                                   \
     X(gpu, "gpu", INT, NULL, "0", SET_INT_RANGE(0), SET_HINT, ON_DEVICE, "which GPU")              \
@@ -143,6 +161,8 @@ enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_PREDICT = 4, CMD_VISUALIZE = 8, CMD_SUMM
 /* The values of a CHOICE setting, by index (run_config holds the index). */
 enum { NORMALIZE_STD, NORMALIZE_UNIT, NORMALIZE_CENTER, NORMALIZE_COUNT };
 enum { DEVICE_CPU, DEVICE_GPU, DEVICE_AUTO, DEVICE_COUNT };
+enum { FORMAT_AUTO, FORMAT_IDX, FORMAT_CIFAR10, FORMAT_CIFAR100, FORMAT_FOLDER, FORMAT_COUNT };
+enum { LABELS_FINE, LABELS_COARSE, LABELS_COUNT };
 
 /* The run's configuration: one member per row. A TEXT value points at a
  * default, an argv word or a preset's text, never at memory to free. */
@@ -198,6 +218,11 @@ const char *setting_choice(const setting_def *d, const run_config *c);
  * err that names --flag, the range or the choices, and the text. */
 int setting_parse(const setting_def *d, run_config *c, const char *text, char *err,
                   size_t errlen);
+
+/* A copy of text that lives as long as the program, for a TEXT setting
+ * read from somewhere that does not (a checkpoint); NULL when memory runs
+ * out. */
+const char *setting_text_keep(const char *text);
 
 /* d's value in c as text that setting_parse reads back to the same value
  * (floats in the fewest digits that do; choices as their word; augment as

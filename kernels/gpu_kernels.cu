@@ -150,17 +150,18 @@ __global__ void set_lr_kernel(cnn_schedule s, const unsigned long long *step, fl
     *lr = cnn_schedule_lr(&s, *step);
 }
 
+// One thread per element of the C x N x plane batch (hd/gather.h).
 __global__ void gather_kernel(const unsigned char *images, const unsigned char *labels,
-                              const int *index, const int *cursor, int dim, float scale,
-                              float shift, float *x, int *y, long total)
+                              const int *index, const int *cursor, int n, int channels,
+                              int plane, const float *norm, float *x, int *y, long total)
 {
     const int *batch = index + *cursor;
-    GRID_STRIDE(i, total) {
-        long row = i / dim, d = i % dim;
-        int src = batch[row];
-        // multiply, then add, each rounded: the CPU build (C11) fuses nothing
-        x[i] = __fadd_rn(__fmul_rn((float)images[(long)src * dim + d], scale), shift);
-        if (d == 0) y[row] = labels[src];
+    GRID_STRIDE(o, total) {
+        cnn_batch_at at = cnn_batch_where(o, n, plane);
+        int src = batch[at.i];
+        x[o] = cnn_scale_input((float)images[cnn_sample_plane(src, channels, at.c, plane) + at.p],
+                               norm, channels, at.c);
+        if (at.c == 0 && at.p == 0) y[at.i] = labels[src];
     }
 }
 
@@ -255,10 +256,12 @@ void gpu_set_lr(cnn_schedule s, const unsigned long long *step, float *lr)
 }
 
 void gpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
-                const int *cursor, int n, int dim, float scale, float shift, float *x, int *y)
+                const int *cursor, int n, int channels, int plane, const float *norm, float *x,
+                int *y)
 {
-    long total = (long)n * dim;
-    LAUNCH(gather_kernel, total, images, labels, index, cursor, dim, scale, shift, x, y, total);
+    long total = (long)n * channels * plane;
+    LAUNCH(gather_kernel, total, images, labels, index, cursor, n, channels, plane, norm, x, y,
+           total);
 }
 
 void gpu_advance(int *cursor, int n)

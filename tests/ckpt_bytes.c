@@ -333,7 +333,7 @@ unsigned char *cb_v1_bytes(const checkpoint *ck, size_t *len)
     put32(&b, (uint32_t)c->lr_step); put32(&b, (uint32_t)c->batch); put32(&b, (uint32_t)c->epochs);
     put32(&b, (uint32_t)m->epochs_done);
     put64(&b, m->steps_done); put64(&b, c->seed); put64(&b, m->rng_state);
-    putf(&b, m->input_scale); putf(&b, m->input_shift);
+    putf(&b, m->norm.scale[0]); putf(&b, m->norm.shift[0]);
     put64(&b, (uint64_t)ck->n);
     put_floats(&b, ck->params, ck->n);
     put_floats(&b, ck->momentum, ck->n);
@@ -384,7 +384,7 @@ unsigned char *cb_v2_bytes(const checkpoint *ck, int force_options, size_t *len)
     put(&b, m->spec, strlen(m->spec));
     put32(&b, (uint32_t)m->in_c); put32(&b, (uint32_t)m->in_h);
     put32(&b, (uint32_t)m->in_w); put32(&b, (uint32_t)m->classes);
-    putf(&b, m->input_scale); putf(&b, m->input_shift);
+    putf(&b, m->norm.scale[0]); putf(&b, m->norm.shift[0]);
     end_section(&b, at);
 
     at = begin_section(&b, CB_SCHEDULE, &count);

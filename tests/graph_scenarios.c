@@ -15,7 +15,8 @@
 dataset blobs(int count, uint64_t seed)
 {
     rng r = {seed};
-    dataset d = {count, 28, 28, malloc((size_t)count * 784), malloc(count), 10};
+    dataset d = {.count = count, .channels = 1, .rows = 28, .cols = 28,
+                 .images = malloc((size_t)count * 784), .labels = malloc(count), .classes = 10};
     for (int i = 0; i < count; i++) {
         int c = (int)rng_below(&r, 10), y0 = 3 + (c / 5) * 12, x0 = 1 + (c % 5) * 5;
         d.labels[i] = (unsigned char)c;
@@ -59,11 +60,11 @@ static void data_make(const cnn_ops *ops, const graph_scenario *s, scenario_data
         cr_assert_eq(data_split(&d->train_all, 0, s->val_count, 4, &d->train, &d->held, err,
                                 sizeof err), 0, "%s", err);
     const dataset *train = d->has_val ? &d->train : &d->train_all;
-    float scale, shift;
-    input_normalization(NORMALIZE_STD, train, &scale, &shift);
-    device_dataset_upload(ops, train, 0, scale, shift, &d->dtrain);
-    device_dataset_upload(ops, &d->test, 0, scale, shift, &d->dtest);
-    if (d->has_val) device_dataset_upload(ops, &d->held, 0, scale, shift, &d->dval);
+    input_norm norm;
+    input_normalization(NORMALIZE_STD, train, 1, &norm);
+    device_dataset_upload(ops, train, 0, &norm, &d->dtrain);
+    device_dataset_upload(ops, &d->test, 0, &norm, &d->dtest);
+    if (d->has_val) device_dataset_upload(ops, &d->held, 0, &norm, &d->dval);
 }
 
 static void data_free(scenario_data *d)
@@ -328,7 +329,7 @@ static void nesterov_linear(run_config *c)
 static void augmented(run_config *c)
 {
     halve_each_epoch(c);
-    c->augment = (cnn_augment){2, 10.0f, 0.1f};
+    c->augment = (cnn_augment){2, 10.0f, 0.1f, 0};
 }
 
 /* Chance is ln 10 = 2.30; a net that learns ends far below 1.0. 1,030

@@ -42,13 +42,14 @@ static batch_src random_src(int count, int h, int w, uint64_t seed)
 }
 
 static const float SCALE = 0.0127f, SHIFT = -0.42f;
+static const float NORM1[2] = {0.0127f, -0.42f}; /* one channel's scale and shift */
 
 /* n samples from position cursor, augmented with a at this step. */
 static float *gather_aug(const batch_src *s, int cursor, int n, cnn_augment a, uint64_t seed,
                          unsigned long long step, int *y)
 {
     float *x = malloc(sizeof(float) * n * s->h * s->w);
-    cpu_ops.gather_aug(s->images, s->labels, s->index, &cursor, n, s->h, s->w, SCALE, SHIFT, a,
+    cpu_ops.gather_aug(s->images, s->labels, s->index, &cursor, n, 1, s->h, s->w, NORM1, a,
                        seed, &step, x, y);
     return x;
 }
@@ -68,9 +69,9 @@ Test(augment, zero_ranges_equal_gather_bit_for_bit)
     int n = 30, dim = 784, y[30], ya[30];
     float *want = malloc(sizeof(float) * n * dim);
     int cursor = 7;
-    cpu_ops.gather(s.images, s.labels, s.index, &cursor, n, dim, SCALE, SHIFT, want, y);
+    cpu_ops.gather(s.images, s.labels, s.index, &cursor, n, 1, dim, NORM1, want, y);
     for (unsigned long long step = 0; step < 3; step++) {
-        float *got = gather_aug(&s, 7, n, (cnn_augment){0, 0.0f, 0.0f}, 9, step, ya);
+        float *got = gather_aug(&s, 7, n, (cnn_augment){0, 0.0f, 0.0f, 0}, 9, step, ya);
         expect_same_floats(got, want, (long)n * dim, "no augmentation");
         cr_assert_eq(memcmp(y, ya, sizeof y), 0, "labels");
         free(got);
@@ -81,7 +82,7 @@ Test(augment, zero_ranges_equal_gather_bit_for_bit)
 
 Test(augment, same_keys_same_bits_other_keys_other_draws)
 {
-    cnn_augment a = {3, 20.0f, 0.2f};
+    cnn_augment a = {3, 20.0f, 0.2f, 0};
     batch_src s = random_src(20, 28, 28, 2);
     int y[10];
     long n = 10 * 784;
@@ -112,7 +113,7 @@ Test(augment, draws_differ_from_dropout_bits)
 
 Test(augment, shift_only_is_an_exact_whole_pixel_move)
 {
-    cnn_augment a = {2, 0.0f, 0.0f};
+    cnn_augment a = {2, 0.0f, 0.0f, 0};
     batch_src s = random_src(64, 28, 28, 3);
     int n = 64, h = 28, w = 28, y[64], moved = 0;
     float *x = gather_aug(&s, 0, n, a, 11, 3, y);
@@ -139,7 +140,7 @@ Test(augment, shift_only_is_an_exact_whole_pixel_move)
 Test(augment, rotation_keeps_the_centre_and_the_mass)
 {
     enum { SIDE = 29, N = 16, DIM = SIDE * SIDE, C = SIDE / 2 * SIDE + SIDE / 2 };
-    cnn_augment a = {0, 45.0f, 0.0f};
+    cnn_augment a = {0, 45.0f, 0.0f, 0};
     batch_src s = {N, SIDE, SIDE, malloc(N * DIM), {0}, {0}};
     double mass = 0;
     for (int p = 0; p < DIM; p++) {
@@ -196,7 +197,7 @@ static double reference_pixel(const unsigned char *img, int h, int w, cnn_aug_dr
  * non-square image. */
 Test(augment, transform_matches_a_double_reference)
 {
-    cnn_augment a = {3, 40.0f, 0.3f};
+    cnn_augment a = {3, 40.0f, 0.3f, 0};
     batch_src s = random_src(32, 23, 31, 6);
     int y[32], h = 23, w = 31;
     float *x = gather_aug(&s, 0, 32, a, 13, 2, y);
@@ -218,7 +219,7 @@ Test(augment, transform_matches_a_double_reference)
 
 Test(augment, same_bits_on_one_and_two_threads)
 {
-    cnn_augment a = {2, 15.0f, 0.1f};
+    cnn_augment a = {2, 15.0f, 0.1f, 0};
     batch_src s = random_src(128, 28, 28, 4);
     int y[128];
     cpu_ops_set_threads(1);
@@ -234,7 +235,7 @@ Test(augment, same_bits_on_one_and_two_threads)
 
 Test(augment, draws_stay_in_their_ranges)
 {
-    cnn_augment a = {3, 12.5f, 0.25f};
+    cnn_augment a = {3, 12.5f, 0.25f, 0};
     int seen[7] = {0};
     double lo = 1e9, hi = -1e9, flo = 1e9, fhi = -1e9;
     for (unsigned long long i = 0; i < 20000; i++) {
@@ -270,22 +271,26 @@ static cnn_augment parse_ok(const char *text)
 Test(augment, spec_accepted_forms_and_round_trip)
 {
     static const struct { const char *text, *canonical; cnn_augment want; } ok[] = {
-        {"none", "none", {0, 0, 0}},
-        {"shift:2", "shift:2", {2, 0, 0}},
-        {"shift:0", "none", {0, 0, 0}},
-        {"shift:8", "shift:8", {8, 0, 0}},
-        {"affine:10,0.1", "affine:10,0.1", {0, 10, 0.1f}},
-        {"affine:180,0.5", "affine:180,0.5", {0, 180, 0.5f}},
-        {"affine:7.5,0", "affine:7.5,0", {0, 7.5f, 0}},
-        {"affine:0,.05", "affine:0,0.05", {0, 0, 0.05f}},
-        {"shift:2,affine:10,0.1", "shift:2,affine:10,0.1", {2, 10, 0.1f}},
-        {"affine:10,0.1,shift:2", "shift:2,affine:10,0.1", {2, 10, 0.1f}},
+        {"none", "none", {0, 0, 0, 0}},
+        {"shift:2", "shift:2", {2, 0, 0, 0}},
+        {"shift:0", "none", {0, 0, 0, 0}},
+        {"shift:8", "shift:8", {8, 0, 0, 0}},
+        {"affine:10,0.1", "affine:10,0.1", {0, 10, 0.1f, 0}},
+        {"affine:180,0.5", "affine:180,0.5", {0, 180, 0.5f, 0}},
+        {"affine:7.5,0", "affine:7.5,0", {0, 7.5f, 0, 0}},
+        {"affine:0,.05", "affine:0,0.05", {0, 0, 0.05f, 0}},
+        {"shift:2,affine:10,0.1", "shift:2,affine:10,0.1", {2, 10, 0.1f, 0}},
+        {"affine:10,0.1,shift:2", "shift:2,affine:10,0.1", {2, 10, 0.1f, 0}},
+        {"flip", "flip", {0, 0, 0, 1}},
+        {"flip,shift:1", "shift:1,flip", {1, 0, 0, 1}},
+        {"affine:5,0.1,flip,shift:2", "shift:2,affine:5,0.1,flip", {2, 5, 0.1f, 1}},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         cnn_augment a = parse_ok(ok[i].text), b;
         cr_assert(a.shift == ok[i].want.shift && a.rot_deg == ok[i].want.rot_deg &&
-                  a.scale == ok[i].want.scale, "\"%s\" parsed as %d, %g, %g", ok[i].text,
-                  a.shift, a.rot_deg, a.scale);
+                  a.scale == ok[i].want.scale && a.flip == ok[i].want.flip,
+                  "\"%s\" parsed as %d, %g, %g, flip %d", ok[i].text, a.shift, a.rot_deg,
+                  a.scale, a.flip);
         char text[128];
         augment_spec_format(a, text, sizeof text);
         cr_assert_str_eq(text, ok[i].canonical, "\"%s\"", ok[i].text);
@@ -293,11 +298,11 @@ Test(augment, spec_accepted_forms_and_round_trip)
         cr_assert(memcmp(&a, &b, sizeof a) == 0, "\"%s\" did not read back the same", text);
     }
     char d[128];
-    augment_describe((cnn_augment){2, 10, 0.1f}, d, sizeof d);
+    augment_describe((cnn_augment){2, 10, 0.1f, 0}, d, sizeof d);
     cr_assert_str_eq(d, "shift 2, rotate +-10 deg, scale +-0.1");
-    augment_describe((cnn_augment){0, 0, 0.25f}, d, sizeof d);
+    augment_describe((cnn_augment){0, 0, 0.25f, 0}, d, sizeof d);
     cr_assert_str_eq(d, "scale +-0.25");
-    augment_describe((cnn_augment){0, 0, 0}, d, sizeof d);
+    augment_describe((cnn_augment){0, 0, 0, 0}, d, sizeof d);
     cr_assert_str_eq(d, "none");
 }
 
@@ -316,7 +321,7 @@ Test(augment, spec_refused_forms)
         {"shift:2;affine:1,0", "expected"}, {"affine:10,0.1,affine:1,0", "expected"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        cnn_augment a = {5, 5, 0.5f}, was = a;
+        cnn_augment a = {5, 5, 0.5f, 0}, was = a;
         char err[256] = "";
         cr_assert_neq(augment_spec_parse(bad[i].text, &a, err, sizeof err), 0, "\"%s\" accepted",
                       bad[i].text);

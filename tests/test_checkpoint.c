@@ -103,8 +103,9 @@ static checkpoint_meta sample_meta(void)
     m.steps_done = 17 * 1200 + 345;
     m.cfg.seed = UINT64_MAX;
     m.rng_state = 0x8000000000000001ull;
-    m.input_scale = 1.0f / 78.6f;
-    m.input_shift = -0.424f;
+    m.norm.channels = 1;
+    m.norm.scale[0] = 1.0f / 78.6f;
+    m.norm.shift[0] = -0.424f;
     m.train_count = 60000;
     m.train_limit = 0;
     m.labels_crc = 0xDEADBEEFu;
@@ -127,7 +128,7 @@ static checkpoint_meta rich_meta(void)
     c->beta2 = 0.95f;
     c->eps = 1e-7f;
     c->decay_bias = 0;
-    c->augment = (cnn_augment){2, 10.0f, 0.1f};
+    c->augment = (cnn_augment){2, 10.0f, 0.1f, 0};
     c->val_count = 600;
     m.steps_done = 17 * 1188 + 345;
     return m;
@@ -185,8 +186,8 @@ static void expect_meta_equal(const checkpoint_meta *a, const checkpoint_meta *b
                  (unsigned long long)a->steps_done, (unsigned long long)b->steps_done);
     cr_assert_eq(a->cfg.seed, b->cfg.seed);
     cr_assert_eq(a->rng_state, b->rng_state);
-    cr_assert_eq(cb_float_bits(a->input_scale), cb_float_bits(b->input_scale));
-    cr_assert_eq(cb_float_bits(a->input_shift), cb_float_bits(b->input_shift));
+    cr_assert_eq(cb_float_bits(a->norm.scale[0]), cb_float_bits(b->norm.scale[0]));
+    cr_assert_eq(cb_float_bits(a->norm.shift[0]), cb_float_bits(b->norm.shift[0]));
     cr_assert_eq(a->train_count, b->train_count);
     cr_assert_eq(a->train_limit, b->train_limit);
     cr_assert_eq(a->labels_crc, b->labels_crc);
@@ -366,7 +367,7 @@ Test(checkpoint, round_trip_edge_meta, .fini = remove_temp_dir)
     m.labels_crc = UINT32_MAX;
     m.cfg.seed = 0;
     m.rng_state = UINT64_MAX;
-    m.input_shift = cb_bits_float(0x80000000u);
+    m.norm.shift[0] = cb_bits_float(0x80000000u);
     /* the smallest normal float (a denormal is refused: see
      * refuses_settings_out_of_range) and the largest */
     m.cfg.lr = FLT_MIN;
@@ -379,7 +380,7 @@ Test(checkpoint, round_trip_edge_meta, .fini = remove_temp_dir)
     m.cfg.beta1 = cb_bits_float(0x3F7FFFFFu); /* just below 1 */
     m.cfg.beta2 = 0;
     m.cfg.eps = FLT_MAX;
-    m.cfg.augment = (cnn_augment){8, 180.0f, 0.5f};
+    m.cfg.augment = (cnn_augment){8, 180.0f, 0.5f, 0};
     /* all but one sample held out: one step an epoch */
     m.cfg.val_count = CHECKPOINT_MAX_SAMPLES - 1;
     m.steps_done = (uint64_t)COUNT_LIMIT;
@@ -497,8 +498,8 @@ static void expect_format_3_layout(const unsigned char *b, size_t len, const che
     cr_assert_eq(cb_le32(q + 4), (uint32_t)m->in_h);
     cr_assert_eq(cb_le32(q + 8), (uint32_t)m->in_w);
     cr_assert_eq(cb_le32(q + 12), (uint32_t)m->classes);
-    cr_assert_eq(cb_le32(q + 16), cb_float_bits(m->input_scale));
-    cr_assert_eq(cb_le32(q + 20), cb_float_bits(m->input_shift));
+    cr_assert_eq(cb_le32(q + 16), cb_float_bits(m->norm.scale[0]));
+    cr_assert_eq(cb_le32(q + 20), cb_float_bits(m->norm.shift[0]));
 
     q = b + data[10]; /* settings: every entry, byte for byte, in table order */
     cr_assert_eq(cb_le32(q), (uint32_t)N_KEPT, "settings count");
@@ -584,7 +585,7 @@ Test(checkpoint, documented_layout_state_and_moment2, .fini = remove_temp_dir)
     checkpoint ck = {.meta = rich_meta(), .n = n, .state_count = 6};
     ck.meta.cfg.optimizer = 3; /* adamw */
     ck.meta.cfg.lr_schedule = 1;
-    ck.meta.cfg.augment = (cnn_augment){0, 12.5f, 0};
+    ck.meta.cfg.augment = (cnn_augment){0, 12.5f, 0, 0};
     ck.params = awkward_floats(n, 7);
     ck.momentum = awkward_floats(n, 8);
     ck.moment2 = awkward_floats_signed(n, 9, 1);
@@ -596,7 +597,7 @@ Test(checkpoint, documented_layout_state_and_moment2, .fini = remove_temp_dir)
     free(b);
     ck.meta.cfg.optimizer = 2;
     ck.meta.cfg.lr_schedule = 2;
-    ck.meta.cfg.augment = (cnn_augment){1, 0, 0};
+    ck.meta.cfg.augment = (cnn_augment){1, 0, 0, 0};
     save_ok(path, &ck);
     b = read_file(path, &len);
     expect_format_3_layout(b, len, &ck, "adam", "linear", "shift:1");
@@ -624,8 +625,8 @@ static void expect_format_2_values(const unsigned char *b, size_t len, const che
     cr_assert_eq((uint32_t)m->in_h, cb_le32(q + 4));
     cr_assert_eq((uint32_t)m->in_w, cb_le32(q + 8));
     cr_assert_eq((uint32_t)m->classes, cb_le32(q + 12));
-    cr_assert_eq(cb_float_bits(m->input_scale), cb_le32(q + 16));
-    cr_assert_eq(cb_float_bits(m->input_shift), cb_le32(q + 20));
+    cr_assert_eq(cb_float_bits(m->norm.scale[0]), cb_le32(q + 16));
+    cr_assert_eq(cb_float_bits(m->norm.shift[0]), cb_le32(q + 20));
     q = b + cb_section_at(b, len, CB_SCHEDULE, &sl);
     cr_assert_eq(sl, 28u);
     cr_assert_eq(cb_float_bits(c->lr), cb_le32(q));

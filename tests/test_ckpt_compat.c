@@ -118,8 +118,8 @@ static void expect_same_checkpoint(const checkpoint *a, const checkpoint *b, int
     cr_assert_str_eq(x->spec, y->spec, "%s", what);
     cr_assert(x->epochs_done == y->epochs_done && x->steps_done == y->steps_done &&
               x->rng_state == y->rng_state, "%s: the progress", what);
-    cr_assert(!memcmp(&x->input_scale, &y->input_scale, 4) &&
-              !memcmp(&x->input_shift, &y->input_shift, 4), "%s: the input scaling", what);
+    cr_assert(!memcmp(&x->norm.scale[0], &y->norm.scale[0], 4) &&
+              !memcmp(&x->norm.shift[0], &y->norm.shift[0], 4), "%s: the input scaling", what);
     cr_assert(x->train_count == y->train_count && x->labels_crc == y->labels_crc, "%s", what);
     cr_assert_eq(a->n, b->n, "%s", what);
     char part[300];

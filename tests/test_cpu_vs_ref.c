@@ -359,13 +359,37 @@ Test(cpu_vs_ref, gather_scales_and_shifts)
     unsigned char images[3 * 4] = {0, 255, 10, 20, 1, 2, 3, 4, 50, 60, 70, 80};
     unsigned char labels[3] = {7, 8, 9};
     int index[3] = {1, 2, 0}, y[2], cursor = 1;
-    float x[8];
-    cpu_ops.gather(images, labels, index, &cursor, 2, 4, 0.5f, -1.0f, x, y);
+    float x[8], norm[2] = {0.5f, -1.0f};
+    cpu_ops.gather(images, labels, index, &cursor, 2, 1, 4, norm, x, y);
     cr_assert(y[0] == 9 && y[1] == 7, "reads from the cursor on");
     cr_assert_float_eq(x[0], 24.0f, 0);
     cr_assert_float_eq(x[5], 126.5f, 0);
     cpu_ops.advance(&cursor, 2);
     cr_assert_eq(cursor, 3);
+}
+
+/* Samples of 3 channels (channel-first bytes) become a C x N x plane batch,
+ * each channel with its own scale and shift (hd/gather.h). */
+Test(cpu_vs_ref, gather_three_channels_channel_first)
+{
+    enum { N = 2, C = 3, P = 4, COUNT = 3 };
+    unsigned char images[COUNT * C * P], labels[COUNT] = {4, 5, 6};
+    for (int i = 0; i < COUNT * C * P; i++) images[i] = (unsigned char)(i * 7 + 1);
+    int index[COUNT] = {2, 0, 1}, y[N], cursor = 0;
+    float x[C * N * P], norm[2 * C] = {1.0f, 0.5f, 0.25f, 0.0f, -1.0f, 2.0f};
+    cpu_ops.gather(images, labels, index, &cursor, N, C, P, norm, x, y);
+    cr_assert(y[0] == 6 && y[1] == 4, "labels of samples 2 and 0");
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < N; i++)
+            for (int p = 0; p < P; p++) {
+                float want = images[(index[i] * C + c) * P + p] * norm[c] + norm[C + c];
+                cr_assert_float_eq(x[(c * N + i) * P + p], want, 0, "channel %d sample %d "
+                                   "place %d", c, i, p);
+            }
+    for (long o = 0; o < C * N * P; o++) { /* the GPU kernel's inverse index */
+        cnn_batch_at at = cnn_batch_where(o, N, P);
+        cr_assert_eq(cnn_batch_index(at.c, at.i, N, P, at.p), o);
+    }
 }
 
 Test(cpu_vs_ref, bias_add_and_grad_both_shapes)

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "norm_util.h"
 #include "cpu/cpu_backend.h"
 #include "best_prior.h"
 #include "checkpoint.h"
@@ -17,7 +18,8 @@
  * and whose label is index % 10: a split's pieces say where each came from. */
 static dataset numbered_dataset(int count)
 {
-    dataset d = {count, 28, 28, calloc((size_t)count, DIM), malloc(count), 10};
+    dataset d = {.count = count, .channels = 1, .rows = 28, .cols = 28, .images = calloc((size_t)count, DIM),
+                 .labels = malloc(count), .classes = 10};
     for (int i = 0; i < count; i++) {
         d.images[(size_t)i * DIM] = (unsigned char)(i & 0xff);
         d.images[(size_t)i * DIM + 1] = (unsigned char)(i >> 8);
@@ -116,7 +118,8 @@ Test(split, refuses_as_many_as_the_samples_used)
 static dataset block_dataset(int count, uint64_t seed)
 {
     rng r = {seed};
-    dataset d = {count, 28, 28, malloc((size_t)count * DIM), malloc(count), 10};
+    dataset d = {.count = count, .channels = 1, .rows = 28, .cols = 28, .images = malloc((size_t)count * DIM),
+                 .labels = malloc(count), .classes = 10};
     for (int i = 0; i < count; i++) {
         int k = (int)rng_below(&r, 10), y0 = (k / 5) * 12 + 2, x0 = (k % 5) * 5 + 1;
         unsigned char *img = d.images + (size_t)i * DIM;
@@ -180,14 +183,14 @@ static run_out run(const dataset *train, const dataset *val, int epochs, float t
     net *nt = net_create(&cpu_ops, &spec, 32);
     net_init_params(nt, 3, 0.0f);
     device_dataset dtrain, dval = {0};
-    device_dataset_upload(&cpu_ops, train, 0, 1.0f / 255, 0, &dtrain);
+    device_dataset_upload(&cpu_ops, train, 0, NORM_OF(1.0f / 255, 0), &dtrain);
     run_config c = fc_config(epochs);
     c.quiet = 1;
     c.target_acc = target;
     train_plan plan = {0};
     run_out o = {0};
     if (val) {
-        device_dataset_upload(&cpu_ops, val, 0, 1.0f / 255, 0, &dval);
+        device_dataset_upload(&cpu_ops, val, 0, NORM_OF(1.0f / 255, 0), &dval);
         plan.val = &dval;
         c.val_count = val->count;
         plan.on_best_val = record_best;
@@ -261,11 +264,11 @@ Test(train_val, best_prior_takes_only_the_same_recipes_file, .timeout = 60,
     dataset all = block_dataset(400, 1), rest, held;
     split_ok(&all, 0, 100, 2, &rest, &held);
     device_dataset dval;
-    device_dataset_upload(&cpu_ops, &held, 0, 1.0f / 255, 0, &dval);
+    device_dataset_upload(&cpu_ops, &held, 0, NORM_OF(1.0f / 255, 0), &dval);
     run_config c = fc_config(3);
     c.val_count = 100;
     checkpoint_meta saved, run;
-    checkpoint_meta_init(&saved, &c, &spec, 1.0f / 255, 0);
+    checkpoint_meta_init(&saved, &c, &spec, NORM_OF(1.0f / 255, 0), &(class_names){0});
     checkpoint_set_data(&saved, all.labels, all.count, 0);
     saved.epochs_done = 1;
     saved.steps_done = 10; /* ceil(300 / 32) */

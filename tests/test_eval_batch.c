@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "norm_util.h"
 #include "cpu/cpu_backend.h"
 #include "cli/commands.h"
 #include "idx_util.h"
@@ -33,12 +34,12 @@ static net_spec parse(const char *text)
 static int pass_sizes[64], passes;
 
 static void counting_gather(const unsigned char *images, const unsigned char *labels,
-                            const int *index, const int *cursor, int n, int dim, float scale,
-                            float shift, float *x, int *y)
+                            const int *index, const int *cursor, int n, int channels,
+                            int plane, const float *norm, float *x, int *y)
 {
     if (passes < 64) pass_sizes[passes] = n;
     passes++;
-    cpu_ops.gather(images, labels, index, cursor, n, dim, scale, shift, x, y);
+    cpu_ops.gather(images, labels, index, cursor, n, channels, plane, norm, x, y);
 }
 
 /* One evaluation of d at eval batch `per_pass`: loss, accuracy, the
@@ -59,11 +60,12 @@ Test(eval_batch, passes_of_its_size_give_the_same_result, .timeout = 60)
     ops.gather = counting_gather;
     rng r = {5};
     int count = 1030; /* 1000 + a partial pass of 30; 20 of 50 + 30 */
-    dataset data = {count, 28, 28, malloc((size_t)count * 784), malloc(count), 10};
+    dataset data = {.count = count, .channels = 1, .rows = 28, .cols = 28, .images = malloc((size_t)count * 784),
+                 .labels = malloc(count), .classes = 10};
     for (long i = 0; i < (long)count * 784; i++) data.images[i] = (unsigned char)rng_below(&r, 256);
     for (int i = 0; i < count; i++) data.labels[i] = (unsigned char)rng_below(&r, 10);
     device_dataset d;
-    device_dataset_upload(&ops, &data, 0, 1.0f / 255, -0.5f, &d);
+    device_dataset_upload(&ops, &data, 0, NORM_OF(1.0f / 255, -0.5f), &d);
     net_spec spec = parse("conv4k5p2,bn,relu,avgpool2,dropout0.5,fc10,softmax");
     net *nt = net_create(&ops, &spec, 1000);
     net_init_params(nt, 7, 0.0f);

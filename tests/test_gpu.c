@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "norm_util.h"
 #include "cpu/cpu_backend.h"
 #include "capture_ops.h"
 #include "hd/act.h"
@@ -22,6 +23,16 @@
 #include "ref.h"
 #include "testutil.h"
 #include "train.h"
+
+/* input_normalization for one channel, as a scale and a shift. */
+static int norm1(int mode, const dataset *d, float *scale, float *shift)
+{
+    input_norm n = {0};
+    int rc = input_normalization(mode, d, 1, &n);
+    *scale = n.scale[0];
+    *shift = n.shift[0];
+    return rc;
+}
 
 static const cnn_ops *gpu(void)
 {
@@ -430,14 +441,16 @@ Test(gpu, sgd_gather_advance)
     expect_close(g, gw, w, n, 1e-7, 1e-6, "sgd weights");
     expect_close(g, gv, v, n, 1e-7, 1e-6, "sgd momentum");
 
-    int count = 100, dim = 784, batch = 50;
+    /* 3 channels of 16x16, channel-first, each its own scaling (hd/gather.h) */
+    int count = 100, channels = 3, plane = 256, dim = channels * plane, batch = 50;
+    float norm[6] = {0.0127f, 0.02f, 0.5f, -0.42f, 0.1f, -3.0f}, *gnorm = to_gpu(g, norm, 6);
     unsigned char *images = malloc((size_t)count * dim), labels[100];
     for (long i = 0; i < (long)count * dim; i++) images[i] = (unsigned char)rng_below(&r, 256);
     for (int i = 0; i < count; i++) labels[i] = (unsigned char)rng_below(&r, 10);
     int index[100], cursor = 30, got_cursor, y[50], gy_host[50];
     for (int i = 0; i < count; i++) index[i] = (i * 37) % count;
     float *x = malloc(sizeof(float) * batch * dim);
-    cpu_ops.gather(images, labels, index, &cursor, batch, dim, 0.0127f, -0.42f, x, y);
+    cpu_ops.gather(images, labels, index, &cursor, batch, channels, plane, norm, x, y);
     unsigned char *gimages = g->alloc((size_t)count * dim, "images"), *glabels = g->alloc(count, "labels");
     int *gindex = g->alloc(sizeof index, "index"), *gcursor = g->alloc(sizeof(int), "cursor");
     int *gy = g->alloc(sizeof(int) * batch, "y");
@@ -446,7 +459,7 @@ Test(gpu, sgd_gather_advance)
     g->upload(glabels, labels, count);
     g->upload(gindex, index, sizeof index);
     g->upload(gcursor, &cursor, sizeof cursor);
-    g->gather(gimages, glabels, gindex, gcursor, batch, dim, 0.0127f, -0.42f, gx, gy);
+    g->gather(gimages, glabels, gindex, gcursor, batch, channels, plane, gnorm, gx, gy);
     g->advance(gcursor, batch);
     expect_close(g, gx, x, (long)batch * dim, 0, 1e-7, "gather");
     g->download(gy_host, gy, sizeof gy_host);
@@ -454,7 +467,7 @@ Test(gpu, sgd_gather_advance)
     cr_assert_eq(memcmp(gy_host, y, sizeof y), 0, "gathered labels");
     cr_assert_eq(got_cursor, cursor + batch);
     g->free(gw); g->free(ggr); g->free(gv); g->free(glr); g->free(gstep); g->free(gimages); g->free(glabels);
-    g->free(gindex); g->free(gcursor); g->free(gy); g->free(gx);
+    g->free(gindex); g->free(gcursor); g->free(gy); g->free(gx); g->free(gnorm);
     free(w); free(gr); free(v); free(images); free(x);
 }
 
@@ -464,15 +477,17 @@ Test(gpu, sgd_gather_advance)
 Test(gpu, gather_aug_same_bits_as_cpu)
 {
     const cnn_ops *g = gpu();
-    static const struct { int h, w; cnn_augment a; } cases[] = {
-        {28, 28, {0, 0.0f, 0.0f}}, {28, 28, {2, 0.0f, 0.0f}}, {28, 28, {2, 10.0f, 0.1f}},
-        {23, 31, {8, 180.0f, 0.5f}},
+    static const struct { int c, h, w; cnn_augment a; } cases[] = {
+        {1, 28, 28, {0, 0.0f, 0.0f, 0}}, {1, 28, 28, {2, 0.0f, 0.0f, 0}},
+        {1, 28, 28, {2, 10.0f, 0.1f, 0}}, {1, 23, 31, {8, 180.0f, 0.5f, 0}},
+        {3, 32, 32, {0, 0.0f, 0.0f, 1}}, {3, 17, 22, {3, 15.0f, 0.2f, 1}},
     };
+    const float norm[6] = {0.0127f, 0.03f, 0.5f, -0.42f, 0.2f, -1.0f};
     rng r = {36};
     int count = 100, batch = 50, y[50], gy_host[50], index[100], cursor = 20;
     for (int i = 0; i < count; i++) index[i] = (i * 37) % count;
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        int dim = cases[k].h * cases[k].w;
+        int dim = cases[k].c * cases[k].h * cases[k].w;
         unsigned char *images = malloc((size_t)count * dim), labels[100];
         for (long i = 0; i < (long)count * dim; i++) images[i] = (unsigned char)rng_below(&r, 256);
         for (int i = 0; i < count; i++) labels[i] = (unsigned char)rng_below(&r, 10);
@@ -489,10 +504,18 @@ Test(gpu, gather_aug_same_bits_as_cpu)
         float *x = malloc(sizeof(float) * batch * dim);
         for (int s = 0; s < 2; s++) {
             float *gx = gpu_nan(g, (long)batch * dim);
-            cpu_ops.gather_aug(images, labels, index, &cursor, batch, cases[k].h, cases[k].w,
-                               0.0127f, -0.42f, cases[k].a, 17, &step, x, y);
-            g->gather_aug(gimages, glabels, gindex, gcursor, batch, cases[k].h, cases[k].w,
-                          0.0127f, -0.42f, cases[k].a, 17, gstep, gx, gy);
+            /* (norm: the first c scales, then shifts, as the op reads it) */
+            float cnorm[6];
+            for (int ch = 0; ch < cases[k].c; ch++) {
+                cnorm[ch] = norm[ch];
+                cnorm[cases[k].c + ch] = norm[3 + ch];
+            }
+            float *gcnorm = to_gpu(g, cnorm, 2 * cases[k].c);
+            cpu_ops.gather_aug(images, labels, index, &cursor, batch, cases[k].c, cases[k].h,
+                               cases[k].w, cnorm, cases[k].a, 17, &step, x, y);
+            g->gather_aug(gimages, glabels, gindex, gcursor, batch, cases[k].c, cases[k].h,
+                          cases[k].w, gcnorm, cases[k].a, 17, gstep, gx, gy);
+            g->free(gcnorm);
             expect_close(g, gx, x, (long)batch * dim, 0, 0, "gather_aug");
             g->download(gy_host, gy, sizeof gy_host);
             cr_assert_eq(memcmp(gy_host, y, sizeof y), 0, "gathered labels");
@@ -643,9 +666,9 @@ static void evaluate_on(const cnn_ops *ops, const char *text, const dataset *d, 
     char err[256];
     cr_assert_eq(net_spec_parse(text, (shape3){1, 28, 28}, 10, &spec, err, sizeof err), 0);
     float scale, shift;
-    input_normalization(NORMALIZE_STD, d, &scale, &shift);
+    norm1(NORMALIZE_STD, d, &scale, &shift);
     device_dataset dd;
-    device_dataset_upload(ops, d, 0, scale, shift, &dd);
+    device_dataset_upload(ops, d, 0, NORM_OF(scale, shift), &dd);
     net *nt = net_create(ops, &spec, 500);
     net_init_params(nt, 3, 0.0f);
     evaluate(nt, &dd, loss, acc, confusion);

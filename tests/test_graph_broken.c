@@ -71,8 +71,8 @@ typedef struct {
     const unsigned char *images, *labels;
     const int *index;
     int at; /* the cursor's value, where the real op keeps its address */
-    int n, dim;
-    float scale, shift;
+    int n, channels, plane;
+    const float *norm;
     float *x;
     int *y;
 } gather_by_value_args;
@@ -80,15 +80,15 @@ typedef struct {
 static void gather_by_value_play(const void *p)
 {
     const gather_by_value_args *r = p;
-    cpu_ops.gather(r->images, r->labels, r->index, &r->at, r->n, r->dim, r->scale, r->shift, r->x,
-                   r->y);
+    cpu_ops.gather(r->images, r->labels, r->index, &r->at, r->n, r->channels, r->plane, r->norm,
+                   r->x, r->y);
 }
 
 static void gather_cursor_by_value(const unsigned char *images, const unsigned char *labels,
-                                   const int *index, const int *cursor, int n, int dim,
-                                   float scale, float shift, float *x, int *y)
+                                   const int *index, const int *cursor, int n, int channels,
+                                   int plane, const float *norm, float *x, int *y)
 {
-    gather_by_value_args rec = {images, labels, index, *cursor, n, dim, scale, shift, x, y};
+    gather_by_value_args rec = {images, labels, index, *cursor, n, channels, plane, norm, x, y};
     capture_issue(gather_by_value_play, &rec, sizeof rec);
 }
 

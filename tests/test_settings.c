@@ -160,7 +160,7 @@ Test(settings, values_read_back_as_written)
     c.bn_eps = 1.0f;
     c.seed = UINT64_MAX;
     c.optimizer = CNN_OPTIM_ADAMW;
-    c.augment = (cnn_augment){8, 180.0f, 0.5f};
+    c.augment = (cnn_augment){8, 180.0f, 0.5f, 0};
     c.decay_bias = 0;
     expect_round_trip(&c, "values at their rows' limits");
 }
@@ -193,8 +193,8 @@ Test(settings, check_refuses_what_the_flags_refuse)
     EXPECT_REFUSED(optimizer, 7, "--optimizer");
     EXPECT_REFUSED(lr_schedule, -1, "--lr-schedule");
     EXPECT_REFUSED(decay_bias, 2, "--decay-bias");
-    EXPECT_REFUSED(augment, ((cnn_augment){9, 0, 0}), "--augment");
-    EXPECT_REFUSED(augment, ((cnn_augment){0, 0, 0.75f}), "--augment");
+    EXPECT_REFUSED(augment, ((cnn_augment){9, 0, 0, 0}), "--augment");
+    EXPECT_REFUSED(augment, ((cnn_augment){0, 0, 0.75f, 0}), "--augment");
     EXPECT_REFUSED(val_count, 100000001, "--val");
 #undef EXPECT_REFUSED
 }

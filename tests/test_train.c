@@ -3,9 +3,20 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "norm_util.h"
 #include "cpu/cpu_backend.h"
 #include "train.h"
 #include "testutil.h"
+
+/* input_normalization for one channel, as a scale and a shift. */
+static int norm1(int mode, const dataset *d, float *scale, float *shift)
+{
+    input_norm n = {0};
+    int rc = input_normalization(mode, d, 1, &n);
+    *scale = n.scale[0];
+    *shift = n.shift[0];
+    return rc;
+}
 
 #define SEED_CNN "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax"
 
@@ -14,7 +25,8 @@
 static dataset random_dataset(int count, uint64_t seed)
 {
     rng r = {seed};
-    dataset d = {count, 28, 28, malloc((size_t)count * 784), malloc(count), 10};
+    dataset d = {.count = count, .channels = 1, .rows = 28, .cols = 28, .images = malloc((size_t)count * 784),
+                 .labels = malloc(count), .classes = 10};
     for (long i = 0; i < (long)count * 784; i++) d.images[i] = (unsigned char)rng_below(&r, 256);
     for (int i = 0; i < count; i++) d.labels[i] = (unsigned char)rng_below(&r, 10);
     return d;
@@ -55,9 +67,9 @@ Test(train, seed_net_overfits_100_samples, .timeout = 120)
 {
     dataset d = random_dataset(100, 1);
     float scale, shift;
-    input_normalization(NORMALIZE_STD, &d, &scale, &shift);
+    norm1(NORMALIZE_STD, &d, &scale, &shift);
     device_dataset dd;
-    device_dataset_upload(&cpu_ops, &d, 0, scale, shift, &dd);
+    device_dataset_upload(&cpu_ops, &d, 0, NORM_OF(scale, shift), &dd);
     net *nt = make_net(SEED_CNN, 10, 1);
     run_config c = config(60, 10, 0.05f);
     train_result res;
@@ -76,7 +88,7 @@ Test(train, untrained_loss_is_high)
 {
     dataset d = random_dataset(100, 1);
     device_dataset dd;
-    device_dataset_upload(&cpu_ops, &d, 0, 1.0f / 255, 0, &dd);
+    device_dataset_upload(&cpu_ops, &d, 0, NORM_OF(1.0f / 255, 0), &dd);
     net *nt = make_net(SEED_CNN, 10, 1);
     double loss, acc;
     evaluate(nt, &dd, &loss, &acc, NULL);
@@ -90,7 +102,7 @@ static float *train_and_copy(uint64_t seed, int batch)
 {
     dataset d = random_dataset(230, 2); /* 230 = not a multiple of the batch */
     device_dataset dd;
-    device_dataset_upload(&cpu_ops, &d, 0, 1.0f / 255, 0, &dd);
+    device_dataset_upload(&cpu_ops, &d, 0, NORM_OF(1.0f / 255, 0), &dd);
     net *nt = make_net(SEED_CNN, batch, seed);
     run_config c = config(2, batch, 0.05f);
     c.seed = seed;
@@ -174,14 +186,14 @@ Test(train, init_normal_has_the_deviation_asked)
 Test(train, normalization_unit_and_center)
 {
     float scale, shift;
-    cr_assert_eq(input_normalization(NORMALIZE_UNIT, NULL, &scale, &shift), 0);
+    cr_assert_eq(norm1(NORMALIZE_UNIT, NULL, &scale, &shift), 0);
     cr_assert_float_eq(255 * scale + shift, 1.0f, 1e-6);
     cr_assert_float_eq(shift, 0.0f, 1e-9);
-    cr_assert_eq(input_normalization(NORMALIZE_CENTER, NULL, &scale, &shift), 0);
+    cr_assert_eq(norm1(NORMALIZE_CENTER, NULL, &scale, &shift), 0);
     cr_assert_float_eq(128 * scale + shift, 0.0f, 1e-6);
     cr_assert_float_eq(255 * scale + shift, 127.0f / 255, 1e-6);
-    cr_assert_eq(input_normalization(NORMALIZE_COUNT, NULL, &scale, &shift), -1);
-    cr_assert_eq(input_normalization(-1, NULL, &scale, &shift), -1);
+    cr_assert_eq(norm1(NORMALIZE_COUNT, NULL, &scale, &shift), -1);
+    cr_assert_eq(norm1(-1, NULL, &scale, &shift), -1);
     /* the words: --normalize's parser knows these three, exactly as written */
     run_config c;
     run_config_defaults(&c);
@@ -197,11 +209,41 @@ Test(train, normalization_unit_and_center)
     cr_assert_eq(setting_parse(SETTING(normalize), &c, "other", err, sizeof err), -1);
 }
 
+/* --normalize std standardises each channel on its own: channel-first
+ * samples of 3 channels with their own levels. */
+Test(train, normalization_standardises_each_channel)
+{
+    enum { COUNT = 20, PLANE = 12, C = 3 };
+    dataset d = {.count = COUNT, .channels = C, .rows = 3, .cols = 4, .classes = 2};
+    d.images = malloc(COUNT * C * PLANE);
+    d.labels = calloc(COUNT, 1);
+    for (int i = 0; i < COUNT * C * PLANE; i++) /* channel c around 40 + 80 c */
+        d.images[i] = (unsigned char)(40 + 80 * ((i / PLANE) % C) + (i * 37) % 31);
+    input_norm n;
+    cr_assert_eq(input_normalization(NORMALIZE_STD, &d, C, &n), 0);
+    cr_assert_eq(n.channels, C);
+    for (int c = 0; c < C; c++) {
+        double sum = 0, sq = 0;
+        for (int s = 0; s < COUNT; s++)
+            for (int p = 0; p < PLANE; p++) {
+                double v = d.images[(s * C + c) * PLANE + p] * n.scale[c] + n.shift[c];
+                sum += v;
+                sq += v * v;
+            }
+        cr_assert(fabs(sum / (COUNT * PLANE)) < 1e-4, "channel %d: mean %g", c,
+                  sum / (COUNT * PLANE));
+        cr_assert(fabs(sq / (COUNT * PLANE) - 1) < 1e-3, "channel %d: deviation", c);
+    }
+    cr_assert(n.shift[0] != n.shift[2], "the channels' levels differ, so do their shifts");
+    cr_assert_eq(input_normalization(NORMALIZE_STD, &d, 1, &n), -1, "channel count mismatch");
+    dataset_free(&d);
+}
+
 Test(train, normalization_standardises)
 {
     dataset d = random_dataset(50, 4);
     float scale, shift;
-    input_normalization(NORMALIZE_STD, &d, &scale, &shift);
+    norm1(NORMALIZE_STD, &d, &scale, &shift);
     double sum = 0, sq = 0;
     for (long i = 0; i < 50L * 784; i++) {
         double v = d.images[i] * scale + shift;

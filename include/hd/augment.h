@@ -17,6 +17,7 @@
 
 #include "hd/dropout.h"
 #include "hd/fround.h"
+#include "hd/gather.h"
 #include "hd/qualifier.h"
 
 /* All zero: no augmentation. Constant over a run. */
@@ -24,18 +25,20 @@ typedef struct {
     int shift;        /* translate by up to shift pixels each way (whole pixels) */
     float rot_deg;    /* rotate by up to rot_deg degrees each way */
     float scale;      /* scale by a factor in [1 - scale, 1 + scale] */
+    int flip;         /* mirror left to right, each sample with probability 1/2 */
 } cnn_augment;
 
 CNN_HD int cnn_augment_none(cnn_augment a)
 {
-    return a.shift == 0 && a.rot_deg == 0 && a.scale == 0;
+    return a.shift == 0 && a.rot_deg == 0 && a.scale == 0 && !a.flip;
 }
 
 /* Folded into the seed so that augmentation's draws are not dropout's
  * (hd/dropout.h uses the same hash). */
 #define CNN_AUG_DOMAIN 0xA5E9D7C3B1F28460ull
 
-/* 64 random bits: draw k (0: dx, 1: dy, 2: angle, 3: scale) of sample i. */
+/* 64 random bits: draw k (0: dx, 1: dy, 2: angle, 3: scale, 4: flip) of
+ * sample i. */
 CNN_HD unsigned long long cnn_augment_bits(unsigned long long seed, unsigned long long step,
                                            unsigned long long i, int k)
 {
@@ -56,6 +59,7 @@ CNN_HD double cnn_aug_unit(unsigned long long bits)
  * src = [a b; -b a] * out. */
 typedef struct {
     int dx, dy;
+    int flip;                 /* the output is mirrored left to right */
     float a, b;
     double angle_deg, factor; /* what was drawn, for tests and pictures */
 } cnn_aug_draw;
@@ -67,6 +71,7 @@ CNN_HD cnn_aug_draw cnn_augment_draw(cnn_augment g, unsigned long long seed,
     unsigned long long span = 2ull * (unsigned long long)g.shift + 1ull;
     d.dx = (int)(cnn_augment_bits(seed, step, i, 0) % span) - g.shift;
     d.dy = (int)(cnn_augment_bits(seed, step, i, 1) % span) - g.shift;
+    d.flip = g.flip ? (int)(cnn_augment_bits(seed, step, i, 4) & 1u) : 0;
     d.angle_deg = cnn_dmul((double)g.rot_deg, cnn_aug_unit(cnn_augment_bits(seed, step, i, 2)));
     d.factor = cnn_dadd(1.0, cnn_dmul((double)g.scale,
                                               cnn_aug_unit(cnn_augment_bits(seed, step, i, 3))));
@@ -82,12 +87,14 @@ CNN_HD float cnn_aug_pixel(const unsigned char *img, int h, int w, int y, int x)
     return y >= 0 && y < h && x >= 0 && x < w ? (float)img[y * w + x] : 0.0f;
 }
 
-/* Output pixel (y, x) of the transformed image, before normalization: the
- * source point, bilinear between its four neighbours. A whole-pixel source
- * point (no rotation or scaling) gives its byte exactly. */
+/* Output pixel (y, x) of the transformed image (one h x w plane), before
+ * normalization: mirrored (x -> w-1-x) when the draw flips, then the source
+ * point, bilinear between its four neighbours. A whole-pixel source point (no
+ * rotation or scaling) gives its byte exactly. */
 CNN_HD float cnn_augment_at(const unsigned char *img, int h, int w, cnn_aug_draw d, int y,
                             int x)
 {
+    if (d.flip) x = w - 1 - x;
     float cx = (float)(w - 1) * 0.5f, cy = (float)(h - 1) * 0.5f;
     float u = cnn_fsub((float)(x - d.dx), cx), v = cnn_fsub((float)(y - d.dy), cy);
     float sx = cnn_fadd(cnn_fadd(cnn_fmul(d.a, u), cnn_fmul(d.b, v)), cx);
@@ -102,12 +109,12 @@ CNN_HD float cnn_augment_at(const unsigned char *img, int h, int w, cnn_aug_draw
     return cnn_fadd(top, cnn_fmul(fy, cnn_fsub(bot, top)));
 }
 
-/* The normalized input, as gather computes it: value * scale + shift, the
- * multiply and the add each rounded. */
-CNN_HD float cnn_augment_input(const unsigned char *img, int h, int w, cnn_aug_draw d, int y,
-                               int x, float scale, float shift)
+/* The normalized input of channel c (plane: its h x w bytes), as gather
+ * computes it (hd/gather.h). */
+CNN_HD float cnn_augment_input(const unsigned char *plane, int h, int w, cnn_aug_draw d, int y,
+                               int x, const float *norm, int channels, int c)
 {
-    return cnn_fadd(cnn_fmul(cnn_augment_at(img, h, w, d, y, x), scale), shift);
+    return cnn_scale_input(cnn_augment_at(plane, h, w, d, y, x), norm, channels, c);
 }
 
 #endif

@@ -18,32 +18,53 @@ int classifier_open(const char *cmd, const char *path, const run_config *cfg, cl
 
 void classifier_close(classifier *c) { model_free(&c->m); }
 
+/* The image's bytes, scaled per channel as in training, into the net's input. */
+static int upload_input(classifier *c, const unsigned char *image)
+{
+    const checkpoint_meta *m = &c->m.ck.meta;
+    long plane = (long)m->in_h * m->in_w, dim = m->in_c * plane;
+    float *x = malloc(sizeof(float) * dim), norm[2 * INPUT_MAX_CHANNELS];
+    if (!x) return -1;
+    for (int ch = 0; ch < m->in_c; ch++) {
+        norm[ch] = m->norm.scale[ch];
+        norm[m->in_c + ch] = m->norm.shift[ch];
+    }
+    for (long i = 0; i < dim; i++)
+        x[i] = cnn_scale_input((float)image[i], norm, m->in_c, (int)(i / plane));
+    c->m.ops->upload(c->m.nt->act[0], x, sizeof(float) * dim);
+    free(x);
+    return 0;
+}
+
+/* probs from scores: their softmax, or the scores for a euclid net. */
+static void probabilities(const classifier *c, const float *scores, int k, int best,
+                          float *probs)
+{
+    if (c->euclid) {
+        memcpy(probs, scores, sizeof(float) * k);
+        return;
+    }
+    double sum = 0;
+    for (int j = 0; j < k; j++) sum += exp((double)scores[j] - scores[best]);
+    for (int j = 0; j < k; j++) probs[j] = (float)(exp((double)scores[j] - scores[best]) / sum);
+}
+
 int classifier_run(classifier *c, const unsigned char *image, float *scores, float *probs)
 {
     net *nt = c->m.nt;
-    const cnn_ops *ops = c->m.ops;
-    const int dim = CNN_INPUT_SHAPE.c * CNN_INPUT_SHAPE.h * CNN_INPUT_SHAPE.w;
-    float x[28 * 28];
-    for (int i = 0; i < dim; i++)
-        x[i] = (float)image[i] * c->m.ck.meta.input_scale + c->m.ck.meta.input_shift;
-    ops->upload(nt->act[0], x, sizeof(float) * dim);
+    const int k = c->m.ck.meta.classes;
+    if (upload_input(c, image)) return -2;
     /* every layer but the loss, which would want a label */
     int last = nt->spec.n_layers - 1;
     for (int i = 0; i < last; i++) net_forward_layer(nt, i, 1);
-    ops->download(scores, nt->act[last], sizeof(float) * CNN_CLASSES);
-    ops->sync();
-    for (int k = 0; k < CNN_CLASSES; k++)
-        if (!isfinite(scores[k])) return -1; /* (no arg-max of NaN means anything) */
+    c->m.ops->download(scores, nt->act[last], sizeof(float) * k);
+    c->m.ops->sync();
+    for (int j = 0; j < k; j++)
+        if (!isfinite(scores[j])) return -1; /* (no arg-max of NaN means anything) */
     int best = 0;
-    for (int k = 1; k < CNN_CLASSES; k++)
-        if (scores[k] > scores[best]) best = k;
-    if (c->euclid) {
-        memcpy(probs, scores, sizeof(float) * CNN_CLASSES);
-    } else {
-        double sum = 0, e[CNN_CLASSES];
-        for (int k = 0; k < CNN_CLASSES; k++) sum += e[k] = exp((double)scores[k] - scores[best]);
-        for (int k = 0; k < CNN_CLASSES; k++) probs[k] = (float)(e[k] / sum);
-    }
+    for (int j = 1; j < k; j++)
+        if (scores[j] > scores[best]) best = j;
+    probabilities(c, scores, k, best, probs);
     return best;
 }
 

@@ -1,5 +1,5 @@
-/* A trained checkpoint opened for classifying single 28x28 images (batch 1),
- * as predict and visualize use it. */
+/* A trained checkpoint opened for classifying single images of its input
+ * shape (batch 1), as predict and visualize use it. */
 #ifndef CNN_CLASSIFY_H
 #define CNN_CLASSIFY_H
 
@@ -18,12 +18,14 @@ typedef struct {
 int classifier_open(const char *cmd, const char *path, const run_config *cfg, classifier *c);
 void classifier_close(classifier *c);
 
-/* Runs the net on one 28x28 image of bytes, normalised exactly like training
- * (x = byte * input_scale + input_shift), through every layer but the loss.
- * Writes the 10 scores (the loss's input) and, for softmax nets, their
- * softmax to probs (euclid nets: probs = scores). Returns the arg-max, or
- * -1 when a score is not finite (weights that overflow: no prediction). The
- * layers' outputs stay in c->m.nt->act[] until the next call. */
+/* Runs the net on one image of the model's C x H x W bytes (channel-first),
+ * scaled exactly as in training (the checkpoint's per-channel scaling),
+ * through every layer but the loss. Writes the model's K scores (the loss's
+ * input; scores and probs hold K <= CLASS_MAX floats) and, for softmax nets,
+ * their softmax to probs (euclid nets: probs = scores). Returns the
+ * arg-max, -1 when a score is not finite (weights that overflow: no
+ * prediction), -2 when memory runs out. The layers' outputs stay in
+ * c->m.nt->act[] until the next call. */
 int classifier_run(classifier *c, const unsigned char *image, float *scores, float *probs);
 
 /* The one line for classifier_run's -1: "cnn CMD: MODEL: the model's

@@ -5,22 +5,27 @@
 
 #include "clock.h"
 #include "commands.h"
+#include "data_source.h"
 #include "flags.h"
 #include "json_out.h"
 #include "text_out.h"
 #include "train.h"
 
-/* The matrix, rows the labels and columns the predictions. */
-static void print_confusion(const long *confusion)
+/* The matrix, rows the labels and columns the predictions, each class by
+ * its number (and, where the model names them, a legend of the names). */
+static void print_confusion(const long *confusion, const class_names *names, int k)
 {
     printf("confusion matrix (rows: label, columns: prediction)\n     ");
-    for (int j = 0; j < CNN_CLASSES; j++) printf("%6d", j);
+    for (int j = 0; j < k; j++) printf("%6d", j);
     printf("\n");
-    for (int i = 0; i < CNN_CLASSES; i++) {
+    for (int i = 0; i < k; i++) {
         printf("%5d", i);
-        for (int j = 0; j < CNN_CLASSES; j++) printf("%6ld", confusion[i * CNN_CLASSES + j]);
+        for (int j = 0; j < k; j++) printf("%6ld", confusion[(long)i * k + j]);
         printf("\n");
     }
+    for (int i = 0; i < names->count; i++)
+        printf("%s%d %s", i ? ", " : "classes: ", i, text_shown(names->name[i]));
+    if (names->count) printf("\n");
 }
 
 static void print_result(const char *path, const model *m, const dataset *test, double loss,
@@ -29,7 +34,7 @@ static void print_result(const char *path, const model *m, const dataset *test, 
     printf("model %s: %s, %d epochs\ndevice %s\ntest loss %.6f  accuracy %.2f%% (%d images)\n"
            "evaluated in %.3f s, %d images a pass\n\n", text_shown(path), m->spec.text,
            m->ck.meta.epochs_done, m->device, loss, acc, test->count, seconds, m->nt->eval_batch);
-    print_confusion(confusion);
+    print_confusion(confusion, &m->ck.meta.names, m->ck.meta.classes);
     json_out j;
     json_begin(&j, stdout);
     json_string(&j, "model", path);
@@ -47,10 +52,13 @@ static void print_result(const char *path, const model *m, const dataset *test, 
 static int evaluate_model(const char *path, model *m, const dataset *test)
 {
     device_dataset dtest;
-    long confusion[CNN_CLASSES * CNN_CLASSES] = {0};
+    long k = m->ck.meta.classes, *confusion = calloc((size_t)(k * k), sizeof *confusion);
     double loss, acc;
-    device_dataset_upload(m->ops, test, 0, m->ck.meta.input_scale, m->ck.meta.input_shift,
-                          &dtest);
+    if (!confusion) {
+        print_error("cnn eval: out of memory for a %ldx%ld confusion matrix", k, k);
+        return -1;
+    }
+    device_dataset_upload(m->ops, test, 0, &m->ck.meta.norm, &dtest);
     double start = monotonic_seconds();
     evaluate(m->nt, &dtest, &loss, &acc, confusion);
     m->ops->sync();
@@ -59,11 +67,22 @@ static int evaluate_model(const char *path, model *m, const dataset *test)
         print_error("cnn eval: %s: the test loss is %s: the model's outputs are not finite (its "
                     "weights overflow float arithmetic: a run that diverged?): no result", path,
                     isnan(loss) ? "NaN" : "infinite");
+        free(confusion);
         return -1;
     }
     /* (a confusion matrix reads back each pass: part of it) */
     print_result(path, m, test, loss, acc, monotonic_seconds() - start, confusion);
+    free(confusion);
     return 0;
+}
+
+/* A one-tree picture folder holds no test set to evaluate. */
+static int no_test_set(const run_config *c, const dataset *test)
+{
+    if (test->count) return 0;
+    print_error("cnn eval: --data %s has no test set (a picture folder needs a test/ folder)",
+                text_shown(c->data));
+    return -1;
 }
 
 int cmd_eval(int argc, char **argv)
@@ -93,7 +112,9 @@ int cmd_eval(int argc, char **argv)
     }
     dataset test = {0};
     int rc = 1;
-    if (load_data("eval", c.data, NULL, &test) == 0) {
+    take_model_data_settings(&f, &m, &c);
+    if (load_data("eval", &c, NULL, &test, NULL) == 0 && no_test_set(&c, &test) == 0 &&
+        data_fits_model("eval", &m, &c, &test) == 0) {
         int pass = eval_batch_size(&m.spec, batch, test.count);
         if (model_to_device("eval", &m, &c, pass, "--batch") == 0)
             rc = evaluate_model(path, &m, &test) ? 1 : 0;

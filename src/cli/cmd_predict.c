@@ -123,7 +123,7 @@ static void print_prediction(const classifier *c, const pictures *p, int i, int 
     if (c->euclid)
         printf("this net has a Euclidean loss: the ten outputs are scores (1 means the "
                "class, 0 not), not probabilities\n");
-    for (int k = 0; k < CNN_CLASSES; k++)
+    for (int k = 0; k < c->m.ck.meta.classes; k++)
         printf("  %d  %8.4f  %s\n", k, probs[k], k == pred ? "<" : "");
 }
 
@@ -136,7 +136,7 @@ static void print_json_line(const classifier *c, const pictures *p, int i, int p
     json_string(&j, "image", p->paths[i]);
     json_int(&j, "predicted", pred);
     json_array(&j, c->euclid ? "scores" : "probabilities");
-    for (int k = 0; k < CNN_CLASSES; k++) json_digits(&j, NULL, probs[k], 6);
+    for (int k = 0; k < c->m.ck.meta.classes; k++) json_digits(&j, NULL, probs[k], 6);
     json_end(&j);
 }
 
@@ -144,12 +144,12 @@ static void print_json_line(const classifier *c, const pictures *p, int i, int p
  * line each; nothing when an output is not finite (-1, printed). */
 static int classify_all(classifier *c, const char *model, const pictures *p)
 {
-    float(*probs)[CNN_CLASSES] = malloc(sizeof *probs * p->n);
+    float(*probs)[CLASS_MAX] = malloc(sizeof *probs * p->n);
     int *pred = malloc(sizeof(int) * p->n);
     int rc = probs && pred ? 0 : -1;
     if (rc) print_error("cnn predict: out of memory");
     for (int i = 0; i < p->n && rc == 0; i++) {
-        float scores[CNN_CLASSES];
+        float scores[CLASS_MAX];
         if ((pred[i] = classifier_run(c, p->digits[i], scores, probs[i])) < 0) {
             classifier_refuse_nonfinite("predict", model, p->paths[i]);
             rc = -1;

@@ -8,6 +8,7 @@
 #include "presets.h"
 #include "flags.h"
 #include "commands.h"
+#include "data_source.h"
 #include "layer.h"
 #include "text_out.h"
 
@@ -96,6 +97,28 @@ static void print_running_stats(const model *m)
     }
 }
 
+/* The input and its classes (their names, where the model knows them). */
+static void print_classes(int classes, const class_names *names)
+{
+    printf("classes: %d", classes);
+    for (int i = 0; i < names->count; i++)
+        printf("%s%d %s", i ? ", " : " (", i, text_shown(names->name[i]));
+    printf("%s\n", names->count ? ")" : "");
+}
+
+/* --net without --model: its spec for --data's shape and classes. */
+static int resolve_for_data(const run_config *c, net_spec *spec, const net_preset **preset)
+{
+    data_shape d;
+    char err[ERR_LINE_MAX];
+    if (data_probe(c, &d, err, sizeof err)) {
+        print_error("cnn summary: %s (the net's shape comes from the data)", err);
+        return 1;
+    }
+    shape3 in = {d.channels, d.rows, d.cols};
+    return resolve_net("summary", c->net, in, d.classes, spec, preset) ? 2 : 0;
+}
+
 int cmd_summary(int argc, char **argv)
 {
     run_config c;
@@ -105,7 +128,7 @@ int cmd_summary(int argc, char **argv)
     flags_add_settings(&f, CMD_SUMMARY, &c, NULL);
     flags_add_own(&f, "model", OPT_STR, &path, "",
                   "a checkpoint instead: its network and bn's running statistics");
-    int r = flags_parse(&f, "summary", "[--net NAME|SPEC] [--model FILE]", argc, argv);
+    int r = flags_parse(&f, "summary", "[--net NAME|SPEC] [--data DIR] [--model FILE]", argc, argv);
     if (r) return r < 0 ? 2 : 0;
     model m = {0};
     const net_preset *preset = NULL;
@@ -114,8 +137,9 @@ int cmd_summary(int argc, char **argv)
         print_error("cnn summary: %s", err);
         return 1;
     }
-    if (!*path && resolve_net("summary", c.net, &m.spec, &preset)) return 2;
+    if (!*path && (r = resolve_for_data(&c, &m.spec, &preset))) return r;
     print_layers(*path ? path : c.net, &m.spec);
+    print_classes(m.spec.classes, &m.ck.meta.names);
     if (m.ck.state_count) print_running_stats(&m);
     if (preset && net_preset_find(c.net)) print_preset(preset);
     model_free(&m);

@@ -14,6 +14,7 @@
 #include "best_prior.h"
 #include "clock.h"
 #include "commands.h"
+#include "data_source.h"
 #include "data_split.h"
 #include "oom_hint.h"
 #include "run_end.h"
@@ -66,11 +67,14 @@ static int settings_disagree(const run_config *c)
     return 0;
 }
 
-/* A new run: the network of --net, bn's settings from the flags. */
+/* A new run: the data, then the network of --net for its shape and classes,
+ * bn's settings from the flags. */
 static int resolve_new(train_cmd *t)
 {
     const net_preset *preset;
-    if (resolve_net("train", t->c.net, &t->spec, &preset)) return 2;
+    if (load_data("train", &t->c, &t->train, &t->test, &t->skipped)) return 1;
+    shape3 in = {t->train.channels, t->train.rows, t->train.cols};
+    if (resolve_net("train", t->c.net, in, t->train.classes, &t->spec, &preset)) return 2;
     t->spec.bn_momentum = t->c.bn_momentum;
     t->spec.bn_eps = t->c.bn_eps;
     return 0;
@@ -89,15 +93,16 @@ static int refuse_fixed_flags(const train_cmd *t)
     return 0;
 }
 
-/* The checkpoint's settings and position (--epochs given extends the run). */
+/* The checkpoint's settings and position: a kept setting the run may change
+ * (--epochs extends it; --data and its like name where its data now is)
+ * is the flag's when given. */
 static void take_checkpoint_settings(train_cmd *t)
 {
     const checkpoint_meta *m = &t->resumed.ck.meta;
-    int epochs_given = flags_given(&t->flags, "epochs");
     for (int i = 0; i < run_settings_count; i++) {
         const setting_def *d = &run_settings[i];
-        if ((d->roles & SET_KEPT) && !(d == SETTING(epochs) && epochs_given))
-            setting_copy(d, &t->c, &m->cfg);
+        int may_change = !(d->roles & SET_FIXED) && flags_given(&t->flags, d->flag);
+        if ((d->roles & SET_KEPT) && !may_change) setting_copy(d, &t->c, &m->cfg);
     }
     t->plan.resume = 1;
     t->plan.start_epoch = m->epochs_done;
@@ -125,7 +130,9 @@ static int resolve_resumed(train_cmd *t)
     net_spec want;
     const net_preset *preset;
     if (flags_given(&t->flags, "net")) {
-        if (resolve_net("train", t->c.net, &want, &preset)) return 1;
+        const checkpoint_meta *m = &t->resumed.ck.meta;
+        shape3 in = {m->in_c, m->in_h, m->in_w};
+        if (resolve_net("train", t->c.net, in, m->classes, &want, &preset)) return 1;
         if (strcmp(want.text, t->resumed.spec.text) != 0) {
             print_error("cnn train: --resume %s: wrong network: the checkpoint holds %s, "
                         "--net asks for %s", path, t->resumed.spec.text, want.text);
@@ -245,12 +252,48 @@ static int bn_sees_one_value(const net_spec *spec, const run_config *c, int used
     return 0;
 }
 
+/* A resumed run's data must have its checkpoint's shape and classes. */
+static int check_resume_shape(const train_cmd *t)
+{
+    const checkpoint_meta *m = &t->resumed.ck.meta;
+    const dataset *d = &t->train;
+    char have[64], want[64];
+    if (d->channels == m->in_c && d->rows == m->in_h && d->cols == m->in_w &&
+        d->classes <= m->classes && (d->names.count == 0 || d->classes == m->classes))
+        return 0;
+    print_error("cnn train: --resume %s: the checkpoint is for %s inputs of %d classes; --data "
+                "%s holds %s inputs of %d classes", t->c.resume,
+                data_shape_text(m->in_c, m->in_h, m->in_w, want, sizeof want), m->classes,
+                t->c.data, data_shape_text(d->channels, d->rows, d->cols, have, sizeof have),
+                d->classes);
+    return 1;
+}
+
+/* A picture folder of one tree has no test set: --val's samples are it. */
+static int test_from_val(train_cmd *t)
+{
+    if (t->test.count) return 0;
+    if (t->c.val_count <= 0) {
+        print_error("cnn train: --data %s has no test/ folder (one tree of class folders): give "
+                    "--val N to hold out N of its pictures, which are then the test set too",
+                    t->c.data);
+        return 2;
+    }
+    dataset_free(&t->test);
+    t->test_is_val = 1;
+    return 0;
+}
+
 /* The data: train, test and --val's split, checked against a resumed run. */
 static int load_sets(train_cmd *t)
 {
     const run_config *c = &t->c;
-    if (load_data("train", c->data, &t->train, &t->test)) return 1;
+    if (*c->resume && (load_data("train", c, &t->train, &t->test, &t->skipped) ||
+                       check_resume_shape(t)))
+        return 1;
+    if (*c->resume) t->train.classes = t->test.classes = t->resumed.ck.meta.classes;
     if (*c->resume && check_resume_data(t)) return 1;
+    if (test_from_val(t)) return 2;
     t->train_used = &t->train;
     if (c->val_count > 0) {
         char err[512];
@@ -260,6 +303,7 @@ static int load_sets(train_cmd *t)
             return 2;
         }
         t->train_used = &t->train_rest;
+        if (t->test_is_val) t->test = t->held; /* (a copy of its header: freed once, as held) */
     }
     /* (the split has applied --train-limit already) */
     int used = t->train_used->count;
@@ -274,13 +318,13 @@ static void build(train_cmd *t)
     const run_config *c = &t->c;
     /* (the split has applied --train-limit already) */
     oom_hint_set("the training set's %d samples: --train-limit takes fewer", t->samples_used);
-    device_dataset_upload(t->ops, t->train_used, c->val_count > 0 ? 0 : c->train_limit, t->scale,
-                          t->shift, &t->dtrain);
+    device_dataset_upload(t->ops, t->train_used, c->val_count > 0 ? 0 : c->train_limit, &t->norm,
+                          &t->dtrain);
     oom_hint_set("the test set's %d samples", t->test.count);
-    device_dataset_upload(t->ops, &t->test, 0, t->scale, t->shift, &t->dtest);
+    device_dataset_upload(t->ops, &t->test, 0, &t->norm, &t->dtest);
     if (c->val_count > 0) {
         oom_hint_set("the --val set's %d samples: try a smaller --val", t->held.count);
-        device_dataset_upload(t->ops, &t->held, 0, t->scale, t->shift, &t->dval);
+        device_dataset_upload(t->ops, &t->held, 0, &t->norm, &t->dval);
         t->plan.val = &t->dval;
     }
     /* training steps take at most c->batch samples of these buffers: the
@@ -329,7 +373,8 @@ static void plan_saves(train_cmd *t)
     t->sv = (saver){.nt = t->nt, .save = *c->save ? c->save : NULL, .save_every = c->save_every,
                     .save_best = *c->save_best ? c->save_best : NULL,
                     .verified_step = &t->res.verified_step};
-    checkpoint_meta_init(&t->sv.meta, c, &t->spec, t->scale, t->shift);
+    checkpoint_meta_init(&t->sv.meta, c, &t->spec, &t->norm,
+                         *c->resume ? &t->resumed.ck.meta.names : &t->train.names);
     checkpoint_set_data(&t->sv.meta, t->train.labels, t->train.count, c->train_limit);
     t->plan.on_epoch = saver_on_epoch;
     t->plan.on_epoch_ctx = &t->sv;
@@ -352,12 +397,10 @@ static int load(train_cmd *t)
     int largest = c->val_count > 0 && t->held.count > t->test.count ? t->held.count
                                                                     : t->test.count;
     t->c.eval_batch = eval_batch_size(&t->spec, c->eval_batch, largest);
-    if (*c->resume) {
-        t->scale = t->resumed.ck.meta.input_scale;
-        t->shift = t->resumed.ck.meta.input_shift;
-    } else {
-        input_normalization(c->normalize, &t->train, &t->scale, &t->shift);
-    }
+    if (*c->resume)
+        t->norm = t->resumed.ck.meta.norm;
+    else
+        input_normalization(c->normalize, &t->train, t->train.channels, &t->norm);
     train_banner(t);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         print_error("cnn train: cannot write to stdout: %s: stopping before training",
@@ -438,7 +481,7 @@ static void release(train_cmd *t, int *status)
     dataset_free(&t->train_rest);
     dataset_free(&t->held);
     dataset_free(&t->train);
-    dataset_free(&t->test);
+    if (!t->test_is_val) dataset_free(&t->test);
     model_free(&t->resumed);
 }
 

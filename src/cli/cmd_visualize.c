@@ -490,7 +490,7 @@ static void print_json(const char *out, int n_files, int n_views, const digit_re
 
 /* visualize --augment: DIR/augment.png, no model. */
 static int visualize_augment(const char *spec_text, uint64_t seed, const char *out,
-                             const char *data_dir)
+                             const run_config *cfg)
 {
     cnn_augment a;
     char err[ERR_LINE_MAX], path[PATH_BUF_MAX];
@@ -501,7 +501,7 @@ static int visualize_augment(const char *spec_text, uint64_t seed, const char *o
     dataset train = {0};
     int rc = 1, w, h;
     snprintf(path, sizeof path, "%s/augment.png", out);
-    if (prepare_out_dir(out) || load_data("visualize", data_dir, &train, NULL)) goto done;
+    if (prepare_out_dir(out) || load_data("visualize", cfg, &train, NULL, NULL)) goto done;
     if (augment_grid_png(&train, a, seed, path, &w, &h, err, sizeof err)) {
         print_error("cnn visualize: %s", err);
         goto done;
@@ -562,8 +562,8 @@ static int draw_digits(classifier *c, const conv_view *views, int n_views, const
 {
     for (int i = 0; i < n_digits; i++) {
         digit_result *d = &res[i];
-        const unsigned char *img = test->images + (size_t)d->index * test->rows * test->cols;
-        float scores[CNN_CLASSES], probs[CNN_CLASSES];
+        const unsigned char *img = test->images + (size_t)d->index * dataset_sample_bytes(test);
+        float scores[CLASS_MAX], probs[CLASS_MAX];
         if ((d->pred = classifier_run(c, img, scores, probs)) < 0) {
             char what[64];
             snprintf(what, sizeof what, "test image %d", d->index);
@@ -605,20 +605,21 @@ static int draw_model(classifier *c, const char *model, const char *out, const d
 static int visualize_model(const char *model, const char *out, const char *digits_text,
                            const run_config *cfg)
 {
-    int digits[CNN_CLASSES], n_digits;
+    int digits[CLASS_MAX], n_digits;
     if (parse_digits(digits_text, digits, &n_digits)) return 2;
     classifier c;
     if (classifier_open("visualize", model, cfg, &c)) return 1;
     int rc = 1;
     dataset test = {0};
-    digit_result *res = calloc(CNN_CLASSES, sizeof *res);
+    digit_result *res = calloc(CLASS_MAX, sizeof *res);
     out_list *o = calloc(1, sizeof *o);
     if (!res || !o) {
         print_error("cnn visualize: out of memory");
     } else {
         o->dir = out;
         o->model = model;
-        if (prepare_out_dir(out) == 0 && load_data("visualize", cfg->data, NULL, &test) == 0 &&
+        if (prepare_out_dir(out) == 0 && load_data("visualize", cfg, NULL, &test, NULL) == 0 &&
+            data_fits_model("visualize", &c.m, cfg, &test) == 0 &&
             find_digits(&test, cfg->data, digits, n_digits, res) == 0 &&
             draw_model(&c, model, out, &test, res, n_digits, o) == 0)
             rc = 0;
@@ -671,6 +672,6 @@ int cmd_visualize(int argc, char **argv)
                         argc, argv);
     if (r) return r < 0 ? 2 : 0;
     if ((r = check_args(model, out, augment))) return r;
-    if (*augment) return visualize_augment(augment, c.seed, out, c.data);
+    if (*augment) return visualize_augment(augment, c.seed, out, &c);
     return visualize_model(model, out, digits_text, &c);
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "data_source.h"
 #include "device.h"
 #include "layer.h"
 #include "file_write.h"
@@ -20,12 +21,16 @@ static int looks_like_layer(const char *name)
     return layer_def_for_token(name, name + strlen(name)) != NULL;
 }
 
-int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset)
+int resolve_net(const char *cmd, const char *name, shape3 in, int classes, net_spec *spec,
+                const net_preset **preset)
 {
     const net_preset *found = net_preset_find(name);
-    char err[NET_SPEC_ERR_MAX];
-    if (net_spec_parse(found ? found->spec : name, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err,
-                       sizeof err)) {
+    char err[NET_SPEC_ERR_MAX], text[NET_SPEC_MAX + 16];
+    if (found && preset_spec_for(found, classes, text, sizeof text)) {
+        print_error("cnn %s: --net %s: its spec for %d classes is too long", cmd, name, classes);
+        return -1;
+    }
+    if (net_spec_parse(found ? text : name, in, classes, spec, err, sizeof err)) {
         if (!found && !strchr(name, ',') && !looks_like_layer(name)) {
             char names[512] = "";
             for (int i = 0; i < net_presets_count; i++)
@@ -35,18 +40,18 @@ int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_pre
                         "as fc392,relu,fc10,softmax", cmd, name, names);
         }
         else
-            print_error("cnn %s: --net: %s", cmd, err);
+            print_error("cnn %s: --net: %s (the data: %dx%dx%d inputs, %d classes)", cmd, err,
+                        in.c, in.h, in.w, classes);
         return -1;
     }
     *preset = found ? found : net_preset_find("seed-cnn");
     return 0;
 }
 
-int load_data(const char *cmd, const char *dir, dataset *train, dataset *test)
+int load_data(const char *cmd, const run_config *c, dataset *train, dataset *test, int *skipped)
 {
-    char err[512];
-    const dataset_want want = {CNN_CLASSES, CNN_INPUT_SHAPE.h, CNN_INPUT_SHAPE.w};
-    if (dataset_load_dir(dir, &want, train, test, err, sizeof err)) {
+    char err[ERR_LINE_MAX];
+    if (data_load(c, train, test, skipped, err, sizeof err)) {
         print_error("cnn %s: %s", cmd, err);
         return -1;
     }
@@ -90,4 +95,42 @@ void add_single_image_settings(flag_set *f, int cmd, run_config *c)
 {
     flags_add_settings(f, cmd, c, "device=cpu threads=1");
     flags_set_help(f, "threads", "CPU threads (0: the free cores); one suits single images");
+}
+
+void take_model_data_settings(const flag_set *f, const model *m, run_config *c)
+{
+    for (int i = 0; i < run_settings_count; i++) {
+        const setting_def *d = &run_settings[i];
+        if ((d->roles & DATA_ROLES) == DATA_ROLES && (d->commands & CMD_EVAL) &&
+            !flags_given(f, d->flag))
+            setting_copy(d, c, &m->ck.meta.cfg);
+    }
+}
+
+int data_fits_model(const char *cmd, const model *m, const run_config *c, dataset *d)
+{
+    const checkpoint_meta *meta = &m->ck.meta;
+    char have[64], want[64];
+    /* (an IDX set's classes are its largest label + 1: a model may know more) */
+    int classes_fit = d->classes == meta->classes ||
+                      (d->classes < meta->classes && !d->names.count);
+    if (d->channels != meta->in_c || d->rows != meta->in_h || d->cols != meta->in_w ||
+        !classes_fit) {
+        print_error("cnn %s: --data %s holds %s inputs of %d classes; the model takes %s inputs "
+                    "of %d classes", cmd, text_shown(c->data),
+                    data_shape_text(d->channels, d->rows, d->cols, have, sizeof have),
+                    d->classes, data_shape_text(meta->in_c, meta->in_h, meta->in_w, want,
+                                                sizeof want), meta->classes);
+        return -1;
+    }
+    d->classes = meta->classes;
+    if (d->names.count && meta->names.count && !class_names_same(&d->names, &meta->names)) {
+        int i = 0;
+        while (!strcmp(d->names.name[i], meta->names.name[i])) i++;
+        print_error("cnn %s: warning: the data's class names differ from the model's (class %d: "
+                    "\"%s\" in --data %s, \"%s\" in the model)", cmd, i,
+                    text_shown(d->names.name[i]), text_shown(c->data),
+                    text_shown(meta->names.name[i]));
+    }
+    return 0;
 }

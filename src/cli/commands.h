@@ -19,14 +19,26 @@ int cmd_summary(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_visualize(int argc, char **argv);
 
-/* --net: a preset name or a layer spec. Fills *preset with the preset (or
- * seed-cnn's hyperparameters for a custom spec). Prints the error. */
-int resolve_net(const char *cmd, const char *name, net_spec *spec, const net_preset **preset);
+/* --net: a preset name or a layer spec, for inputs of shape `in` and
+ * `classes` classes (a preset's last fc takes the classes). Fills *preset
+ * with the preset (or seed-cnn's hyperparameters for a custom spec).
+ * Prints the error. */
+int resolve_net(const char *cmd, const char *name, shape3 in, int classes, net_spec *spec,
+                const net_preset **preset);
 
-/* Loads --data's train files into train and its t10k files into test
- * (either NULL: those files are not read), refusing images other than 28x28
- * from their headers, before the data is read. Prints the error. */
-int load_data(const char *cmd, const char *dir, dataset *train, dataset *test);
+/* Loads c's --data (data_source.h): the training set into train, the test
+ * set into test (either NULL: not read). Prints the error. */
+int load_data(const char *cmd, const run_config *c, dataset *train, dataset *test, int *skipped);
+
+/* The data rows (--data, --format, ...) that f was not given, from m's
+ * checkpoint: a model's data is found where it was trained (a checkpoint
+ * that keeps none: the defaults). */
+void take_model_data_settings(const flag_set *f, const model *m, run_config *c);
+
+/* Whether d (c's --data) has m's input shape and classes: -1 after the line
+ * that names both; else 0 with d's class count made the model's, and a
+ * warning line when both name their classes and the names differ. */
+int data_fits_model(const char *cmd, const model *m, const run_config *c, dataset *d);
 
 /* --device, --gpu and --threads of c; prints the error, or the one-line
  * note when --device auto falls back to the CPU in a CUDA build. */

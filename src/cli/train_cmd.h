@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "device_data.h"
 #include "flags.h"
 #include "model.h"
 #include "presets.h"
@@ -20,7 +21,7 @@ typedef struct {
     const net_preset *preset;  /* the last --net's, when it names one: the flags' defaults */
     net_spec spec;
     model resumed;             /* --resume's checkpoint */
-    float scale, shift;        /* the input normalization */
+    input_norm norm;           /* the input normalization */
     int handler_set;
     struct sigaction old_sa[N_STOP_SIGNALS];
     int lock_fd, best_lock_fd;
@@ -28,6 +29,8 @@ typedef struct {
     const cnn_ops *ops;
     char device[256];
     dataset train, test, train_rest, held;
+    int test_is_val;           /* test is held's samples (a one-tree picture folder) */
+    int skipped;               /* pictures --skip-bad passed over */
     const dataset *train_used; /* what is trained on: train, or train_rest with --val */
     int samples_used;          /* of train_used: --train-limit's, or all of them */
     device_dataset dtrain, dtest, dval;

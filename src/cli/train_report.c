@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "data_source.h"
 #include "device.h"
 #include "hd/optim.h"
 #include "hd/schedule.h"
@@ -54,6 +55,37 @@ static void print_resume_point(const train_cmd *t, int used)
                p->start_epoch);
 }
 
+/* The samples' shape and classes (their names, where known), and what
+ * --skip-bad passed over. */
+static void print_data_shape(const train_cmd *t)
+{
+    const dataset *d = &t->train;
+    const class_names *names = *t->c.resume ? &t->resumed.ck.meta.names : &d->names;
+    char shape[64];
+    printf("  %-13s %s, %d classes", "samples",
+           data_shape_text(d->channels, d->rows, d->cols, shape, sizeof shape), d->classes);
+    for (int i = 0; i < names->count && i < 10; i++)
+        printf("%s%s", i ? ", " : ": ", text_shown(names->name[i]));
+    printf("%s\n", names->count > 10 ? ", ..." : "");
+    if (t->skipped) printf("  %-13s %d unreadable pictures (--skip-bad)\n", "skipped", t->skipped);
+}
+
+/* x = byte * scale + shift, per channel when they differ. */
+static void print_scaling(const input_norm *n)
+{
+    int same = 1;
+    for (int c = 1; c < n->channels; c++)
+        same &= n->scale[c] == n->scale[0] && n->shift[c] == n->shift[0];
+    if (same) {
+        printf("  %-13s x * %.6g %+.6g\n", "input", n->scale[0], n->shift[0]);
+        return;
+    }
+    printf("  %-13s", "input");
+    for (int c = 0; c < n->channels; c++)
+        printf("%s channel %d: x * %.6g %+.6g", c ? ";" : "", c, n->scale[c], n->shift[c]);
+    printf("\n");
+}
+
 /* The facts: what is trained on what, with which inputs. */
 static void print_facts(const train_cmd *t, int used)
 {
@@ -68,8 +100,9 @@ static void print_facts(const train_cmd *t, int used)
     else
         printf("  %-13s %s (%d train, %d test)\n", "data", text_shown(c->data), used,
                t->test.count);
+    print_data_shape(t);
     printf("  %-13s %s\n", "device", t->device);
-    printf("  %-13s x * %.6g %+.6g\n", "input", t->scale, t->shift);
+    print_scaling(&t->norm);
     if (*c->resume) print_resume_point(t, used);
 }
 

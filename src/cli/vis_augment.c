@@ -24,7 +24,7 @@ static int draw_tiles(const dataset *d, cnn_augment a, uint64_t seed, unsigned c
 {
     int h = d->rows, w = d->cols, dim = h * w;
     for (int r = 0; r < AUGMENT_GRID_ROWS; r++) {
-        const unsigned char *src = d->images + (size_t)r * dim;
+        const unsigned char *src = d->images + (size_t)r * dataset_sample_bytes(d); /* (its first channel) */
         memcpy(tiles + (size_t)r * COLS * dim, src, (size_t)dim);
         for (int s = 0; s < AUGMENT_GRID_DRAWS; s++) {
             cnn_aug_draw draw = cnn_augment_draw(a, seed, (unsigned long long)s,
@@ -32,7 +32,7 @@ static int draw_tiles(const dataset *d, cnn_augment a, uint64_t seed, unsigned c
             unsigned char *tile = tiles + ((size_t)r * COLS + s + 1) * dim;
             for (int py = 0; py < h; py++)
                 for (int px = 0; px < w; px++) {
-                    float v = cnn_augment_input(src, h, w, draw, py, px, 1.0f, 0.0f) + 0.5f;
+                    float v = cnn_augment_at(src, h, w, draw, py, px) + 0.5f;
                     tile[py * w + px] = (unsigned char)(v > 255 ? 255 : v);
                 }
         }

@@ -351,16 +351,21 @@ void cpu_swap_axes(const float *x, float *y, int a, int b, int inner)
                    sizeof(float) * inner);
 }
 
+/* Sample by sample, each writing its own channels' rows of the C x N x
+ * plane batch (hd/gather.h). */
 void cpu_gather(const unsigned char *images, const unsigned char *labels, const int *index,
-                const int *cursor, int n, int dim, float scale, float shift, float *x, int *y)
+                const int *cursor, int n, int channels, int plane, const float *norm, float *x,
+                int *y)
 {
     cpu_threads_follow_load(); /* once a batch */
     index += *cursor;
-#pragma omp parallel for schedule(static) if ((long)n * dim > PAR_MIN)
+#pragma omp parallel for schedule(static) if ((long)n * channels * plane > PAR_MIN)
     for (int i = 0; i < n; i++) {
-        const unsigned char *src = images + (long)index[i] * dim;
-        float *dst = x + (long)i * dim;
-        for (int d = 0; d < dim; d++) dst[d] = src[d] * scale + shift;
+        for (int c = 0; c < channels; c++) {
+            const unsigned char *src = images + cnn_sample_plane(index[i], channels, c, plane);
+            float *dst = x + cnn_batch_index(c, i, n, plane, 0);
+            for (int p = 0; p < plane; p++) dst[p] = cnn_scale_input(src[p], norm, channels, c);
+        }
         y[i] = labels[index[i]];
     }
 }
@@ -370,22 +375,24 @@ void cpu_advance(int *cursor, int n) { *cursor += n; }
 /* One sample per thread: each output pixel is a pure function of the
  * sample's draw, so any thread count gives the same bits. */
 void cpu_gather_aug(const unsigned char *images, const unsigned char *labels, const int *index,
-                    const int *cursor, int n, int h, int w, float scale, float shift,
+                    const int *cursor, int n, int channels, int h, int w, const float *norm,
                     cnn_augment a, unsigned long long seed, const unsigned long long *step,
                     float *x, int *y)
 {
     cpu_threads_follow_load(); /* once a batch */
     index += *cursor;
     unsigned long long s = *step;
-    long dim = (long)h * w;
-#pragma omp parallel for schedule(static) if (n * dim > PAR_MIN / 8)
+    long plane = (long)h * w;
+#pragma omp parallel for schedule(static) if (n * channels * plane > PAR_MIN / 8)
     for (int i = 0; i < n; i++) {
-        const unsigned char *src = images + (long)index[i] * dim;
-        float *dst = x + (long)i * dim;
         cnn_aug_draw d = cnn_augment_draw(a, seed, s, (unsigned long long)i);
-        for (int py = 0; py < h; py++)
-            for (int px = 0; px < w; px++)
-                dst[py * w + px] = cnn_augment_input(src, h, w, d, py, px, scale, shift);
+        for (int c = 0; c < channels; c++) {
+            const unsigned char *src = images + cnn_sample_plane(index[i], channels, c, plane);
+            float *dst = x + cnn_batch_index(c, i, n, plane, 0);
+            for (int py = 0; py < h; py++)
+                for (int px = 0; px < w; px++)
+                    dst[py * w + px] = cnn_augment_input(src, h, w, d, py, px, norm, channels, c);
+        }
         y[i] = labels[index[i]];
     }
 }

@@ -175,3 +175,42 @@ int dataset_load_dir(const char *dir, const dataset_want *want, dataset *train, 
     }
     return 0;
 }
+
+/* The names' pair that is there: the train files, else the t10k ones. */
+static int probe_pair(const char *dir, char paths[2][4096], char *err, size_t errlen)
+{
+    for (int set = 0; set < 2; set++) {
+        const char *const *names = DATASET_FILES + 2 * set;
+        if (find_file(dir, names[0], paths[0], 4096, err, errlen) == 0)
+            return find_file(dir, names[1], paths[1], 4096, err, errlen);
+    }
+    return find_file(dir, DATASET_FILES[0], paths[0], 4096, err, errlen); /* (its message) */
+}
+
+int dataset_idx_probe(const char *dir, int *rows, int *cols, int *classes, char *err,
+                      size_t errlen)
+{
+    char paths[2][4096];
+    if (probe_pair(dir, paths, err, errlen)) return -1;
+    idx_reader *im = idx_open(paths[0], 3, err, errlen);
+    if (!im) return -1;
+    int d[3];
+    idx_dims(im, d);
+    idx_close(im);
+    idx_file lb = {0};
+    if (idx_read(paths[1], 1, &lb, err, errlen)) return -1;
+    *rows = d[1];
+    *cols = d[2];
+    *classes = 0;
+    check_labels(&lb, classes, paths[1], err, errlen);
+    idx_free(&lb);
+    return 0;
+}
+
+int dataset_idx_present(const char *dir)
+{
+    char path[4096];
+    for (int i = 0; i < 4; i += 2)
+        if (find_file(dir, DATASET_FILES[i], path, sizeof path, NULL, 0) == 0) return 1;
+    return 0;
+}

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FORMS "none, shift:N, affine:ROT,SCALE, or both (e.g. shift:2,affine:10,0.1)"
+#define FORMS "none, shift:N, affine:ROT,SCALE, flip, or several (e.g. shift:2,affine:10,0.1,flip)"
 
 /* A number at *p: digits with at most one '.', no sign or exponent; *p moves
  * past it. -1 when there is none. */
@@ -70,7 +70,7 @@ static int parse_affine(const char **p, cnn_augment *a, const char *text, char *
 
 int augment_spec_parse(const char *text, cnn_augment *out, char *err, size_t errlen)
 {
-    cnn_augment a = {0, 0.0f, 0.0f};
+    cnn_augment a = {0, 0.0f, 0.0f, 0};
     int have_shift = 0, have_affine = 0;
     const char *p = text;
     if (!strcmp(text, "none")) {
@@ -87,6 +87,10 @@ int augment_spec_parse(const char *text, cnn_augment *out, char *err, size_t err
             p += 7;
             have_affine = 1;
             rc = parse_affine(&p, &a, text, err, errlen);
+        } else if (!strncmp(p, "flip", 4) && (!p[4] || p[4] == ',') && !a.flip) {
+            p += 4;
+            a.flip = 1;
+            rc = 0;
         } else {
             return bad(err, errlen, text);
         }
@@ -114,14 +118,13 @@ void augment_spec_format(cnn_augment a, char *buf, size_t len)
     shortest(a.rot_deg, rot, sizeof rot);
     shortest(a.scale, scale, sizeof scale);
     int affine = a.rot_deg != 0 || a.scale != 0;
-    if (a.shift && affine)
-        snprintf(buf, len, "shift:%d,affine:%s,%s", a.shift, rot, scale);
-    else if (a.shift)
-        snprintf(buf, len, "shift:%d", a.shift);
-    else if (affine)
-        snprintf(buf, len, "affine:%s,%s", rot, scale);
-    else
-        snprintf(buf, len, "none");
+    size_t at = 0;
+    buf[0] = 0;
+    if (a.shift) at += (size_t)snprintf(buf + at, len - at, "shift:%d", a.shift);
+    if (affine && at < len)
+        at += (size_t)snprintf(buf + at, len - at, "%saffine:%s,%s", at ? "," : "", rot, scale);
+    if (a.flip && at < len) at += (size_t)snprintf(buf + at, len - at, "%sflip", at ? "," : "");
+    if (!at) snprintf(buf, len, "none");
 }
 
 void augment_describe(cnn_augment a, char *buf, size_t len)
@@ -136,5 +139,7 @@ void augment_describe(cnn_augment a, char *buf, size_t len)
         at += (size_t)snprintf(buf + at, len - at, "%srotate +-%s deg", at ? ", " : "", rot);
     if (a.scale != 0 && at < len)
         at += (size_t)snprintf(buf + at, len - at, "%sscale +-%s", at ? ", " : "", scale);
+    if (a.flip && at < len)
+        at += (size_t)snprintf(buf + at, len - at, "%sflip left-right", at ? ", " : "");
     if (!at) snprintf(buf, len, "none");
 }

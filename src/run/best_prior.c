@@ -14,7 +14,7 @@ static int same_run(const checkpoint_meta *best, const checkpoint_meta *run)
 {
     return !strcmp(best->spec, run->spec) && !best->unknown_setting[0] &&
            !settings_differ(&best->cfg, &run->cfg, SET_RECIPE) &&
-           best->input_scale == run->input_scale && best->input_shift == run->input_shift &&
+           input_norm_same(&best->norm, &run->norm) &&
            best->train_count == run->train_count && best->train_limit == run->train_limit &&
            best->labels_crc == run->labels_crc && best->epochs_done >= 1 &&
            best->epochs_done <= run->epochs_done;

@@ -32,7 +32,11 @@ enum section_tag {
     SEC_OPTIONS = 8,  /* format 2 only, when a setting differs from its default */
     SEC_MOMENT2 = 9,  /* only for adam and adamw */
     SEC_SETTINGS = 10, /* format 3 */
-    SEC_KNOWN_COUNT = 10
+    /* Format 3, written with CHECKPOINT_SECTION_OPTIONAL set (a cnn that
+     * does not know them skips them): */
+    SEC_SCALING = 11,  /* per-channel input scaling, when in_c > 1 */
+    SEC_NAMES = 12,    /* the class names, when known */
+    SEC_KNOWN_COUNT = 12
 };
 
 extern const char *const CHECKPOINT_SECTION_NAME[SEC_KNOWN_COUNT + 1];
@@ -178,5 +182,10 @@ int checkpoint_settings_problem(const checkpoint *ck, char *why, size_t len);
  * naming its layer, into out and returns 1; for a negative second moment
  * "<what> is negative (-1)" and 2; 0 when all are good. */
 int checkpoint_nonfinite_problem(const checkpoint *ck, char *out, size_t len);
+
+/* The scaling section (scaling set) or the names section into m, whose
+ * network section was read before (checkpoint_input.c): 0, or -1 with why
+ * saying what does not fit. */
+int checkpoint_parse_input(int scaling, rbuf *r, checkpoint_meta *m, char *why, size_t len);
 
 #endif

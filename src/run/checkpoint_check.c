@@ -9,7 +9,7 @@
 
 const char *const CHECKPOINT_SECTION_NAME[SEC_KNOWN_COUNT + 1] = {
     "", "network", "schedule", "progress", "data", "params", "momentum", "state", "options",
-    "moment2", "settings"};
+    "moment2", "settings", "scaling", "names"};
 
 uint32_t checkpoint_crc(const unsigned char *p, uint64_t len)
 {
@@ -29,7 +29,7 @@ _Static_assert(sizeof ((checkpoint_meta *)0)->spec == sizeof ((net_spec *)0)->te
                "a checkpoint keeps every spec a net_spec holds");
 
 void checkpoint_meta_init(checkpoint_meta *meta, const run_config *cfg, const net_spec *spec,
-                          float scale, float shift)
+                          const input_norm *norm, const class_names *names)
 {
     memset(meta, 0, sizeof *meta);
     snprintf(meta->spec, sizeof meta->spec, "%s", spec->text);
@@ -37,8 +37,8 @@ void checkpoint_meta_init(checkpoint_meta *meta, const run_config *cfg, const ne
     meta->in_h = spec->in.h;
     meta->in_w = spec->in.w;
     meta->classes = spec->classes;
-    meta->input_scale = scale;
-    meta->input_shift = shift;
+    meta->norm = *norm;
+    meta->names = *names;
     meta->cfg = *cfg;
 }
 
@@ -122,8 +122,18 @@ int checkpoint_settings_problem(const checkpoint *ck, char *why, size_t len)
         snprintf(why, len, "the input shape or the class count");
         return -1;
     }
-    if (!isfinite(m->input_scale) || !isfinite(m->input_shift)) {
-        snprintf(why, len, "the input scaling");
+    if (m->norm.channels != m->in_c) {
+        snprintf(why, len, "input scaling for %d channels, inputs of %d", m->norm.channels,
+                 m->in_c);
+        return -1;
+    }
+    for (int c = 0; c < m->in_c; c++)
+        if (!isfinite(m->norm.scale[c]) || !isfinite(m->norm.shift[c])) {
+            snprintf(why, len, "the input scaling");
+            return -1;
+        }
+    if (m->names.count && m->names.count != m->classes) {
+        snprintf(why, len, "%d class names for %d classes", m->names.count, m->classes);
         return -1;
     }
     if (setting_problem(&m->cfg, why, len)) return -1; /* (the batch before counts_problem) */

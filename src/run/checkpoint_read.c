@@ -159,8 +159,11 @@ static int parse_spec_and_input(reader *rd, rbuf *r)
 static int parse_network(reader *rd, rbuf *r)
 {
     if (parse_spec_and_input(rd, r)) return -1;
-    rd->ck->meta.input_scale = get_f32(r);
-    rd->ck->meta.input_shift = get_f32(r);
+    checkpoint_meta *m = &rd->ck->meta;
+    float scale = get_f32(r), shift = get_f32(r);
+    /* every channel alike, unless a scaling section follows */
+    m->norm = input_norm_uniform(m->in_c > 0 && m->in_c <= INPUT_MAX_CHANNELS ? m->in_c : 1,
+                                 scale, shift);
     return 0;
 }
 
@@ -258,6 +261,11 @@ static int parse_section(reader *rd, uint32_t tag, rbuf *r, int version)
                                       why, sizeof why))
             return fail(rd, "checkpoint %s", why);
         break;
+    case SEC_SCALING:
+    case SEC_NAMES:
+        if (checkpoint_parse_input(tag == SEC_SCALING, r, m, why, sizeof why))
+            return fail(rd, "checkpoint is corrupt: %s", why);
+        break;
     default: rc = parse_values(rd, r, tag, version); break;
     }
     if (rc == 0 && (r->short_read || r->at != r->len))
@@ -272,7 +280,7 @@ static int parse_section(reader *rd, uint32_t tag, rbuf *r, int version)
 static int tag_of_version(uint32_t tag, int version)
 {
     if (tag == SEC_SCHEDULE || tag == SEC_OPTIONS) return version == 2;
-    if (tag == SEC_SETTINGS) return version == 3;
+    if (tag == SEC_SETTINGS || tag == SEC_SCALING || tag == SEC_NAMES) return version == 3;
     return tag >= 1 && tag <= SEC_KNOWN_COUNT;
 }
 
@@ -315,6 +323,12 @@ static int walk_section(reader *rd, rbuf *body, uint32_t found, int version, int
         return fail(rd, "checkpoint is corrupt: section %u (tag 0x%08x) runs past the end",
                     found, tag);
     rbuf r = {data, len, 0, 0};
+    if (tag == (SEC_SCALING | CHECKPOINT_SECTION_OPTIONAL) ||
+        tag == (SEC_NAMES | CHECKPOINT_SECTION_OPTIONAL))
+        tag &= ~CHECKPOINT_SECTION_OPTIONAL; /* known, written optional for older readers */
+    else if (tag == SEC_SCALING || tag == SEC_NAMES)
+        return fail(rd, "checkpoint is corrupt: its %s section is not marked optional",
+                    CHECKPOINT_SECTION_NAME[tag]);
     if (tag >= 1 && tag <= SEC_KNOWN_COUNT && !tag_of_version(tag, version))
         return fail(rd, "checkpoint is corrupt: its %s section does not belong in format %d",
                     CHECKPOINT_SECTION_NAME[tag], version);
@@ -364,8 +378,9 @@ static int parse_v1(reader *rd)
     if (parse_spec_and_input(rd, &r)) return -1;
     parse_schedule_v2(&m->cfg, &r); /* (the same seven fields) */
     parse_progress(m, &r, 1);
-    m->input_scale = get_f32(&r);
-    m->input_shift = get_f32(&r);
+    float scale = get_f32(&r), shift = get_f32(&r);
+    m->norm = input_norm_uniform(m->in_c > 0 && m->in_c <= INPUT_MAX_CHANNELS ? m->in_c : 1,
+                                 scale, shift);
     rd->count = get_u64(&r);
     /* the size check made count x 8 the bytes left; checked again here */
     if (r.short_read || rd->count > NET_MAX_COUNT || (r.len - r.at) / 8 != rd->count ||

@@ -69,7 +69,13 @@ static int get_value(rbuf *r, const setting_def *d, run_config *cfg, char *why, 
         return -1;
     }
     snprintf(word, sizeof word, "%.*s", (int)n, (const char *)text);
-    if (setting_parse(d, cfg, word, err, sizeof err) == 0) return 0;
+    /* (a text setting keeps a pointer: to a copy that lives as long as the program) */
+    const char *value = d->type == SET_TEXT ? setting_text_keep(word) : word;
+    if (!value) {
+        snprintf(why, len, "cannot be read: out of memory");
+        return -1;
+    }
+    if (setting_parse(d, cfg, value, err, sizeof err) == 0) return 0;
     snprintf(why, len, "holds impossible settings: %s", err);
     return -1;
 }

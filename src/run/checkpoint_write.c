@@ -36,6 +36,29 @@ static void put_values(wbuf *b, uint32_t tag, const float *v, long n, uint32_t *
     end_section(b, at);
 }
 
+/* The optional sections: each channel's scaling where there are several
+ * (one channel's is the network section's), and the class names. */
+static void put_input_sections(wbuf *b, const checkpoint_meta *m, uint32_t *sections)
+{
+    if (m->in_c > 1) {
+        size_t at = begin_section(b, SEC_SCALING | CHECKPOINT_SECTION_OPTIONAL, sections);
+        put_u32(b, (uint32_t)m->in_c);
+        put_floats(b, m->norm.scale, m->in_c);
+        put_floats(b, m->norm.shift, m->in_c);
+        end_section(b, at);
+    }
+    if (m->names.count) {
+        size_t at = begin_section(b, SEC_NAMES | CHECKPOINT_SECTION_OPTIONAL, sections);
+        put_u32(b, (uint32_t)m->names.count);
+        for (int i = 0; i < m->names.count; i++) {
+            uint32_t len = (uint32_t)strlen(m->names.name[i]);
+            put_u32(b, len);
+            put(b, m->names.name[i], len);
+        }
+        end_section(b, at);
+    }
+}
+
 /* The sections of format 3, in the order docs/checkpoint-format.md lists them. */
 static void put_sections(wbuf *b, const checkpoint *ck, uint32_t *sections)
 {
@@ -48,8 +71,8 @@ static void put_sections(wbuf *b, const checkpoint *ck, uint32_t *sections)
     put_u32(b, (uint32_t)m->in_h);
     put_u32(b, (uint32_t)m->in_w);
     put_u32(b, (uint32_t)m->classes);
-    put_f32(b, m->input_scale);
-    put_f32(b, m->input_shift);
+    put_f32(b, m->norm.scale[0]); /* (formats 1 and 2 kept one scaling) */
+    put_f32(b, m->norm.shift[0]);
     end_section(b, at);
 
     at = begin_section(b, SEC_SETTINGS, sections);
@@ -72,6 +95,7 @@ static void put_sections(wbuf *b, const checkpoint *ck, uint32_t *sections)
     put_values(b, SEC_MOMENTUM, ck->momentum, ck->n, sections);
     if (ck->state_count) put_values(b, SEC_STATE, ck->state, ck->state_count, sections);
     if (ck->moment2) put_values(b, SEC_MOMENT2, ck->moment2, ck->n, sections);
+    put_input_sections(b, m, sections);
 }
 
 /* Puts len bytes at path through file_write.h (no_replace: only where no

@@ -17,9 +17,11 @@ int data_used_count(const dataset *d, int limit)
 
 static int alloc_like(const dataset *d, int count, dataset *out)
 {
-    size_t dim = (size_t)d->rows * d->cols;
+    size_t dim = dataset_sample_bytes(d);
     memset(out, 0, sizeof *out);
     out->count = count;
+    out->channels = d->channels;
+    out->names = d->names;
     out->rows = d->rows;
     out->cols = d->cols;
     out->classes = d->classes;
@@ -30,7 +32,7 @@ static int alloc_like(const dataset *d, int count, dataset *out)
 
 static void copy_sample(const dataset *from, int i, dataset *to, int j)
 {
-    size_t dim = (size_t)from->rows * from->cols;
+    size_t dim = dataset_sample_bytes(from);
     memcpy(to->images + dim * j, from->images + dim * i, dim);
     to->labels[j] = from->labels[i];
 }

@@ -8,8 +8,6 @@
 #include "oom_hint.h"
 #include "text_out.h"
 
-const shape3 CNN_INPUT_SHAPE = {1, 28, 28};
-
 /* Layer and channel of the first negative running variance, if any. */
 static int negative_variance(const net_spec *spec, const float *state, int *layer, long *ch)
 {
@@ -22,20 +20,6 @@ static int negative_variance(const net_spec *spec, const float *state, int *laye
     return 0;
 }
 
-/* Whether the input the checkpoint says it was made for is the one every
- * net and data set here has; -1 with why naming both when it is not. */
-static int input_problem(const checkpoint_meta *meta, char *why, size_t whylen)
-{
-    const shape3 in = CNN_INPUT_SHAPE;
-    if (meta->in_c == in.c && meta->in_h == in.h && meta->in_w == in.w &&
-        meta->classes == CNN_CLASSES)
-        return 0;
-    snprintf(why, whylen, "the checkpoint is for %dx%dx%d inputs of %d classes, but this cnn's "
-             "networks and data are %dx%dx%d inputs of %d classes", meta->in_c,
-             meta->in_h, meta->in_w, meta->classes, in.c, in.h, in.w, CNN_CLASSES);
-    return -1;
-}
-
 /* The network the checkpoint holds; -1 with why set. */
 static int checkpoint_spec(const checkpoint *ck, net_spec *spec, char *why, size_t whylen)
 {
@@ -43,11 +27,12 @@ static int checkpoint_spec(const checkpoint *ck, net_spec *spec, char *why, size
     char err[768];
     int layer;
     long ch;
-    if (input_problem(meta, why, whylen)) return -1;
-    if (net_spec_parse(meta->spec, CNN_INPUT_SHAPE, CNN_CLASSES, spec, err, sizeof err) ||
+    shape3 in = {meta->in_c, meta->in_h, meta->in_w};
+    if (net_spec_parse(meta->spec, in, meta->classes, spec, err, sizeof err) ||
         spec->n_params != ck->n) {
-        snprintf(why, whylen, "the checkpoint's network does not fit 28x28 images of %d "
-                 "classes (%s)", CNN_CLASSES, meta->spec);
+        snprintf(why, whylen, "the checkpoint's network (%s) does not fit its own %dx%dx%d "
+                 "inputs of %d classes with its %ld parameters", meta->spec, in.c, in.h, in.w,
+                 meta->classes, ck->n);
         return -1;
     }
     if (spec->n_state != ck->state_count) {

@@ -58,6 +58,13 @@ const net_preset net_presets[] = {
     {"seed-cnn-fast", "conv4k5p2,relu,avgpool2,conv8k5p2,relu,avgpool2,fc10,softmax",
      "the report's CNN trained for time to 98.5%: two epochs, momentum 0.9, cosine",
      "epochs=2 lr=0.05 lr-step=0 lr-schedule=cosine " MODERN_SGD},
+    /* For 3x32x32 colour pictures (CIFAR-10's shape): cnn-bn's blocks with
+     * twice the channels, random left-right flips, cosine schedule
+     * (bench/RESULTS.md, issue 26, says what it reaches). */
+    {"cifar-bn", "conv32k3p1,bn,relu,maxpool2,conv64k3p1,bn,relu,maxpool2,conv128k3p1,bn,relu,"
+                 "maxpool2,dropout0.3,fc10,softmax",
+     "cnn-bn with twice the channels, for 3x32x32 colour pictures: flips, cosine schedule",
+     "epochs=20 lr=0.05 lr-step=0 lr-schedule=cosine augment=flip " MODERN_SGD},
 };
 const int net_presets_count = sizeof net_presets / sizeof net_presets[0];
 
@@ -66,6 +73,16 @@ const net_preset *net_preset_find(const char *name)
     for (int i = 0; i < net_presets_count; i++)
         if (strcmp(net_presets[i].name, name) == 0) return &net_presets[i];
     return NULL;
+}
+
+int preset_spec_for(const net_preset *p, int classes, char *buf, size_t len)
+{
+    const char *last = NULL;
+    for (const char *at = strstr(p->spec, "fc10,"); at; at = strstr(at + 1, "fc10,"))
+        if (at == p->spec || at[-1] == ',') last = at;
+    if (!last) return snprintf(buf, len, "%s", p->spec) < (int)len ? 0 : -1;
+    int n = snprintf(buf, len, "%.*sfc%d%s", (int)(last - p->spec), p->spec, classes, last + 4);
+    return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
 void preset_config(run_config *c, const net_preset *p)

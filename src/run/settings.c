@@ -13,6 +13,8 @@ static const char *const NORMALIZE_NAMES[] = {"std", "unit", "center"};
 static const char *const OPTIMIZER_NAMES[] = CNN_OPTIM_NAMES;
 static const char *const SCHEDULE_NAMES[] = CNN_SCHED_NAMES;
 static const char *const DEVICE_NAMES[] = {"cpu", "gpu", "auto"};
+static const char *const FORMAT_NAMES[] = {"auto", "idx", "cifar10", "cifar100", "folder"};
+static const char *const LABELS_NAMES[] = {"fine", "coarse"};
 
 /* A CHOICE row's word count; 0 for the other types. */
 #define CHOICE_COUNT_INT(names) 0
@@ -73,6 +75,26 @@ int setting_parse(const setting_def *d, run_config *c, const char *text, char *e
     return cli_parse_value(&o, text, err, (unsigned)errlen);
 }
 
+/* The texts setting_text_keep has copied: a list that lives as long as the
+ * program (reachable, so no leak checker counts it). */
+typedef struct kept_text {
+    struct kept_text *next;
+    char text[];
+} kept_text;
+static kept_text *kept_texts;
+
+const char *setting_text_keep(const char *text)
+{
+    for (kept_text *k = kept_texts; k; k = k->next)
+        if (!strcmp(k->text, text)) return k->text;
+    kept_text *k = malloc(sizeof *k + strlen(text) + 1);
+    if (!k) return NULL;
+    strcpy(k->text, text);
+    k->next = kept_texts;
+    kept_texts = k;
+    return k->text;
+}
+
 void run_config_defaults(run_config *c)
 {
     char err[512];
@@ -116,7 +138,7 @@ int setting_same(const setting_def *d, const run_config *a, const run_config *b)
     case SET_AUGMENT: {
         const cnn_augment *p = x, *q = y;
         return p->shift == q->shift && !memcmp(&p->rot_deg, &q->rot_deg, sizeof(float)) &&
-               !memcmp(&p->scale, &q->scale, sizeof(float));
+               !memcmp(&p->scale, &q->scale, sizeof(float)) && p->flip == q->flip;
     }
     case SET_U64: return *(const uint64_t *)x == *(const uint64_t *)y;
     case SET_FLOAT: return !memcmp(x, y, sizeof(float)); /* bit for bit */

@@ -53,8 +53,8 @@ static void read_stats(net *nt, double *sums)
 /* The next n samples of index into the net's input. */
 static void gather_batch(net *nt, const device_dataset *d, const int *index, int n)
 {
-    nt->ops->gather(d->images, d->labels, index, nt->cursor, n, d->dim, d->scale, d->shift,
-                    nt->act[0], nt->labels);
+    nt->ops->gather(d->images, d->labels, index, nt->cursor, n, d->channels, d->h * d->w,
+                    d->norm_dev, nt->act[0], nt->labels);
     nt->ops->advance(nt->cursor, n);
 }
 
@@ -68,8 +68,8 @@ static void gather_train_batch(net *nt, const run_config *cfg, const device_data
         gather_batch(nt, d, index, n);
         return;
     }
-    nt->ops->gather_aug(d->images, d->labels, index, nt->cursor, n, d->h, d->w, d->scale,
-                        d->shift, cfg->augment, nt->seed, nt->step, nt->act[0], nt->labels);
+    nt->ops->gather_aug(d->images, d->labels, index, nt->cursor, n, d->channels, d->h, d->w,
+                        d->norm_dev, cfg->augment, nt->seed, nt->step, nt->act[0], nt->labels);
     nt->ops->advance(nt->cursor, n);
 }
 

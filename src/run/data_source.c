@@ -1,0 +1,155 @@
+/* The data a run names; see include/data_source.h. */
+#include "data_source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cifar.h"
+#include "image_folder.h"
+#include "png_io.h"
+
+const char *data_shape_text(int channels, int rows, int cols, char *buf, size_t len)
+{
+    snprintf(buf, len, "%dx%dx%d", channels, rows, cols);
+    return buf;
+}
+
+int data_format(const run_config *c, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(c->data, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "--data %s: %s: run `make data` or point --data at a data folder",
+                 c->data, stat(c->data, &st) != 0 ? strerror(errno) : "not a folder");
+        return -1;
+    }
+    if (c->format != FORMAT_AUTO) return c->format;
+    int cifar = cifar_detect(c->data);
+    if (cifar == CIFAR_10) return FORMAT_CIFAR10;
+    if (cifar == CIFAR_100) return FORMAT_CIFAR100;
+    if (dataset_idx_present(c->data)) return FORMAT_IDX;
+    if (image_folder_detect(c->data)) return FORMAT_FOLDER;
+    snprintf(err, errlen, "--data %s: holds no MNIST-named IDX files, no CIFAR binaries "
+             "(data_batch_1.bin or train.bin) and no class folders of pictures: run `make data` "
+             "or point --data at a data folder (--format says which kind it is)", c->data);
+    return -1;
+}
+
+/* --image-size "HxW" or "N" into rows and cols (0 x 0 for ""). */
+static int image_size(const run_config *c, int *rows, int *cols, char *err, size_t errlen)
+{
+    char tail;
+    *rows = *cols = 0;
+    if (!*c->image_size) return 0;
+    int n = sscanf(c->image_size, "%dx%d%c", rows, cols, &tail);
+    if (n == 1 && !strchr(c->image_size, 'x')) *cols = *rows;
+    else if (n != 2) *rows = 0;
+    if (*rows >= 1 && *rows <= IMAGE_MAX_SIDE && *cols >= 1 && *cols <= IMAGE_MAX_SIDE &&
+        strspn(c->image_size, "0123456789x") == strlen(c->image_size))
+        return 0;
+    snprintf(err, errlen, "--image-size %s: expected HxW or N, sides 1 to %d (e.g. 32x32)",
+             c->image_size, IMAGE_MAX_SIDE);
+    return -1;
+}
+
+static int folder_options(const run_config *c, image_folder_options *o, char *err,
+                          size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    if (c->channels == 2) {
+        snprintf(err, errlen, "--channels 2: pictures are converted to 1 (grey) or 3 (colour) "
+                 "channels");
+        return -1;
+    }
+    o->channels = c->channels;
+    o->skip_bad = c->skip_bad;
+    o->quiet = c->quiet;
+    return image_size(c, &o->rows, &o->cols, err, errlen);
+}
+
+/* Only a picture folder reads --image-size, --channels and --skip-bad. */
+static int refuse_folder_flags(const run_config *c, int format, char *err, size_t errlen)
+{
+    if (format == FORMAT_FOLDER || (!*c->image_size && !c->channels && !c->skip_bad)) return 0;
+    snprintf(err, errlen, "--data %s is %s data: --image-size, --channels and --skip-bad are for "
+             "picture folders (its samples keep their shape)", c->data,
+             format == FORMAT_IDX ? "IDX" : "CIFAR");
+    return -1;
+}
+
+/* The classes' names from --class-names, which must name every class. */
+static int take_class_names(const run_config *c, dataset *d, char *err, size_t errlen)
+{
+    class_names names;
+    if (class_names_parse(c->class_names, &names, err, errlen)) return -1;
+    if (names.count != d->classes) {
+        snprintf(err, errlen, "--class-names %s names %d classes; the data has %d", c->class_names,
+                 names.count, d->classes);
+        return -1;
+    }
+    d->names = names;
+    return 0;
+}
+
+static int load_format(const run_config *c, int format, dataset *train, dataset *test,
+                       int *skipped, char *err, size_t errlen)
+{
+    const dataset_want any = {0, 0, 0};
+    image_folder_options o;
+    switch (format) {
+    case FORMAT_IDX: return dataset_load_dir(c->data, &any, train, test, err, errlen);
+    case FORMAT_CIFAR10:
+    case FORMAT_CIFAR100:
+        return cifar_load(c->data, format == FORMAT_CIFAR10 ? CIFAR_10 : CIFAR_100,
+                          c->labels == LABELS_COARSE, train, test, err, errlen);
+    default:
+        if (folder_options(c, &o, err, errlen)) return -1;
+        return image_folder_load(c->data, &o, train, test, skipped, err, errlen);
+    }
+}
+
+int data_load(const run_config *c, dataset *train, dataset *test, int *skipped, char *err,
+              size_t errlen)
+{
+    if (skipped) *skipped = 0;
+    int format = data_format(c, err, errlen);
+    if (format < 0 || refuse_folder_flags(c, format, err, errlen) ||
+        load_format(c, format, train, test, skipped, err, errlen))
+        return -1;
+    if (!*c->class_names) return 0;
+    if (take_class_names(c, train ? train : test, err, errlen) == 0) {
+        if (train && test) test->names = train->names;
+        return 0;
+    }
+    if (train) dataset_free(train);
+    if (test) dataset_free(test);
+    return -1;
+}
+
+int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->format = data_format(c, err, errlen);
+    if (out->format < 0 || refuse_folder_flags(c, out->format, err, errlen)) return -1;
+    switch (out->format) {
+    case FORMAT_IDX:
+        out->channels = 1;
+        return dataset_idx_probe(c->data, &out->rows, &out->cols, &out->classes, err, errlen);
+    case FORMAT_CIFAR10:
+    case FORMAT_CIFAR100:
+        out->channels = 3;
+        out->rows = out->cols = 32;
+        out->classes = out->format == FORMAT_CIFAR10 ? 10 : c->labels == LABELS_COARSE ? 20 : 100;
+        return 0;
+    }
+    dataset train; /* a picture folder: its training pictures are read */
+    if (data_load(c, &train, NULL, NULL, err, errlen)) return -1;
+    out->channels = train.channels;
+    out->rows = train.rows;
+    out->cols = train.cols;
+    out->classes = train.classes;
+    dataset_free(&train);
+    return 0;
+}
