@@ -8,6 +8,7 @@
 ## make plots RUN="DIR..."  charts of training runs (DIR/train.csv)
 ## make report [EPOCHS=N] [SEEDS="1 2 3"]  the report's tables and figures, ours beside its own
 ## make bench         this project against the CPU, the GPU and its peers (bench/)
+## make derived-data  the colour data sets derived from data/mnist, in build/derived (docs/data.md)
 ## make bench-load    the CPU trainer beside 4 busy processes: default threads against --threads 1
 ## make device-check  on a GPU machine: build for it, GPU tests, sanitizers, timings, peers
 ##                    (fails without a GPU or compute-sanitizer)
@@ -109,6 +110,7 @@ FORCE:
 CONFIG := $(BUILD)/config-cuda$(CUDA)
 
 .PHONY: all test train data bench bench-load plots report fuzz clean deps device-check fresh-check help FORCE
+.PHONY: derived-data
 all: $(BUILD)/cnn
 
 $(CONFIG): $(DEPS_MK)
@@ -201,6 +203,22 @@ bench-load: $(BUILD)/cnn
 train: $(BUILD)/cnn
 	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
 	$(BUILD)/cnn train --data data/mnist $(TRAIN_FLAGS)
+
+# build/derive-data writes the data sets derived from MNIST (docs/data.md);
+# it links libjpeg, which the trainer itself does not need for this.
+$(BUILD)/derive-data: $(BUILD)/obj/scripts/derive_data.o $(BUILD)/libcnn.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -ljpeg
+
+$(BUILD)/obj/scripts/%.o: scripts/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Derived again from scratch each time (a second or two): the same bytes.
+derived-data: $(BUILD)/derive-data
+	@test -f data/mnist/.verified || bash data/fetch_mnist.sh data/mnist
+	@rm -rf $(addprefix $(BUILD)/derived/,colour-mnist digit-folder colour-mnist.partial \
+	    digit-folder.partial)
+	$(BUILD)/derive-data data/mnist $(BUILD)/derived
 
 # libFuzzer (clang) on the IDX, checkpoint and spec readers, FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60

@@ -18,13 +18,19 @@ int cifar_detect(const char *dir);
 
 /* Loads dir's training files into train and its test file into test
  * (either NULL: not read). CIFAR-10: data_batch_1.bin .. data_batch_5.bin
- * (those present, from 1 on, at least the first) and test_batch.bin; class
- * names from batches.meta.txt when present. CIFAR-100 (version CIFAR_100):
- * train.bin and test.bin, the fine labels (100 classes) or with coarse set
- * the coarse ones (20), names from fine_label_names.txt or
- * coarse_label_names.txt when present. A label beyond the classes, a file
- * that is not whole records, a missing file: one line in err naming it.
- * Returns 0, or -1 (train and test then hold nothing). */
+ * (those present, from 1 on, at least the first; one past a missing one is
+ * refused, not dropped) and test_batch.bin; class names from
+ * batches.meta.txt when present. CIFAR-100 (version CIFAR_100): train.bin
+ * and test.bin, the fine labels (100 classes) or with coarse set the coarse
+ * ones (20; coarse with CIFAR_10 is refused), names from
+ * fine_label_names.txt or coarse_label_names.txt when present; both of a
+ * record's labels are range-checked. Only the raw .bin files are read (as
+ * CIFAR ships them inside its tar.gz): a gzipped one, or the Python
+ * version's files, are refused with a hint. A label beyond the classes
+ * (naming the file and the record), a file that is not whole records or
+ * holds more than IDX_MAX_ITEMS, a names file of another count than the
+ * classes, a missing file: one line in err naming it. Returns 0, or -1
+ * (train and test then hold nothing). */
 int cifar_load(const char *dir, int version, int coarse, dataset *train, dataset *test,
                char *err, size_t errlen);
 
