@@ -48,7 +48,7 @@ void ref_dropout_bwd(const double *dy, const unsigned char *keep, double p, long
 /* Batch normalization in training mode: x n x c x hw (hw = 1 after an fc),
  * statistics per channel over the n*hw values, biased variance;
  * y = gamma * (x - mean) / sqrt(var + eps) + beta. bwd overwrites dx,
- * dgamma and dbeta. */
+ * dgamma and dbeta; dx may be NULL. */
 void ref_bn_fwd(const double *x, int n, int c, int hw, const double *gamma, const double *beta,
                 double eps, double *y);
 void ref_bn_bwd(const double *x, int n, int c, int hw, const double *gamma, double eps,

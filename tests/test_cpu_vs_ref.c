@@ -2,8 +2,10 @@
  * nets that isolate each layer (forward scores, loss, every parameter
  * gradient), and the ops that nets do not reach on their own. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <string.h>
 
+#include "c3_nets.h"
 #include "cpu/cpu_backend.h"
 #include "net.h"
 #include "ref.h"
@@ -24,21 +26,42 @@ static double *to_double(const float *p, long n)
     return d;
 }
 
+/* The scores of the last fc (n x k) against the reference's; the count of
+ * rows whose reference arg-max is the label. */
+static int check_scores(const char *text, const float *got, const double *want,
+                        const int *labels, int n, int k)
+{
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        int best = 0;
+        for (int j = 0; j < k; j++) {
+            cr_assert(close_enough(got[i * k + j], want[i * k + j], 1e-5, 1e-4),
+                      "%s: score (%d,%d): cpu %g, reference %g", text, i, j, got[i * k + j],
+                      want[i * k + j]);
+            if (want[i * k + j] > want[i * k + best]) best = j;
+        }
+        correct += best == labels[i];
+    }
+    return correct;
+}
+
 /* Runs `text` on the CPU backend and on the reference with the same random
  * parameters, input and labels, and compares scores, loss, correct count and
- * every parameter gradient. */
-static void check_net_on(const cnn_ops *ops, const char *text, shape3 in, int n, uint64_t seed)
+ * every parameter gradient. The same samples go to both: N x C x H x W to
+ * the reference, laid out C x N x H x W for the net. */
+static void check_net_on(const cnn_ops *ops, const char *text, shape3 in, int classes, int n,
+                         uint64_t seed)
 {
     net_spec spec;
     char err[512];
-    cr_assert_eq(net_spec_parse(text, in, 10, &spec, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(net_spec_parse(text, in, classes, &spec, err, sizeof err), 0, "%s", err);
     net *nt = net_create(ops, &spec, n);
     rng r = {seed};
     long np = spec.n_params, in_size = (long)in.c * in.h * in.w;
     float *params = rand_floats(&r, np, -0.5f, 0.5f);
     float *x = rand_floats(&r, n * in_size, -1, 1);
-    int labels[64];
-    for (int i = 0; i < n; i++) labels[i] = (int)rng_below(&r, 10);
+    int *labels = malloc(sizeof(int) * n);
+    for (int i = 0; i < n; i++) labels[i] = (int)rng_below(&r, (uint32_t)classes);
     memcpy(nt->params, params, sizeof(float) * np);
     nchw_to_cnhw(x, nt->act[0], n, in.c, in.h * in.w);
     memcpy(nt->labels, labels, sizeof(int) * n);
@@ -48,22 +71,12 @@ static void check_net_on(const cnn_ops *ops, const char *text, shape3 in, int n,
     net_backward(nt, n);
 
     double *pd = to_double(params, np), *xd = to_double(x, n * in_size);
-    double *dp = calloc(np ? np : 1, sizeof(double)), scores[64 * 10];
+    double *dp = calloc(np ? np : 1, sizeof(double));
+    double *scores = malloc(sizeof(double) * n * classes);
     double loss = ref_net_loss(&spec, pd, xd, labels, n, dp, NULL);
     ref_net_scores(&spec, pd, xd, n, scores);
 
-    const float *fscores = nt->act[spec.n_layers - 1];
-    int correct = 0;
-    for (int i = 0; i < n; i++) {
-        int best = 0;
-        for (int j = 0; j < 10; j++) {
-            cr_assert(close_enough(fscores[i * 10 + j], scores[i * 10 + j], 1e-5, 1e-4),
-                      "%s: score (%d,%d): cpu %g, reference %g", text, i, j,
-                      fscores[i * 10 + j], scores[i * 10 + j]);
-            if (scores[i * 10 + j] > scores[i * 10 + best]) best = j;
-        }
-        correct += best == labels[i];
-    }
+    int correct = check_scores(text, nt->act[spec.n_layers - 1], scores, labels, n, classes);
     cr_assert(close_enough(nt->stats[STAT_LOSS] / n, loss, 1e-6, 1e-5),
               "%s: loss: cpu %.9g, reference %.9g", text, nt->stats[STAT_LOSS] / n, loss);
     cr_assert_eq((int)nt->stats[STAT_CORRECT], correct, "%s: correct count", text);
@@ -75,19 +88,23 @@ static void check_net_on(const cnn_ops *ops, const char *text, shape3 in, int n,
                   "%s: gradient of parameter %ld: cpu %.9g, reference %.9g", text, i,
                   nt->grads[i], dp[i]);
     net_destroy(nt);
-    free(params); free(x); free(pd); free(xd); free(dp);
+    free(params); free(x); free(labels); free(pd); free(xd); free(dp); free(scores);
 }
 
 /* The CPU backend's whole-convolution ops, and (plain) the CPU table without
  * them: the net then composes im2col, gemm, bias and col2im itself, the path
  * the GPU takes. */
-static void check_net(const char *text, shape3 in, int n, uint64_t seed)
+static void check_net_k(const char *text, shape3 in, int classes, int n, uint64_t seed)
 {
     cnn_ops plain = cpu_ops;
     plain.conv_fwd = NULL;
     plain.conv_bwd = NULL;
-    check_net_on(&cpu_ops, text, in, n, seed);
-    check_net_on(&plain, text, in, n, seed);
+    check_net_on(&cpu_ops, text, in, classes, n, seed);
+    check_net_on(&plain, text, in, classes, n, seed);
+}
+static void check_net(const char *text, shape3 in, int n, uint64_t seed)
+{
+    check_net_k(text, in, 10, n, seed);
 }
 
 Test(cpu_vs_ref, conv_k3) { check_net("conv3k3,fc10,softmax", (shape3){1, 6, 5}, 2, 1); }
@@ -155,40 +172,68 @@ Test(cpu_vs_ref, cnn_bn)
               "dropout0.3,fc10,softmax", (shape3){1, 28, 28}, 4, 38);
 }
 
+/* Every layer kind on a colour input (c3_nets.h): 3 x 10 x 12, 7 classes.
+ * The parameter is an index: Criterion copies parameters into a new process
+ * image, where the table's pointers would not hold. */
+ParameterizedTestParameters(cpu_vs_ref, colour_input)
+{
+    static int index[64];
+    cr_assert_leq(c3_nets_count, 64);
+    for (int i = 0; i < c3_nets_count; i++) index[i] = i;
+    return cr_make_param_array(int, index, (size_t)c3_nets_count);
+}
+ParameterizedTest(int *which, cpu_vs_ref, colour_input)
+{
+    const c3_net *c = &c3_nets[*which];
+    check_net_k(c->text, c3_input, C3_CLASSES, c->n, 60 + (uint64_t)*which);
+}
+Test(cpu_vs_ref, colour_inputs_cover_every_layer_kind)
+{
+    const char *missing = NULL;
+    cr_assert(c3_nets_cover_every_kind(&missing), "no colour net has a %s layer", missing);
+}
+
 /* Evaluation mode: bn uses the running averages one training forward has
  * moved, dropout is the identity; the reference is given the same state. */
-Test(cpu_vs_ref, evaluation_mode_uses_running_statistics)
+static void check_evaluation_mode(const char *text, shape3 in, int classes, int n)
 {
-    const char *text = "conv3k3p1,bn,relu,dropout0.5,fc8,bn,fc10,softmax";
-    shape3 in = {1, 6, 6};
-    int n = 5;
     net_spec spec;
     char err[512];
-    cr_assert_eq(net_spec_parse(text, in, 10, &spec, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(net_spec_parse(text, in, classes, &spec, err, sizeof err), 0, "%s", err);
     net *nt = net_create(&cpu_ops, &spec, n);
     net_init_params(nt, 3, 0);
     rng r = {39};
     long np = spec.n_params, in_size = (long)in.c * in.h * in.w;
     float *x = rand_floats(&r, n * in_size, -1, 1);
-    memcpy(nt->act[0], x, sizeof(float) * n * in_size); /* one channel: NCHW is CNHW */
+    nchw_to_cnhw(x, nt->act[0], n, in.c, in.h * in.w);
     memset(nt->labels, 0, sizeof(int) * n);
     net_forward(nt, n); /* training: moves the running averages */
     net_set_training(nt, 0);
     net_forward(nt, n);
     double *pd = to_double(nt->params, np), *xd = to_double(x, n * in_size);
-    double *state = to_double(nt->state, spec.n_state), scores[5 * 10];
+    double *state = to_double(nt->state, spec.n_state);
+    double *scores = malloc(sizeof(double) * n * classes);
     ref_mode eval = {0, 0, 0, state};
     ref_net_scores_in(&spec, &eval, pd, xd, n, scores);
     const float *fscores = nt->act[spec.n_layers - 1];
-    for (int i = 0; i < n * 10; i++)
-        cr_assert(close_enough(fscores[i], scores[i], 1e-5, 1e-4), "score %d: cpu %g, reference %g",
-                  i, fscores[i], scores[i]);
+    for (int i = 0; i < n * classes; i++)
+        cr_assert(close_enough(fscores[i], scores[i], 1e-5, 1e-4),
+                  "%s: score %d: cpu %g, reference %g", text, i, fscores[i], scores[i]);
     /* the running averages moved away from their start (means 0, variances 1) */
     int moved = 0;
     for (long i = 0; i < spec.n_state; i++) moved += state[i] != 0.0 && state[i] != 1.0;
-    cr_assert_eq(moved, spec.n_state, "%d of %ld running values moved", moved, spec.n_state);
+    cr_assert_eq(moved, spec.n_state, "%s: %d of %ld running values moved", text, moved,
+                 spec.n_state);
     net_destroy(nt);
-    free(x); free(pd); free(xd); free(state);
+    free(x); free(pd); free(xd); free(state); free(scores);
+}
+Test(cpu_vs_ref, evaluation_mode_uses_running_statistics)
+{
+    check_evaluation_mode("conv3k3p1,bn,relu,dropout0.5,fc8,bn,fc10,softmax", (shape3){1, 6, 6},
+                          10, 5);
+    /* bn on the three input channels, then on maps and features */
+    check_evaluation_mode("bn,conv3k3p1,bn,relu,dropout0.5,fc8,bn,fc7,softmax", c3_input,
+                          C3_CLASSES, 5);
 }
 
 /* The pooling ops against the reference, plain windows (stride k, no

@@ -7,12 +7,14 @@
  *     |a - d| <= ATOL + RTOL * max(|a|, |d|).
  * Set GRADCHECK_VERBOSE=1 to print the largest errors of every check. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "c3_nets.h"
 #include "hd/act.h"
 #include "netspec.h"
 #include "ref.h"
@@ -614,10 +616,10 @@ static void check_net(const char *text, shape3 in, int classes, int n, long max_
     else
         for (long i = 0; i < max_params; i++) idx[count++] = (long)(splitmix64() % (uint64_t)np);
 
-    char name[64];
-    snprintf(name, sizeof name, "net %.20s.. n%d params", text, n);
+    char name[NET_SPEC_MAX + 64];
+    snprintf(name, sizeof name, "net %s %dx%dx%d n%d params", text, in.c, in.h, in.w, n);
     check_grad(name, net_scalar, &t, t.params, dp, idx, count);
-    snprintf(name, sizeof name, "net %.20s.. n%d input", text, n);
+    snprintf(name, sizeof name, "net %s %dx%dx%d n%d input", text, in.c, in.h, in.w, n);
     check_grad(name, net_scalar, &t, t.x, dx, NULL, xl);
 
     /* Either gradient output may be NULL without changing the other. */
@@ -672,6 +674,27 @@ Test(gradcheck, net_bn_after_conv_and_fc_with_dropout)
 Test(gradcheck, net_bn_sigmoid_euclid)
 {
     check_net("fc7,bn,sigmoid,dropout0.2,fc10,euclid", (shape3){1, 5, 5}, 10, 5, 400);
+}
+
+/* Every layer kind on a colour input (c3_nets.h): 3 x 10 x 12, 7 classes.
+ * The parameter is an index: Criterion copies parameters into a new process
+ * image, where the table's pointers would not hold. */
+ParameterizedTestParameters(gradcheck, colour_input)
+{
+    static int index[64];
+    cr_assert_leq(c3_nets_count, 64);
+    for (int i = 0; i < c3_nets_count; i++) index[i] = i;
+    return cr_make_param_array(int, index, (size_t)c3_nets_count);
+}
+ParameterizedTest(int *which, gradcheck, colour_input)
+{
+    const c3_net *c = &c3_nets[*which];
+    check_net(c->text, c3_input, C3_CLASSES, c->n, 300);
+}
+Test(gradcheck, colour_inputs_cover_every_layer_kind)
+{
+    const char *missing = NULL;
+    cr_assert(c3_nets_cover_every_kind(&missing), "no colour net has a %s layer", missing);
 }
 
 Test(gradcheck, net_scores_match_loss)

@@ -262,7 +262,7 @@ void ref_bn_bwd(const double *x, int n, int c, int hw, const double *gamma, doub
                 dg += dy[i] * (x[i] - mean) * invstd;
             }
         dbeta[ch] = db, dgamma[ch] = dg;
-        for (int smp = 0; smp < n; smp++)
+        for (int smp = 0; dx && smp < n; smp++) /* no dx: the net's first layer */
             for (int j = 0; j < hw; j++) {
                 long i = ((long)smp * c + ch) * hw + j;
                 double xhat = (x[i] - mean) * invstd;
