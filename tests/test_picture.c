@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jpeglib.h>
+
 #include "picture.h"
 #include "picture_util.h"
 #include "run_util.h"
@@ -225,6 +227,51 @@ Test(picture, jpeg_damaged_refused)
     read_fails(tmp_path("huge.jpg"), "JPEG too large: 20000x48");
     free(d);
     free(b);
+}
+
+/* A grey 8x8 progressive JPEG of 1 + 63 x 11 valid scans: each AC
+ * coefficient on its own, first with its low 10 bits dropped (libjpeg's
+ * most), then refined one bit at a time. */
+static void write_many_scans(const char *path)
+{
+    static jpeg_scan_info scans[1 + 63 * 11];
+    int n = 0;
+    scans[n++] = (jpeg_scan_info){1, {0}, 0, 0, 0, 0};
+    for (int k = 1; k <= 63; k++) {
+        scans[n++] = (jpeg_scan_info){1, {0}, k, k, 0, 10};
+        for (int al = 9; al >= 0; al--) scans[n++] = (jpeg_scan_info){1, {0}, k, k, al + 1, al};
+    }
+    unsigned char px[64];
+    for (int i = 0; i < 64; i++) px[i] = (unsigned char)(i * 4);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    struct jpeg_compress_struct j;
+    struct jpeg_error_mgr e;
+    j.err = jpeg_std_error(&e);
+    jpeg_create_compress(&j);
+    jpeg_stdio_dest(&j, f);
+    j.image_width = j.image_height = 8;
+    j.input_components = 1;
+    j.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&j);
+    j.scan_info = scans;
+    j.num_scans = n;
+    jpeg_start_compress(&j, TRUE);
+    for (int y = 0; y < 8; y++) {
+        JSAMPROW row = px + 8 * y;
+        jpeg_write_scanlines(&j, &row, 1);
+    }
+    jpeg_finish_compress(&j);
+    jpeg_destroy_compress(&j);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* A crafted progressive JPEG can make the decoder loop for minutes over
+ * thousands of scans: more than 500 are refused. */
+Test(picture, jpeg_too_many_scans_refused)
+{
+    write_many_scans(tmp_path("scans.jpg"));
+    read_fails(tmp_path("scans.jpg"), "more than 500 progressive scans");
 }
 
 /* ---- PGM and PPM ---- */
