@@ -38,7 +38,8 @@ int image_folder_detect(const char *dir);
  * DIR/train present the layout is two trees: test needs DIR/test beside it
  * with the same class folders (the message names the first one only one of
  * them has). Otherwise dir is one tree: test gets count 0 (images NULL)
- * with the classes, names and shape of train. The first picture read (the
+ * with the classes, names and shape of train (o's alone when train is
+ * NULL). The first picture read (the
  * first class's first; with skip_bad the first that reads) decides what o
  * leaves 0, for test too; each picture is then converted with
  * picture_to_input. *skipped (may be NULL) counts the pictures skip_bad

@@ -46,7 +46,8 @@ png_links() {
 }
 # jpeglib.h needs stdio.h before it (it uses FILE and size_t).
 jpeg_links() {
-    printf '#include <stdio.h>\n#include <jpeglib.h>\nint main(void) { struct jpeg_error_mgr e;\n    return jpeg_std_error(&e) == NULL; }\n' |
+    printf '%s\n' '#include <stdio.h>' '#include <jpeglib.h>' \
+        'int main(void) { struct jpeg_error_mgr e; return jpeg_std_error(&e) == NULL; }' |
         links jpeg "" -ljpeg
 }
 openblas_program() {
