@@ -124,11 +124,11 @@ def check_cifar100(tmp):
     expect_error(lambda: peer_data.read(d, labels="coarse"), "train.bin", "label 20", "20 classes")
 
 
-def reference_resize(plane, h, w):
-    """Area averaging with exact fractions over the real covered areas: the
-    rule of include/picture.h written the slow, obvious way."""
+def exact_means(plane, h, w):
+    """The exact mean of the input area each output pixel covers, as
+    fractions: the rule of include/picture.h written the slow, obvious way."""
     hin, win = plane.shape
-    out = np.zeros((h, w), dtype=np.uint8)
+    out = np.empty((h, w), dtype=object)
     for oy in range(h):
         for ox in range(w):
             y0, y1 = Fraction(oy * hin, h), Fraction((oy + 1) * hin, h)
@@ -139,17 +139,33 @@ def reference_resize(plane, h, w):
                 for ix in range(win):
                     cx = max(Fraction(0), min(x1, ix + 1) - max(x0, ix))
                     total += cy * cx * int(plane[iy, ix])
-            mean = total / ((y1 - y0) * (x1 - x0))
-            out[oy, ox] = int(mean + Fraction(1, 2))  # nearest, a tie upwards
+            out[oy, ox] = total / ((y1 - y0) * (x1 - x0))
     return out
 
 
+# Outputs of the trainer's resample_area + to_byte (float32; compiled from
+# src/io/resample.c and run) where the exact mean rounds the other way:
+# the peer must give the trainer's bytes, not the exact ones.
+TRAINER_BYTES = [
+    ([[251], [68], [148], [209], [211], [108]], 5, 1, [[220], [95], [179], [210], [125]]),
+    ([[27, 97], [106, 202], [44, 236], [229, 62], [56, 26]], 1, 3, [[92, 108, 125]]),
+]
+
+
 def check_conversion(_tmp):
-    for hin, win, h, w in ((3, 3, 2, 2), (7, 5, 3, 4), (4, 6, 8, 9), (5, 5, 5, 5), (2, 9, 6, 3)):
+    for hin, win, h, w in ((3, 3, 2, 2), (7, 5, 3, 4), (4, 6, 8, 9), (5, 5, 5, 5), (2, 9, 6, 3),
+                           (28, 28, 32, 32)):
         plane = RNG.integers(0, 256, (hin, win), dtype=np.uint8)
-        got = picture.area_resize(plane, h, w)
-        assert np.array_equal(got, reference_resize(plane, h, w)), (hin, win, h, w)
-    tie = np.array([[10, 11]], dtype=np.uint8)  # mean 10.5: up to 11
+        got = picture.area_resize(plane, h, w).astype(int)
+        exact = exact_means(plane, h, w)
+        near_tie = np.vectorize(lambda m: abs(m - int(m) - Fraction(1, 2)) < Fraction(1, 1000))
+        rounded = np.vectorize(lambda m: int(m + Fraction(1, 2)))(exact)
+        assert (abs(got - rounded) <= 1).all(), (hin, win, h, w)
+        assert (got == rounded)[~near_tie(exact)].all(), ("not the nearest byte", hin, win, h, w)
+    for plane, h, w, want in TRAINER_BYTES:
+        got = picture.area_resize(np.array(plane, np.uint8), h, w)
+        assert got.tolist() == want, ("not the trainer's float32 bytes", got.tolist(), want)
+    tie = np.array([[10, 11]], dtype=np.uint8)  # mean 10.5 exactly in float32: up to 11
     assert picture.area_resize(tie, 1, 1).tolist() == [[11]]
     rgb = RNG.integers(0, 256, (4, 6, 3), dtype=np.uint8)
     grey = picture.to_input(rgb, 1, 4, 6)
@@ -162,6 +178,32 @@ def check_conversion(_tmp):
     g3 = picture.to_input(grey[0][:, :, None], 3, 2, 3)
     assert g3.shape == (3, 2, 3) and (g3[0] == g3[1]).all() and (g3[1] == g3[2]).all()
     assert np.array_equal(g3[0], picture.area_resize(grey[0], 2, 3)), "channels, then size"
+
+
+def check_pnm(tmp):
+    """PGM and PPM read here, levels rescaled as the trainer's pnm_io.c."""
+    def write(name, data):
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+    got = picture.read(write("a.pgm", b"P2\n# a comment\n3 2\n1000\n0 1 2\n500 999 1000\n"))
+    assert got.shape == (2, 3, 1)
+    assert got[:, :, 0].tolist() == [[0, 0, 1], [128, 255, 255]], got[:, :, 0].tolist()
+    rgb = RNG.integers(0, 256, (2, 4, 3), dtype=np.uint8)
+    got = picture.read(write("b.ppm", b"P6 4 2 #c\n255\n" + rgb.tobytes()))
+    assert np.array_equal(got, rgb)
+    wide = np.array([[0, 65535, 257]], dtype=">u2")
+    got = picture.read(write("c.pgm", b"P5\n3 1\n65535\n" + wide.tobytes()))
+    assert got[:, :, 0].tolist() == [[0, 255, 1]]
+    for name, data, words in (("d.pgm", b"P5\n4 4\n255\n\0\0", "cut short"),
+                              ("e.gif", b"GIF89a" + bytes(20), "not a PNG, JPEG"),
+                              ("f.pgm", b"P2\n2 1\n9\n3 10\n", "above the maxval")):
+        try:
+            picture.read(write(name, data))
+            raise AssertionError(f"{name} read")
+        except picture.PictureError as e:
+            assert name in str(e) and words in str(e), str(e)
 
 
 def save(img, path, fmt, **kw):
@@ -283,7 +325,7 @@ def check_peer_runs(tmp):
         assert out["augment"] == "flip" and 0 <= out["test_acc"] <= 100
 
 
-CHECKS = [check_idx, check_cifar10, check_cifar100, check_conversion, check_folder,
+CHECKS = [check_idx, check_cifar10, check_cifar100, check_conversion, check_pnm, check_folder,
           check_normalize, check_net, check_peer_runs]
 
 
