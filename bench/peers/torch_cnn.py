@@ -9,6 +9,15 @@ spec with --net's hyperparameters (as `cnn train --net SPEC` takes
 seed-cnn's); every hyperparameter flag overrides the preset's, and with
 --spec and all of them given the trainer is not asked at all.
 
+The data is any the trainer takes, read and scaled as it does (peer_data.py,
+picture.py): --data DIR holding MNIST-style IDX files of any H x W, the
+CIFAR-10 or CIFAR-100 binaries (--labels fine|coarse) or an image folder
+(DIR/train/<class>/*, DIR/test/<class>/*; --channels, --image-size,
+--skip-bad), told apart as the trainer does or named with --format. The net
+takes the data's C x H x W; its last layer must give the data's K classes.
+--augment flip (or a preset's) flips each training sample left to right
+with probability 0.5.
+
 Each layer word maps to a PyTorch module through one table, LAYERS, below.
 SGD is Caffe's rule, v = momentum*v - lr*(g + decay*w); w += v, with decay on
 every parameter (batch norm's gamma and beta too): torch.optim.SGD's update
@@ -370,22 +379,10 @@ def test_accuracy(net, test_x, test_y):
     return 100.0 * correct / test_x.shape[0]
 
 
-def main():
-    a = parse_args()
-    spec, hyper, augment = recipe(a)
-    if a.device == "cpu":
-        torch.set_num_threads(a.threads)
-    dev = torch.device(a.device)
-    data, train_x, train_y, test_x, test_y = load_data(a, hyper["normalize"], dev)
-    torch.manual_seed(a.seed)  # before the modules' own draws, as the seed-cnn peer did
-    try:
-        net, loss_fn, spec = build_net(spec, a, data.shape, data.classes)
-    except SpecError as e:
-        raise SystemExit(f"torch_cnn.py: --spec: {e}")
-    name = a.net or ("seed-cnn" if a.spec is None else "spec")
-
-    init_params(net, hyper["init_std"])
-    net = net.to(dev).train()
+def train(a, net, loss_fn, hyper, augment, train_x, train_y):
+    """Trains a.epochs (each of all its steps, or of the first a.steps);
+    (seconds per whole epoch, steps timed, steps in an epoch)."""
+    dev = train_x.device
     opt = torch.optim.SGD(net.parameters(), lr=hyper["lr"], momentum=hyper["momentum"],
                           weight_decay=hyper["weight_decay"])
     batch = hyper["batch"]
@@ -405,7 +402,6 @@ def main():
     step = prepare_step(a, step, order, train_x, train_y, batch,
                         lr_at(hyper, a.epochs - 1) == lr_at(hyper, 0))
     sync()
-
     elapsed = 0.0
     for epoch in range(a.epochs):
         set_lr(opt, lr_at(hyper, epoch))
@@ -419,13 +415,31 @@ def main():
             step(flip_half(x) if augment == "flip" else x, train_y[i])
         sync()
         elapsed += time.perf_counter() - start
-    seconds = elapsed / a.epochs * steps_in_epoch / steps
+    return elapsed / a.epochs * steps_in_epoch / steps, steps, steps_in_epoch
+
+
+def main():
+    a = parse_args()
+    spec, hyper, augment = recipe(a)
+    if a.device == "cpu":
+        torch.set_num_threads(a.threads)
+    dev = torch.device(a.device)
+    data, train_x, train_y, test_x, test_y = load_data(a, hyper["normalize"], dev)
+    torch.manual_seed(a.seed)  # before the modules' own draws, as the seed-cnn peer did
+    try:
+        net, loss_fn, spec = build_net(spec, a, data.shape, data.classes)
+    except SpecError as e:
+        raise SystemExit(f"torch_cnn.py: --spec: {e}")
+    init_params(net, hyper["init_std"])
+    net = net.to(dev).train()
+    seconds, steps, steps_in_epoch = train(a, net, loss_fn, hyper, augment, train_x, train_y)
     print(json.dumps({"peer": f"pytorch {torch.__version__} {a.mode}", "device": a.device,
                       "threads": torch.get_num_threads() if dev.type == "cpu" else None,
-                      "batch": batch, "steps_timed": steps, "seconds_per_epoch": seconds,
+                      "batch": hyper["batch"], "steps_timed": steps, "seconds_per_epoch": seconds,
                       "test_acc": test_accuracy(net, test_x, test_y),
                       "epoch_complete": steps == steps_in_epoch,
-                      "net": name, "spec": spec, "epochs": a.epochs, "train_images": n,
+                      "net": a.net or ("seed-cnn" if a.spec is None else "spec"), "spec": spec,
+                      "epochs": a.epochs, "train_images": int(train_x.shape[0]),
                       "params": sum(p.numel() for p in net.parameters()), "hyper": hyper,
                       "data": a.data, "format": data.format, "input": list(data.shape),
                       "classes": data.classes, "class_names": data.names,
