@@ -164,7 +164,9 @@ def _subfolders(folder):
 
 
 def _pictures(folder):
-    return sorted(e.name for e in os.scandir(folder) if e.is_file() and not e.name.startswith("."))
+    """Every entry but dot files, as the trainer lists them: a folder or
+    other non-picture in a class folder is an error, not passed over."""
+    return sorted(e.name for e in os.scandir(folder) if not e.name.startswith("."))
 
 
 def _read_tree(tree, classes, shape, skip_bad, skipped):

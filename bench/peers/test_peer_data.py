@@ -258,6 +258,11 @@ def check_folder(tmp):
     skipping = peer_data.read(root, skip_bad=True)
     assert skipping.skipped == [os.path.join(root, "test", "cat", "9.png")]
     assert skipping.test_x.shape[0] == 6
+    os.makedirs(os.path.join(root, "train", "dog", "sub"))
+    expect_error(lambda: peer_data.read(root, skip_bad=False), "dog/sub", "cannot read")
+    os.rmdir(os.path.join(root, "train", "dog", "sub"))
+    with open(os.path.join(root, "train", "dog", ".hidden"), "wb") as f:
+        f.write(b"not a picture, passed over as the trainer does")
     os.makedirs(os.path.join(root, "test", "emu"))
     expect_error(lambda: peer_data.read(root), "emu", "train tree")
     os.rmdir(os.path.join(root, "test", "emu"))
