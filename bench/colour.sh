@@ -35,9 +35,10 @@ derive=0
 for name in $sets; do [[ $name == */* ]] || derive=1; done
 if [ "$derive" = 1 ]; then
     echo "colour: make derived-data ..." >&2
-    if ! make derived-data >"$out/colour-derived-data.log" 2>&1; then
+    log=$out/colour-derived-data.log
+    if ! make --no-print-directory derived-data >"$log" 2>&1; then
         echo "colour: skipped: make derived-data failed:" \
-            "$(tail -n 1 "$out/colour-derived-data.log") (see $out/colour-derived-data.log)" >&2
+            "$(grep -m 1 -F '***' "$log" || tail -n 1 "$log") (see $log)" >&2
         exit 1
     fi
 fi
