@@ -127,6 +127,11 @@ int data_fits_model(const char *cmd, const model *m, const run_config *c, datase
         return -1;
     }
     d->classes = meta->classes;
+    if (!d->names.count && meta->names.count && strcmp(c->data, meta->cfg.data) != 0)
+        print_error("cnn %s: warning: the model names its classes (\"%s\", ...) and --data %s "
+                    "names none, nor is it the model's own data (%s): is it the data the model "
+                    "was trained for?", cmd, text_shown(meta->names.name[0]), text_shown(c->data),
+                    text_shown(meta->cfg.data));
     if (d->names.count && meta->names.count && !class_names_same(&d->names, &meta->names)) {
         int i = 0;
         while (!strcmp(d->names.name[i], meta->names.name[i])) i++;
