@@ -273,6 +273,8 @@ Test(augment, flip_draws_half_the_samples_deterministically)
         cnn_aug_draw f = cnn_augment_draw(no_flip, 9, i / 50, i % 50);
         cr_assert(d.flip == 0 || d.flip == 1, "flip %d", d.flip);
         cr_assert_eq(d.flip, e.flip, "the same keys drew another flip");
+        cr_assert_eq(d.flip, (int)(cnn_augment_bits(9, i / 50, i % 50, 4) & 1u),
+                     "flip is not draw k = 4 (hd/augment.h)");
         cr_assert_eq(f.flip, 0, "a draw without flip flipped");
         cr_assert(d.dx == f.dx && d.dy == f.dy && d.angle_deg == f.angle_deg &&
                   d.factor == f.factor, "flip changed the other draws of sample %llu", i);
