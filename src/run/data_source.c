@@ -111,6 +111,9 @@ int data_load(const run_config *c, int classes, dataset *train, dataset *test, i
               char *err, size_t errlen)
 {
     if (skipped) *skipped = 0;
+    /* (empty even when refused before a reader runs, as the header says) */
+    if (train) memset(train, 0, sizeof *train);
+    if (test) memset(test, 0, sizeof *test);
     int format = data_format(c, err, errlen);
     if (format < 0 || refuse_folder_flags(c, format, err, errlen) ||
         load_format(c, format, classes, train, test, skipped, err, errlen))
