@@ -232,6 +232,15 @@ Test(formats_cli, idx_class_names_kept_by_the_checkpoint)
     expect_error(&r, 1, W("--class-names a,b,c names 3 classes", "labels go up to 6"),
                  "too few names");
     result_free(&r);
+    /* a resume keeps the checkpoint's names: others are refused, the same ones taken */
+    train(&r, NULL, "idx", A("--epochs", "2", "--resume", tmp_path("n.ckpt"), "--class-names",
+                             "ant,bee,cow,dog,emu,fox,gnu,yak"));
+    expect_error(&r, 2, W("would rename the classes", "the first: ant"), "renamed on resume");
+    result_free(&r);
+    train(&r, NULL, "idx", A("--epochs", "2", "--resume", tmp_path("n.ckpt"), "--class-names",
+                             tmp_path("names.txt")));
+    expect_success(&r, "the same names on resume");
+    result_free(&r);
 }
 
 /* ---- picture folders ---- */
