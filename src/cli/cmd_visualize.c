@@ -68,6 +68,24 @@ static int class_of_item(const char *flag, const char *text, const char *p, size
     return -1;
 }
 
+/* --FLAG TEXT's form, checked before the model is read: items separated
+ * by commas, each 1 to CLASS_NAME_MAX - 1 bytes without control
+ * characters (a class number or a name). 0, or -1 (printed). */
+static int classes_form(const char *flag, const char *text)
+{
+    for (const char *p = text;; p++) {
+        size_t len = strcspn(p, ","), ok = 1;
+        for (size_t i = 0; i < len; i++) ok &= (unsigned char)p[i] >= 32 && p[i] != 127;
+        if (!ok || len == 0 || len >= CLASS_NAME_MAX) {
+            print_error("cnn visualize: --%s: expected class numbers or names separated by "
+                        "commas, such as 0,3 or cat,dog; got \"%s\"", flag, text_shown(text));
+            return -1;
+        }
+        p += len;
+        if (!*p) return 0;
+    }
+}
+
 /* --classes or --digits (flag) TEXT: distinct classes separated by commas,
  * into cls (*n of them). 0, or -1 (printed). */
 static int parse_classes(const char *flag, const char *text, const checkpoint_meta *m, int *cls,
@@ -200,6 +218,7 @@ static int draw_for_data(classifier *c, const flag_set *f, run_config *cfg, cons
 static int visualize_model(const char *model, const char *out, const char *flag,
                            const char *text, const flag_set *f, run_config *cfg)
 {
+    if (*text && classes_form(flag, text)) return 2;
     classifier c;
     if (classifier_open("visualize", model, cfg, &c)) return 1;
     out_list o = {out, model, NULL, 0, 0};
