@@ -122,7 +122,7 @@ static const char *train_colour(void)
     snprintf(ckpt, sizeof ckpt, "%s", tmp_path("c.ckpt"));
     result r;
     run_cnn(CNN_ARGV("train", "--data", temp_dir, "--net",
-                     "conv4k3p1,relu,maxpool2,conv4k3p1,relu,conv3k3p1,relu,fc10,softmax",
+                     "conv4k3p1,relu,maxpool2,conv4k3p1,bn,relu,conv3k3p1,fc10,softmax",
                      "--epochs", "1", "--batch", "20", "--device", "cpu", "--threads", "1",
                      "--save", ckpt, "--log", "", "--quiet"),
             90, &r);
@@ -161,18 +161,27 @@ static void expect_colour_pictures(const char *out, const char *stdout_text)
     vis_png k = vis_read_png(out, "conv1_kernels.png");
     cr_assert(has_colour(&k), "conv1's kernels are drawn in grey");
     vis_png_free(&k);
-    const char *deeper[] = {"conv2_kernels.png", "conv3_kernels.png", "class3_conv1_relu.png",
-                            "class3_conv2_relu.png", "class3_conv3_relu.png",
-                            "class0_conv3_relu.png"};
+    /* conv2's maps after its bn and relu, conv3's as it outputs them */
+    const struct {
+        const char *name, *words[3];
+    } deeper[] = {
+        {"conv2_kernels.png", {"layer 4 conv4k3p1 kernels: rows", "input channels 0..3", NULL}},
+        {"conv3_kernels.png", {"layer 7 conv3k3p1 kernels", NULL}},
+        {"class3_conv1_relu.png", {"layer 1 conv4k3p1 maps after relu: test image 0, class 3 "
+                                   "(cat), predicted ", "black 0 .. white ", NULL}},
+        {"class3_conv2_relu.png", {"maps after bn and relu", "class 3 (cat)", NULL}},
+        {"class3_conv3.png", {"layer 7 conv3k3p1 maps (no activation follows)", "class 3 (cat)",
+                              NULL}},
+        {"class0_conv3.png", {"test image 7, class 0 (airplane), predicted ", NULL}},
+    };
     for (size_t i = 0; i < sizeof deeper / sizeof deeper[0]; i++) {
-        t = vis_title_of(stdout_text, out, deeper[i]);
-        vis_png p = vis_read_png(out, deeper[i]);
-        cr_assert_eq(p.c, 1, "%s is not grey", deeper[i]);
+        t = vis_title_of(stdout_text, out, deeper[i].name);
+        vis_png p = vis_read_png(out, deeper[i].name);
+        cr_assert_eq(p.c, 1, "%s is not grey", deeper[i].name);
         vis_png_free(&p);
-        if (strstr(deeper[i], "relu"))
-            cr_assert(strstr(t, "maps after relu") && strstr(t, "black 0 .. white ") &&
-                          strstr(t, deeper[i][5] == '3' ? "class 3 (cat)" : "class 0 (airplane)"),
-                      "%s: %s", deeper[i], t);
+        for (int w = 0; deeper[i].words[w]; w++)
+            cr_assert_not_null(strstr(t, deeper[i].words[w]), "%s: no \"%s\" in: %s",
+                               deeper[i].name, deeper[i].words[w], t);
         free(t);
     }
     t = vis_title_of(stdout_text, out, "class3_input.png");

@@ -14,6 +14,7 @@
 typedef struct {
     int layer, shown, number; /* number: 1 for the first conv, ... */
     const char *act;          /* that activation's word, or NULL */
+    int bn;                   /* a bn stands between the conv and act */
     char text[64];            /* the conv's token, "conv4k5p2" */
 } conv_view;
 
@@ -47,6 +48,7 @@ static conv_view *find_convs(const net_spec *spec, int *n)
         const layer_def *d = next < spec->n_layers ? layer_def_of(spec->layer[next].kind) : NULL;
         v->act = d && (d->flags & LAYER_IS_ACTIVATION) ? d->word : NULL;
         v->shown = v->act ? next : i;
+        v->bn = v->act && next == i + 2;
         layer_text(spec, i, v->text, sizeof v->text);
     }
     return views;
@@ -93,20 +95,20 @@ static grid kernel_grid(const layer_spec *l, int colour)
 }
 
 static void kernel_text(const conv_view *v, const layer_spec *l, const grid *g, int colour,
-                        value_range r, char *title, char *about)
+                        value_range r, char *title, size_t tlen, char *about, size_t alen)
 {
     char lo[32], hi[32];
     snprintf(lo, sizeof lo, "%.3g", r.lo);
     snprintf(hi, sizeof hi, "%.3g", r.hi);
     if (colour)
-        snprintf(title, 512, "layer %d %s kernels in colour (red, green, blue = input channels "
+        snprintf(title, tlen, "layer %d %s kernels in colour (red, green, blue = input channels "
                  "0, 1, 2), output channels 0..%d; each colour dark %s .. full %s",
                  v->layer + 1, v->text, l->out - 1, lo, hi);
     else
-        snprintf(title, 512, "layer %d %s kernels: rows = output channels 0..%d, columns = "
+        snprintf(title, tlen, "layer %d %s kernels: rows = output channels 0..%d, columns = "
                  "input channels 0..%d; black %s .. white %s", v->layer + 1, v->text,
                  l->out - 1, l->in.c - 1, lo, hi);
-    snprintf(about, 1024, "Kernels of convolution %d (layer %d, %s): %d output channels of %d "
+    snprintf(about, alen, "Kernels of convolution %d (layer %d, %s): %d output channels of %d "
              "input channels; each %dx%d kernel drawn %dx (%dx%d px), %s. All kernels share "
              "one scale: the most negative weight is %s, the most positive %s. Numbers: "
              "channel indices.", v->number, v->layer + 1, v->text, l->out, l->in.c, l->k, l->k,
@@ -129,7 +131,7 @@ static int kernels_png(classifier *c, const conv_view *v, out_list *o)
     value_range r = range_of(w, l->weights);
     char name[64], title[512], about[1024];
     snprintf(name, sizeof name, "conv%d_kernels.png", v->number);
-    kernel_text(v, l, &g, colour, r, title, about);
+    kernel_text(v, l, &g, colour, r, title, sizeof title, about, sizeof about);
     int rc = emit_grid(o, name, &g, w, r, title, about);
     free(w);
     return rc;
@@ -155,7 +157,7 @@ static int maps_png(classifier *c, const conv_view *v, const vis_sample *s, out_
     grid_fit(&g, 224 / side);
     value_range r = range_of(maps, n);
     char name[64], title[512], about[1024], who[256], after[64] = "maps (no activation follows)";
-    if (v->act) snprintf(after, sizeof after, "maps after %s", v->act);
+    if (v->act) snprintf(after, sizeof after, "maps after %s%s", v->bn ? "bn and " : "", v->act);
     snprintf(name, sizeof name, "class%d_conv%d%s%s.png", s->cls, v->number, v->act ? "_" : "",
              v->act ? v->act : "");
     sample_text(c, s, who, sizeof who);
@@ -165,7 +167,8 @@ static int maps_png(classifier *c, const conv_view *v, const vis_sample *s, out_
              "%s through convolution %d (%s)%s%s: its %d channels of %dx%d, channel 0 to %d left "
              "to right%s, each drawn %dx (%dx%d px) with its number above it; all channels "
              "share one scale, %.3g black and %.3g white.", who, v->number, v->text,
-             v->act ? ", after the " : " (raw output)", v->act ? v->act : "", sh.c, sh.h, sh.w,
+             v->act ? (v->bn ? ", after the bn and the " : ", after the ") : " (raw output)",
+             v->act ? v->act : "", sh.c, sh.h, sh.w,
              sh.c - 1, g.rows == 1 ? "" : cols == 4 ? " in rows of 4" : " in rows of 8", g.scale,
              sh.w * g.scale, sh.h * g.scale, r.lo, r.hi);
     int rc = emit_grid(o, name, &g, maps, r, title, about);
