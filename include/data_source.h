@@ -14,11 +14,13 @@
 typedef struct {
     int format;                /* FORMAT_IDX .. FORMAT_FOLDER (never FORMAT_AUTO) */
     int channels, rows, cols, classes;
+    int classes_at_least;      /* classes is only the largest label + 1 (IDX without names) */
 } data_shape;
 
 /* The format of c's --data: --format when it names one, else what the
- * folder holds (data_batch_1.bin: cifar10; train.bin: cifar100; MNIST's
- * IDX names: idx; class sub-folders: folder). -1 with err set when none. */
+ * folder holds (data_batch_1.bin: cifar10; train.bin: cifar100; class
+ * sub-folders and no MNIST-named IDX files: folder; else idx, whose reader
+ * names the files it misses). -1 with err set when --data is no folder. */
 int data_format(const run_config *c, char *err, size_t errlen);
 
 /* The shape and class count of c's data, reading as little as it can: an
@@ -29,10 +31,12 @@ int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen);
 /* Loads c's data: the training set into train and the test set into test
  * (either NULL: not read; a one-tree picture folder has no test set, count
  * 0); --class-names, when given, names the classes (its count must be the
- * classes'). *skipped (may be NULL) counts the pictures --skip-bad passed
- * over. 0, or -1 with err set (train and test then hold nothing). */
-int data_load(const run_config *c, dataset *train, dataset *test, int *skipped, char *err,
-              size_t errlen);
+ * classes'). classes, when not 0, is the net's: an IDX set's labels must lie
+ * below it (naming the file and the label that does not). *skipped (may be
+ * NULL) counts the pictures --skip-bad passed over. 0, or -1 with err set
+ * (train and test then hold nothing). */
+int data_load(const run_config *c, int classes, dataset *train, dataset *test, int *skipped,
+              char *err, size_t errlen);
 
 /* "3x32x32" */
 const char *data_shape_text(int channels, int rows, int cols, char *buf, size_t len);

@@ -13,7 +13,7 @@
 #           On success it prints, for make, the flags that reach OpenBLAS's
 #           header (make keeps them in build/deps.mk).
 #   check   the same checks, installing nothing: exit 0 when all link
-#   plots   gnuplot;  bench: numpy, PyTorch (Debian's python3) and gnuplot
+#   plots   gnuplot;  bench: numpy, PyTorch, PIL (Debian's python3) and gnuplot
 set -u
 mode=${1:-build}
 CC=${CC:-cc}
@@ -43,6 +43,12 @@ zlib_links() {
 png_links() {
     printf '#include <png.h>\nint main(void) { return png_access_version_number() == 0; }\n' |
         links png "" -lpng
+}
+# jpeglib.h needs stdio.h before it (it uses FILE and size_t).
+jpeg_links() {
+    printf '%s\n' '#include <stdio.h>' '#include <jpeglib.h>' \
+        'int main(void) { struct jpeg_error_mgr e; return jpeg_std_error(&e) == NULL; }' |
+        links jpeg "" -ljpeg
 }
 openblas_program() {
     cat <<'EOF'
@@ -82,12 +88,12 @@ openblas_links() {
 
 # Each library the build links, with the Debian package that brings it.
 declare -A package=([criterion]=libcriterion-dev [zlib]=zlib1g-dev [png]=libpng-dev
-                    [openblas]=libopenblas-dev)
+                    [jpeg]=libjpeg62-turbo-dev [openblas]=libopenblas-dev)
 # missing: the libraries that do not link now (libs) and their packages (pkgs).
 missing() {
     local lib
     libs=() pkgs=()
-    for lib in criterion zlib png openblas; do
+    for lib in criterion zlib png jpeg openblas; do
         "${lib}_links" || { libs+=("$lib"); pkgs+=("${package[$lib]}"); }
     done
 }
@@ -120,6 +126,7 @@ tools() {
     if [ "$mode" = bench ]; then
         /usr/bin/python3 -c 'import numpy' 2>/dev/null || pkgs+=(python3-numpy)
         /usr/bin/python3 -c 'import torch' 2>/dev/null || pkgs+=(python3-torch)
+        /usr/bin/python3 -c 'import PIL' 2>/dev/null || pkgs+=(python3-pil)
     fi
     [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
 }
@@ -148,7 +155,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
         exit 1
     fi
 fi
-echo "deps: Criterion, zlib, libpng and OpenBLAS (${openblas_cflags:-its cblas.h on the default path}) compile and link" >&2
+echo "deps: Criterion, zlib, libpng, libjpeg-turbo and OpenBLAS (${openblas_cflags:-its cblas.h on the default path}) compile and link" >&2
 echo "# scripts/deps.sh: the flags that reach OpenBLAS's own cblas.h, found with"
 echo "# DEPS_CC; make checks again when CC changes or DEPS_FILES are gone."
 echo "OPENBLAS_CFLAGS := $openblas_cflags"

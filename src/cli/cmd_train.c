@@ -17,6 +17,7 @@
 #include "data_source.h"
 #include "data_split.h"
 #include "oom_hint.h"
+#include "paths.h"
 #include "run_end.h"
 #include "text_out.h"
 #include "train_cmd.h"
@@ -72,12 +73,32 @@ static int settings_disagree(const run_config *c)
 static int resolve_new(train_cmd *t)
 {
     const net_preset *preset;
-    if (load_data("train", &t->c, &t->train, &t->test, &t->skipped)) return 1;
-    shape3 in = {t->train.channels, t->train.rows, t->train.cols};
-    if (resolve_net("train", t->c.net, in, t->train.classes, &t->spec, &preset)) return 2;
+    /* the spec's words and order: its shapes wait for the data (shape_new_run) */
+    if (resolve_net("train", t->c.net, (shape3){0, 0, 0}, 0, &t->spec, &preset)) return 2;
+    return 0;
+}
+
+static int batches_refused(const train_cmd *t);
+
+/* A new run's net for its data's shape and classes, read from the data's
+ * headers (data_probe) once its outputs are open, before its samples are
+ * read; and its batches checked against the net's limits. */
+static int shape_new_run(train_cmd *t)
+{
+    const net_preset *preset;
+    data_shape d;
+    char err[ERR_LINE_MAX];
+    if (data_probe(&t->c, &d, err, sizeof err)) {
+        print_error("cnn train: %s", err);
+        return 1;
+    }
+    shape3 in = {d.channels, d.rows, d.cols};
+    /* labels alone (IDX): a spec's last fc may know more classes than appear */
+    int classes = d.classes_at_least && !net_preset_find(t->c.net) ? -d.classes : d.classes;
+    if (resolve_net("train", t->c.net, in, classes, &t->spec, &preset)) return 2;
     t->spec.bn_momentum = t->c.bn_momentum;
     t->spec.bn_eps = t->c.bn_eps;
-    return 0;
+    return batches_refused(t) ? 2 : 0;
 }
 
 /* The run's own settings continue on --resume: a flag that would change
@@ -173,22 +194,26 @@ static int resumed_batch_refused(const train_cmd *t)
     return -1;
 }
 
+/* The batches the net's tensors must hold: a resumed run's is the
+ * checkpoint's, which no flag changes (--eval-batch, changing no result,
+ * may be given). */
+static int batches_refused(const train_cmd *t)
+{
+    return (*t->c.resume ? resumed_batch_refused(t)
+                         : net_size_refuse("train", "--batch", &t->spec, t->c.batch)) ||
+           (flags_given(&t->flags, "eval-batch") &&
+            net_size_refuse("train", "--eval-batch", &t->spec, t->c.eval_batch));
+}
+
 /* A new run's or a checkpoint's settings, checked before any data is read or
- * memory allocated. */
+ * memory allocated (a new run's net waits for the data's shape). */
 static int resolve(train_cmd *t)
 {
     int rc = *t->c.resume ? resolve_resumed(t) : resolve_new(t);
     if (rc) return rc;
     if (settings_disagree(&t->c)) return 2;
     t->plan.process_start = process_start_s;
-    /* a resumed run's batch is the checkpoint's, which no flag changes
-     * (--eval-batch, changing no result, may be given) */
-    if ((*t->c.resume ? resumed_batch_refused(t)
-                      : net_size_refuse("train", "--batch", &t->spec, t->c.batch)) ||
-        (flags_given(&t->flags, "eval-batch") &&
-         net_size_refuse("train", "--eval-batch", &t->spec, t->c.eval_batch)))
-        return 2;
-    return 0;
+    return *t->c.resume && batches_refused(t) ? 2 : 0; /* (a new run's: shape_new_run) */
 }
 
 /* A format 1 checkpoint records no data: the run's is taken as its own (its
@@ -252,20 +277,23 @@ static int bn_sees_one_value(const net_spec *spec, const run_config *c, int used
     return 0;
 }
 
-/* A resumed run's data must have its checkpoint's shape and classes. */
-static int check_resume_shape(const train_cmd *t)
+/* The data must have the run's shape and classes (the checkpoint's, or
+ * what the probe found: a folder may change between the two reads). */
+static int check_data_shape(const train_cmd *t)
 {
-    const checkpoint_meta *m = &t->resumed.ck.meta;
+    const net_spec *s = &t->spec;
     const dataset *d = &t->train;
     char have[64], want[64];
-    if (d->channels == m->in_c && d->rows == m->in_h && d->cols == m->in_w &&
-        d->classes <= m->classes && (d->names.count == 0 || d->classes == m->classes))
+    if (d->channels == s->in.c && d->rows == s->in.h && d->cols == s->in.w &&
+        (d->classes == s->classes || (d->classes_at_least && d->classes < s->classes)))
         return 0;
-    print_error("cnn train: --resume %s: the checkpoint is for %s inputs of %d classes; --data "
-                "%s holds %s inputs of %d classes", t->c.resume,
-                data_shape_text(m->in_c, m->in_h, m->in_w, want, sizeof want), m->classes,
-                t->c.data, data_shape_text(d->channels, d->rows, d->cols, have, sizeof have),
-                d->classes);
+    char who[PATH_BUF_MAX + 16] = "";
+    if (*t->c.resume) snprintf(who, sizeof who, " --resume %s:", text_shown(t->c.resume));
+    print_error("cnn train:%s the net is for %s inputs of %d classes; --data %s holds %s "
+                "inputs of %d classes", who,
+                data_shape_text(s->in.c, s->in.h, s->in.w, want, sizeof want), s->classes,
+                text_shown(t->c.data),
+                data_shape_text(d->channels, d->rows, d->cols, have, sizeof have), d->classes);
     return 1;
 }
 
@@ -288,10 +316,8 @@ static int test_from_val(train_cmd *t)
 static int load_sets(train_cmd *t)
 {
     const run_config *c = &t->c;
-    if (*c->resume && (load_data("train", c, &t->train, &t->test, &t->skipped) ||
-                       check_resume_shape(t)))
-        return 1;
-    if (*c->resume) t->train.classes = t->test.classes = t->resumed.ck.meta.classes;
+    if (load_data("train", c, t->spec.classes, &t->train, &t->test, &t->skipped) || check_data_shape(t)) return 1;
+    t->train.classes = t->test.classes = t->spec.classes;
     if (*c->resume && check_resume_data(t)) return 1;
     if (test_from_val(t)) return 2;
     t->train_used = &t->train;
@@ -391,7 +417,8 @@ static int load(train_cmd *t)
     const run_config *c = &t->c;
     if (!(t->ops = open_device("train", c, t->device, sizeof t->device)))
         return 1;
-    int rc = load_sets(t);
+    int rc = *c->resume ? 0 : shape_new_run(t);
+    if (rc == 0) rc = load_sets(t);
     if (rc) return rc;
     /* evaluation's passes: no larger than the larger set evaluated */
     int largest = c->val_count > 0 && t->held.count > t->test.count ? t->held.count

@@ -172,7 +172,7 @@ static int visualize_augment(const char *spec_text, uint64_t seed, const char *o
     dataset train = {0};
     int rc = 1, w, h;
     snprintf(path, sizeof path, "%s/augment.png", out);
-    if (prepare_out_dir(out) || load_data("visualize", cfg, &train, NULL, NULL)) goto done;
+    if (prepare_out_dir(out) || load_data("visualize", cfg, 0, &train, NULL, NULL)) goto done;
     if (augment_grid_png(&train, a, seed, path, &w, &h, err, sizeof err)) {
         print_error("cnn visualize: %s", err);
         goto done;
@@ -204,7 +204,8 @@ static int draw_for_data(classifier *c, const flag_set *f, run_config *cfg, cons
     vis_sample *res = calloc(CLASS_MAX, sizeof *res);
     if (!res) {
         print_error("cnn visualize: out of memory");
-    } else if (prepare_out_dir(o->dir) == 0 && load_data("visualize", cfg, NULL, &test, NULL) == 0 &&
+    } else if (prepare_out_dir(o->dir) == 0 &&
+               load_data("visualize", cfg, c->m.ck.meta.classes, NULL, &test, NULL) == 0 &&
                data_fits_model("visualize", &c->m, cfg, &test) == 0) {
         int n = pick_samples(&test, cfg->data, cls, n_cls, c->m.ck.meta.classes, res);
         if (n >= 0 && draw_model(c, &test, res, n, o) == 0) rc = 0;
