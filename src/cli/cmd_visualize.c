@@ -126,7 +126,8 @@ static int pick_samples(const dataset *test, const char *data, const int *cls, i
 {
     int n = 0;
     if (test->count == 0) {
-        print_error("cnn visualize: --data %s has no test set: no sample to draw", data);
+        print_error("cnn visualize: --data %s has no test set: no sample to draw",
+                    text_shown(data));
         return -1;
     }
     for (int i = 0; i < (n_cls ? n_cls : classes) && (n_cls || n < DEFAULT_SAMPLES); i++) {
