@@ -168,7 +168,8 @@ int cmd_summary(int argc, char **argv)
     if (!*path && (r = resolve_for_data(&c, &m.spec, &preset))) return r;
     print_layers(*path ? path : c.net, &m.spec);
     char from[PATH_BUF_MAX + 32];
-    snprintf(from, sizeof from, "%s %s", *path ? "from the model, trained on --data" : "from --data",
+    snprintf(from, sizeof from, "%s %s",
+             *path ? "from the model, trained on --data" : "from --data",
              text_shown(*path ? m.ck.meta.cfg.data : c.data));
     print_input(&m.spec, from);
     if (*path) print_scaling(&m.ck.meta.norm);

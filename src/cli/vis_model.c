@@ -197,7 +197,8 @@ static int input_png(const classifier *c, const unsigned char *img, const vis_sa
     snprintf(name, sizeof name, "class%d_input.png", s->cls);
     snprintf(title, sizeof title, "input %dx%dx%d: %s; %s",
              m->in_c, m->in_h, m->in_w, who,
-             colour ? "colour as stored, each channel 0 .. 255" : "as stored, black 0 .. white 255");
+             colour ? "colour as stored, each channel 0 .. 255"
+                    : "as stored, black 0 .. white 255");
     snprintf(about, sizeof about, "The input as the net reads it (%s, probability of the "
              "prediction %.4f), %dx%d drawn %dx (%dx%d px)%s, levels as stored (before the "
              "input scaling).", who, s->prob, m->in_w, m->in_h, g.scale, m->in_w * g.scale,
