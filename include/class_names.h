@@ -24,7 +24,8 @@ typedef struct {
 int class_names_alloc(class_names *n, int count);
 
 /* Sets name i to text[0 .. len-1]; -1 with err saying why (empty, too long,
- * a control character) naming `where` (a file, a flag). */
+ * a control character, the name of a class before it: names are set in
+ * order, 0 first) naming `where` (a file, a flag). */
 int class_names_set(class_names *n, int i, const char *text, size_t len, const char *where,
                     char *err, size_t errlen);
 

@@ -260,7 +260,7 @@ Test(data_source, folder_flags_refused_elsewhere)
     idx_20x24("idx");
     write_cifar10_dir(tmp_path("c10"), 20, 10, NULL);
     for (int k = 0; k < 2; k++) {
-        const char *rel = k ? "c10" : "idx", *kind = k ? "is CIFAR data" : "is IDX data";
+        const char *rel = k ? "c10" : "idx", *kind = k ? "is CIFAR-10 data" : "is IDX data";
         for (int flag = 0; flag < 3; flag++) {
             run_config c = config_for(rel);
             if (flag == 0) c.image_size = "8x8";
@@ -351,4 +351,34 @@ Test(data_source, class_names_for_cifar_exact)
     char err[1000] = "";
     cr_assert_neq(data_load(&c, 0, &train, NULL, NULL, err, sizeof err), 0);
     expect_message(err, WANT("absent.txt"));
+}
+
+/* --labels coarse picks CIFAR-100's coarse labels; on any other data it
+ * would be dropped without a word, so it is refused, naming the data. */
+Test(data_source, labels_coarse_refused_elsewhere)
+{
+    idx_20x24("idx");
+    two_trees("pics");
+    write_cifar10_dir(tmp_path("c10"), 20, 10, NULL);
+    static const char *const rels[] = {"idx", "pics", "c10"};
+    static const char *const kinds[] = {"is IDX data", "is a picture folder",
+                                        "is CIFAR-10 data"};
+    for (int k = 0; k < 3; k++) {
+        run_config c = config_for(rels[k]);
+        c.labels = LABELS_COARSE;
+        expect_refused(&c, WANT(kinds[k], "--labels coarse is for CIFAR-100"));
+    }
+}
+
+/* Two classes of one name would make a prediction ambiguous: a list or a
+ * file that repeats a name is refused, naming both classes. */
+Test(data_source, class_names_repeated_refused)
+{
+    idx_20x24("idx");
+    run_config c = config_for("idx");
+    c.class_names = "a,b,c,b,e,f,g";
+    expect_refused(&c, WANT("--class-names", "classes 1 and 3 are both named \"b\""));
+    write_file(tmp_path("names.txt"), "a\nb\nc\nd\ne\nf\na\n", 14);
+    c.class_names = tmp_path("names.txt");
+    expect_refused(&c, WANT("names.txt", "classes 0 and 6 are both named \"a\""));
 }

@@ -41,6 +41,13 @@ int class_names_set(class_names *n, int i, const char *text, size_t len, const c
             return -1;
         }
     }
+    for (int j = 0; j < i; j++) {
+        if (strlen(n->name[j]) == len && memcmp(n->name[j], text, len) == 0) {
+            set_err(err, errlen, "%s: classes %d and %d are both named \"%s\"", where, j, i,
+                    n->name[j]);
+            return -1;
+        }
+    }
     memcpy(n->name[i], text, len);
     n->name[i][len] = '\0';
     return 0;

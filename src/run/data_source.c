@@ -64,13 +64,26 @@ static int folder_options(const run_config *c, image_folder_options *o, char *er
     return image_size(c, &o->rows, &o->cols, err, errlen);
 }
 
-/* Only a picture folder reads --image-size, --channels and --skip-bad. */
+static const char *format_in_words(int format)
+{
+    return format == FORMAT_IDX      ? "is IDX data"
+           : format == FORMAT_FOLDER ? "is a picture folder"
+           : format == FORMAT_CIFAR10 ? "is CIFAR-10 data"
+                                      : "is CIFAR-100 data";
+}
+
+/* Only a picture folder reads --image-size, --channels and --skip-bad; only
+ * CIFAR-100 has coarse labels (refused before a net is shaped for the data). */
 static int refuse_folder_flags(const run_config *c, int format, char *err, size_t errlen)
 {
+    if (c->labels == LABELS_COARSE && format != FORMAT_CIFAR100) {
+        snprintf(err, errlen, "--data %s %s: --labels coarse is for CIFAR-100's binaries",
+                 c->data, format_in_words(format));
+        return -1;
+    }
     if (format == FORMAT_FOLDER || (!*c->image_size && !c->channels && !c->skip_bad)) return 0;
-    snprintf(err, errlen, "--data %s is %s data: --image-size, --channels and --skip-bad are for "
-             "picture folders (its samples keep their shape)", c->data,
-             format == FORMAT_IDX ? "IDX" : "CIFAR");
+    snprintf(err, errlen, "--data %s %s: --image-size, --channels and --skip-bad are for "
+             "picture folders (its samples keep their shape)", c->data, format_in_words(format));
     return -1;
 }
 
