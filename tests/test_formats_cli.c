@@ -354,3 +354,18 @@ Test(formats_cli, augment_flip_trains)
     result_free(&r);
     cr_assert_str_neq(flipped, plain, "flip trained exactly as no augmentation (loss %s)", plain);
 }
+
+/* A model whose data is not where its train run found it (moved, or a
+ * checkpoint from another machine): eval without --data says the path is
+ * the model's own and how to name another, on one line. */
+Test(formats_cli, eval_without_data_names_the_models_missing_data)
+{
+    cifar10_model();
+    char moved[4200];
+    snprintf(moved, sizeof moved, "%s.moved", tmp_path("c10"));
+    cr_assert_eq(rename(tmp_path("c10"), moved), 0);
+    result r;
+    RUN(&r, "eval", "--model", tmp_path("m.ckpt"), "--device", "cpu");
+    expect_error(&r, 1, W("c10", "the model's own --data", "give --data"), "eval, data moved");
+    result_free(&r);
+}

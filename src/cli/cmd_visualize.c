@@ -206,7 +206,7 @@ static int draw_for_data(classifier *c, const flag_set *f, run_config *cfg, cons
     if (!res) {
         print_error("cnn visualize: out of memory");
     } else if (prepare_out_dir(o->dir) == 0 &&
-               load_data("visualize", cfg, c->m.ck.meta.classes, NULL, &test, NULL) == 0 &&
+               load_model_data("visualize", f, cfg, c->m.ck.meta.classes, &test) == 0 &&
                data_fits_model("visualize", &c->m, cfg, &test) == 0) {
         int n = pick_samples(&test, cfg->data, cls, n_cls, c->m.ck.meta.classes, res);
         if (n >= 0 && draw_model(c, &test, res, n, o) == 0) rc = 0;

@@ -61,6 +61,17 @@ int load_data(const char *cmd, const run_config *c, int classes, dataset *train,
     return 0;
 }
 
+int load_model_data(const char *cmd, const flag_set *f, const run_config *c, int classes,
+                    dataset *test)
+{
+    char err[ERR_LINE_MAX];
+    if (data_load(c, classes, NULL, test, NULL, err, sizeof err) == 0) return 0;
+    /* (a path kept as train was given it: relative to where it ran, or another machine's) */
+    print_error("cnn %s: %s%s", cmd, err, flags_given(f, "data") ? "" :
+                " (the model's own --data, as its train run named it: give --data to use another)");
+    return -1;
+}
+
 const cnn_ops *open_device(const char *cmd, const run_config *c, char *desc, size_t desclen)
 {
     char err[512], note[512];

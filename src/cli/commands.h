@@ -32,6 +32,12 @@ int resolve_net(const char *cmd, const char *name, shape3 in, int classes, net_s
 int load_data(const char *cmd, const run_config *c, int classes, dataset *train, dataset *test,
               int *skipped);
 
+/* load_data's test set for a command given f and the model's data rows
+ * (take_model_data_settings): a refusal of data f did not name says it is
+ * the model's own. */
+int load_model_data(const char *cmd, const flag_set *f, const run_config *c, int classes,
+                    dataset *test);
+
 /* The data rows (--data, --format, ...) that f was not given, from m's
  * checkpoint: a model's data is found where it was trained (a checkpoint
  * that keeps none: the defaults). */
