@@ -414,3 +414,19 @@ Test(image_folder, progress_line)
     load_progress_tick(&q, 1);
     load_progress_end(&q, 1);
 }
+
+/* One tree with a class folder named "train" (pictures in it, no test/
+ * beside it) reads as the two-tree layout; the refusal says so, and what to
+ * do, rather than only that train/ holds no class folders. */
+Test(image_folder, one_tree_class_named_train_told)
+{
+    folder("ct/train");
+    folder("ct/dog");
+    put_png("ct/train/1.png", 2, 2, 1, 1, NULL);
+    put_png("ct/dog/1.png", 2, 2, 1, 2, NULL);
+    image_folder_options o = quiet_options();
+    for (int want_test = 0; want_test < 2; want_test++)
+        load_fails(tmp_path("ct"), &o, want_test,
+                   WANT("ct/train holds pictures but no class folders",
+                        "a class named \"train\"", "rename"));
+}

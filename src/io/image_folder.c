@@ -51,7 +51,13 @@ static int find_layout(const char *dir, int want_test, folder_layout *l, char *e
         set_err(err, errlen, "%s: out of memory", dir);
         return -1;
     }
-    if (tree_list_classes(train, &l->names, err, errlen)) return -1;
+    if (tree_list_classes(train, &l->names, err, errlen)) {
+        if (strcmp(train, dir) != 0 && tree_pictures_not_classes(train))
+            set_err(err, errlen, "%s holds pictures but no class folders: DIR/train is read as "
+                    "the training split, so one tree cannot have a class named \"train\" "
+                    "(rename that folder)", train);
+        return -1;
+    }
     if (!want_test || !strcmp(train, dir)) return 0;
     if (!(l->test_root = path_join(dir, "test"))) {
         set_err(err, errlen, "%s: out of memory", dir);

@@ -315,6 +315,11 @@ static int has_class_folder(const char *dir, int any_folder, int strict)
     return found;
 }
 
+int tree_pictures_not_classes(const char *dir)
+{
+    return !has_class_folder(dir, 1, 0) && holds_picture(dir);
+}
+
 int image_folder_detect(const char *dir)
 {
     char *train = path_join(dir, "train");

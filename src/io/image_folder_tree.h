@@ -38,6 +38,10 @@ void picture_tree_free(picture_tree *t);
 /* "<a>/<b>", malloc'ed; NULL when memory runs out. */
 char *path_join(const char *a, const char *b);
 
+/* Whether dir has no sub-folder but pictures among its first entries (a
+ * class folder where a tree was looked for). */
+int tree_pictures_not_classes(const char *dir);
+
 /* Whether path is a folder (following a link). */
 int is_folder(const char *path);
 
