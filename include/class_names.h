@@ -34,8 +34,9 @@ int class_names_set(class_names *n, int i, const char *text, size_t len, const c
  * bounded reader). 0, or -1 with err naming path and the line at fault. */
 int class_names_read_file(const char *path, class_names *out, char *err, size_t errlen);
 
-/* --class-names: a comma-separated list ("cat,dog,bird") when text holds a
- * comma, else a names file (class_names_read_file). */
+/* --class-names: a comma-separated list ("cat,dog,bird"; spaces around the
+ * commas dropped) when text holds a comma, else a names file
+ * (class_names_read_file). */
 int class_names_parse(const char *text, class_names *out, char *err, size_t errlen);
 
 /* Whether a and b hold the same names (both none counts as the same). */

@@ -306,8 +306,9 @@ Test(checkpoint, round_trip_channels_and_class_names, .fini = remove_temp_dir)
         m->norm.scale[c] = 0.01f * (c + 1);
         m->norm.shift[c] = -0.5f - c;
     }
-    cr_assert_eq(class_names_parse("cat,dog,bird with space", &m->names, err, sizeof err), 0,
+    cr_assert_eq(class_names_parse("cat, dog ,bird with space", &m->names, err, sizeof err), 0,
                  "%s", err);
+    cr_assert_str_eq(m->names.name[1], "dog", "the spaces around a list's commas dropped");
     m->cfg.data = "some/folder";
     m->cfg.format = FORMAT_FOLDER;
     m->cfg.image_size = "30x20";

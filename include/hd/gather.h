@@ -19,13 +19,16 @@ typedef struct {
     long p;
 } cnn_batch_at;
 
+/* 32-bit divisions (a GPU's 64-bit ones cost several times more): a batch
+ * holds fewer than 2^31 values, which net_size checks for every buffer. */
 CNN_HD cnn_batch_at cnn_batch_where(long o, int n, long plane)
 {
     cnn_batch_at at;
-    long cp = o / plane; /* c * n + i */
-    at.p = o - cp * plane;
-    at.c = (int)(cp / n);
-    at.i = (int)(cp - (long)at.c * n);
+    unsigned u = (unsigned)o, side = (unsigned)plane;
+    unsigned cp = u / side; /* c * n + i */
+    at.p = (long)(u - cp * side);
+    at.c = (int)(cp / (unsigned)n);
+    at.i = (int)(cp - (unsigned)at.c * (unsigned)n);
     return at;
 }
 

@@ -83,15 +83,28 @@ static int batches_refused(const train_cmd *t);
 /* A new run's net for its data's shape and classes, read from the data's
  * headers (data_probe) once its outputs are open, before its samples are
  * read; and its batches checked against the net's limits. */
+/* The data's shape: from its headers, or, for a picture folder (whose
+ * shape only its pictures tell), by loading it once, for load_sets too. */
+static int probe_data(train_cmd *t, data_shape *d)
+{
+    char err[ERR_LINE_MAX];
+    if (data_format(&t->c, err, sizeof err) != FORMAT_FOLDER) {
+        if (data_probe(&t->c, d, err, sizeof err) == 0) return 0;
+        print_error("cnn train: %s", err);
+        return -1;
+    }
+    if (load_data("train", &t->c, 0, &t->train, &t->test, &t->skipped)) return -1;
+    t->data_loaded = 1;
+    *d = (data_shape){FORMAT_FOLDER, t->train.channels, t->train.rows, t->train.cols,
+                      t->train.classes, 0};
+    return 0;
+}
+
 static int shape_new_run(train_cmd *t)
 {
     const net_preset *preset;
     data_shape d;
-    char err[ERR_LINE_MAX];
-    if (data_probe(&t->c, &d, err, sizeof err)) {
-        print_error("cnn train: %s", err);
-        return 1;
-    }
+    if (probe_data(t, &d)) return 1;
     shape3 in = {d.channels, d.rows, d.cols};
     /* labels alone (IDX): a spec's last fc may know more classes than appear */
     int classes = d.classes_at_least && !net_preset_find(t->c.net) ? -d.classes : d.classes;
@@ -337,7 +350,10 @@ static int test_from_val(train_cmd *t)
 static int load_sets(train_cmd *t)
 {
     const run_config *c = &t->c;
-    if (load_data("train", c, t->spec.classes, &t->train, &t->test, &t->skipped) || check_data_shape(t)) return 1;
+    if ((!t->data_loaded &&
+         load_data("train", c, t->spec.classes, &t->train, &t->test, &t->skipped)) ||
+        check_data_shape(t))
+        return 1;
     t->train.classes = t->test.classes = t->spec.classes;
     if (*c->resume && check_resume_data(t)) return 1;
     if (test_from_val(t)) return 2;

@@ -31,6 +31,7 @@ typedef struct {
     dataset train, test, train_rest, held;
     int test_is_val;           /* test is held's samples (a one-tree picture folder) */
     int skipped;               /* pictures --skip-bad passed over */
+    int data_loaded;           /* train and test were read when the run was shaped (a picture folder) */
     const dataset *train_used; /* what is trained on: train, or train_rest with --val */
     int samples_used;          /* of train_used: --train-limit's, or all of them */
     device_dataset dtrain, dtest, dval;

@@ -1,6 +1,7 @@
 /* Class names; see include/class_names.h. */
 #include "class_names.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,12 @@ static int split_names(const char *text, size_t len, char sep, int allow_final,
         if (!e) e = end;
         size_t n = (size_t)(e - p);
         if (sep == '\n' && n > 0 && p[n - 1] == '\r') n--;
-        if (class_names_set(out, i, p, n, where, err, errlen)) {
+        const char *name = p;
+        if (sep == ',') { /* "cat, dog": the spaces around a list's commas are no part of a name */
+            while (n > 0 && *name == ' ') name++, n--;
+            while (n > 0 && name[n - 1] == ' ') n--;
+        }
+        if (class_names_set(out, i, name, n, where, err, errlen)) {
             class_names_free(out);
             return -1;
         }
@@ -92,7 +98,9 @@ int class_names_read_file(const char *path, class_names *out, char *err, size_t 
     struct stat st;
     char *text = NULL;
     int rc = -1;
-    if (fstat(fd, &st) != 0 || st.st_size > NAMES_FILE_MAX)
+    if (fstat(fd, &st) != 0)
+        set_err(err, errlen, "%s: cannot read the class names: %s", path, strerror(errno));
+    else if (st.st_size > NAMES_FILE_MAX)
         set_err(err, errlen, "%s: %lld bytes is too long for a class names file (at most %d)",
                 path, (long long)st.st_size, NAMES_FILE_MAX);
     else if (!(text = malloc((size_t)st.st_size + 1)))
