@@ -38,7 +38,7 @@ CFLAGS += -std=c11 -Wall -Wextra -fopenmp -Iinclude -D_POSIX_C_SOURCE=200809L
 # passed by value change the ABI; include/cpu_vec.h's helpers are static
 # inline and never cross an ABI boundary.
 CFLAGS += -Wno-psabi
-LDLIBS = -lopenblas -lpng -lz -lm -fopenmp
+LDLIBS = -lopenblas -lpng -ljpeg -lz -lm -fopenmp
 NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -DCNN_HAVE_CUDA -Xcompiler -Wall,-Wextra
 
 BUILD := build

@@ -44,6 +44,12 @@ png_links() {
     printf '#include <png.h>\nint main(void) { return png_access_version_number() == 0; }\n' |
         links png "" -lpng
 }
+# jpeglib.h needs stdio.h before it (it uses FILE and size_t).
+jpeg_links() {
+    printf '%s\n' '#include <stdio.h>' '#include <jpeglib.h>' \
+        'int main(void) { struct jpeg_error_mgr e; return jpeg_std_error(&e) == NULL; }' |
+        links jpeg "" -ljpeg
+}
 openblas_program() {
     cat <<'EOF'
 #include <cblas.h>
@@ -82,12 +88,12 @@ openblas_links() {
 
 # Each library the build links, with the Debian package that brings it.
 declare -A package=([criterion]=libcriterion-dev [zlib]=zlib1g-dev [png]=libpng-dev
-                    [openblas]=libopenblas-dev)
+                    [jpeg]=libjpeg62-turbo-dev [openblas]=libopenblas-dev)
 # missing: the libraries that do not link now (libs) and their packages (pkgs).
 missing() {
     local lib
     libs=() pkgs=()
-    for lib in criterion zlib png openblas; do
+    for lib in criterion zlib png jpeg openblas; do
         "${lib}_links" || { libs+=("$lib"); pkgs+=("${package[$lib]}"); }
     done
 }
@@ -148,7 +154,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
         exit 1
     fi
 fi
-echo "deps: Criterion, zlib, libpng and OpenBLAS (${openblas_cflags:-its cblas.h on the default path}) compile and link" >&2
+echo "deps: Criterion, zlib, libpng, libjpeg-turbo and OpenBLAS (${openblas_cflags:-its cblas.h on the default path}) compile and link" >&2
 echo "# scripts/deps.sh: the flags that reach OpenBLAS's own cblas.h, found with"
 echo "# DEPS_CC; make checks again when CC changes or DEPS_FILES are gone."
 echo "OPENBLAS_CFLAGS := $openblas_cflags"

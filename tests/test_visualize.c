@@ -275,8 +275,8 @@ Test(visualize, malformed_images_refused)
         {"header.pgm", "P5 4\n", "bad P5 PGM header"},
         {"neg.pgm", "P2 -3 4 255\n", "bad P2 PGM header"},
         {"nows.pgm", "P54 4 255\n", "no whitespace"},
-        {"ppm.ppm", "P6 1 1 255\n\x01\x02\x03", "colour PPM"},
-        {"text.txt", "hello, world\n", "not a PNG or PGM"},
+        {"pbm.pbm", "P4 8 1\n\x55", "bitmap PBM"},
+        {"text.txt", "hello, world\n", "not a PNG, JPEG, PGM or PPM"},
         {"empty.png", "", "empty file"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -654,7 +654,7 @@ Test(visualize, command_errors)
     expect_runtime_error(RUN("predict", "--model", ckpt, tmp_path("missing.png")),
                          "missing.png: cannot open");
     expect_runtime_error(RUN("predict", "--model", ckpt, tmp_path("notes.txt")),
-                         "not a PNG or PGM image");
+                         "not a PNG, JPEG, PGM or PPM picture");
     /* the second picture is bad: nothing is classified */
     result r = RUN("predict", "--model", ckpt, tmp_path("ok.png"), tmp_path("notes.txt"));
     cr_assert_eq(strlen(r.out), 0, "%s", r.out);

@@ -5,6 +5,7 @@
 #define CNN_DIGIT_PREP_H
 
 #include "png_io.h"
+#include "resample.h" /* resample_area, which it uses */
 
 #define DIGIT_SIDE 28
 #define DIGIT_BOX 20
@@ -29,10 +30,5 @@ typedef struct {
  * pixel-index coordinates (MNIST's mean), kept whole inside the canvas.
  * info may be NULL. Returns 0, or -1 when memory runs out. */
 int digit_to_mnist(const gray_image *in, unsigned char *out, digit_prep_info *info);
-
-/* Resamples src (sw x sh floats) to dst (dw x dh) by area averaging: each
- * output pixel is the mean of the input area it covers (fractional pixels
- * weighted by their coverage). Returns 0, or -1 when memory runs out. */
-int resample_area(const float *src, int sw, int sh, float *dst, int dw, int dh);
 
 #endif
