@@ -5,8 +5,13 @@
 # GPU machine PyTorch eager, with CUDA graphs and compiled), the ratios, and
 # plots; then, per net of BENCH_NETS (seed-cnn lenet5 cnn-bn), `cnn train`
 # on the CPU against the PyTorch peer on the CPU, both with the trainer's
-# preset at batch 50 (a net the trainer refuses is skipped, with its reason).
-# Tables on stdout; CSV, JSON and PNG under build/bench.
+# preset at batch 50 (a net the trainer refuses is skipped, with its reason);
+# then the colour section (bench/colour.sh: both on the data sets `make
+# derived-data` derives from MNIST; its failure stops nothing else).
+# First, the peers' data readers check themselves on synthetic files
+# (bench/peers/test_peer_data.py; a failure stops the bench: the peers'
+# numbers would not be comparable). Tables on stdout; CSV, JSON and PNG
+# under build/bench.
 # BENCH_QUICK=1 times slices of an epoch (numpy: 200 steps; the per-net
 # runs and PyTorch CPU: 300 steps) for a fast look.
 set -euo pipefail
@@ -19,6 +24,7 @@ quick=${BENCH_QUICK:-0}
 nets=${BENCH_NETS:-seed-cnn lenet5 cnn-bn}
 net_steps=$([ "$quick" = 1 ] && echo 300 || echo 0) # 0: the whole epoch
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+"$py" bench/peers/test_peer_data.py
 
 {
     echo "# cnn benchmark: $(date -u +%F), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?)"
@@ -71,6 +77,8 @@ for net in $nets; do
 done
 "$py" bench/report.py "$out" "$nets" | tee -a "$out/bench.md"
 bash bench/tta.sh | tee -a "$out/bench.md"
+bash bench/colour.sh "$out" | tee -a "$out/bench.md" ||
+    echo "colour section failed or skipped (see the lines above and $out/colour-*.log)" >&2
 
 if command -v gnuplot >/dev/null; then
     backends=$(cut -d, -f3 "$out/throughput.csv" | tail -n +2 | sort -u | tr '\n' ' ')

@@ -14,11 +14,13 @@
 typedef struct {
     int format;                /* FORMAT_IDX .. FORMAT_FOLDER (never FORMAT_AUTO) */
     int channels, rows, cols, classes;
+    int classes_at_least;      /* classes is only the largest label + 1 (IDX without names) */
 } data_shape;
 
 /* The format of c's --data: --format when it names one, else what the
- * folder holds (data_batch_1.bin: cifar10; train.bin: cifar100; MNIST's
- * IDX names: idx; class sub-folders: folder). -1 with err set when none. */
+ * folder holds (data_batch_1.bin: cifar10; train.bin: cifar100; class
+ * sub-folders and no MNIST-named IDX files: folder; else idx, whose reader
+ * names the files it misses). -1 with err set when --data is no folder. */
 int data_format(const run_config *c, char *err, size_t errlen);
 
 /* The shape and class count of c's data, reading as little as it can: an

@@ -17,6 +17,7 @@ typedef struct {
     unsigned char *images; /* count x channels x rows x cols bytes */
     unsigned char *labels; /* count bytes, each < classes */
     int classes;
+    int classes_at_least;  /* classes is only the largest label + 1 (IDX): a net may know more */
     class_names names;     /* names.count is classes, or 0: none known */
 } dataset;
 

@@ -81,7 +81,11 @@ typedef struct {
     char text[NET_SPEC_MAX]; /* the spec in canonical form */
 } net_spec;
 
-/* Parses text for inputs of shape `in` and a data set of `classes` labels.
+/* Parses text for inputs of shape `in` and a data set of `classes` labels
+ * (negative: at least -classes, for data whose labels are all that tells
+ * its classes: the last fc's outputs are then the classes). An input of
+ * 0 channels checks the words and their order only, no shapes (for a spec
+ * checked before the data is known).
  * Strict: an unknown layer, a bad number, a shape that does not fit, a
  * missing loss or a spec too long for a checkpoint fails with a message in
  * err (NET_SPEC_ERR_MAX holds any) that quotes the bad token and its

@@ -54,7 +54,7 @@ enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_PREDICT = 4, CMD_VISUALIZE = 8, CMD_SUMM
 #define PRESET_OF_RUN (SET_PRESET | SET_KEPT | SET_FIXED | SET_RECIPE)
 /* The data's rows: kept, so eval and visualize find a model's data and a
  * resume its own (a flag given wins: the data's shape is checked). */
-#define DATA_ROLES (SET_KEPT | SET_HINT)
+#define DATA_ROLES SET_KEPT
 #define DATA_CMDS (CMD_TRAIN | CMD_EVAL | CMD_VISUALIZE | CMD_SUMMARY)
 #define ON_DEVICE (CMD_TRAIN | CMD_EVAL | CMD_PREDICT | CMD_VISUALIZE)
 

@@ -13,7 +13,7 @@
 #           On success it prints, for make, the flags that reach OpenBLAS's
 #           header (make keeps them in build/deps.mk).
 #   check   the same checks, installing nothing: exit 0 when all link
-#   plots   gnuplot;  bench: numpy, PyTorch (Debian's python3) and gnuplot
+#   plots   gnuplot;  bench: numpy, PyTorch, PIL (Debian's python3) and gnuplot
 set -u
 mode=${1:-build}
 CC=${CC:-cc}
@@ -126,6 +126,7 @@ tools() {
     if [ "$mode" = bench ]; then
         /usr/bin/python3 -c 'import numpy' 2>/dev/null || pkgs+=(python3-numpy)
         /usr/bin/python3 -c 'import torch' 2>/dev/null || pkgs+=(python3-torch)
+        /usr/bin/python3 -c 'import PIL' 2>/dev/null || pkgs+=(python3-pil)
     fi
     [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
 }

@@ -378,14 +378,17 @@ Test(augment, presets_carry_their_augmentation)
     run_config c;
     preset_config(&c, &p);
     cr_assert(c.augment.shift == 3 && c.augment.rot_deg == 12.0f && c.augment.scale == 0.2f);
-    /* seed-cnn-99 alone trains on shifted digits (one pixel each way) */
+    /* seed-cnn-99 alone trains on shifted digits (one pixel each way),
+     * cifar-bn alone on flipped pictures */
     for (int i = 0; i < net_presets_count; i++) {
         preset_config(&c, &net_presets[i]);
         cnn_augment a = c.augment;
-        if (strcmp(net_presets[i].name, "seed-cnn-99"))
-            cr_assert(cnn_augment_none(a), "%s", net_presets[i].name);
+        if (!strcmp(net_presets[i].name, "seed-cnn-99"))
+            cr_assert(a.shift == 1 && a.rot_deg == 0 && a.scale == 0 && !a.flip);
+        else if (!strcmp(net_presets[i].name, "cifar-bn"))
+            cr_assert(a.flip && a.shift == 0 && a.rot_deg == 0 && a.scale == 0);
         else
-            cr_assert(a.shift == 1 && a.rot_deg == 0 && a.scale == 0);
+            cr_assert(cnn_augment_none(a), "%s", net_presets[i].name);
     }
 }
 

@@ -201,7 +201,7 @@ static void expect_meta_equal(const checkpoint_meta *a, const checkpoint_meta *b
         setting_format(d, &b->cfg, y, sizeof y);
         cr_assert(setting_same(d, &a->cfg, &b->cfg), "--%s: %s vs %s", d->flag, x, y);
     }
-    cr_assert_eq(kept, 19, "%d settings are kept, the format documents 19", kept);
+    cr_assert_eq(kept, 25, "%d settings are kept, the format documents 25", kept);
 }
 
 /* The arrays of two checkpoints, bit for bit. */
@@ -289,6 +289,48 @@ static void expect_bytes_refused(const char *path, const unsigned char *b, size_
 #define W(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- 1. round trips and the byte layout ---- */
+
+/* A colour model's checkpoint keeps each channel's scaling and the class
+ * names (two optional sections), bit for bit; the data rows too. */
+Test(checkpoint, round_trip_channels_and_class_names, .fini = remove_temp_dir)
+{
+    char dir[256], path[512], err[ERRLEN];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    temp_path(path, sizeof path, "ck");
+    checkpoint ck = {.meta = sample_meta(), .n = 16};
+    checkpoint_meta *m = &ck.meta;
+    m->in_c = 3;
+    m->classes = 3;
+    m->norm.channels = 3;
+    for (int c = 0; c < 3; c++) {
+        m->norm.scale[c] = 0.01f * (c + 1);
+        m->norm.shift[c] = -0.5f - c;
+    }
+    cr_assert_eq(class_names_parse("cat,dog,bird with space", &m->names, err, sizeof err), 0,
+                 "%s", err);
+    m->cfg.data = "some/folder";
+    m->cfg.format = FORMAT_FOLDER;
+    m->cfg.image_size = "30x20";
+    m->cfg.channels = 3;
+    ck.params = awkward_floats(16, 1);
+    ck.momentum = awkward_floats(16, 2);
+    save_ok(path, &ck);
+    checkpoint got;
+    load_into(path, &got, "colour round trip");
+    cr_assert(input_norm_same(&got.meta.norm, &m->norm), "the per-channel scaling");
+    cr_assert(class_names_same(&got.meta.names, &m->names), "the class names");
+    cr_assert_str_eq(got.meta.names.name[2], "bird with space");
+    cr_assert_str_eq(got.meta.cfg.data, "some/folder");
+    cr_assert_str_eq(got.meta.cfg.image_size, "30x20");
+    cr_assert_eq(got.meta.cfg.format, FORMAT_FOLDER);
+    checkpoint_free(&got);
+    /* names that do not fit the classes are refused on writing */
+    m->classes = 4;
+    cr_assert_neq(checkpoint_save(path, &ck, err, sizeof err), 0, "4 classes, 3 names");
+    cr_assert_not_null(strstr(err, "3 class names for 4 classes"), "%s", err);
+    free(ck.params);
+    free(ck.momentum);
+}
 
 Test(checkpoint, round_trip_exact_bits, .fini = remove_temp_dir)
 {
@@ -412,7 +454,9 @@ static const struct { const char *name; unsigned type; } KEPT[] = {
     {"weight-decay", CB_FLOAT32}, {"bn-momentum", CB_FLOAT32}, {"bn-eps", CB_FLOAT32},
     {"optimizer", CB_TEXT},   {"lr-schedule", CB_TEXT},  {"warmup", CB_FLOAT32},
     {"beta1", CB_FLOAT32},    {"beta2", CB_FLOAT32},     {"eps", CB_FLOAT32},
-    {"decay-bias", CB_INT32}, {"augment", CB_TEXT},      {"seed", CB_UINT64},
+    {"decay-bias", CB_INT32}, {"augment", CB_TEXT},      {"data", CB_TEXT},
+    {"format", CB_TEXT},      {"labels", CB_TEXT},       {"image-size", CB_TEXT},
+    {"channels", CB_INT32},   {"skip-bad", CB_INT32},    {"seed", CB_UINT64},
     {"val", CB_INT32},
 };
 #define N_KEPT (int)(sizeof KEPT / sizeof KEPT[0])
@@ -440,6 +484,12 @@ static cb_entry expected_entry(int i, const run_config *c, const char *optimizer
     if (!strcmp(name, "eps")) return cb_float32(name, c->eps);
     if (!strcmp(name, "decay-bias")) return cb_int32(name, (uint32_t)c->decay_bias);
     if (!strcmp(name, "augment")) return cb_text(name, augment);
+    if (!strcmp(name, "data")) return cb_text(name, c->data);
+    if (!strcmp(name, "format")) return cb_text(name, setting_choice(SETTING(format), c));
+    if (!strcmp(name, "labels")) return cb_text(name, setting_choice(SETTING(labels), c));
+    if (!strcmp(name, "image-size")) return cb_text(name, c->image_size);
+    if (!strcmp(name, "channels")) return cb_int32(name, (uint32_t)c->channels);
+    if (!strcmp(name, "skip-bad")) return cb_int32(name, (uint32_t)c->skip_bad);
     if (!strcmp(name, "seed")) return cb_uint64(name, c->seed);
     return cb_int32(name, (uint32_t)c->val_count);
 }
@@ -1822,9 +1872,12 @@ Test(checkpoint, sections_unknown_duplicated_missing, .fini = remove_temp_dir)
         write_sections(bad, b, s, 7, 0);
         expect_refusal(bad, W("required section", "0x00000042", "newer"),
                        "an unknown required section");
-        s[6] = (cb_section){11, sizeof extra, extra}; /* the next tag: required, unknown */
+        s[6] = (cb_section){13, sizeof extra, extra}; /* the next tag: required, unknown */
         write_sections(bad, b, s, 7, 0);
-        expect_refusal(bad, W("required section", "0x0000000b", "newer"), "section 11");
+        expect_refusal(bad, W("required section", "0x0000000d", "newer"), "section 13");
+        s[6] = (cb_section){11, sizeof extra, extra}; /* the scaling's tag, written required */
+        write_sections(bad, b, s, 7, 0);
+        expect_refusal(bad, W("corrupt", "scaling section is not marked optional"), "section 11");
         s[6] = s[3];
         write_sections(bad, b, s, 7, 0);
         expect_refusal(bad, W("corrupt", "data section appears twice"), "the data section twice");

@@ -99,6 +99,8 @@ Test(netspec, presets_are_the_reports)
         /* the report's layers with issue 15's recipes (cosine schedules) */
         {"seed-cnn-99", 0.05f, 0.9f, 5e-4f, 0, 50, 30, 4842, "std", 0},
         {"seed-cnn-fast", 0.05f, 0.9f, 5e-4f, 0, 50, 2, 4842, "std", 0},
+        /* for 3x32x32 colour pictures (issue 26; 4x4 maps before fc on 28x28 too) */
+        {"cifar-bn", 0.05f, 0.9f, 5e-4f, 0, 50, 20, 114186, "std", 0},
     };
     int n = sizeof want / sizeof want[0];
     cr_assert_eq(net_presets_count, n);

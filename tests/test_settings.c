@@ -36,8 +36,6 @@ Test(settings, rows_are_well_formed)
         cr_assert_eq(setting_parse(d, &c, d->def, err, sizeof err), 0, "--%s's default: %s",
                      d->flag, err);
         cr_assert_eq(setting_of_offset(d->offset), d, "--%s's member", d->flag);
-        /* a kept text would point into a file's bytes once read */
-        cr_assert(!(d->roles & SET_KEPT) || d->type != SET_TEXT, "--%s: a kept text", d->flag);
         cr_assert(!(d->roles & SET_RECIPE) || (d->roles & SET_KEPT),
                   "--%s: compared across a resume, but not kept", d->flag);
         cr_assert(!(d->roles & SET_HINT) || !(d->roles & SET_KEPT),

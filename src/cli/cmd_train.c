@@ -17,6 +17,7 @@
 #include "data_source.h"
 #include "data_split.h"
 #include "oom_hint.h"
+#include "paths.h"
 #include "run_end.h"
 #include "text_out.h"
 #include "train_cmd.h"
@@ -72,9 +73,18 @@ static int settings_disagree(const run_config *c)
 static int resolve_new(train_cmd *t)
 {
     const net_preset *preset;
-    if (load_data("train", &t->c, &t->train, &t->test, &t->skipped)) return 1;
-    shape3 in = {t->train.channels, t->train.rows, t->train.cols};
-    if (resolve_net("train", t->c.net, in, t->train.classes, &t->spec, &preset)) return 2;
+    data_shape d;
+    char err[ERR_LINE_MAX];
+    /* a spec's words and order first, before the data is looked at */
+    if (resolve_net("train", t->c.net, (shape3){0, 0, 0}, 0, &t->spec, &preset)) return 2;
+    if (data_probe(&t->c, &d, err, sizeof err)) {
+        print_error("cnn train: %s", err);
+        return 1;
+    }
+    shape3 in = {d.channels, d.rows, d.cols};
+    /* labels alone (IDX): a spec's last fc may know more classes than appear */
+    int classes = d.classes_at_least && !net_preset_find(t->c.net) ? -d.classes : d.classes;
+    if (resolve_net("train", t->c.net, in, classes, &t->spec, &preset)) return 2;
     t->spec.bn_momentum = t->c.bn_momentum;
     t->spec.bn_eps = t->c.bn_eps;
     return 0;
@@ -252,20 +262,23 @@ static int bn_sees_one_value(const net_spec *spec, const run_config *c, int used
     return 0;
 }
 
-/* A resumed run's data must have its checkpoint's shape and classes. */
-static int check_resume_shape(const train_cmd *t)
+/* The data must have the run's shape and classes (the checkpoint's, or
+ * what the probe found: a folder may change between the two reads). */
+static int check_data_shape(const train_cmd *t)
 {
-    const checkpoint_meta *m = &t->resumed.ck.meta;
+    const net_spec *s = &t->spec;
     const dataset *d = &t->train;
     char have[64], want[64];
-    if (d->channels == m->in_c && d->rows == m->in_h && d->cols == m->in_w &&
-        d->classes <= m->classes && (d->names.count == 0 || d->classes == m->classes))
+    if (d->channels == s->in.c && d->rows == s->in.h && d->cols == s->in.w &&
+        (d->classes == s->classes || (d->classes_at_least && d->classes < s->classes)))
         return 0;
-    print_error("cnn train: --resume %s: the checkpoint is for %s inputs of %d classes; --data "
-                "%s holds %s inputs of %d classes", t->c.resume,
-                data_shape_text(m->in_c, m->in_h, m->in_w, want, sizeof want), m->classes,
-                t->c.data, data_shape_text(d->channels, d->rows, d->cols, have, sizeof have),
-                d->classes);
+    char who[PATH_BUF_MAX + 16] = "";
+    if (*t->c.resume) snprintf(who, sizeof who, " --resume %s:", text_shown(t->c.resume));
+    print_error("cnn train:%s the net is for %s inputs of %d classes; --data %s holds %s "
+                "inputs of %d classes", who,
+                data_shape_text(s->in.c, s->in.h, s->in.w, want, sizeof want), s->classes,
+                text_shown(t->c.data),
+                data_shape_text(d->channels, d->rows, d->cols, have, sizeof have), d->classes);
     return 1;
 }
 
@@ -288,10 +301,8 @@ static int test_from_val(train_cmd *t)
 static int load_sets(train_cmd *t)
 {
     const run_config *c = &t->c;
-    if (*c->resume && (load_data("train", c, &t->train, &t->test, &t->skipped) ||
-                       check_resume_shape(t)))
-        return 1;
-    if (*c->resume) t->train.classes = t->test.classes = t->resumed.ck.meta.classes;
+    if (load_data("train", c, &t->train, &t->test, &t->skipped) || check_data_shape(t)) return 1;
+    t->train.classes = t->test.classes = t->spec.classes;
     if (*c->resume && check_resume_data(t)) return 1;
     if (test_from_val(t)) return 2;
     t->train_used = &t->train;

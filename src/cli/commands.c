@@ -40,8 +40,9 @@ int resolve_net(const char *cmd, const char *name, shape3 in, int classes, net_s
                         "as fc392,relu,fc10,softmax", cmd, name, names);
         }
         else
-            print_error("cnn %s: --net: %s (the data: %dx%dx%d inputs, %d classes)", cmd, err,
-                        in.c, in.h, in.w, classes);
+            print_error(in.c ? "cnn %s: --net: %s (the data: %dx%dx%d inputs, %d classes)"
+                             : "cnn %s: --net: %s", cmd, err, in.c, in.h, in.w,
+                        classes < 0 ? -classes : classes);
         return -1;
     }
     *preset = found ? found : net_preset_find("seed-cnn");

@@ -91,6 +91,7 @@ int dataset_load(const char *images_path, const char *labels_path, const dataset
     out->images = fi.data;
     out->labels = fl.data;
     out->classes = classes;
+    out->classes_at_least = want->classes == 0;
     return 0;
 }
 
@@ -104,7 +105,8 @@ void dataset_free(dataset *d)
     memset(d, 0, sizeof *d);
 }
 
-#define DATA_HINT "run `make data` or point --data at a folder holding the MNIST files"
+#define DATA_HINT "run `make data` or point --data at a folder of MNIST's IDX files, CIFAR " \
+                  "binaries or class folders of pictures"
 
 /* Finds "<dir>/<name>.gz", else "<dir>/<name>", into path. */
 static int find_file(const char *dir, const char *name, char *path, size_t pathlen, char *err,

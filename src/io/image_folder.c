@@ -207,10 +207,7 @@ static int decode_tree(const char *root, const picture_tree *t, const class_name
         load_progress_begin(&pg, o->quiet ? NULL : stderr, root, t->count);
         if (decode_all(&j, &pg, err, errlen) == 0)
             kept = keep_good(&j, root, names, labels, skipped, err, errlen);
-        if (kept >= 0 && class_names_copy(&kept_names, names)) {
-            set_err(err, errlen, "%s: out of memory", root);
-            kept = -1;
-        }
+        if (kept >= 0) kept_names = *names;
     }
     if (kept >= 0) {
         *out = (dataset){.count = kept, .channels = s->c, .rows = s->h, .cols = s->w,
@@ -278,11 +275,8 @@ int image_folder_load(const char *dir, const image_folder_options *o, dataset *t
     if (rc == 0 && test && l.test_root)
         rc = load_tree(l.test_root, &l.names, o, &s, test, &skipped_here, err, errlen);
     else if (rc == 0 && test) { /* one tree: no test samples, the same classes */
-        *test = (dataset){.channels = s.c, .rows = s.h, .cols = s.w, .classes = l.names.count};
-        if (class_names_copy(&test->names, &l.names)) {
-            set_err(err, errlen, "%s: out of memory", dir);
-            rc = -1;
-        }
+        *test = (dataset){.channels = s.c, .rows = s.h, .cols = s.w, .classes = l.names.count,
+                          .names = l.names};
     }
     layout_free(&l);
     if (rc) {

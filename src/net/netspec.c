@@ -88,7 +88,10 @@ static int check_place(spec_parser *p, const net_spec *spec, const layer_def *d,
     if (!(d->flags & LAYER_IS_LOSS)) return 0;
     if (!prev || prev->kind != LAYER_FC)
         return spec_fail(p, "the loss must follow an fc layer");
-    if (prev->out != classes)
+    if (classes < 0 && prev->out < -classes)
+        return spec_fail(p, "the last fc has %d outputs but the data's labels go up to %d (%d "
+                         "classes at least)", prev->out, -classes - 1, -classes);
+    if (classes > 0 && prev->out != classes)
         return spec_fail(p, "the last fc has %d outputs but the data has %d classes", prev->out,
                          classes);
     return 0;
@@ -129,7 +132,8 @@ int net_spec_parse(const char *text, shape3 in, int classes, net_spec *spec, cha
             return spec_fail(&p, "a layer after the loss; the loss must come last");
         layer_spec *l = &spec->layer[spec->n_layers];
         const layer_def *d = parse_token(&p, l);
-        if (!d || check_place(&p, spec, d, classes) || shape_layer(&p, d, l, cur))
+        if (!d || check_place(&p, spec, d, classes) ||
+            (in.c > 0 && shape_layer(&p, d, l, cur)))
             return -1;
         l->param_offset = spec->n_params;
         spec->n_params += l->weights + l->bias;
@@ -147,5 +151,6 @@ int net_spec_parse(const char *text, shape3 in, int classes, net_spec *spec, cha
         p.tok_index = spec->n_layers - 1;
         return spec_fail(&p, "the network must end with a loss: softmax or euclid");
     }
+    spec->classes = spec->layer[spec->n_layers - 2].out; /* (the last fc's, checked above) */
     return set_canonical_text(spec, err, errlen);
 }

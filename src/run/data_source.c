@@ -19,22 +19,17 @@ const char *data_shape_text(int channels, int rows, int cols, char *buf, size_t 
 
 int data_format(const run_config *c, char *err, size_t errlen)
 {
+    (void)err;
+    (void)errlen;
     struct stat st;
-    if (stat(c->data, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "--data %s: %s: run `make data` or point --data at a data folder",
-                 c->data, stat(c->data, &st) != 0 ? strerror(errno) : "not a folder");
-        return -1;
-    }
     if (c->format != FORMAT_AUTO) return c->format;
+    if (stat(c->data, &st) != 0 || !S_ISDIR(st.st_mode))
+        return FORMAT_IDX; /* (the IDX reader says what --data is) */
     int cifar = cifar_detect(c->data);
     if (cifar == CIFAR_10) return FORMAT_CIFAR10;
     if (cifar == CIFAR_100) return FORMAT_CIFAR100;
-    if (dataset_idx_present(c->data)) return FORMAT_IDX;
-    if (image_folder_detect(c->data)) return FORMAT_FOLDER;
-    snprintf(err, errlen, "--data %s: holds no MNIST-named IDX files, no CIFAR binaries "
-             "(data_batch_1.bin or train.bin) and no class folders of pictures: run `make data` "
-             "or point --data at a data folder (--format says which kind it is)", c->data);
-    return -1;
+    if (!dataset_idx_present(c->data) && image_folder_detect(c->data)) return FORMAT_FOLDER;
+    return FORMAT_IDX; /* (what is missing, the IDX reader names) */
 }
 
 /* --image-size "HxW" or "N" into rows and cols (0 x 0 for ""). */
@@ -84,12 +79,14 @@ static int take_class_names(const run_config *c, dataset *d, char *err, size_t e
 {
     class_names names;
     if (class_names_parse(c->class_names, &names, err, errlen)) return -1;
-    if (names.count != d->classes) {
+    if (d->classes_at_least ? names.count < d->classes : names.count != d->classes) {
         snprintf(err, errlen, "--class-names %s names %d classes; the data has %d", c->class_names,
                  names.count, d->classes);
         return -1;
     }
     d->names = names;
+    d->classes = names.count;
+    d->classes_at_least = 0;
     return 0;
 }
 
@@ -128,6 +125,20 @@ int data_load(const run_config *c, dataset *train, dataset *test, int *skipped, 
     return -1;
 }
 
+/* An IDX set named by --class-names has their count of classes. */
+static int probe_names(const run_config *c, data_shape *out, char *err, size_t errlen)
+{
+    class_names names;
+    if (class_names_parse(c->class_names, &names, err, errlen)) return -1;
+    if (names.count < out->classes) {
+        snprintf(err, errlen, "--class-names %s names %d classes; the data's labels go up to %d",
+                 c->class_names, names.count, out->classes - 1);
+        return -1;
+    }
+    out->classes = names.count;
+    return 0;
+}
+
 int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -136,7 +147,10 @@ int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen)
     switch (out->format) {
     case FORMAT_IDX:
         out->channels = 1;
-        return dataset_idx_probe(c->data, &out->rows, &out->cols, &out->classes, err, errlen);
+        if (dataset_idx_probe(c->data, &out->rows, &out->cols, &out->classes, err, errlen))
+            return -1;
+        out->classes_at_least = !*c->class_names;
+        return *c->class_names ? probe_names(c, out, err, errlen) : 0;
     case FORMAT_CIFAR10:
     case FORMAT_CIFAR100:
         out->channels = 3;
@@ -150,6 +164,7 @@ int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen)
     out->rows = train.rows;
     out->cols = train.cols;
     out->classes = train.classes;
+    out->classes_at_least = 0;
     dataset_free(&train);
     return 0;
 }
