@@ -186,6 +186,18 @@ Test(predict, colour_model_converts_pictures_and_names_classes)
         cr_assert_float_eq(p[0] + p[1] + p[2], 1.0, 1e-4, "%s", line[i]);
     }
     result_free(&r);
+
+    /* one picture of each class at the model's size, bytes reordered to
+     * channel-first: each confidently right (fed interleaved, they are not) */
+    for (int k = 0; k < 3; k++) {
+        colour_png("k.png", k, 16, 12, (unsigned)(900 + k));
+        r = RUN("predict", "--model", ckpt, tmp_path("k.png"));
+        cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+        cr_assert_eq(json_lines(&r, line, 3), 1, "%s", r.out);
+        cr_assert_eq(values_of(line[0], "probabilities", p, 8), 3, "%s", line[0]);
+        cr_assert_gt(p[k], 0.9, "a %s picture: %s", colour_name[k], line[0]);
+        result_free(&r);
+    }
 }
 
 /* Issue 26's "done" 4: 20 PNG and JPEG pictures in a folder, two broken. */
@@ -346,17 +358,21 @@ Test(predict, bad_arguments_each_reported)
     const char *ckpt = train_colour("fc8,relu,fc3,softmax", "0.1");
     colour_png("g.png", 1, 16, 12, 8);
     folder("empty");
+    folder("pipes");
+    cr_assert_eq(mkfifo(tmp_path("pipes/q"), 0600), 0); /* refused at once, not waited on */
     result r = RUN("predict", "--model", ckpt, tmp_path("empty"), tmp_path("g.png"),
-                   tmp_path("missing.png"));
+                   tmp_path("missing.png"), tmp_path("pipes"));
     cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
-    cr_assert_eq(count_of(r.err, "\n"), 2, "%s", r.err);
+    cr_assert_eq(count_of(r.err, "\n"), 3, "%s", r.err);
+    cr_assert_not_null(strstr(r.err, "pipes/q: not a regular file"), "%s", r.err);
     cr_assert_not_null(strstr(r.err, "empty: the folder holds no file to classify\n"), "%s",
                        r.err);
     cr_assert_not_null(strstr(r.err, "missing.png: cannot open"), "%s", r.err);
     cr_assert_eq(count_of(r.out, "\npredicted green"), 1, "%s", r.out);
-    char line[3][LINE_MAX_LEN];
-    cr_assert_eq(json_lines(&r, line, 3), 3, "%s", r.out);
+    char line[4][LINE_MAX_LEN];
+    cr_assert_eq(json_lines(&r, line, 4), 4, "%s", r.out);
     cr_assert_not_null(strstr(line[0], "\"error\":"), "%s", line[0]);
+    cr_assert_not_null(strstr(line[1], "\"class\":\"green\""), "%s", line[1]);
     cr_assert_not_null(strstr(line[2], "\"error\":"), "%s", line[2]);
     result_free(&r);
 }
@@ -385,7 +401,7 @@ Test(predict, help_states_both_rules)
     cr_assert_eq(r.status, 0);
     const char *want[] = {"IMAGE|FOLDER", "PNG, JPEG, PGM or PPM",
                           "a model of MNIST's shape (1x28x28 inputs, 10 classes)",
-                          "centre of mass in 28x28", "stretched to W x H by area averaging",
+                          "centre of mass at (14, 14)", "stretched to W x H by area averaging",
                           "--min-confidence", "0.5", "exit status is 1 when any failed",
                           "At\nmost 4096 pictures per call"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)

@@ -56,17 +56,20 @@ static int split_positionals(const cli_opt *opts, int n_opts, int argc, char **a
     "most 4096 pictures per call, folders expanded.\n\n"                                    \
     "How a picture becomes the model's input:\n"                                           \
     "- a model of MNIST's shape (1x28x28 inputs, 10 classes): the picture is made grey\n"   \
-    "  (luma, (299 R + 587 G + 114 B) / 1000) and prepared as MNIST's digits were:\n"       \
-    "  inverted if dark on light (more than half of its outermost pixels brighter than\n"   \
-    "  mid-grey); a 28x28 picture is then used as it is; any other size has its\n"          \
-    "  background level subtracted, is cropped to the digit, scaled by area averaging\n"   \
-    "  so that its longer side is 20 pixels (aspect ratio kept) and centred by its\n"      \
-    "  centre of mass in 28x28. A picture with nothing but background is blank: never\n"   \
-    "  a confident prediction.\n"                                                          \
-    "- any other model (C x H x W inputs): channels first (colour to grey: luma as\n"       \
-    "  above; grey to colour: the grey level in all three), then the size: a picture\n"    \
-    "  of another size is stretched to W x H by area averaging (the aspect ratio is not\n" \
-    "  kept); one of the model's size and channels is used as it is.\n\n"                  \
+    "  (luma, (299 R + 587 G + 114 B + 500) / 1000) and prepared as MNIST's digits\n"      \
+    "  were: inverted if dark on light (more than half of its outermost pixels\n"         \
+    "  brighter than mid-grey); a 28x28 picture is then used as it is; any other size\n"  \
+    "  has its background level (the border's median) subtracted and its contrast\n"     \
+    "  stretched, is cropped to the box of the pixels above 15% of the brightest,\n"      \
+    "  scaled by area averaging so that the box's longer side is 20 pixels (aspect\n"     \
+    "  ratio kept), stretched again to a brightest 255, and placed in a black 28x28\n"    \
+    "  with its centre of mass at (14, 14). A picture with nothing but background is\n"   \
+    "  blank: never a confident prediction.\n"                                            \
+    "- any other model (C x H x W inputs): channels first (colour to grey: luma as\n"     \
+    "  above; grey to colour: the grey level in all three), then the size: a picture\n"  \
+    "  of another size is stretched to W x H by area averaging, each pixel the mean of\n" \
+    "  the area it covers (the aspect ratio is not kept); one of the model's size and\n" \
+    "  channels is used as it is.\n\n"                                                    \
     "Prints each picture's preparation, its predicted class (its name when the model\n"    \
     "has names), a \"not confident\" line when the top probability is below\n"            \
     "--min-confidence (not for Euclidean-loss nets, whose outputs are scores), the K\n"    \
