@@ -244,9 +244,10 @@ Test(predict, folder_of_20_with_two_broken)
     result_free(&r);
 }
 
-/* An MNIST-shaped model of block digits (ten classes, no names), in
- * temp_dir's IDX files; the checkpoint's path. */
-static const char *train_digits(void)
+/* An MNIST-shaped model of block digits (ten classes, named by names, a
+ * --class-names list, or none when NULL), in temp_dir's IDX files; the
+ * checkpoint's path. */
+static const char *train_digits(const char *names)
 {
     write_block_digits(temp_dir, "train", 600, 1);
     write_block_digits(temp_dir, "t10k", 100, 2);
@@ -255,7 +256,8 @@ static const char *train_digits(void)
     result r;
     run_train(&r, NULL, temp_dir,
               (const char *const[]){"--net", "fc16,relu,fc10,softmax", "--epochs", "1",
-                                    "--batch", "20", "--save", ckpt, "--threads", "1", NULL},
+                                    "--batch", "20", "--save", ckpt, "--threads", "1",
+                                    names ? "--class-names" : NULL, names, NULL},
               90);
     cr_assert_eq(r.status, 0, "training failed (%d): %s\n%s", r.status, r.err, r.out);
     result_free(&r);
@@ -283,7 +285,7 @@ static void only_json(const result *r, char *line)
 
 Test(predict, digit_model_blank_page_and_min_confidence)
 {
-    const char *ckpt = train_digits();
+    const char *ckpt = train_digits(NULL);
     unsigned char *white = malloc(60 * 40);
     memset(white, 255, 60 * 40);
     write_png(tmp_path("blank.png"), 60, 40, 1, 8, white);
@@ -335,6 +337,74 @@ Test(predict, digit_model_blank_page_and_min_confidence)
     only_json(&r, line);
     cr_assert_eq(atoi(field(line, "predicted")), pred, "%s", r.out);
     cr_assert_not_null(strstr(r.out, "d.jpg: 28x28 grey, used as is\n"), "%s", r.out);
+    result_free(&r);
+}
+
+/* CIFAR-10's ten names, as batches.meta.txt holds them. */
+static const char *const cifar_names[10] = {"airplane", "automobile", "bird", "cat", "deer",
+                                            "dog", "frog", "horse", "ship", "truck"};
+
+/* A synthetic CIFAR-10 folder at <temp_dir>/cifar (record i: label i % 10,
+ * a channel-first picture whose planes are that class's levels with
+ * noise), and a model of conv4k3p1,relu,maxpool2,fc10,softmax trained on
+ * it; the checkpoint's path. */
+static const char *train_cifar(void)
+{
+    folder("cifar");
+    const char *files[2] = {"cifar/data_batch_1.bin", "cifar/test_batch.bin"};
+    for (int f = 0; f < 2; f++) {
+        int n = f ? 20 : 200;
+        unsigned char *b = malloc((size_t)n * 3073), *noise = test_pixels(32, 32, 3, 40u + f);
+        for (int i = 0; i < n; i++) {
+            unsigned char *rec = b + (size_t)i * 3073;
+            rec[0] = (unsigned char)(i % 10);
+            for (int j = 0; j < 3072; j++)
+                rec[1 + j] = (unsigned char)(25 * (i % 10) + (j / 1024) * 10 + noise[j] % 9);
+        }
+        write_file(tmp_path(files[f]), b, (size_t)n * 3073);
+        free(b);
+        free(noise);
+    }
+    char meta[200] = "";
+    for (int k = 0; k < 10; k++) strcat(strcat(meta, cifar_names[k]), "\n");
+    write_file(tmp_path("cifar/batches.meta.txt"), meta, strlen(meta));
+    static char ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s", tmp_path("cifar.ckpt"));
+    result r;
+    run_train(&r, NULL, tmp_path("cifar"),
+              (const char *const[]){"--net", "conv4k3p1,relu,maxpool2,fc10,softmax", "--epochs",
+                                    "1", "--save", ckpt, "--threads", "1", NULL},
+              90);
+    cr_assert_eq(r.status, 0, "training failed (%d): %s\n%s", r.status, r.err, r.out);
+    result_free(&r);
+    return ckpt;
+}
+
+/* Ten classes but colour 32x32: not MNIST's shape, so the picture is
+ * converted, and the names come from batches.meta.txt through the
+ * checkpoint. */
+Test(predict, cifar_model_names_its_ten_classes)
+{
+    const char *ckpt = train_cifar();
+    colour_jpeg("x.jpg", 0, 64, 48, 3);
+    result r = RUN("predict", "--model", ckpt, tmp_path("x.jpg"));
+    char line[LINE_MAX_LEN];
+    only_json(&r, line);
+    cr_assert_not_null(strstr(r.out, "input 3x32x32, 10 classes (named)"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "x.jpg: 64x48 colour, stretched to 32x32 by area "
+                                     "averaging\n"), "%s", r.out);
+    int pred = atoi(field(line, "predicted"));
+    char want[64];
+    snprintf(want, sizeof want, "\"%s\"", cifar_names[pred]);
+    cr_assert_str_eq(field(line, "class"), want, "%s", line);
+    snprintf(want, sizeof want, "\npredicted %s (class %d, probability ", cifar_names[pred], pred);
+    cr_assert_not_null(strstr(r.out, want), "no \"%s\" in:\n%s", want, r.out);
+    for (int k = 0; k < 10; k++) {
+        snprintf(want, sizeof want, "  %3d  %-10s  ", k, cifar_names[k]);
+        cr_assert_not_null(strstr(r.out, want), "no row \"%s\" in:\n%s", want, r.out);
+    }
+    double p[12];
+    cr_assert_eq(values_of(line, "probabilities", p, 12), 10, "%s", line);
     result_free(&r);
 }
 
@@ -406,5 +476,33 @@ Test(predict, help_states_both_rules)
                           "At\nmost 4096 pictures per call"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_assert_not_null(strstr(r.out, want[i]), "no \"%s\" in:\n%s", want[i], r.out);
+    result_free(&r);
+}
+
+/* A Fashion-MNIST-like model: MNIST's shape with names. The digit rule
+ * still prepares its pictures (MNIST's shape decides), and the names are
+ * printed. */
+Test(predict, mnist_shape_with_names)
+{
+    const char *names = "top,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,boot";
+    const char *ckpt = train_digits(names);
+    unsigned char px[784];
+    test_digit(3, px);
+    write_png(tmp_path("d.png"), 28, 28, 1, 8, px);
+    result r = RUN("predict", "--model", ckpt, tmp_path("d.png"));
+    char line[LINE_MAX_LEN];
+    only_json(&r, line);
+    cr_assert_not_null(strstr(r.out, "input 1x28x28, 10 classes (named)"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "pictures are prepared as MNIST's digits were"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "d.png: 28x28 grey, used as is\n"), "%s", r.out);
+    int pred = atoi(field(line, "predicted"));
+    char name[16], want[64];
+    const char *at = names;
+    for (int k = 0; k < pred; k++) at = strchr(at, ',') + 1;
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(at, ","), at);
+    snprintf(want, sizeof want, "\"%s\"", name);
+    cr_assert_str_eq(field(line, "class"), want, "%s", line);
+    snprintf(want, sizeof want, "\npredicted %s (class %d, ", name, pred);
+    cr_assert_not_null(strstr(r.out, want), "no \"%s\" in:\n%s", want, r.out);
     result_free(&r);
 }
