@@ -244,10 +244,10 @@ Test(predict, folder_of_20_with_two_broken)
     result_free(&r);
 }
 
-/* An MNIST-shaped model of block digits (ten classes, named by names, a
- * --class-names list, or none when NULL), in temp_dir's IDX files; the
- * checkpoint's path. */
-static const char *train_digits(const char *names)
+/* An MNIST-shaped model of net on block digits (ten classes, named by
+ * names, a --class-names list, or none when NULL) at learning rate lr, in
+ * temp_dir's IDX files; the checkpoint's path. */
+static const char *train_digits(const char *names, const char *net, const char *lr)
 {
     write_block_digits(temp_dir, "train", 600, 1);
     write_block_digits(temp_dir, "t10k", 100, 2);
@@ -255,8 +255,8 @@ static const char *train_digits(const char *names)
     snprintf(ckpt, sizeof ckpt, "%s", tmp_path("d.ckpt"));
     result r;
     run_train(&r, NULL, temp_dir,
-              (const char *const[]){"--net", "fc16,relu,fc10,softmax", "--epochs", "1",
-                                    "--batch", "20", "--save", ckpt, "--threads", "1",
+              (const char *const[]){"--net", net, "--lr", lr, "--epochs", "1", "--batch",
+                                    "20", "--save", ckpt, "--threads", "1",
                                     names ? "--class-names" : NULL, names, NULL},
               90);
     cr_assert_eq(r.status, 0, "training failed (%d): %s\n%s", r.status, r.err, r.out);
@@ -285,7 +285,7 @@ static void only_json(const result *r, char *line)
 
 Test(predict, digit_model_blank_page_and_min_confidence)
 {
-    const char *ckpt = train_digits(NULL);
+    const char *ckpt = train_digits(NULL, "fc16,relu,fc10,softmax", "0.1");
     unsigned char *white = malloc(60 * 40);
     memset(white, 255, 60 * 40);
     write_png(tmp_path("blank.png"), 60, 40, 1, 8, white);
@@ -485,7 +485,7 @@ Test(predict, help_states_both_rules)
 Test(predict, mnist_shape_with_names)
 {
     const char *names = "top,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,boot";
-    const char *ckpt = train_digits(names);
+    const char *ckpt = train_digits(names, "fc16,relu,fc10,softmax", "0.1");
     unsigned char px[784];
     test_digit(3, px);
     write_png(tmp_path("d.png"), 28, 28, 1, 8, px);
@@ -504,5 +504,21 @@ Test(predict, mnist_shape_with_names)
     cr_assert_str_eq(field(line, "class"), want, "%s", line);
     snprintf(want, sizeof want, "\npredicted %s (class %d, ", name, pred);
     cr_assert_not_null(strstr(r.out, want), "no \"%s\" in:\n%s", want, r.out);
+    result_free(&r);
+}
+
+/* A euclid net's scores have no threshold, but a blank page is still no
+ * confident digit. */
+Test(predict, euclid_digit_model_blank_page)
+{
+    const char *ckpt = train_digits(NULL, "fc16,relu,fc10,euclid", "0.01");
+    unsigned char black[40 * 30] = {0};
+    write_png(tmp_path("blank.png"), 40, 30, 1, 8, black);
+    result r = RUN("predict", "--model", ckpt, tmp_path("blank.png"));
+    char line[LINE_MAX_LEN];
+    only_json(&r, line);
+    cr_assert_not_null(strstr(r.out, "--min-confidence does not apply\nnot confident: the "
+                                     "picture is blank"), "%s", r.out);
+    cr_assert_str_eq(field(line, "confident"), "false");
     result_free(&r);
 }

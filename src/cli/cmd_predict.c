@@ -124,7 +124,7 @@ static int predict_one(classifier *c, const char *model, const predict_input *in
         return failed_with(r, err);
     }
     int blank = how.digit && how.d.blank;
-    r->confident = c->euclid ? -1 : !blank && r->probs[r->pred] >= min_confidence;
+    r->confident = blank ? 0 : c->euclid ? -1 : r->probs[r->pred] >= min_confidence;
     predict_print_text(c, in->path, &how, r, min_confidence);
     return 0;
 }

@@ -39,10 +39,10 @@ static void print_confidence(const classifier *c, const predict_prep *how,
         printf("this net has a Euclidean loss: the %d outputs are scores (1 means the class, "
                "0 not), not probabilities; --min-confidence does not apply\n",
                c->m.ck.meta.classes);
-    else if (how->digit && how->d.blank)
+    if (how->digit && how->d.blank)
         printf("not confident: the picture is blank (nothing but background), whatever the "
                "net says\n");
-    else if (!r->confident)
+    else if (!c->euclid && !r->confident)
         printf("not confident: top probability %.4g < --min-confidence %g\n", r->probs[r->pred],
                min_confidence);
 }

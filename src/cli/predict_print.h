@@ -9,8 +9,9 @@
 /* One picture's outcome. */
 typedef struct {
     int pred;               /* the top class; -1: no prediction (error says why) */
-    int confident;          /* 1, 0 (below --min-confidence, or a blank digit), -1: the
-                               check does not apply (a euclid net's scores) */
+    int confident;          /* 1, 0 (below --min-confidence, or a blank digit, whatever
+                               the net), -1: the check does not apply (a euclid net's
+                               scores, when not blank) */
     float probs[CLASS_MAX]; /* the K probabilities (euclid: scores) */
     char *error;            /* malloc'ed one line naming the file, or NULL */
 } predict_result;
