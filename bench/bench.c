@@ -335,7 +335,7 @@ int main(int argc, char **argv)
     run_config_defaults(&c);
     c.data = data;
     c.format = FORMAT_IDX;
-    if (load_data("bench", &c, &b.train, &b.test, NULL)) return 1;
+    if (load_data("bench", &c, MNIST_CLASSES, &b.train, &b.test, NULL)) return 1;
     input_normalization(NORMALIZE_STD, &b.train, 1, &b.norm);
     char err[512];
     if (strcmp(device, "gpu")) {

@@ -28,8 +28,8 @@ CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -g -O1 -fno-omit-frame-poin
 
 sources() {
     case $1 in
-    idx) echo src/io/idx.c src/io/data_stream.c src/io/dataset.c src/io/file_read.c ;;
-    checkpoint) echo src/run/checkpoint_*.c src/run/settings.c src/run/augment_spec.c src/run/presets.c src/cli/cli.c src/io/file_read.c src/io/file_write.c src/io/file_temp.c src/io/file_lock.c src/io/paths.c $(sources netspec) ;;
+    idx) echo src/io/idx.c src/io/data_stream.c src/io/dataset.c src/io/file_read.c src/io/class_names.c ;;
+    checkpoint) echo src/run/checkpoint_*.c src/run/settings.c src/run/augment_spec.c src/run/presets.c src/cli/cli.c src/io/file_read.c src/io/file_write.c src/io/file_temp.c src/io/file_lock.c src/io/paths.c src/io/class_names.c $(sources netspec) ;;
     netspec) echo src/net/netspec.c src/net/layer_table.c src/net/spec_tokens.c src/layers/*.c src/net/net.c src/net/net_size.c src/io/text_out.c src/net/ref.c src/run/oom_hint.c ;;
     *) echo "fuzz/run.sh: unknown harness '$1' (idx, checkpoint, netspec)" >&2; exit 2 ;;
     esac

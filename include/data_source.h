@@ -31,10 +31,12 @@ int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen);
 /* Loads c's data: the training set into train and the test set into test
  * (either NULL: not read; a one-tree picture folder has no test set, count
  * 0); --class-names, when given, names the classes (its count must be the
- * classes'). *skipped (may be NULL) counts the pictures --skip-bad passed
- * over. 0, or -1 with err set (train and test then hold nothing). */
-int data_load(const run_config *c, dataset *train, dataset *test, int *skipped, char *err,
-              size_t errlen);
+ * classes'). classes, when not 0, is the net's: an IDX set's labels must lie
+ * below it (naming the file and the label that does not). *skipped (may be
+ * NULL) counts the pictures --skip-bad passed over. 0, or -1 with err set
+ * (train and test then hold nothing). */
+int data_load(const run_config *c, int classes, dataset *train, dataset *test, int *skipped,
+              char *err, size_t errlen);
 
 /* "3x32x32" */
 const char *data_shape_text(int channels, int rows, int cols, char *buf, size_t len);

@@ -228,7 +228,7 @@ Test(cli, help_eval)
     result r;
     RUN(&r, "eval", "--help");
     cr_assert_null(strstr(r.out, "four MNIST"), "%s", r.out);
-    cr_assert_not_null(strstr(r.out, "eval and visualize --model the t10k pair"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "the model's own by default"), "%s", r.out);
     result_free(&r);
 }
 
@@ -316,7 +316,17 @@ Test(cli, bad_net)
     TRAIN_USAGE_ERROR(W("unknown network", "\"unknown-net\""), "--net", "unknown-net");
     TRAIN_USAGE_ERROR(W("\"rleu\"", "unknown layer"), "--net", "fc16,rleu,fc10,softmax");
     TRAIN_USAGE_ERROR(W("\"fc16\"", "must end with a loss"), "--net", "fc16");
-    TRAIN_USAGE_ERROR(W("5 outputs", "10 classes"), "--net", "fc5,softmax");
+}
+
+/* A spec that does not fit the data's classes, which the data's labels
+ * tell (an IDX set: the largest label + 1 at least). */
+Test(cli, net_for_fewer_classes_than_the_labels, .fini = remove_temp_dir)
+{
+    char dir[256];
+    make_temp_dir(TEMP_NAME, dir, sizeof dir);
+    write_synthetic_mnist(dir);
+    USAGE_ERROR(W("the last fc has 1 outputs", "labels go up to"), "train", "--data", dir, "--log",
+                "", "--device", "cpu", "--net", "fc1,softmax");
 }
 
 Test(cli, bad_device)
@@ -618,10 +628,10 @@ Test(cli, interrupt_command_quotes_its_paths, .fini = remove_temp_dir, .timeout 
     words[fread(words, 1, sizeof words - 1, p)] = '\0';
     cr_assert_eq(pclose(p), 0, "sh failed on: %s", sh);
     /* the device and the log it ran with are repeated, so that the resumed
-     * run is the same run and logs where it did (here: nowhere) */
+     * run is the same run and logs where it did (here: nowhere); the data
+     * the checkpoint keeps itself */
     snprintf(want, sizeof want,
-             "cnn\ntrain\n--resume\n%s\n--data\n%s\n--device\ncpu\n--log\n\n--save\n%s\n", save,
-             dir, save);
+             "cnn\ntrain\n--resume\n%s\n--device\ncpu\n--log\n\n--save\n%s\n", save, save);
     cr_assert_str_eq(words, want, "the suggested command: %s", cmd);
     result_free(&r);
 }

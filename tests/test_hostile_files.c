@@ -366,9 +366,9 @@ static const hostile CASES[] = {
     {"--log in a folder that can be read, not searched: the folder named", unsearchable_folder, {TRAIN, "--log", "@/shut/x.csv"}, 1, {"--log", "the folder", "/shut cannot be searched", "Permission denied"}, searchable_again},
     {"--save in a folder that can be read, not searched: the folder named", unsearchable_folder, {TRAIN, "--log", "", "--save", "@/shut/m.ckpt"}, 1, {"--save", "the folder", "/shut cannot be searched", "Permission denied"}, searchable_again},
     {"a long --save path: whole in the banner", good_data, {"train", "--data", "@", "--batch", "60", "--lr", "1e30", "--epochs", "1", "--log", "", "--save", "@/" NAME_240}, 1, {"the test loss became"}, banner_shows_whole_save},
-    {"eval of a checkpoint made for 32x32 inputs", made_for_32x32, {"eval", "--model", "@/m.ckpt", "--data", "@"}, 1, {"m.ckpt", "for 1x32x32 inputs of 10 classes", "1x28x28 inputs of 10 classes"}, NULL},
-    {"--resume of a checkpoint made for 3 channels", made_for_3_channels, {TRAIN, "--log", "", "--resume", "@/m.ckpt", "--epochs", "2"}, 1, {"--resume", "for 3x28x28 inputs", "1x28x28 inputs"}, NULL},
-    {"summary of a checkpoint made for 12 classes", made_for_12_classes, {"summary", "--model", "@/m.ckpt"}, 1, {"m.ckpt", "for 1x28x28 inputs of 12 classes", "1x28x28 inputs of 10 classes"}, NULL},
+    {"eval of a checkpoint made for 32x32 inputs", made_for_32x32, {"eval", "--model", "@/m.ckpt", "--data", "@"}, 1, {"m.ckpt", "does not fit its own 1x32x32 inputs of 10 classes", "6370 parameters"}, NULL},
+    {"--resume of a checkpoint made for 3 channels", made_for_3_channels, {TRAIN, "--log", "", "--resume", "@/m.ckpt", "--epochs", "2"}, 1, {"--resume", "does not fit its own 3x28x28 inputs", "6370 parameters"}, NULL},
+    {"summary of a checkpoint made for 12 classes", made_for_12_classes, {"summary", "--model", "@/m.ckpt"}, 1, {"m.ckpt", "does not fit its own 1x28x28 inputs of 12 classes", "6370 parameters"}, NULL},
 };
 #define N_CASES (int)(sizeof CASES / sizeof CASES[0])
 

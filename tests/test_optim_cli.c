@@ -143,10 +143,11 @@ Test(optim_cli, settings_always_and_moment2_only_for_adam, .fini = remove_temp_d
         {"epochs", 4}, {"batch", 4}, {"lr", 4}, {"lr-step", 4}, {"lr-gamma", 4},
         {"momentum", 4}, {"weight-decay", 4}, {"bn-momentum", 4}, {"bn-eps", 4},
         {"optimizer", 4 + 3}, {"lr-schedule", 4 + 4}, {"warmup", 4}, {"beta1", 4},
-        {"beta2", 4}, {"eps", 4}, {"decay-bias", 4}, {"augment", 4 + 4}, {"seed", 8},
-        {"val", 4},
+        {"beta2", 4}, {"eps", 4}, {"decay-bias", 4}, {"augment", 4 + 4},
+        {"data", 4 /* + the folder's name, below */}, {"format", 4 + 4}, {"labels", 4 + 4},
+        {"image-size", 4}, {"channels", 4}, {"skip-bad", 4}, {"seed", 8}, {"val", 4},
     };
-    size_t settings = 4;
+    size_t settings = 4 + strlen(dir);
     for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++)
         settings += 1 + strlen(kept[k].name) + 1 + kept[k].value;
     const size_t spec = strlen(FC_NET);

@@ -201,7 +201,10 @@ def preset_flags(cnn, name):
     if not os.access(cnn, os.X_OK):
         raise SystemExit(f"{cnn}: no trainer binary to read preset {name} from: run `make` "
                          "or pass --cnn PATH")
-    r = subprocess.run([cnn, "summary", "--net", name], capture_output=True, text=True)
+    # (from the project's root: summary reads the shipped data/mnist for the
+    # shape; the preset's spec and flags are the same for any data of 10 classes)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(cnn)))
+    r = subprocess.run([cnn, "summary", "--net", name], capture_output=True, text=True, cwd=root)
     if r.returncode != 0:
         raise SystemExit(f"the trainer refuses --net {name}: {r.stderr.strip()}")
     spec = re.search(r"^spec (\S.*)$", r.stdout, re.M)

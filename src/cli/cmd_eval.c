@@ -113,7 +113,7 @@ int cmd_eval(int argc, char **argv)
     dataset test = {0};
     int rc = 1;
     take_model_data_settings(&f, &m, &c);
-    if (load_data("eval", &c, NULL, &test, NULL) == 0 && no_test_set(&c, &test) == 0 &&
+    if (load_data("eval", &c, m.ck.meta.classes, NULL, &test, NULL) == 0 && no_test_set(&c, &test) == 0 &&
         data_fits_model("eval", &m, &c, &test) == 0) {
         int pass = eval_batch_size(&m.spec, batch, test.count);
         if (model_to_device("eval", &m, &c, pass, "--batch") == 0)

@@ -73,10 +73,21 @@ static int settings_disagree(const run_config *c)
 static int resolve_new(train_cmd *t)
 {
     const net_preset *preset;
+    /* the spec's words and order: its shapes wait for the data (shape_new_run) */
+    if (resolve_net("train", t->c.net, (shape3){0, 0, 0}, 0, &t->spec, &preset)) return 2;
+    return 0;
+}
+
+static int batches_refused(const train_cmd *t);
+
+/* A new run's net for its data's shape and classes, read from the data's
+ * headers (data_probe) once its outputs are open, before its samples are
+ * read; and its batches checked against the net's limits. */
+static int shape_new_run(train_cmd *t)
+{
+    const net_preset *preset;
     data_shape d;
     char err[ERR_LINE_MAX];
-    /* a spec's words and order first, before the data is looked at */
-    if (resolve_net("train", t->c.net, (shape3){0, 0, 0}, 0, &t->spec, &preset)) return 2;
     if (data_probe(&t->c, &d, err, sizeof err)) {
         print_error("cnn train: %s", err);
         return 1;
@@ -87,7 +98,7 @@ static int resolve_new(train_cmd *t)
     if (resolve_net("train", t->c.net, in, classes, &t->spec, &preset)) return 2;
     t->spec.bn_momentum = t->c.bn_momentum;
     t->spec.bn_eps = t->c.bn_eps;
-    return 0;
+    return batches_refused(t) ? 2 : 0;
 }
 
 /* The run's own settings continue on --resume: a flag that would change
@@ -183,22 +194,26 @@ static int resumed_batch_refused(const train_cmd *t)
     return -1;
 }
 
+/* The batches the net's tensors must hold: a resumed run's is the
+ * checkpoint's, which no flag changes (--eval-batch, changing no result,
+ * may be given). */
+static int batches_refused(const train_cmd *t)
+{
+    return (*t->c.resume ? resumed_batch_refused(t)
+                         : net_size_refuse("train", "--batch", &t->spec, t->c.batch)) ||
+           (flags_given(&t->flags, "eval-batch") &&
+            net_size_refuse("train", "--eval-batch", &t->spec, t->c.eval_batch));
+}
+
 /* A new run's or a checkpoint's settings, checked before any data is read or
- * memory allocated. */
+ * memory allocated (a new run's net waits for the data's shape). */
 static int resolve(train_cmd *t)
 {
     int rc = *t->c.resume ? resolve_resumed(t) : resolve_new(t);
     if (rc) return rc;
     if (settings_disagree(&t->c)) return 2;
     t->plan.process_start = process_start_s;
-    /* a resumed run's batch is the checkpoint's, which no flag changes
-     * (--eval-batch, changing no result, may be given) */
-    if ((*t->c.resume ? resumed_batch_refused(t)
-                      : net_size_refuse("train", "--batch", &t->spec, t->c.batch)) ||
-        (flags_given(&t->flags, "eval-batch") &&
-         net_size_refuse("train", "--eval-batch", &t->spec, t->c.eval_batch)))
-        return 2;
-    return 0;
+    return *t->c.resume && batches_refused(t) ? 2 : 0; /* (a new run's: shape_new_run) */
 }
 
 /* A format 1 checkpoint records no data: the run's is taken as its own (its
@@ -301,7 +316,7 @@ static int test_from_val(train_cmd *t)
 static int load_sets(train_cmd *t)
 {
     const run_config *c = &t->c;
-    if (load_data("train", c, &t->train, &t->test, &t->skipped) || check_data_shape(t)) return 1;
+    if (load_data("train", c, t->spec.classes, &t->train, &t->test, &t->skipped) || check_data_shape(t)) return 1;
     t->train.classes = t->test.classes = t->spec.classes;
     if (*c->resume && check_resume_data(t)) return 1;
     if (test_from_val(t)) return 2;
@@ -402,7 +417,8 @@ static int load(train_cmd *t)
     const run_config *c = &t->c;
     if (!(t->ops = open_device("train", c, t->device, sizeof t->device)))
         return 1;
-    int rc = load_sets(t);
+    int rc = *c->resume ? 0 : shape_new_run(t);
+    if (rc == 0) rc = load_sets(t);
     if (rc) return rc;
     /* evaluation's passes: no larger than the larger set evaluated */
     int largest = c->val_count > 0 && t->held.count > t->test.count ? t->held.count

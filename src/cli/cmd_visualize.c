@@ -501,7 +501,7 @@ static int visualize_augment(const char *spec_text, uint64_t seed, const char *o
     dataset train = {0};
     int rc = 1, w, h;
     snprintf(path, sizeof path, "%s/augment.png", out);
-    if (prepare_out_dir(out) || load_data("visualize", cfg, &train, NULL, NULL)) goto done;
+    if (prepare_out_dir(out) || load_data("visualize", cfg, 0, &train, NULL, NULL)) goto done;
     if (augment_grid_png(&train, a, seed, path, &w, &h, err, sizeof err)) {
         print_error("cnn visualize: %s", err);
         goto done;
@@ -618,7 +618,7 @@ static int visualize_model(const char *model, const char *out, const char *digit
     } else {
         o->dir = out;
         o->model = model;
-        if (prepare_out_dir(out) == 0 && load_data("visualize", cfg, NULL, &test, NULL) == 0 &&
+        if (prepare_out_dir(out) == 0 && load_data("visualize", cfg, c.m.ck.meta.classes, NULL, &test, NULL) == 0 &&
             data_fits_model("visualize", &c.m, cfg, &test) == 0 &&
             find_digits(&test, cfg->data, digits, n_digits, res) == 0 &&
             draw_model(&c, model, out, &test, res, n_digits, o) == 0)

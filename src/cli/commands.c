@@ -26,7 +26,8 @@ int resolve_net(const char *cmd, const char *name, shape3 in, int classes, net_s
 {
     const net_preset *found = net_preset_find(name);
     char err[NET_SPEC_ERR_MAX], text[NET_SPEC_MAX + 16];
-    if (found && preset_spec_for(found, classes, text, sizeof text)) {
+    /* (a words-only check, classes 0, reads the preset as written) */
+    if (found && preset_spec_for(found, classes > 0 ? classes : 10, text, sizeof text)) {
         print_error("cnn %s: --net %s: its spec for %d classes is too long", cmd, name, classes);
         return -1;
     }
@@ -49,10 +50,11 @@ int resolve_net(const char *cmd, const char *name, shape3 in, int classes, net_s
     return 0;
 }
 
-int load_data(const char *cmd, const run_config *c, dataset *train, dataset *test, int *skipped)
+int load_data(const char *cmd, const run_config *c, int classes, dataset *train, dataset *test,
+              int *skipped)
 {
     char err[ERR_LINE_MAX];
-    if (data_load(c, train, test, skipped, err, sizeof err)) {
+    if (data_load(c, classes, train, test, skipped, err, sizeof err)) {
         print_error("cnn %s: %s", cmd, err);
         return -1;
     }
@@ -125,6 +127,11 @@ int data_fits_model(const char *cmd, const model *m, const run_config *c, datase
         return -1;
     }
     d->classes = meta->classes;
+    if (!d->names.count && meta->names.count && strcmp(c->data, meta->cfg.data) != 0)
+        print_error("cnn %s: warning: the model names its classes (\"%s\", ...) and --data %s "
+                    "names none, nor is it the model's own data (%s): is it the data the model "
+                    "was trained for?", cmd, text_shown(meta->names.name[0]), text_shown(c->data),
+                    text_shown(meta->cfg.data));
     if (d->names.count && meta->names.count && !class_names_same(&d->names, &meta->names)) {
         int i = 0;
         while (!strcmp(d->names.name[i], meta->names.name[i])) i++;

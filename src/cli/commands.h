@@ -26,9 +26,11 @@ int cmd_visualize(int argc, char **argv);
 int resolve_net(const char *cmd, const char *name, shape3 in, int classes, net_spec *spec,
                 const net_preset **preset);
 
-/* Loads c's --data (data_source.h): the training set into train, the test
- * set into test (either NULL: not read). Prints the error. */
-int load_data(const char *cmd, const run_config *c, dataset *train, dataset *test, int *skipped);
+/* Loads c's --data (data_source.h's data_load, classes the net's or 0): the
+ * training set into train, the test set into test (either NULL: not read).
+ * Prints the error. */
+int load_data(const char *cmd, const run_config *c, int classes, dataset *train, dataset *test,
+              int *skipped);
 
 /* The data rows (--data, --format, ...) that f was not given, from m's
  * checkpoint: a model's data is found where it was trained (a checkpoint

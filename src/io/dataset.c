@@ -149,12 +149,10 @@ static int load_pair(const char *dir, const char *const *names, const dataset_wa
     return dataset_load(paths[0], paths[1], want, d, err, errlen);
 }
 
-int dataset_load_dir(const char *dir, const dataset_want *want, dataset *train, dataset *test,
-                     char *err, size_t errlen)
+/* dir must be a folder: -1 with err saying what it is instead. */
+static int check_folder(const char *dir, char *err, size_t errlen)
 {
     struct stat st;
-    if (train) memset(train, 0, sizeof *train);
-    if (test) memset(test, 0, sizeof *test);
     if (stat(dir, &st) != 0) {
         set_err(err, errlen, "%s: cannot open folder: %s: " DATA_HINT, dir, strerror(errno));
         return -1;
@@ -163,6 +161,15 @@ int dataset_load_dir(const char *dir, const dataset_want *want, dataset *train, 
         set_err(err, errlen, "%s: not a folder: " DATA_HINT, dir);
         return -1;
     }
+    return 0;
+}
+
+int dataset_load_dir(const char *dir, const dataset_want *want, dataset *train, dataset *test,
+                     char *err, size_t errlen)
+{
+    if (train) memset(train, 0, sizeof *train);
+    if (test) memset(test, 0, sizeof *test);
+    if (check_folder(dir, err, errlen)) return -1;
     if (train && load_pair(dir, DATASET_FILES, want, train, err, errlen) != 0)
         return -1;
     dataset_want t10k = *want; /* the train images' sides, when want takes any */
@@ -193,7 +200,7 @@ int dataset_idx_probe(const char *dir, int *rows, int *cols, int *classes, char 
                       size_t errlen)
 {
     char paths[2][4096];
-    if (probe_pair(dir, paths, err, errlen)) return -1;
+    if (check_folder(dir, err, errlen) || probe_pair(dir, paths, err, errlen)) return -1;
     idx_reader *im = idx_open(paths[0], 3, err, errlen);
     if (!im) return -1;
     int d[3];

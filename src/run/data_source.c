@@ -90,10 +90,10 @@ static int take_class_names(const run_config *c, dataset *d, char *err, size_t e
     return 0;
 }
 
-static int load_format(const run_config *c, int format, dataset *train, dataset *test,
-                       int *skipped, char *err, size_t errlen)
+static int load_format(const run_config *c, int format, int classes, dataset *train,
+                       dataset *test, int *skipped, char *err, size_t errlen)
 {
-    const dataset_want any = {0, 0, 0};
+    const dataset_want any = {classes, 0, 0};
     image_folder_options o;
     switch (format) {
     case FORMAT_IDX: return dataset_load_dir(c->data, &any, train, test, err, errlen);
@@ -107,13 +107,13 @@ static int load_format(const run_config *c, int format, dataset *train, dataset 
     }
 }
 
-int data_load(const run_config *c, dataset *train, dataset *test, int *skipped, char *err,
-              size_t errlen)
+int data_load(const run_config *c, int classes, dataset *train, dataset *test, int *skipped,
+              char *err, size_t errlen)
 {
     if (skipped) *skipped = 0;
     int format = data_format(c, err, errlen);
     if (format < 0 || refuse_folder_flags(c, format, err, errlen) ||
-        load_format(c, format, train, test, skipped, err, errlen))
+        load_format(c, format, classes, train, test, skipped, err, errlen))
         return -1;
     if (!*c->class_names) return 0;
     if (take_class_names(c, train ? train : test, err, errlen) == 0) {
@@ -159,7 +159,7 @@ int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen)
         return 0;
     }
     dataset train; /* a picture folder: its training pictures are read */
-    if (data_load(c, &train, NULL, NULL, err, errlen)) return -1;
+    if (data_load(c, 0, &train, NULL, NULL, err, errlen)) return -1;
     out->channels = train.channels;
     out->rows = train.rows;
     out->cols = train.cols;
