@@ -22,6 +22,11 @@ typedef struct {
 int png_write_gray(const char *path, const unsigned char *px, int w, int h,
                    const char *comment, char *err, size_t errlen);
 
+/* The same for w x h pixels of 3 bytes (red, green, blue; row-major,
+ * interleaved): an 8-bit RGB PNG. */
+int png_write_rgb(const char *path, const unsigned char *px, int w, int h,
+                  const char *comment, char *err, size_t errlen);
+
 /* Reads path as a PNG (told by its signature; palette, grey, RGB, with or
  * without alpha, 1 to 16 bits; colour is converted to grey, transparency is
  * composited onto white) or a PGM (P5 binary or P2 ASCII, maxval up to

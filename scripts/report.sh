@@ -81,7 +81,7 @@ train "$pictures_net" "${seeds[0]}"
 mkdir -p "$out/pictures"
 for net in "$pictures_net" seed-cnn; do
     "$cnn" visualize --model "$out/runs/$net-s${seeds[0]}/model.ckpt" --data "$data" \
-        --out "$out/pictures/$net" >"$out/pictures/$net.log"
+        --classes 0,3,6,9 --out "$out/pictures/$net" >"$out/pictures/$net.log"
 done
 rm -rf "$out/compare" && mkdir -p "$out/compare"
 for net in "${nets[@]}"; do

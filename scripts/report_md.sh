@@ -243,14 +243,14 @@ pictures() {
     echo
     echo "| digit | test image | predicted | probability |"
     echo "|---:|---:|---:|---:|"
-    tail -n 1 "$out/$dir.log" | grep -o '{"digit":[^}]*}' | sed 's/[{}"]//g; s/[a-z_]*://g' |
+    tail -n 1 "$out/$dir.log" | grep -o '{"class":[^}]*}' | sed 's/[{}"]//g; s/[a-z_]*://g' |
         awk -F, '{ printf "| %s | %s | %s%s | %.4f |\n", $1, $2, $3, $1 == $3 ? "" : " (wrong)", $4 }'
     for conv in 1 2; do
         echo
         echo "Convolution $conv after its ReLU, digits 0, 3, 6 and 9 (one tile a channel):"
         echo
         for digit in 0 3 6 9; do
-            echo "![digit $digit, conv$conv after ReLU]($dir/digit${digit}_conv${conv}_relu.png)"
+            echo "![digit $digit, conv$conv after ReLU]($dir/class${digit}_conv${conv}_relu.png)"
         done
         echo
         echo "Convolution $conv's kernels (rows: output channels; columns: input channels):"
@@ -268,7 +268,7 @@ section5() {
     echo "As the report's, from the variant whose two convolutions both have 4 output"
     echo "channels ($pictures_net, seed ${seeds[0]}: $(text "$out/runs/$pictures_net-s${seeds[0]}/train.log" spec),"
     echo "$(printf '%.2f' "$(number "$out/runs/$pictures_net-s${seeds[0]}/train.log" test_acc)")% after its last epoch), for the first"
-    echo "test images of 0, 3, 6 and 9. Each tile's grey levels are scaled on their own."
+    echo "test images of 0, 3, 6 and 9. The tiles of one picture share one grey scale, which its title gives."
     pictures "$pictures_net"
     echo
     echo "### The same of seed-cnn (8 channels in the second convolution), seed ${seeds[0]}"

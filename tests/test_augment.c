@@ -258,6 +258,99 @@ Test(augment, draws_stay_in_their_ranges)
     cr_assert(flo >= 0.75 && fhi <= 1.25 && flo < 0.76 && fhi > 1.24, "factors %g..%g", flo, fhi);
 }
 
+/* ---- flip ---- */
+
+/* About half the samples are mirrored, the same ones for the same (seed,
+ * step, i), others for other keys; without flip none is, and flip draws
+ * nothing the other moves read (their values do not change). */
+Test(augment, flip_draws_half_the_samples_deterministically)
+{
+    cnn_augment a = {2, 10.0f, 0.1f, 1}, no_flip = {2, 10.0f, 0.1f, 0};
+    int flipped = 0, same_as_next_step = 0;
+    for (unsigned long long i = 0; i < 4000; i++) {
+        cnn_aug_draw d = cnn_augment_draw(a, 9, i / 50, i % 50);
+        cnn_aug_draw e = cnn_augment_draw(a, 9, i / 50, i % 50);
+        cnn_aug_draw f = cnn_augment_draw(no_flip, 9, i / 50, i % 50);
+        cr_assert(d.flip == 0 || d.flip == 1, "flip %d", d.flip);
+        cr_assert_eq(d.flip, e.flip, "the same keys drew another flip");
+        cr_assert_eq(d.flip, (int)(cnn_augment_bits(9, i / 50, i % 50, 4) & 1u),
+                     "flip is not draw k = 4 (hd/augment.h)");
+        cr_assert_eq(f.flip, 0, "a draw without flip flipped");
+        cr_assert(d.dx == f.dx && d.dy == f.dy && d.angle_deg == f.angle_deg &&
+                  d.factor == f.factor, "flip changed the other draws of sample %llu", i);
+        flipped += d.flip;
+        same_as_next_step += d.flip == cnn_augment_draw(a, 9, i / 50 + 1, i % 50).flip;
+    }
+    cr_assert(flipped > 1800 && flipped < 2200, "%d of 4000 samples flipped", flipped);
+    cr_assert(same_as_next_step > 1800 && same_as_next_step < 2200,
+              "%d of 4000 flips the same at the next step", same_as_next_step);
+}
+
+/* Flip alone: each sample is its plain gather or that gather mirrored left
+ * to right, bit for bit, as its draw says; on a non-square image. */
+Test(augment, flip_only_gives_the_plain_or_the_mirrored_sample)
+{
+    enum { N = 40, H = 9, W = 14 };
+    cnn_augment a = {0, 0.0f, 0.0f, 1};
+    batch_src s = random_src(N, H, W, 12);
+    int y[N], ya[N], cursor = 0, mirrored = 0;
+    float *plain = malloc(sizeof(float) * N * H * W);
+    cpu_ops.gather(s.images, s.labels, s.index, &cursor, N, 1, H * W, NORM1, plain, y);
+    float *x = gather_aug(&s, 0, N, a, 5, 17, ya);
+    cr_assert_eq(memcmp(y, ya, sizeof y), 0, "labels");
+    for (int i = 0; i < N; i++) {
+        int flip = cnn_augment_draw(a, 5, 17, (unsigned long long)i).flip;
+        mirrored += flip;
+        for (int py = 0; py < H; py++)
+            for (int px = 0; px < W; px++) {
+                const float *got = &x[(i * H + py) * W + px];
+                const float *want = &plain[(i * H + py) * W + (flip ? W - 1 - px : px)];
+                cr_assert(memcmp(got, want, sizeof *got) == 0, "sample %d (flip %d), pixel "
+                          "(%d, %d): %.9g, want %.9g", i, flip, py, px, *got, *want);
+            }
+    }
+    cr_assert(mirrored > 10 && mirrored < 30, "%d of %d samples mirrored", mirrored, N);
+    free(plain);
+    free(x);
+    free(s.images);
+}
+
+/* On C = 3 every channel of a sample moves alike: the batch equals the
+ * same draw applied to each channel on its own (with that channel's
+ * scaling), bit for bit, for flip with every other move. */
+Test(augment, colour_channels_move_alike)
+{
+    enum { N = 24, C = 3, H = 11, W = 13, PLANE = H * W };
+    cnn_augment a = {2, 20.0f, 0.2f, 1};
+    const float norm[2 * C] = {0.011f, 0.013f, 0.017f, -0.3f, -0.5f, -0.7f};
+    batch_src s = random_src(N * C, H, W, 21); /* N samples of C planes */
+    s.count = N;
+    for (int i = 0; i < N; i++) s.index[i] = (i * 7 + 3) % N;
+    int y[N], yc[N], cursor = 2, n = N - 2;
+    unsigned long long step = 6;
+    float *x = malloc(sizeof(float) * C * N * PLANE);
+    cpu_ops.gather_aug(s.images, s.labels, s.index, &cursor, n, C, H, W, norm, a, 8, &step, x,
+                       y);
+    unsigned char *planes = malloc((size_t)N * PLANE);
+    float *xc = malloc(sizeof(float) * N * PLANE);
+    for (int c = 0; c < C; c++) {
+        for (int i = 0; i < N; i++)
+            memcpy(planes + (size_t)i * PLANE, s.images + ((size_t)i * C + c) * PLANE, PLANE);
+        const float norm_c[2] = {norm[c], norm[C + c]};
+        cpu_ops.gather_aug(planes, s.labels, s.index, &cursor, n, 1, H, W, norm_c, a, 8, &step,
+                           xc, yc);
+        cr_assert_eq(memcmp(y, yc, sizeof(int) * n), 0, "labels");
+        for (long p = 0; p < (long)n * PLANE; p++)
+            cr_assert(memcmp(&x[(long)c * n * PLANE + p], &xc[p], sizeof(float)) == 0,
+                      "channel %d, sample %ld, place %ld: %.9g vs %.9g on its own", c,
+                      p / PLANE, p % PLANE, x[(long)c * n * PLANE + p], xc[p]);
+    }
+    free(planes);
+    free(xc);
+    free(x);
+    free(s.images);
+}
+
 /* ---- the spec ---- */
 
 static cnn_augment parse_ok(const char *text)

@@ -195,7 +195,7 @@ static void newline_folder(const char *d)
     mkdir(at(d, "a\nb"), 0777);
     cr_assert_eq(rename(at(d, "m.ckpt"), at(d, "a\nb/m.ckpt")), 0);
     mkdir(at(d, "a\nb/out"), 0777);
-    mkdir(at(d, "a\nb/out/digit3_input.png"), 0777);
+    mkdir(at(d, "a\nb/out/class3_input.png"), 0777);
 }
 static void stdout_escaped(const char *d, const result *r)
 {
@@ -355,7 +355,7 @@ static const hostile CASES[] = {
     /* issue 25 */
     {"leftover temporaries of a killed save: removed, a live writer's kept", with_leftovers, {TRAIN, "--log", "@/no/such/x.csv", "--save", "@/m.ckpt"}, 1, {"--log", "does not exist"}, leftovers_removed},
     {"--save and --save-best: no lock file left when the run fails", good_data, {TRAIN, "--val", "10", "--log", "@/no/such/x.csv", "--save", "@/m.ckpt", "--save-best", "@/b.ckpt"}, 1, {"--log", "does not exist"}, no_lock_left},
-    {"a newline in --model and --out: escaped on stdout", newline_folder, {"visualize", "--model", "@/a\nb/m.ckpt", "--data", "@", "--device", "cpu", "--out", "@/a\nb/out"}, 1, {"a\\nb/out/digit3_input.png", "is a folder"}, stdout_escaped},
+    {"a newline in --model and --out: escaped on stdout", newline_folder, {"visualize", "--model", "@/a\nb/m.ckpt", "--data", "@", "--device", "cpu", "--out", "@/a\nb/out"}, 1, {"a\\nb/out/class3_input.png", "is a folder"}, stdout_escaped},
     {"--save in a read-only folder", read_only_folder, {TRAIN, "--log", "", "--save", "@/ro/m.ckpt"}, 1, {"--save", "/ro is not writable", "Permission denied"}, nothing_in_ro},
     {"--log in a read-only folder", read_only_folder, {TRAIN, "--log", "@/ro/x.csv"}, 1, {"--log", "/ro is not writable", "Permission denied"}, nothing_in_ro},
     {"--save in a folder that cannot be searched", unreachable_folder, {TRAIN, "--log", "", "--save", "@/shut/sub/m.ckpt"}, 1, {"--save", "shut/sub cannot be reached", "Permission denied"}, NULL},

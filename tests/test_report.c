@@ -197,7 +197,7 @@ Test(report, tiny_run_has_the_reports_tables_curves_and_pictures)
     for (int conv = 1; conv <= 2; conv++) {
         char name[96];
         for (int digit = 0; digit <= 9; digit += 3) {
-            snprintf(name, sizeof name, "(pictures/seed-cnn4/digit%d_conv%d_relu.png)", digit, conv);
+            snprintf(name, sizeof name, "(pictures/seed-cnn4/class%d_conv%d_relu.png)", digit, conv);
             expect_has(name);
         }
         snprintf(name, sizeof name, "(pictures/seed-cnn4/conv%d_kernels.png)", conv);

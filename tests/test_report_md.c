@@ -90,8 +90,8 @@ static void make_runs(int epochs)
     const char *pics[] = {"pictures/seed-cnn4.log", "pictures/seed-cnn.log"};
     for (int i = 0; i < 2; i++) {
         FILE *f = create(pics[i]);
-        fprintf(f, "wrote x\n{\"out\":\"x\",\"digits\":[{\"digit\":0,\"test_index\":3,\"predicted\":0,"
-                   "\"probability\":0.99},{\"digit\":3,\"test_index\":18,\"predicted\":2,"
+        fprintf(f, "wrote x\n{\"out\":\"x\",\"samples\":[{\"class\":0,\"test_index\":3,\"predicted\":0,"
+                   "\"probability\":0.99},{\"class\":3,\"test_index\":18,\"predicted\":2,"
                    "\"probability\":0.6143}]}\n");
         fclose(f);
     }

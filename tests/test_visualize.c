@@ -15,6 +15,7 @@
 #include "idx_util.h"
 #include "png_io.h"
 #include "run_util.h"
+#include "vis_util.h"
 
 /* ---- temporary folder of the running test, removed by .fini ---- */
 
@@ -417,8 +418,8 @@ static void expect_runtime_error(result r, const char *want)
 }
 
 /* Synthetic image i of class c (0: a ring, 1: a vertical bar, 2: a
- * horizontal bar, each in the central 20x20 box, shifted by up to 2 pixels)
- * with faint noise. */
+ * horizontal bar, 3: a cross, each in the central 20x20 box, shifted by up
+ * to 2 pixels) with faint noise. */
 static void synth_image(unsigned char *img, int c, unsigned *s)
 {
     *s = *s * 1103515245u + 12345u;
@@ -431,7 +432,8 @@ static void synth_image(unsigned char *img, int c, unsigned *s)
             int inbox = u >= 4 && u < 24 && v >= 4 && v < 24;
             if (c == 0) on = inbox && (u < 7 || u >= 21 || v < 7 || v >= 21);
             else if (c == 1) on = inbox && u >= 12 && u < 16;
-            else on = inbox && v >= 12 && v < 16;
+            else if (c == 2) on = inbox && v >= 12 && v < 16;
+            else on = inbox && ((u >= 12 && u < 16) || (v >= 12 && v < 16));
             *s = *s * 1103515245u + 12345u;
             int noise = (int)((*s >> 16) % 30);
             img[y * 28 + x] = (unsigned char)(on ? 225 + noise : noise);
@@ -439,8 +441,9 @@ static void synth_image(unsigned char *img, int c, unsigned *s)
 }
 
 /* Writes <temp_dir>/<prefix>-images-idx3-ubyte and -labels-idx1-ubyte: n
- * synth_image pictures of the classes 0, 1, 2 in turn; keep_images and
- * keep_labels, when not NULL, get copies. */
+ * synth_image pictures of the classes 0, 1, 2 in turn, and 3 too in the
+ * training set (so that the models have 4 classes, one the test set lacks);
+ * keep_images and keep_labels, when not NULL, get copies. */
 static void write_split(const char *prefix, int n, unsigned seed, unsigned char *keep_images,
                         unsigned char *keep_labels)
 {
@@ -448,8 +451,9 @@ static void write_split(const char *prefix, int n, unsigned seed, unsigned char 
     unsigned char *labels = malloc((size_t)n), *images = malloc((size_t)n * 28 * 28);
     cr_assert(labels && images);
     for (int i = 0; i < n; i++) {
-        labels[i] = (unsigned char)(i % 3);
-        synth_image(images + (size_t)i * 28 * 28, i % 3, &s);
+        int classes = strcmp(prefix, "train") ? 3 : 4;
+        labels[i] = (unsigned char)(i % classes);
+        synth_image(images + (size_t)i * 28 * 28, i % classes, &s);
     }
     if (keep_images) memcpy(keep_images, images, (size_t)n * 28 * 28);
     if (keep_labels) memcpy(keep_labels, labels, (size_t)n);
@@ -469,7 +473,7 @@ static const char *train_tiny(void)
     write_split("t10k", N_TEST, 2, test_images, test_labels);
     static char ckpt[4200]; /* tmp_path's buffers are reused */
     snprintf(ckpt, sizeof ckpt, "%s", tmp_path("m.ckpt"));
-    result r = RUN("train", "--net", "conv2k3p1,relu,conv3k3p1,relu,fc10,softmax", "--device",
+    result r = RUN("train", "--net", "conv2k3p1,relu,conv3k3p1,relu,fc4,softmax", "--device",
                        "cpu", "--epochs", "3", "--batch", "20", "--data", temp_dir, "--save", ckpt,
                        "--log", "", "--quiet", "--threads", "1");
     cr_assert_eq(r.status, 0, "training failed (%d): %s\n%s", r.status, r.err, r.out);
@@ -477,73 +481,108 @@ static const char *train_tiny(void)
     return ckpt;
 }
 
-static void expect_png(const char *dir, const char *name, int w, int h, int full_contrast)
+/* The title of DIR/name, checked for the words it must hold. */
+static void expect_title(const char *out, const char *dir, const char *name,
+                         const char *const *words, char **title)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    gray_image img = read_ok(path);
-    cr_assert(img.w == w && img.h == h, "%s is %dx%d, want %dx%d", name, img.w, img.h, w, h);
-    /* grids are scaled per tile: black and white both appear */
-    int has0 = 0, has255 = 0;
-    for (int i = 0; i < w * h; i++) has0 |= img.px[i] == 0, has255 |= img.px[i] == 255;
-    cr_assert(!full_contrast || (has0 && has255), "%s has no full contrast", name);
-    gray_image_free(&img);
+    *title = vis_title_of(out, dir, name);
+    for (int i = 0; words[i]; i++)
+        cr_assert_not_null(strstr(*title, words[i]), "%s's title lacks \"%s\": %s", name,
+                           words[i], *title);
 }
+
+/* A picture's title and layout (vis_util.h); its title's height. */
+static int expect_titled(const char *out, const char *dir, const char *name, int grid_w,
+                         int grid_h, int full_contrast, const char *const *words)
+{
+    char *title;
+    expect_title(out, dir, name, words, &title);
+    int h = vis_expect_picture(dir, name, 1, grid_w, grid_h, title, full_contrast);
+    free(title);
+    return h;
+}
+
+#define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 Test(visualize, visualize_writes_readable_pngs)
 {
     const char *ckpt = train_tiny();
     const char *out = tmp_path("vis"); /* made by visualize, one level */
     result r = RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir,
-                       "--digits", "0,1,2", "--threads", "1");
+                       "--classes", "0,1,2", "--threads", "1");
     cr_assert_eq(r.status, 0, "visualize failed (%d): %s", r.status, r.err);
     cr_assert_eq(strlen(r.err), 0, "stderr: %s", r.err);
     cr_assert_not_null(strstr(r.out, "\"conv_layers\":2"), "%s", r.out);
 
     /* kernels: conv1 is 2 out x 1 in of 3x3, conv2 3 out x 2 in, each kernel
      * 26x (78 px) with 4 px between, 6 px margins, a 16 px strip of column
-     * numbers above and row numbers (6 px wide) at the left */
-    expect_png(out, "conv1_kernels.png", 6 + 6 + 6 + 1 * 82 - 4 + 6, 6 + 16 + 2 * 82 - 4 + 6, 1);
-    expect_png(out, "conv2_kernels.png", 6 + 6 + 6 + 2 * 82 - 4 + 6, 6 + 16 + 3 * 82 - 4 + 6, 1);
+     * numbers above and row numbers (6 px wide) at the left, under the title */
+    expect_titled(r.out, out, "conv1_kernels.png", 6 + 6 + 6 + 1 * 82 - 4 + 6,
+                  6 + 16 + 2 * 82 - 4 + 6, 1,
+                  WORDS("layer 1 conv2k3p1 kernels", "output channels 0..1", "black -",
+                        ".. white "));
+    expect_titled(r.out, out, "conv2_kernels.png", 6 + 6 + 6 + 2 * 82 - 4 + 6,
+                  6 + 16 + 3 * 82 - 4 + 6, 1,
+                  WORDS("layer 3 conv3k3p1 kernels", "input channels 0..1"));
+    int input_title_h = 0;
     for (int d = 0; d < 3; d++) {
-        char name[64];
-        snprintf(name, sizeof name, "digit%d_input.png", d);
-        expect_png(out, name, 224, 224, 0);
+        char name[64], who[128];
+        snprintf(who, sizeof who, "test image %d, class %d, predicted %d", d, d, d);
+        snprintf(name, sizeof name, "class%d_input.png", d);
+        int h = expect_titled(r.out, out, name, 6 + 224 + 6, 6 + 224 + 6, 0,
+                              WORDS("input 1x28x28", who, "black 0 .. white 255"));
+        if (d == 1) input_title_h = h;
         /* 28x28 maps drawn 8x, one row, a number strip above */
-        snprintf(name, sizeof name, "digit%d_conv1_relu.png", d);
-        expect_png(out, name, 6 + 2 * 228 - 4 + 6, 6 + 16 + 224 + 6, 1);
-        snprintf(name, sizeof name, "digit%d_conv2_relu.png", d);
-        expect_png(out, name, 6 + 3 * 228 - 4 + 6, 6 + 16 + 224 + 6, 1);
+        snprintf(name, sizeof name, "class%d_conv1_relu.png", d);
+        expect_titled(r.out, out, name, 6 + 2 * 228 - 4 + 6, 6 + 16 + 224 + 6, 1,
+                      WORDS("layer 1 conv2k3p1 maps after relu", who, "black 0 .. white "));
+        snprintf(name, sizeof name, "class%d_conv2_relu.png", d);
+        expect_titled(r.out, out, name, 6 + 3 * 228 - 4 + 6, 6 + 16 + 224 + 6, 1,
+                      WORDS("layer 3 conv3k3p1 maps after relu", who));
     }
-    /* the input picture is the first test image of its label, every pixel 8x8 */
-    char path[4200];
-    snprintf(path, sizeof path, "%s/digit1_input.png", out);
-    gray_image img = read_ok(path);
+    /* the input picture is the first test image of its class, every pixel
+     * 8x8, under the title */
+    vis_png img = vis_read_png(out, "class1_input.png");
     for (int y = 0; y < 28; y++)
         for (int x = 0; x < 28; x++)
             for (int k = 0; k < 64; k += 7)
-                cr_assert_eq(img.px[(y * 8 + k / 8) * 224 + x * 8 + k % 8],
+                cr_assert_eq(img.px[(input_title_h + 6 + y * 8 + k / 8) * img.w + 6 + x * 8 +
+                                    k % 8],
                              test_images[1 * 784 + y * 28 + x]);
-    gray_image_free(&img);
+    vis_png_free(&img);
 
     /* index.md lists every file and the predictions */
+    char path[4200];
     snprintf(path, sizeof path, "%s/index.md", out);
     size_t n;
     char *md = (char *)read_file(path, &n);
-    const char *names[] = {"conv1_kernels.png", "conv2_kernels.png", "digit0_input.png",
-                           "digit2_conv2_relu.png", "output channels", "input channels",
-                           "| 1 | 1 | 1 |", "predicted"};
+    const char *names[] = {"conv1_kernels.png", "conv2_kernels.png", "class0_input.png",
+                           "class2_conv2_relu.png", "output channels", "input channels",
+                           "| 1 | 1 | 1 |", "predicted", "inputs 1x28x28", "black 0 .. white"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_assert_not_null(strstr(md, names[i]), "index.md lacks \"%s\":\n%s", names[i], md);
     free(md);
     result_free(&r);
 
-    /* the default digits 3, 6, 9 are not in this data */
-    expect_runtime_error(RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir),
-                         "no test image has the label 3");
+    /* no classes given: the first 4 the test set holds (it has 0, 1, 2);
+     * --digits is the old name of --classes */
+    r = RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "\"samples\":[{\"class\":0,\"test_index\":0,"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "{\"class\":2,\"test_index\":2,"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "{\"class\":3"), "%s", r.out);
+    result_free(&r);
+    r = RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir, "--digits", "2");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "\"samples\":[{\"class\":2,"), "%s", r.out);
+    result_free(&r);
+    /* a class asked for that the test set lacks */
+    expect_runtime_error(RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir,
+                             "--classes", "1,3"),
+                         "no test image is of class 3");
     /* --out whose parent is missing */
     expect_runtime_error(RUN("visualize", "--model", ckpt, "--out", tmp_path("a/b"), "--data",
-                             temp_dir, "--digits", "0"),
+                             temp_dir, "--classes", "0"),
                          "cannot create the folder");
 }
 
@@ -552,17 +591,18 @@ Test(visualize, visualize_without_convs)
     write_split("train", 60, 1, NULL, NULL);
     write_split("t10k", 30, 2, test_images, test_labels);
     const char *ckpt = tmp_path("fc.ckpt");
-    result r = RUN("train", "--net", "fc8,relu,fc10,softmax", "--device", "cpu", "--epochs",
+    result r = RUN("train", "--net", "fc8,relu,fc4,softmax", "--device", "cpu", "--epochs",
                        "1", "--batch", "10", "--data", temp_dir, "--save", ckpt, "--log", "",
                        "--quiet");
     cr_assert_eq(r.status, 0, "%s", r.err);
     result_free(&r);
     const char *out = tmp_path("vis");
-    r = RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir, "--digits", "2");
+    r = RUN("visualize", "--model", ckpt, "--out", out, "--data", temp_dir, "--classes", "2");
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "no conv layers"), "%s", r.out);
+    expect_titled(r.out, out, "class2_input.png", 236, 236, 0,
+                  WORDS("input 1x28x28: test image 2, class 2, predicted"));
     result_free(&r);
-    expect_png(out, "digit2_input.png", 224, 224, 0);
     cr_assert_neq(access(tmp_path("vis/conv1_kernels.png"), F_OK), 0);
     cr_assert_eq(access(tmp_path("vis/index.md"), F_OK), 0);
 }
@@ -667,35 +707,54 @@ Test(visualize, command_errors)
                          "nope.ckpt");
     write_file(tmp_path("file"), "x", 1);
     expect_runtime_error(RUN("visualize", "--model", ckpt, "--out", tmp_path("file"), "--data",
-                             temp_dir, "--digits", "0"),
+                             temp_dir, "--classes", "0"),
                          "not a folder");
 
-    /* usage errors: exit 2 */
-    const char *const *usage[] = {
-        (const char *const[]){"cnn", "predict", "--model", ckpt, NULL},
-        (const char *const[]){"cnn", "predict", tmp_path("ok.png"), NULL},
-        (const char *const[]){"cnn", "predict", "--model", ckpt, "--bogus", "1", NULL},
-        (const char *const[]){"cnn", "visualize", "--model", ckpt, NULL},
-        (const char *const[]){"cnn", "visualize", "--out", temp_dir, NULL},
-        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir, "--digits",
-                              "1,x", NULL},
-        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir, "--digits",
-                              "1,1", NULL},
-        (const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir, "--digits",
-                              "12", NULL},
+    /* usage errors: exit 2, one line that says what is wrong */
+    const struct {
+        const char *const *args, *want;
+    } usage[] = {
+        {(const char *const[]){"cnn", "predict", "--model", ckpt, NULL}, "predict"},
+        {(const char *const[]){"cnn", "predict", tmp_path("ok.png"), NULL}, "--model"},
+        {(const char *const[]){"cnn", "predict", "--model", ckpt, "--bogus", "1", NULL},
+         "--bogus"},
+        {(const char *const[]){"cnn", "visualize", "--model", ckpt, NULL}, "--out"},
+        {(const char *const[]){"cnn", "visualize", "--out", temp_dir, NULL}, "--model"},
+        {(const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir,
+                               "--digits", "1,x", NULL},
+         "--digits: \"x\" in \"1,x\" is no class number, and the model names no classes: "
+         "give numbers 0 to 3"},
+        {(const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir,
+                               "--classes", "1,1", NULL},
+         "--classes: class 1 is given twice in \"1,1\""},
+        {(const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir,
+                               "--digits", "12", NULL},
+         "--digits: class 12 is not one of the model's 4 (0 to 3)"},
+        {(const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir,
+                               "--classes", "1,,2", NULL},
+         "--classes: expected class numbers or names separated by commas"},
+        {(const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir,
+                               "--classes", "1,", NULL},
+         "got \"1,\""},
+        {(const char *const[]){"cnn", "visualize", "--model", ckpt, "--out", temp_dir,
+                               "--classes", "1", "--digits", "2", NULL},
+         "--classes and --digits are the same flag"},
     };
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
-        r = run(usage[i]);
+        r = run(usage[i].args);
         cr_assert_eq(r.status, 2, "case %zu: exit %d; stderr: %s", i, r.status, r.err);
         cr_assert(strlen(r.err) > 0 && strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
                   "case %zu: one stderr line: %s", i, r.err);
+        cr_assert_not_null(strstr(r.err, usage[i].want), "case %zu: want \"%s\" in: %s", i,
+                           usage[i].want, r.err);
         result_free(&r);
     }
-    /* --help lists the flags with their defaults */
+    /* --help lists the flags */
     r = RUN("visualize", "--help");
     cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "--classes"));
     cr_assert_not_null(strstr(r.out, "--digits"));
-    cr_assert_not_null(strstr(r.out, "0,3,6,9"));
+    cr_assert_not_null(strstr(r.out, "cat,dog"));
     result_free(&r);
     r = RUN("predict", "--help");
     cr_assert_eq(r.status, 0);

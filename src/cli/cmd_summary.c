@@ -1,5 +1,6 @@
 /* cnn summary: a network's layers, output shapes and parameter counts, and
  * with --model the running statistics a checkpoint holds. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,6 +11,7 @@
 #include "commands.h"
 #include "data_source.h"
 #include "layer.h"
+#include "paths.h"
 #include "text_out.h"
 
 /* The layer's name: a window's layer with its window, padding and stride
@@ -97,7 +99,33 @@ static void print_running_stats(const model *m)
     }
 }
 
-/* The input and its classes (their names, where the model knows them). */
+/* The input shape: where it comes from (a checkpoint, or --data's probe). */
+static void print_input(const net_spec *spec, const char *from)
+{
+    printf("input: %dx%dx%d (channels x height x width), %s\n", spec->in.c, spec->in.h,
+           spec->in.w, from);
+}
+
+/* How a checkpoint scales its input bytes: one line, per channel where the
+ * channels differ. */
+static void print_scaling(const input_norm *n)
+{
+    if (n->channels < 1) {
+        printf("input scaling: none kept\n");
+        return;
+    }
+    int same = 1;
+    for (int c = 1; c < n->channels; c++)
+        same &= n->scale[c] == n->scale[0] && n->shift[c] == n->shift[0];
+    printf("input scaling: byte x ->");
+    for (int c = 0; c < (same ? 1 : n->channels); c++)
+        printf("%s x * %.6g %c %.6g", c ? ";" : "", n->scale[c], n->shift[c] < 0 ? '-' : '+',
+               fabsf(n->shift[c]));
+    if (!same) printf(" (channels 0 to %d in turn)\n", n->channels - 1);
+    else printf("%s\n", n->channels > 1 ? " (every channel)" : "");
+}
+
+/* The classes: their count and, where the model knows them, their names. */
 static void print_classes(int classes, const class_names *names)
 {
     printf("classes: %d", classes);
@@ -139,6 +167,12 @@ int cmd_summary(int argc, char **argv)
     }
     if (!*path && (r = resolve_for_data(&c, &m.spec, &preset))) return r;
     print_layers(*path ? path : c.net, &m.spec);
+    char from[PATH_BUF_MAX + 32];
+    snprintf(from, sizeof from, "%s %s",
+             *path ? "from the model, trained on --data" : "from --data",
+             text_shown(*path ? m.ck.meta.cfg.data : c.data));
+    print_input(&m.spec, from);
+    if (*path) print_scaling(&m.ck.meta.norm);
     print_classes(m.spec.classes, &m.ck.meta.names);
     if (m.ck.state_count) print_running_stats(&m);
     if (preset && net_preset_find(c.net)) print_preset(preset);

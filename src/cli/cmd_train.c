@@ -131,6 +131,26 @@ static void take_checkpoint_settings(train_cmd *t)
     t->plan.shuffle_state = m->rng_state;
 }
 
+/* A resumed run keeps its checkpoint's class names: a --class-names that
+ * would rename them is refused, not ignored. */
+static int resumed_names_differ(const train_cmd *t)
+{
+    char err[ERR_LINE_MAX];
+    class_names given;
+    const class_names *kept = &t->resumed.ck.meta.names;
+    if (!flags_given(&t->flags, "class-names") || !*t->c.class_names) return 0;
+    if (class_names_parse(t->c.class_names, &given, err, sizeof err)) {
+        print_error("cnn train: %s", err);
+        return 1;
+    }
+    if (class_names_same(&given, kept)) return 0;
+    print_error("cnn train: --resume %s: --class-names %s would rename the classes the "
+                "checkpoint keeps (%s%s): drop it, or start a new run", text_shown(t->c.resume),
+                text_shown(t->c.class_names), kept->count ? "the first: " : "none",
+                kept->count ? kept->name[0] : "");
+    return 1;
+}
+
 /* --resume: the network, the settings and the position a checkpoint holds. */
 static int resolve_resumed(train_cmd *t)
 {
@@ -148,6 +168,7 @@ static int resolve_resumed(train_cmd *t)
                     t->resumed.ck.meta.unknown_setting);
         return 1;
     }
+    if (resumed_names_differ(t)) return 2;
     net_spec want;
     const net_preset *preset;
     if (flags_given(&t->flags, "net")) {

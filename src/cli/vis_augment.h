@@ -16,9 +16,12 @@
 #define AUGMENT_GRID_ROWS 8
 #define AUGMENT_GRID_DRAWS 7
 
-/* The grid as w x h grey bytes (malloc'ed), NULL when memory runs out or
- * the data set holds fewer than AUGMENT_GRID_ROWS images. */
-unsigned char *augment_grid(const dataset *train, cnn_augment a, uint64_t seed, int *w, int *h);
+/* The grid as w x h pixels of *channels bytes (malloc'ed): 3 (red, green,
+ * blue, interleaved) for 3-channel data, else 1, the first channel's grey
+ * levels. NULL when memory runs out or the data set holds fewer than
+ * AUGMENT_GRID_ROWS images. */
+unsigned char *augment_grid(const dataset *train, cnn_augment a, uint64_t seed, int *w, int *h,
+                            int *channels);
 
 /* Writes the grid to path as a PNG whose description says what it shows
  * (spec: the augmentation's text). Returns 0, or -1 with err set. */

@@ -37,8 +37,9 @@ static void on_png_warning(png_structp png, png_const_charp msg)
 
 /* ---- writing ---- */
 
-int png_write_gray(const char *path, const unsigned char *px, int w, int h,
-                   const char *comment, char *err, size_t errlen)
+/* An 8-bit PNG of `channels` (1: grey, 3: RGB) interleaved bytes a pixel. */
+static int png_write_8bit(const char *path, const unsigned char *px, int w, int h,
+                          int channels, const char *comment, char *err, size_t errlen)
 {
     if (w <= 0 || h <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE) {
         set_err(err, errlen, "%s: cannot write a %dx%d image (sides must be 1 to %d)", path, w,
@@ -66,7 +67,8 @@ int png_write_gray(const char *path, const unsigned char *px, int w, int h,
         return -1;
     }
     png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_GRAY,
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8,
+                 channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (comment && *comment) {
         png_text t;
@@ -77,11 +79,24 @@ int png_write_gray(const char *path, const unsigned char *px, int w, int h,
         png_set_text(png, info, &t, 1);
     }
     png_write_info(png, info);
-    for (int y = 0; y < h; y++) png_write_row(png, (png_const_bytep)(px + (size_t)y * w));
+    for (int y = 0; y < h; y++)
+        png_write_row(png, (png_const_bytep)(px + (size_t)y * w * channels));
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
 
     return file_out_commit(&out, 0, err, errlen);
+}
+
+int png_write_gray(const char *path, const unsigned char *px, int w, int h,
+                   const char *comment, char *err, size_t errlen)
+{
+    return png_write_8bit(path, px, w, h, 1, comment, err, errlen);
+}
+
+int png_write_rgb(const char *path, const unsigned char *px, int w, int h,
+                  const char *comment, char *err, size_t errlen)
+{
+    return png_write_8bit(path, px, w, h, 3, comment, err, errlen);
 }
 
 /* ---- reading PNG ---- */

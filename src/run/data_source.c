@@ -111,6 +111,9 @@ int data_load(const run_config *c, int classes, dataset *train, dataset *test, i
               char *err, size_t errlen)
 {
     if (skipped) *skipped = 0;
+    /* (empty even when refused before a reader runs, as the header says) */
+    if (train) memset(train, 0, sizeof *train);
+    if (test) memset(test, 0, sizeof *test);
     int format = data_format(c, err, errlen);
     if (format < 0 || refuse_folder_flags(c, format, err, errlen) ||
         load_format(c, format, classes, train, test, skipped, err, errlen))
@@ -156,9 +159,11 @@ int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen)
         out->channels = 3;
         out->rows = out->cols = 32;
         out->classes = out->format == FORMAT_CIFAR10 ? 10 : c->labels == LABELS_COARSE ? 20 : 100;
-        return 0;
+        if (cifar_detect(c->data) == (out->format == FORMAT_CIFAR10 ? CIFAR_10 : CIFAR_100))
+            return 0;
+        break; /* (a --format the files do not bear out: the reader names what is missing) */
     }
-    dataset train; /* a picture folder: its training pictures are read */
+    dataset train; /* a picture folder, or CIFAR files not where they belong: read */
     if (data_load(c, 0, &train, NULL, NULL, err, errlen)) return -1;
     out->channels = train.channels;
     out->rows = train.rows;
