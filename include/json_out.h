@@ -32,6 +32,8 @@ void json_int(json_out *j, const char *key, long long value);
 void json_u64(json_out *j, const char *key, uint64_t value);
 /* null: a value that does not exist (a target never reached) */
 void json_null(json_out *j, const char *key);
+/* true (value non-zero) or false */
+void json_bool(json_out *j, const char *key, int value);
 /* value with this many digits after the point (%.Nf); null when not finite */
 void json_decimals(json_out *j, const char *key, double value, int decimals);
 /* value with this many significant digits (%.Ng); null when not finite */

@@ -121,7 +121,7 @@ static const hostile CASES[] = {
     {"summary --net with a control character", good_data, {"summary", "--net", "\x01" "fc10"}, 2, {"unknown network", "\"\\x01fc10\""}, NULL},
     {"visualize --digits with a newline", good_data, {"visualize", "--model", "@/m.ckpt", "--out", "@/o", "--digits", "1\n2"}, 2, {"--digits", "\"1\\n2\""}, NULL},
     {"eval --model with a newline, missing", good_data, {"eval", "--model", "@/no\nsuch.ckpt", "--data", "@", "--device", "cpu"}, 1, {"no\\nsuch.ckpt", "cannot open"}, NULL},
-    {"predict: an image path with a newline, missing", good_data, {"predict", "--model", "@/m.ckpt", "@/no\npic.png"}, 1, {"no\\npic.png", "cannot open"}, NULL},
+    {"predict: an image path with a newline, missing", hostile_trained, {"predict", "--model", "@/m.ckpt", "@/no\npic.png"}, 1, {"no\\npic.png", "cannot open"}, NULL},
     {"--batch above what a checkpoint holds", good_data, {"train", "--data", "@", "--batch", "16777217"}, 2, {"--batch", "from 1 to 16777216", "\"16777217\""}, NULL},
     {"--epochs above what a checkpoint holds", good_data, {"train", "--data", "@", "--epochs", "2000000000"}, 2, {"--epochs", "from 1 to 16777216", "\"2000000000\""}, NULL},
     {"--lr-step above what a checkpoint holds", good_data, {"train", "--data", "@", "--lr-step", "99999999"}, 2, {"--lr-step", "from 0 to 16777216", "\"99999999\""}, NULL},

@@ -1,17 +1,15 @@
-/* cnn predict: the digit a checkpoint sees in PNG or PGM pictures. */
+/* cnn predict: the class a checkpoint sees in each picture (PNG, JPEG, PGM,
+ * PPM), each picture on its own: a bad one is reported and the others go on. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify.h"
 #include "flags.h"
 #include "commands.h"
-#include "digit_prep.h"
-#include "json_out.h"
-#include "png_io.h"
+#include "predict_inputs.h"
+#include "predict_prep.h"
+#include "predict_print.h"
 #include "text_out.h"
-
-#define PREDICT_MAX_IMAGES 4096
 
 /* Moves the arguments that are no flags or flag values (the image paths, and
  * everything after "--") from argv[first..] into images; the rest stays in
@@ -51,135 +49,110 @@ static int split_positionals(const cli_opt *opts, int n_opts, int argc, char **a
 }
 
 #define PREDICT_USAGE                                                                        \
-    "--model FILE IMAGE...\n\n"                                                             \
-    "Classifies each IMAGE, a PNG or a PGM (P2/P5) picture of one digit.\n"                  \
-    "A 28x28 picture is used as it is (inverted if dark on light); any other\n"              \
-    "size is prepared like MNIST: inverted if dark on light, cropped to the\n"               \
-    "digit, scaled so its longer side is 20 pixels, and centred by its centre\n"             \
-    "of mass in 28x28. Prints the digit, the ten probabilities and, last, one\n"             \
-    "JSON line per image."
-
-/* The pictures, each read and prepared as MNIST's digits were. */
-typedef struct {
-    int n;
-    const char **paths;
-    unsigned char (*digits)[DIGIT_SIDE * DIGIT_SIDE];
-    digit_prep_info *info;
-    int *sizes;           /* width, height of each */
-} pictures;
-
-static void pictures_free(pictures *p)
-{
-    free(p->digits);
-    free(p->info);
-    free(p->sizes);
-}
-
-/* Every picture read and prepared before anything is printed; -1 (printed). */
-static int read_pictures(pictures *p)
-{
-    p->digits = malloc(sizeof *p->digits * p->n);
-    p->info = malloc(sizeof *p->info * p->n);
-    p->sizes = malloc(sizeof(int) * 2 * p->n);
-    if (!p->digits || !p->info || !p->sizes) {
-        print_error("cnn predict: out of memory");
-        return -1;
-    }
-    for (int i = 0; i < p->n; i++) {
-        gray_image img;
-        char err[600];
-        if (image_read_gray(p->paths[i], &img, err, sizeof err)) {
-            print_error("cnn predict: %s", err);
-            return -1;
-        }
-        int bad = digit_to_mnist(&img, p->digits[i], &p->info[i]);
-        p->sizes[2 * i] = img.w;
-        p->sizes[2 * i + 1] = img.h;
-        gray_image_free(&img);
-        if (bad) {
-            print_error("cnn predict: %s: out of memory preparing the image", p->paths[i]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* How picture i was prepared, its prediction and the ten values. */
-static void print_prediction(const classifier *c, const pictures *p, int i, int pred,
-                             const float *probs)
-{
-    const digit_prep_info *d = &p->info[i];
-    printf("\n%s: %dx%d", text_shown(p->paths[i]), p->sizes[2 * i], p->sizes[2 * i + 1]);
-    if (d->inverted) printf(", inverted (dark on light)");
-    if (d->blank)
-        printf(", blank: nothing but background");
-    else if (d->resized)
-        printf(", digit %dx%d at (%d,%d) scaled to %dx%d and centred at (%d,%d) in 28x28",
-               d->box_w, d->box_h, d->box_x, d->box_y, d->scaled_w, d->scaled_h, d->off_x,
-               d->off_y);
-    else
-        printf(", used as is");
-    printf("\npredicted %d (%s %.4f)\n", pred, c->euclid ? "score" : "probability", probs[pred]);
-    if (c->euclid)
-        printf("this net has a Euclidean loss: the ten outputs are scores (1 means the "
-               "class, 0 not), not probabilities\n");
-    for (int k = 0; k < c->m.ck.meta.classes; k++)
-        printf("  %d  %8.4f  %s\n", k, probs[k], k == pred ? "<" : "");
-}
-
-/* Picture i's JSON line. */
-static void print_json_line(const classifier *c, const pictures *p, int i, int pred,
-                            const float *probs)
-{
-    json_out j;
-    json_begin(&j, stdout);
-    json_string(&j, "image", p->paths[i]);
-    json_int(&j, "predicted", pred);
-    json_array(&j, c->euclid ? "scores" : "probabilities");
-    for (int k = 0; k < c->m.ck.meta.classes; k++) json_digits(&j, NULL, probs[k], 6);
-    json_end(&j);
-}
-
-/* Classifies every picture, then prints the model, the lines and one JSON
- * line each; nothing when an output is not finite (-1, printed). */
-static int classify_all(classifier *c, const char *model, const pictures *p)
-{
-    float(*probs)[CLASS_MAX] = malloc(sizeof *probs * p->n);
-    int *pred = malloc(sizeof(int) * p->n);
-    int rc = probs && pred ? 0 : -1;
-    if (rc) print_error("cnn predict: out of memory");
-    for (int i = 0; i < p->n && rc == 0; i++) {
-        float scores[CLASS_MAX];
-        if ((pred[i] = classifier_run(c, p->digits[i], scores, probs[i])) < 0) {
-            classifier_refuse_nonfinite("predict", model, p->paths[i]);
-            rc = -1;
-        }
-    }
-    if (rc == 0) {
-        printf("model %s: %s, %d epochs\ndevice %s\n", text_shown(model), c->m.spec.text,
-               c->m.ck.meta.epochs_done, c->m.device);
-        for (int i = 0; i < p->n; i++) print_prediction(c, p, i, pred[i], probs[i]);
-        for (int i = 0; i < p->n; i++) print_json_line(c, p, i, pred[i], probs[i]);
-    }
-    free(probs);
-    free(pred);
-    return rc;
-}
+    "--model FILE IMAGE|FOLDER...\n\n"                                                      \
+    "Classifies each IMAGE: a PNG, JPEG, PGM or PPM picture, grey or colour (told by\n"     \
+    "its bytes, not its name). A FOLDER stands for its entries in byte order of their\n"    \
+    "names (names starting with a dot are skipped; sub-folders are not entered). At\n"      \
+    "most 4096 pictures per call, folders expanded.\n\n"                                    \
+    "How a picture becomes the model's input:\n"                                           \
+    "- a model of MNIST's shape (1x28x28 inputs, 10 classes): the picture is made grey\n"   \
+    "  (luma, (299 R + 587 G + 114 B + 500) / 1000) and prepared as MNIST's digits\n"      \
+    "  were: inverted if dark on light (more than half of its outermost pixels\n"         \
+    "  brighter than mid-grey); a 28x28 picture is then used as it is; any other size\n"  \
+    "  has its background level (the border's median) subtracted and its contrast\n"     \
+    "  stretched, is cropped to the box of the pixels above 15% of the brightest,\n"      \
+    "  scaled by area averaging so that the box's longer side is 20 pixels (aspect\n"     \
+    "  ratio kept), stretched again to a brightest 255, and placed in a black 28x28\n"    \
+    "  with its centre of mass at (14, 14). A picture with nothing but background is\n"   \
+    "  blank: never a confident prediction.\n"                                            \
+    "- any other model (C x H x W inputs): channels first (colour to grey: luma as\n"     \
+    "  above; grey to colour: the grey level in all three), then the size: a picture\n"  \
+    "  of another size is stretched to W x H by area averaging, each pixel the mean of\n" \
+    "  the area it covers (the aspect ratio is not kept); one of the model's size and\n" \
+    "  channels is used as it is.\n\n"                                                    \
+    "Prints each picture's preparation, its predicted class (its name when the model\n"    \
+    "has names), a \"not confident\" line when the top probability is below\n"            \
+    "--min-confidence (not for Euclidean-loss nets, whose outputs are scores), the K\n"    \
+    "probabilities and, last, one JSON line per picture (\"class\", \"predicted\",\n"     \
+    "\"confident\", \"probabilities\"; {\"image\", \"error\"} for one that failed). A\n"  \
+    "picture that cannot be read or classified is named in one line on stderr and the\n"   \
+    "others go on; the exit status is 1 when any failed, 0 when all were classified."
 
 /* The arguments a run needs: a model and one to PREDICT_MAX_IMAGES pictures. */
-static int check_args(const char *model, int n_images)
+static int check_count(const char *what, int n)
 {
-    if (require_model("predict", model)) return 2;
-    if (n_images > PREDICT_MAX_IMAGES) {
-        print_error("cnn predict: %d images: at most %d per call", n_images,
+    if (n > PREDICT_MAX_IMAGES) {
+        print_error("cnn predict: %d %s: at most %d pictures per call", n, what,
                     PREDICT_MAX_IMAGES);
         return 2;
     }
-    if (n_images == 0) {
+    if (n == 0) {
         print_error("cnn predict: no image given: cnn predict --model FILE IMAGE.png");
         return 2;
     }
     return 0;
+}
+
+/* r's failure: err on stderr and kept for the JSON line; -1. */
+static int failed_with(predict_result *r, const char *err)
+{
+    print_error("cnn predict: %s", err);
+    r->error = strdup(err);
+    return -1;
+}
+
+/* Classifies one picture into r and prints its lines; 0, or -1 with
+ * r->error set (printed). */
+static int predict_one(classifier *c, const char *model, const predict_input *in,
+                       unsigned char *input, float min_confidence, predict_result *r)
+{
+    char err[ERR_LINE_MAX];
+    predict_prep how;
+    float scores[CLASS_MAX];
+    r->pred = -1;
+    if (in->error) return failed_with(r, in->error);
+    if (predict_prepare(in->path, &c->m.ck.meta, input, &how, err, sizeof err))
+        return failed_with(r, err);
+    r->pred = classifier_run(c, input, scores, r->probs);
+    if (r->pred == -1) {
+        classifier_refuse_nonfinite("predict", model, in->path); /* its own line */
+        r->error = strdup("the model's outputs are not finite: no prediction");
+        return -1;
+    }
+    if (r->pred < 0) {
+        snprintf(err, sizeof err, "%s: out of memory classifying it", in->path);
+        return failed_with(r, err);
+    }
+    int blank = how.digit && how.d.blank;
+    r->confident = blank ? 0 : c->euclid ? -1 : r->probs[r->pred] >= min_confidence;
+    predict_print_text(c, in->path, &how, r, min_confidence);
+    return 0;
+}
+
+/* Every picture in turn, then the JSON lines; 1 when any failed, else 0. */
+static int predict_all(classifier *c, const char *model, const predict_inputs *in,
+                       float min_confidence)
+{
+    const checkpoint_meta *m = &c->m.ck.meta;
+    predict_result *res = calloc((size_t)in->n, sizeof *res);
+    unsigned char *input = malloc((size_t)m->in_c * m->in_h * m->in_w);
+    if (!res || !input) {
+        print_error("cnn predict: out of memory");
+        free(res);
+        free(input);
+        return 1;
+    }
+    predict_print_header(c, model);
+    int failed = 0;
+    for (int i = 0; i < in->n; i++)
+        failed += predict_one(c, model, &in->item[i], input, min_confidence, &res[i]) != 0;
+    for (int i = 0; i < in->n; i++) {
+        predict_print_json(c, in->item[i].path, &res[i]);
+        free(res[i].error);
+    }
+    free(res);
+    free(input);
+    return failed ? 1 : 0;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -191,17 +164,24 @@ int cmd_predict(int argc, char **argv)
     flags_add_own(&f, "model", OPT_STR, &model, "",
                   "checkpoint to classify with (from train --save)");
     add_single_image_settings(&f, CMD_PREDICT, &cfg);
-    static const char *images[PREDICT_MAX_IMAGES];
-    pictures p = {.paths = images};
-    argc = split_positionals(f.opt, f.n, argc, argv, 2, images, &p.n);
+    static const char *args[PREDICT_MAX_IMAGES];
+    int n_args;
+    argc = split_positionals(f.opt, f.n, argc, argv, 2, args, &n_args);
     int r = flags_parse(&f, "predict", PREDICT_USAGE, argc, argv);
     if (r) return r < 0 ? 2 : 0;
-    if ((r = check_args(model, p.n))) return r;
+    if (require_model("predict", model)) return 2;
+    if ((r = check_count("images", n_args))) return r;
+    predict_inputs in;
+    if (predict_inputs_expand(args, n_args, &in)) return 1;
+    if ((r = check_count("pictures (folders expanded)", in.n))) {
+        predict_inputs_free(&in);
+        return r;
+    }
     classifier c = {0};
     int rc = 1;
-    if (read_pictures(&p) == 0 && classifier_open("predict", model, &cfg, &c) == 0)
-        rc = classify_all(&c, model, &p) ? 1 : 0;
+    if (classifier_open("predict", model, &cfg, &c) == 0)
+        rc = predict_all(&c, model, &in, cfg.min_confidence);
     classifier_close(&c);
-    pictures_free(&p);
+    predict_inputs_free(&in);
     return rc;
 }

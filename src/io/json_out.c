@@ -93,6 +93,12 @@ void json_null(json_out *j, const char *key)
     fputs("null", j->f);
 }
 
+void json_bool(json_out *j, const char *key, int value)
+{
+    item(j, key);
+    fputs(value ? "true" : "false", j->f);
+}
+
 /* JSON has no NaN or infinity: null says the number is missing. */
 static void number(json_out *j, const char *key, double value, int precision, int significant)
 {
