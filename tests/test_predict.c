@@ -470,7 +470,7 @@ Test(predict, help_states_both_rules)
     result r = RUN("predict", "--help");
     cr_assert_eq(r.status, 0);
     const char *want[] = {"IMAGE|FOLDER", "PNG, JPEG, PGM or PPM",
-                          "a model of MNIST's shape (1x28x28 inputs, 10 classes)",
+                          "a model of MNIST's shape (1x28x28 inputs, any class count)",
                           "centre of mass at (14, 14)", "stretched to W x H by area averaging",
                           "--min-confidence", "0.5", "exit status is 1 when any failed",
                           "At\nmost 4096 pictures per call"};
