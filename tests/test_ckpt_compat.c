@@ -113,9 +113,11 @@ static void expect_same_checkpoint(const checkpoint *a, const checkpoint *b, int
                                    const char *what)
 {
     const checkpoint_meta *x = &a->meta, *y = &b->meta;
-    /* (the run's --data is the test's folder; the old binary kept no data rows) */
+    /* (the run's --data is the test's folder, and the format found is kept:
+     * the old binary kept no data rows) */
     run_config xc = x->cfg;
     xc.data = y->cfg.data;
+    xc.format = y->cfg.format;
     const setting_def *d = settings_differ(&xc, &y->cfg, SET_KEPT);
     cr_assert_null(d, "%s: --%s differs", what, d ? d->flag : "");
     cr_assert_str_eq(x->spec, y->spec, "%s", what);

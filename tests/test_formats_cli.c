@@ -278,6 +278,17 @@ Test(formats_cli, picture_folder_two_trees)
     RUN(&r, "eval", "--model", tmp_path("g.ckpt"), "--device", "cpu");
     expect_success(&r, "eval of the grey model");
     result_free(&r);
+    /* a 1x28x28 model of a picture folder takes pictures as it was trained on
+     * them (stretched), not as MNIST's digits (inverted, cropped, centred) */
+    train(&r, NULL, "pics", A("--epochs", "1", "--net", "fc3,softmax", "--image-size", "28x28",
+                              "--channels", "1", "--save", tmp_path("d.ckpt")));
+    expect_success(&r, "train on grey 28x28 pictures");
+    result_free(&r);
+    RUN(&r, "predict", "--model", tmp_path("d.ckpt"), tmp_path("pics/test/cat"));
+    expect_success(&r, "predict with the folder's model");
+    expect_out(&r, "stretched to 28x28 by area averaging", "predict's preparation");
+    cr_assert_null(strstr(r.out, "digit"), "prepared as a digit: %s", r.out);
+    result_free(&r);
 }
 
 Test(formats_cli, picture_folder_one_tree_with_val)

@@ -144,7 +144,7 @@ Test(optim_cli, settings_always_and_moment2_only_for_adam, .fini = remove_temp_d
         {"momentum", 4}, {"weight-decay", 4}, {"bn-momentum", 4}, {"bn-eps", 4},
         {"optimizer", 4 + 3}, {"lr-schedule", 4 + 4}, {"warmup", 4}, {"beta1", 4},
         {"beta2", 4}, {"eps", 4}, {"decay-bias", 4}, {"augment", 4 + 4},
-        {"data", 4 /* + the folder's name, below */}, {"format", 4 + 4}, {"labels", 4 + 4},
+        {"data", 4 /* + the folder's name, below */}, {"format", 4 + 3 /* idx: the format found */}, {"labels", 4 + 4},
         {"image-size", 4}, {"channels", 4}, {"skip-bad", 4}, {"seed", 8}, {"val", 4},
     };
     size_t settings = 4 + strlen(dir);

@@ -55,8 +55,9 @@ static int split_positionals(const cli_opt *opts, int n_opts, int argc, char **a
     "names (names starting with a dot are skipped; sub-folders are not entered). At\n"      \
     "most 4096 pictures per call, folders expanded.\n\n"                                    \
     "How a picture becomes the model's input:\n"                                           \
-    "- a model of MNIST's shape (1x28x28 inputs, any class count): the picture is\n"      \
-    "  made grey (luma, (299 R + 587 G + 114 B + 500) / 1000) and prepared as MNIST's\n"  \
+    "- a model of MNIST's shape (1x28x28 inputs, any class count) trained on IDX\n"      \
+    "  files: the picture is made grey (luma, (299 R + 587 G + 114 B + 500) / 1000)\n"   \
+    "  and prepared as MNIST's\n"                                                        \
     "  digits were: inverted if dark on light (more than half of its outermost pixels\n"  \
     "  brighter than mid-grey); a 28x28 picture is then used as it is; any other size\n"  \
     "  has its background level (the border's median) subtracted and its contrast\n"     \

@@ -105,6 +105,7 @@ static int shape_new_run(train_cmd *t)
     const net_preset *preset;
     data_shape d;
     if (probe_data(t, &d)) return 1;
+    t->c.format = d.format; /* (the checkpoint keeps the format found, not "auto") */
     shape3 in = {d.channels, d.rows, d.cols};
     /* labels alone (IDX): a spec's last fc may know more classes than appear */
     int classes = d.classes_at_least && !net_preset_find(t->c.net) ? -d.classes : d.classes;
@@ -354,6 +355,9 @@ static int load_sets(train_cmd *t)
          load_data("train", c, t->spec.classes, &t->train, &t->test, &t->skipped)) ||
         check_data_shape(t))
         return 1;
+    char err[ERR_LINE_MAX];
+    if (t->c.format == FORMAT_AUTO) /* (a checkpoint from before: the format found kept) */
+        t->c.format = data_format(c, err, sizeof err);
     t->train.classes = t->test.classes = t->spec.classes;
     if (*c->resume && check_resume_data(t)) return 1;
     if (test_from_val(t)) return 2;

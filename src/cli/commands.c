@@ -113,10 +113,13 @@ void add_single_image_settings(flag_set *f, int cmd, run_config *c)
 
 void take_model_data_settings(const flag_set *f, const model *m, run_config *c)
 {
+    /* other --data: its own format found (the model's picture size and
+     * channels, which make pictures its inputs, still taken) */
+    int other_data = flags_given(f, "data");
     for (int i = 0; i < run_settings_count; i++) {
         const setting_def *d = &run_settings[i];
         if ((d->roles & DATA_ROLES) == DATA_ROLES && (d->commands & CMD_EVAL) &&
-            !flags_given(f, d->flag))
+            !flags_given(f, d->flag) && !(other_data && d == SETTING(format)))
             setting_copy(d, c, &m->ck.meta.cfg);
     }
 }

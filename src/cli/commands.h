@@ -40,7 +40,8 @@ int load_model_data(const char *cmd, const flag_set *f, const run_config *c, int
 
 /* The data rows (--data, --format, ...) that f was not given, from m's
  * checkpoint: a model's data is found where it was trained (a checkpoint
- * that keeps none: the defaults). */
+ * that keeps none: the defaults); another --data is read by the format its
+ * files tell, unless --format is given. */
 void take_model_data_settings(const flag_set *f, const model *m, run_config *c);
 
 /* Whether d (c's --data) has m's input shape and classes: -1 after the line

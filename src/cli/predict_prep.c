@@ -9,7 +9,9 @@
 
 int predict_digit_rule(const checkpoint_meta *m)
 {
-    return m->in_c == 1 && m->in_h == DIGIT_SIDE && m->in_w == DIGIT_SIDE; /* (any class count) */
+    /* (any class count; "auto": a checkpoint from before issue 26, all IDX) */
+    int idx = m->cfg.format == FORMAT_IDX || m->cfg.format == FORMAT_AUTO;
+    return idx && m->in_c == 1 && m->in_h == DIGIT_SIDE && m->in_w == DIGIT_SIDE;
 }
 
 /* The digit rule: the picture in grey at its own size, then digit_to_mnist. */

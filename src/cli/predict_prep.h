@@ -16,7 +16,8 @@ typedef struct {
     digit_prep_info d;
 } predict_prep;
 
-/* Whether a model takes MNIST's digits: 1 x 28 x 28 inputs and 10 classes. */
+/* Whether a model takes MNIST's digits: 1 x 28 x 28 inputs (any class count) from IDX
+ * data (a picture folder's model takes pictures as it was trained on them). */
 int predict_digit_rule(const checkpoint_meta *m);
 
 /* Reads path (picture_read) and fills input with the model's in_c x in_h x
