@@ -9,7 +9,7 @@
 # and epochs on the CPU, and a table gives both test accuracies and their
 # difference; OUT/colour.json keeps every number.
 #   BENCH_COLOUR_NET     the trainer's preset (default seed-cnn)
-#   BENCH_COLOUR_EPOCHS  epochs for both (default 3)
+#   BENCH_COLOUR_EPOCHS  epochs for both (default 5)
 #   BENCH_COLOUR_DATA    the data sets: names under build/derived (default
 #                        "colour-mnist digit-folder"), or folders (a word
 #                        with a /: any data `cnn train --data` takes, as a
@@ -23,7 +23,7 @@ out=${1:-build/bench}
 mkdir -p "$out"
 py=${PYTHON:-/usr/bin/python3}
 net=${BENCH_COLOUR_NET:-seed-cnn}
-epochs=${BENCH_COLOUR_EPOCHS:-3}
+epochs=${BENCH_COLOUR_EPOCHS:-5}
 sets=${BENCH_COLOUR_DATA:-colour-mnist digit-folder}
 seed=${BENCH_SEED:-1}
 quick=${BENCH_QUICK:-0}
