@@ -51,7 +51,7 @@ static int list_folder(const char *dir, char ***names)
         errno = saved;
         return -1;
     }
-    qsort(v, (size_t)n, sizeof *v, by_name);
+    if (n) qsort(v, (size_t)n, sizeof *v, by_name); /* (an empty folder: v is NULL) */
     *names = v;
     return n;
 }
