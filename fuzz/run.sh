@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The libFuzzer harnesses: build them with clang, then run each for SECONDS.
 #
-#   fuzz/run.sh [SECONDS]       build, run fuzz_idx, fuzz_checkpoint and
-#                               fuzz_netspec for SECONDS each (default 60)
+#   fuzz/run.sh [SECONDS]       build, run fuzz_idx, fuzz_checkpoint,
+#                               fuzz_netspec and fuzz_picture for SECONDS
+#                               each (default 60)
 #   fuzz/run.sh build           only build them into build/fuzz/
 #   fuzz/run.sh corpus          regenerate the seed corpus in fuzz/corpus/
 #   fuzz/run.sh min NAME FILE   minimise a crashing input of fuzz_NAME into
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/.."
 
 B=build/fuzz
 CLANG=${CLANG:-clang}
-TARGETS=${FUZZ_TARGETS:-idx checkpoint netspec}
+TARGETS=${FUZZ_TARGETS:-idx checkpoint netspec picture}
 # shellcheck disable=SC2054 # the commas are in -fsanitize=, not between elements
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
@@ -30,8 +31,9 @@ sources() {
     case $1 in
     idx) echo src/io/idx.c src/io/data_stream.c src/io/dataset.c src/io/file_read.c src/io/class_names.c ;;
     checkpoint) echo src/run/checkpoint_*.c src/run/settings.c src/run/augment_spec.c src/run/presets.c src/cli/cli.c src/io/file_read.c src/io/file_write.c src/io/file_temp.c src/io/file_lock.c src/io/paths.c src/io/class_names.c $(sources netspec) ;;
+    picture) echo src/io/picture.c src/io/png_io.c src/io/jpeg_io.c src/io/pnm_io.c src/io/resample.c src/io/file_read.c src/io/file_write.c src/io/file_temp.c src/io/file_lock.c src/io/paths.c ;;
     netspec) echo src/net/netspec.c src/net/layer_table.c src/net/spec_tokens.c src/layers/*.c src/net/net.c src/net/net_size.c src/io/text_out.c src/net/ref.c src/run/oom_hint.c ;;
-    *) echo "fuzz/run.sh: unknown harness '$1' (idx, checkpoint, netspec)" >&2; exit 2 ;;
+    *) echo "fuzz/run.sh: unknown harness '$1' (idx, checkpoint, netspec, picture)" >&2; exit 2 ;;
     esac
 }
 
@@ -58,7 +60,7 @@ build() {
     check_clang
     for t in $TARGETS; do
         # shellcheck disable=SC2046 # the sources are words
-        "$CLANG" "${CFLAGS[@]}" -o "$B/fuzz_$t" "fuzz/fuzz_$t.c" $(sources "$t") -lz
+        "$CLANG" "${CFLAGS[@]}" -o "$B/fuzz_$t" "fuzz/fuzz_$t.c" $(sources "$t") -lpng -ljpeg -lz -lm
     done
 }
 

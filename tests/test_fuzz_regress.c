@@ -19,6 +19,7 @@
 #include "../fuzz/fuzz_checkpoint.c"
 #include "../fuzz/fuzz_idx.c"
 #include "../fuzz/fuzz_netspec.c"
+#include "../fuzz/fuzz_picture.c"
 
 typedef const char *(*fuzz_one_fn)(const uint8_t *data, size_t size);
 
@@ -113,3 +114,5 @@ Test(fuzz_regress, idx) { replay("idx", fuzz_idx_one); }
 Test(fuzz_regress, checkpoint) { replay("checkpoint", fuzz_checkpoint_one); }
 
 Test(fuzz_regress, netspec) { replay("netspec", fuzz_netspec_one); }
+
+Test(fuzz_regress, picture) { replay("picture", fuzz_picture_one); }
