@@ -386,6 +386,21 @@ const char *tmp_path(const char *name)
     return p;
 }
 
+const char *tmp_folder(const char *rel)
+{
+    const char *path = tmp_path(rel);
+    char buf[4200];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *s = buf + strlen(temp_dir) + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(buf, 0755);
+            *s = '/';
+        }
+    mkdir(buf, 0755);
+    return path;
+}
+
 void run_train(result *r, const char *env, const char *dir, const char *const *args,
                int timeout_s)
 {

@@ -113,4 +113,7 @@ void write_file(const char *path, const void *data, size_t len);
  * once. */
 const char *tmp_path(const char *name);
 
+/* tmp_path(rel), made as a folder (and the folders above it inside temp_dir). */
+const char *tmp_folder(const char *rel);
+
 #endif

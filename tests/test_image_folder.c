@@ -25,22 +25,6 @@ static void setup_tmp(void)
 
 TestSuite(image_folder, .init = setup_tmp, .fini = remove_temp_dir, .timeout = 60);
 
-/* "<temp_dir>/<rel>", made as a folder (and the folders above it). */
-static const char *folder(const char *rel)
-{
-    const char *path = tmp_path(rel);
-    char buf[4200];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *s = buf + strlen(temp_dir) + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(buf, 0755);
-            *s = '/';
-        }
-    mkdir(buf, 0755);
-    return path;
-}
-
 /* A w x h x c PNG of deterministic noise at <temp_dir>/<rel>; its pixels
  * (interleaved) into px when not NULL (w * h * c bytes). */
 static void put_png(const char *rel, int w, int h, int c, unsigned seed, unsigned char *px)
@@ -109,7 +93,7 @@ Test(image_folder, two_trees_in_byte_order)
         for (int t = 0; t < 2; t++) {
             const char *tree = t ? "test" : "train";
             snprintf(rel, sizeof rel, "two/%s/%s", tree, classes[k]);
-            folder(rel);
+            tmp_folder(rel);
             snprintf(rel, sizeof rel, "two/%s/%s/a.png", tree, classes[k]);
             put_png(rel, 6, 4, 3, 100u + 10 * k + t, NULL);
             if (t == 0) {
@@ -120,7 +104,7 @@ Test(image_folder, two_trees_in_byte_order)
     }
     write_file(tmp_path("two/train/README"), "not a class", 11); /* ignored */
     write_file(tmp_path("two/train/cat/.DS_Store"), "x", 1);     /* skipped */
-    folder("two/train/.hidden");                                 /* not a class */
+    tmp_folder("two/train/.hidden");                                 /* not a class */
     image_folder_options o = quiet_options();
     dataset train, test;
     int skipped = -1;
@@ -150,8 +134,8 @@ Test(image_folder, two_trees_in_byte_order)
 
 Test(image_folder, one_tree_has_no_test_samples)
 {
-    folder("one/a");
-    folder("one/b");
+    tmp_folder("one/a");
+    tmp_folder("one/b");
     put_png("one/a/1.png", 3, 2, 1, 1, NULL);
     put_png("one/b/1.png", 3, 2, 1, 2, NULL);
     put_png("one/b/2.png", 3, 2, 1, 3, NULL);
@@ -171,8 +155,8 @@ Test(image_folder, one_tree_has_no_test_samples)
 Test(image_folder, formats_mixed_and_converted)
 {
     /* the first picture (class "a", file "1") decides: grey 5x4 */
-    folder("mix/a");
-    folder("mix/b");
+    tmp_folder("mix/a");
+    tmp_folder("mix/b");
     put_png("mix/a/1.png", 5, 4, 1, 7, NULL);
     unsigned char *px = test_pixels(10, 8, 3, 8);
     write_jpeg(tmp_path("mix/a/2.jpg"), 10, 8, 3, px, 95, 0);
@@ -202,16 +186,16 @@ Test(image_folder, formats_mixed_and_converted)
 
 Test(image_folder, test_classes_must_match)
 {
-    folder("m/train/cat");
-    folder("m/train/dog");
-    folder("m/test/cat");
+    tmp_folder("m/train/cat");
+    tmp_folder("m/train/dog");
+    tmp_folder("m/test/cat");
     put_png("m/train/cat/1.png", 2, 2, 1, 1, NULL);
     put_png("m/train/dog/1.png", 2, 2, 1, 2, NULL);
     put_png("m/test/cat/1.png", 2, 2, 1, 3, NULL);
     image_folder_options o = quiet_options();
     load_fails(tmp_path("m"), &o, 1, WANT("m/test has no class folder 'dog'", "m/train has"));
-    folder("m/test/dog");
-    folder("m/test/emu");
+    tmp_folder("m/test/dog");
+    tmp_folder("m/test/emu");
     put_png("m/test/dog/1.png", 2, 2, 1, 4, NULL);
     put_png("m/test/emu/1.png", 2, 2, 1, 5, NULL);
     load_fails(tmp_path("m"), &o, 1, WANT("m/test/emu: a class folder that", "m/train lacks"));
@@ -224,7 +208,7 @@ Test(image_folder, test_classes_must_match)
 
 Test(image_folder, train_without_test_refused)
 {
-    folder("nt/train/cat");
+    tmp_folder("nt/train/cat");
     put_png("nt/train/cat/1.png", 2, 2, 1, 1, NULL);
     image_folder_options o = quiet_options();
     load_fails(tmp_path("nt"), &o, 1, WANT("nt: has train/ but no test/ folder"));
@@ -233,14 +217,14 @@ Test(image_folder, train_without_test_refused)
 Test(image_folder, structure_refused)
 {
     image_folder_options o = quiet_options();
-    folder("empty");
+    tmp_folder("empty");
     load_fails(tmp_path("empty"), &o, 0, WANT("empty: no class folders"));
-    folder("ec/a");
-    folder("ec/b");
+    tmp_folder("ec/a");
+    tmp_folder("ec/b");
     put_png("ec/a/1.png", 2, 2, 1, 1, NULL);
     write_file(tmp_path("ec/b/.keep"), "", 0);
     load_fails(tmp_path("ec"), &o, 0, WANT("ec/b: a class folder with no pictures"));
-    folder("nest/a/more");
+    tmp_folder("nest/a/more");
     put_png("nest/a/1.png", 2, 2, 1, 1, NULL);
     load_fails(tmp_path("nest"), &o, 0, WANT("nest/a/more: a folder inside a class folder"));
     write_file(tmp_path("file"), "x", 1);
@@ -255,15 +239,15 @@ Test(image_folder, class_names_refused_naming_the_folder)
     image_folder_options o = quiet_options();
     char rel[200];
     snprintf(rel, sizeof rel, "long/%070d", 7);
-    folder(rel);
-    folder("long/ok");
+    tmp_folder(rel);
+    tmp_folder("long/ok");
     load_fails(tmp_path("long"), &o, 0, WANT("long/0000000", "70 bytes long; at most 63"));
-    folder("ctl/a\tb");
+    tmp_folder("ctl/a\tb");
     load_fails(tmp_path("ctl"), &o, 0, WANT("ctl: class folder 0", "control character"));
-    folder("many");
+    tmp_folder("many");
     for (int k = 0; k < 257; k++) {
         snprintf(rel, sizeof rel, "many/c%03d", k);
-        folder(rel);
+        tmp_folder(rel);
     }
     load_fails(tmp_path("many"), &o, 0, WANT("many: 257 class folders; a data set has at most 256"));
 }
@@ -271,8 +255,8 @@ Test(image_folder, class_names_refused_naming_the_folder)
 /* a/1.png, a/2.png (truncated), a/3.png, b/1.png, b/2.txt (not a picture) */
 static void bad_tree(void)
 {
-    folder("bad/a");
-    folder("bad/b");
+    tmp_folder("bad/a");
+    tmp_folder("bad/b");
     put_png("bad/a/1.png", 4, 4, 1, 1, NULL);
     put_png("bad/a/2.png", 4, 4, 1, 2, NULL);
     put_png("bad/a/3.png", 4, 4, 1, 3, NULL);
@@ -308,7 +292,7 @@ Test(image_folder, bad_picture_named_or_skipped)
 
 Test(image_folder, first_picture_bad_with_skip_bad)
 {
-    folder("fb/a");
+    tmp_folder("fb/a");
     write_file(tmp_path("fb/a/0.png"), "junk", 4);
     put_png("fb/a/1.png", 3, 5, 3, 9, NULL);
     image_folder_options o = quiet_options();
@@ -325,8 +309,8 @@ Test(image_folder, first_picture_bad_with_skip_bad)
 
 Test(image_folder, parallel_load_is_deterministic)
 {
-    folder("many/x");
-    folder("many/y");
+    tmp_folder("many/x");
+    tmp_folder("many/y");
     char rel[200];
     for (int i = 0; i < 300; i++) {
         snprintf(rel, sizeof rel, "many/%s/%04d.png", i % 3 ? "x" : "y", i);
@@ -358,22 +342,22 @@ Test(image_folder, parallel_load_is_deterministic)
 
 Test(image_folder, detect)
 {
-    folder("d2/train/a");
+    tmp_folder("d2/train/a");
     cr_assert(image_folder_detect(tmp_path("d2")), "a train/ with class folders");
-    folder("d1/cat");
+    tmp_folder("d1/cat");
     put_png("d1/cat/x.png", 2, 2, 1, 1, NULL);
     write_file(tmp_path("d1/names.txt"), "cat\n", 4);
     cr_assert(image_folder_detect(tmp_path("d1")), "one tree");
     write_file(tmp_path("d1/train-images-idx3-ubyte"), "x", 1);
     cr_assert_not(image_folder_detect(tmp_path("d1")), "an IDX folder with a sub-folder");
-    folder("cifar/extra");
+    tmp_folder("cifar/extra");
     put_png("cifar/extra/x.png", 2, 2, 1, 1, NULL);
     write_file(tmp_path("cifar/data_batch_1.bin"), "x", 1);
     cr_assert_not(image_folder_detect(tmp_path("cifar")), "a CIFAR folder");
-    folder("text/notes");
+    tmp_folder("text/notes");
     write_file(tmp_path("text/notes/a.txt"), "hello", 5);
     cr_assert_not(image_folder_detect(tmp_path("text")), "folders of text");
-    folder("none");
+    tmp_folder("none");
     cr_assert_not(image_folder_detect(tmp_path("none")));
     cr_assert_not(image_folder_detect(tmp_path("missing")));
 }
@@ -420,8 +404,8 @@ Test(image_folder, progress_line)
  * do, rather than only that train/ holds no class folders. */
 Test(image_folder, one_tree_class_named_train_told)
 {
-    folder("ct/train");
-    folder("ct/dog");
+    tmp_folder("ct/train");
+    tmp_folder("ct/dog");
     put_png("ct/train/1.png", 2, 2, 1, 1, NULL);
     put_png("ct/dog/1.png", 2, 2, 1, 2, NULL);
     image_folder_options o = quiet_options();

@@ -29,22 +29,6 @@ static result run(const char *const args[])
 
 #define RUN(...) run(CNN_ARGV(__VA_ARGS__))
 
-/* "<temp_dir>/<rel>", made as a folder (and the folders above it). */
-static const char *folder(const char *rel)
-{
-    const char *path = tmp_path(rel);
-    char buf[4200];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *s = buf + strlen(temp_dir) + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(buf, 0755);
-            *s = '/';
-        }
-    mkdir(buf, 0755);
-    return path;
-}
-
 /* The colour data's classes, in the byte order of their folder names. */
 static const char *const colour_name[3] = {"blue", "green", "red"};
 static const unsigned char colour[3][3] = {{40, 60, 210}, {50, 190, 50}, {210, 50, 40}};
@@ -81,7 +65,7 @@ static const char *train_colour(const char *net, const char *lr)
     for (int k = 0; k < 3; k++)
         for (int i = 0; i < 25; i++) {
             snprintf(rel, sizeof rel, "c/%s/%s", i < 20 ? "train" : "test", colour_name[k]);
-            folder(rel);
+            tmp_folder(rel);
             snprintf(rel, sizeof rel, "c/%s/%s/%02d.png", i < 20 ? "train" : "test",
                      colour_name[k], i);
             colour_png(rel, k, 16, 12, (unsigned)(100 * k + i));
@@ -204,7 +188,7 @@ Test(predict, colour_model_converts_pictures_and_names_classes)
 Test(predict, folder_of_20_with_two_broken)
 {
     const char *ckpt = train_colour("fc8,relu,fc3,softmax", "0.1");
-    folder("pics/sub");
+    tmp_folder("pics/sub");
     char rel[64];
     for (int i = 0; i < 18; i++) {
         snprintf(rel, sizeof rel, "pics/p%02d.%s", i, i % 2 ? "jpg" : "png");
@@ -350,7 +334,7 @@ static const char *const cifar_names[10] = {"airplane", "automobile", "bird", "c
  * it; the checkpoint's path. */
 static const char *train_cifar(void)
 {
-    folder("cifar");
+    tmp_folder("cifar");
     const char *files[2] = {"cifar/data_batch_1.bin", "cifar/test_batch.bin"};
     for (int f = 0; f < 2; f++) {
         int n = f ? 20 : 200;
@@ -427,8 +411,8 @@ Test(predict, bad_arguments_each_reported)
 {
     const char *ckpt = train_colour("fc8,relu,fc3,softmax", "0.1");
     colour_png("g.png", 1, 16, 12, 8);
-    folder("empty");
-    folder("pipes");
+    tmp_folder("empty");
+    tmp_folder("pipes");
     cr_assert_eq(mkfifo(tmp_path("pipes/q"), 0600), 0); /* refused at once, not waited on */
     result r = RUN("predict", "--model", ckpt, tmp_path("empty"), tmp_path("g.png"),
                    tmp_path("missing.png"), tmp_path("pipes"));
@@ -451,7 +435,7 @@ Test(predict, bad_arguments_each_reported)
  * before any model is opened. */
 Test(predict, at_most_4096_pictures_folders_expanded)
 {
-    folder("many");
+    tmp_folder("many");
     char rel[64];
     for (int i = 0; i < 4097; i++) {
         snprintf(rel, sizeof rel, "many/%04d.png", i);
