@@ -20,8 +20,8 @@ typedef struct {
 /* The format of c's --data: --format when it names one, else what the
  * folder holds (data_batch_1.bin: cifar10; train.bin: cifar100; class
  * sub-folders and no MNIST-named IDX files: folder; else idx, whose reader
- * names the files it misses). -1 with err set when --data is no folder. */
-int data_format(const run_config *c, char *err, size_t errlen);
+ * names the files it misses, and what --data is when it is no folder). */
+int data_format(const run_config *c);
 
 /* The shape and class count of c's data, reading as little as it can: an
  * IDX folder's image header and label file, nothing of CIFAR's, a picture

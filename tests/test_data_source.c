@@ -119,9 +119,8 @@ Test(data_source, format_told_by_the_files)
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         run_config c = config_for(want[i].rel);
-        char err[512] = "";
-        cr_assert_eq(data_format(&c, err, sizeof err), want[i].format, "%s: format %d: %s",
-                     want[i].rel, data_format(&c, err, sizeof err), err);
+        cr_assert_eq(data_format(&c), want[i].format, "%s: format %d",
+                     want[i].rel, data_format(&c));
     }
 }
 
@@ -133,10 +132,9 @@ Test(data_source, format_forced)
     write_cifar10_dir(tmp_path("c10"), 20, 10, NULL);
     idx_20x24("idx");
     run_config c = config_for("c10");
-    char err[512];
     for (int f = FORMAT_IDX; f < FORMAT_COUNT; f++) {
         c.format = f;
-        cr_assert_eq(data_format(&c, err, sizeof err), f);
+        cr_assert_eq(data_format(&c), f);
     }
     c.format = FORMAT_IDX;
     expect_refused(&c, WANT("c10", "no train-images-idx3-ubyte"));

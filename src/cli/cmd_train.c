@@ -88,7 +88,7 @@ static int batches_refused(const train_cmd *t);
 static int probe_data(train_cmd *t, data_shape *d)
 {
     char err[ERR_LINE_MAX];
-    if (data_format(&t->c, err, sizeof err) != FORMAT_FOLDER) {
+    if (data_format(&t->c) != FORMAT_FOLDER) {
         if (data_probe(&t->c, d, err, sizeof err) == 0) return 0;
         print_error("cnn train: %s", err);
         return -1;
@@ -355,9 +355,8 @@ static int load_sets(train_cmd *t)
          load_data("train", c, t->spec.classes, &t->train, &t->test, &t->skipped)) ||
         check_data_shape(t))
         return 1;
-    char err[ERR_LINE_MAX];
     if (t->c.format == FORMAT_AUTO) /* (a checkpoint from before: the format found kept) */
-        t->c.format = data_format(c, err, sizeof err);
+        t->c.format = data_format(c);
     t->train.classes = t->test.classes = t->spec.classes;
     if (*c->resume && check_resume_data(t)) return 1;
     if (test_from_val(t)) return 2;

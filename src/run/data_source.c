@@ -1,8 +1,6 @@
 /* The data a run names; see include/data_source.h. */
 #include "data_source.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,10 +15,8 @@ const char *data_shape_text(int channels, int rows, int cols, char *buf, size_t 
     return buf;
 }
 
-int data_format(const run_config *c, char *err, size_t errlen)
+int data_format(const run_config *c)
 {
-    (void)err;
-    (void)errlen;
     struct stat st;
     if (c->format != FORMAT_AUTO) return c->format;
     if (stat(c->data, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -127,8 +123,8 @@ int data_load(const run_config *c, int classes, dataset *train, dataset *test, i
     /* (empty even when refused before a reader runs, as the header says) */
     if (train) memset(train, 0, sizeof *train);
     if (test) memset(test, 0, sizeof *test);
-    int format = data_format(c, err, errlen);
-    if (format < 0 || refuse_folder_flags(c, format, err, errlen) ||
+    int format = data_format(c);
+    if (refuse_folder_flags(c, format, err, errlen) ||
         load_format(c, format, classes, train, test, skipped, err, errlen))
         return -1;
     if (!*c->class_names) return 0;
@@ -158,8 +154,8 @@ static int probe_names(const run_config *c, data_shape *out, char *err, size_t e
 int data_probe(const run_config *c, data_shape *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    out->format = data_format(c, err, errlen);
-    if (out->format < 0 || refuse_folder_flags(c, out->format, err, errlen)) return -1;
+    out->format = data_format(c);
+    if (refuse_folder_flags(c, out->format, err, errlen)) return -1;
     switch (out->format) {
     case FORMAT_IDX:
         out->channels = 1;
