@@ -24,6 +24,14 @@ static inline input_norm input_norm_uniform(int channels, float scale, float shi
     return n;
 }
 
+/* Whether every channel of n is scaled as channel 0 is. */
+static inline int input_norm_channels_alike(const input_norm *n)
+{
+    for (int c = 1; c < n->channels; c++)
+        if (n->scale[c] != n->scale[0] || n->shift[c] != n->shift[0]) return 0;
+    return 1;
+}
+
 /* Whether a and b scale alike, bit for bit. */
 static inline int input_norm_same(const input_norm *a, const input_norm *b)
 {

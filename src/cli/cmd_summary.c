@@ -114,9 +114,7 @@ static void print_scaling(const input_norm *n)
         printf("input scaling: none kept\n");
         return;
     }
-    int same = 1;
-    for (int c = 1; c < n->channels; c++)
-        same &= n->scale[c] == n->scale[0] && n->shift[c] == n->shift[0];
+    int same = input_norm_channels_alike(n);
     printf("input scaling: byte x ->");
     for (int c = 0; c < (same ? 1 : n->channels); c++)
         printf("%s x * %.6g %c %.6g", c ? ";" : "", n->scale[c], n->shift[c] < 0 ? '-' : '+',

@@ -73,10 +73,7 @@ static void print_data_shape(const train_cmd *t)
 /* x = byte * scale + shift, per channel when they differ. */
 static void print_scaling(const input_norm *n)
 {
-    int same = 1;
-    for (int c = 1; c < n->channels; c++)
-        same &= n->scale[c] == n->scale[0] && n->shift[c] == n->shift[0];
-    if (same) {
+    if (input_norm_channels_alike(n)) {
         printf("  %-13s x * %.6g %+.6g\n", "input", n->scale[0], n->shift[0]);
         return;
     }
